@@ -1,0 +1,168 @@
+using System.Text.RegularExpressions;
+using Paude.Errors;
+
+namespace Paude.Egress;
+
+/// <summary>
+/// A default-deny egress allow-list. Entries are alias names (see <see cref="DomainAliases"/>), <c>default</c>,
+/// exact hosts (<c>api.example.com</c>), suffix wildcards (<c>.example.com</c> = the domain and its subdomains),
+/// regular expressions (<c>~pattern</c>) or <c>all</c> (unrestricted; the proxy still runs). Immutable.
+/// </summary>
+public sealed class EgressPolicy : IEquatable<EgressPolicy>
+{
+    private EgressPolicy(IReadOnlyList<string> entries, IReadOnlyList<string> domains, bool unrestricted)
+    {
+        Entries = entries;
+        Domains = domains;
+        IsUnrestricted = unrestricted;
+    }
+
+    /// <summary>The default allow-list: the <c>default</c> alias set.</summary>
+    public static EgressPolicy Default { get; } = Parse(["default"]);
+
+    /// <summary>No restriction (requests still go through the proxy).</summary>
+    public static EgressPolicy Unrestricted { get; } = Parse(["all"]);
+
+    /// <summary>The entries as given (aliases not expanded), normalised to lowercase.</summary>
+    public IReadOnlyList<string> Entries { get; }
+
+    /// <summary>The expanded, de-duplicated, sorted domain rules.</summary>
+    public IReadOnlyList<string> Domains { get; }
+
+    /// <summary>Whether every destination is allowed.</summary>
+    public bool IsUnrestricted { get; }
+
+    /// <summary>Parses allow-list entries; every invalid entry is reported together.</summary>
+    /// <exception cref="InvalidEgressPolicyException">Some entries are invalid.</exception>
+    public static EgressPolicy Parse(IEnumerable<string> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var given = new List<string>();
+        var domains = new SortedSet<string>(StringComparer.Ordinal);
+        var errors = new List<string>();
+        var unrestricted = false;
+        foreach (var raw in entries)
+        {
+            foreach (var part in (raw ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var entry = part.StartsWith('~') ? part : part.ToLowerInvariant();
+                if (!given.Contains(entry))
+                {
+                    given.Add(entry);
+                }
+
+                if (entry == "all")
+                {
+                    unrestricted = true;
+                }
+                else if (entry == "default")
+                {
+                    foreach (var alias in DomainAliases.DefaultAliases)
+                    {
+                        domains.UnionWith(DomainAliases.All[alias]);
+                    }
+                }
+                else if (DomainAliases.All.TryGetValue(entry, out var aliasDomains))
+                {
+                    domains.UnionWith(aliasDomains);
+                }
+                else if (ValidateRule(entry) is { } problem)
+                {
+                    errors.Add($"'{part}': {problem}");
+                }
+                else
+                {
+                    domains.Add(entry);
+                }
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new InvalidEgressPolicyException(errors);
+        }
+
+        return new EgressPolicy(given, unrestricted ? [] : [.. domains], unrestricted);
+    }
+
+    /// <summary>Whether <paramref name="host"/> is allowed by this policy.</summary>
+    public bool Allows(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        if (IsUnrestricted)
+        {
+            return true;
+        }
+
+        host = host.ToLowerInvariant();
+        foreach (var rule in Domains)
+        {
+            if (rule.StartsWith('~'))
+            {
+                if (Regex.IsMatch(host, rule[1..], RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
+                {
+                    return true;
+                }
+            }
+            else if (rule.StartsWith('.'))
+            {
+                if (host == rule[1..] || host.EndsWith(rule, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+            else if (host == rule)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string? ValidateRule(string entry)
+    {
+        if (entry.StartsWith('~'))
+        {
+            try
+            {
+                _ = new Regex(entry[1..], RegexOptions.None, TimeSpan.FromSeconds(1));
+                return entry.Length > 1 ? null : "an empty regular expression";
+            }
+            catch (ArgumentException e)
+            {
+                return $"not a valid regular expression ({e.Message})";
+            }
+        }
+
+        var host = entry.StartsWith('.') ? entry[1..] : entry;
+        if (host.Length is 0 or > 253)
+        {
+            return "not a host name, an alias, 'default' or 'all'";
+        }
+
+        foreach (var label in host.Split('.'))
+        {
+            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-' ||
+                !label.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+            {
+                return $"not a host name, an alias ({string.Join(", ", DomainAliases.All.Keys)}), 'default' or 'all'";
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc />
+    public bool Equals(EgressPolicy? other) =>
+        other is not null && IsUnrestricted == other.IsUnrestricted && Domains.SequenceEqual(other.Domains, StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as EgressPolicy);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(IsUnrestricted, Domains.Count, Domains.Count > 0 ? Domains[0] : null);
+
+    /// <inheritdoc />
+    public override string ToString() => IsUnrestricted ? "all" : string.Join(",", Entries);
+}

@@ -1,0 +1,73 @@
+using Paude.Egress;
+using Paude.Execution;
+
+namespace Paude.Sessions;
+
+/// <summary>
+/// The session contract every backend implements: one code path for the whole session lifecycle, exec,
+/// file channel and egress control. All operations are async, cancellable and throw typed
+/// <see cref="Errors.PaudeException"/>s. Sessions are discovered from the live backend by labels, so a second
+/// process sees the same sessions.
+/// </summary>
+public interface ISessionBackend
+{
+    /// <summary>The name this backend is registered under (e.g. <c>podman</c>).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Validates <paramref name="spec"/>, creates every resource of the session and starts it. On any failure,
+    /// removes what it created. Throws <see cref="Errors.SessionAlreadyExistsException"/> when the session exists.
+    /// </summary>
+    Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts a stopped session (and repairs a missing proxy). Idempotent.</summary>
+    Task<SessionInfo> StartAsync(SessionName name, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops the agent and its proxy, keeping the workspace volume. Idempotent.</summary>
+    Task<SessionInfo> StopAsync(SessionName name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes every resource of the session and verifies they are gone. Idempotent: returns <c>false</c> when
+    /// there was nothing to delete.
+    /// </summary>
+    Task<bool> DeleteAsync(SessionName name, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one session from the live backend, or <c>null</c> when it does not exist.</summary>
+    Task<SessionInfo?> GetAsync(SessionName name, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists every session of this backend.</summary>
+    IAsyncEnumerable<SessionInfo> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts a process in the session's agent container with streaming stdin/stdout/stderr. The command is an
+    /// argument vector, never a shell string. Requires a running session.
+    /// </summary>
+    Task<ISessionProcess> StartProcessAsync(SessionName name, ProcessSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Unpacks the tar archive read from <paramref name="tarArchive"/> into <paramref name="containerDirectory"/>
+    /// (created when missing), streaming: the archive is never buffered whole.
+    /// </summary>
+    Task UploadAsync(SessionName name, string containerDirectory, Stream tarArchive, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Streams a tar archive of <paramref name="containerDirectory"/> (its contents, relative paths) to
+    /// <paramref name="readArchive"/>. The content comes from the container and is untrusted.
+    /// </summary>
+    Task DownloadAsync(SessionName name, string containerDirectory, Func<Stream, CancellationToken, Task> readArchive, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the session's current egress allow-list.</summary>
+    Task<EgressPolicy> GetEgressPolicyAsync(SessionName name, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the egress allow-list of a session; a running proxy picks it up without a restart of the agent.</summary>
+    Task SetEgressPolicyAsync(SessionName name, EgressPolicy policy, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the requests the session's proxy refused, oldest first.</summary>
+    IAsyncEnumerable<BlockedRequest> GetBlockedRequestsAsync(SessionName name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Attaches the calling process's terminal to the agent's tmux session and returns when the user detaches,
+    /// with the exit code of the attach.
+    /// </summary>
+    Task<int> AttachAsync(SessionName name, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,119 @@
+using Paude.Egress;
+using Paude.Errors;
+
+namespace Paude.Sessions;
+
+/// <summary>
+/// Everything needed to create a session. Immutable; validated once by <see cref="Validate"/>, which reports
+/// every problem together.
+/// </summary>
+public sealed record SessionSpec
+{
+    /// <summary>The session name; <c>null</c> derives one from <see cref="Workspace"/>.</summary>
+    public SessionName? Name { get; init; }
+
+    /// <summary>The host workspace folder the session works on (must exist when set).</summary>
+    public string? Workspace { get; init; }
+
+    /// <summary>The agent image; <c>null</c> uses the backend's default.</summary>
+    public string? AgentImage { get; init; }
+
+    /// <summary>The proxy image; <c>null</c> uses the backend's default.</summary>
+    public string? ProxyImage { get; init; }
+
+    /// <summary>The agent command, as an argument vector (default <c>claude</c>).</summary>
+    public IReadOnlyList<string> AgentCommand { get; init; } = ["claude"];
+
+    /// <summary>Extra environment for the agent container. Not for secrets: use credentials.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The egress allow-list (default: <see cref="EgressPolicy.Default"/>).</summary>
+    public EgressPolicy Egress { get; init; } = EgressPolicy.Default;
+
+    /// <summary>Start the agent inside tmux without a terminal on create (default <c>true</c>).</summary>
+    public bool Headless { get; init; } = true;
+
+    /// <summary>
+    /// The user to run as, <c>UID[:GID]</c> (e.g. <c>1000680000:0</c>, OpenShift style); <c>null</c> uses the
+    /// backend's default.
+    /// </summary>
+    public string? User { get; init; }
+
+    /// <summary>
+    /// Names of the credential sources to package into the session (e.g. <c>claude</c>, <c>gcloud</c>,
+    /// <c>git</c>); delivered to a memory-backed directory on create and on every start.
+    /// </summary>
+    public IReadOnlyList<string> Credentials { get; init; } = [];
+
+    /// <summary>Returns every problem with this spec (empty when valid).</summary>
+    public IReadOnlyList<string> GetErrors()
+    {
+        var errors = new List<string>();
+        if (Name is null && Workspace is null)
+        {
+            errors.Add("Name: a name or a workspace (to derive the name from) is required");
+        }
+
+        if (Workspace is not null && !Directory.Exists(Workspace))
+        {
+            errors.Add($"Workspace: the folder '{Workspace}' does not exist");
+        }
+
+        if (AgentImage is not null && string.IsNullOrWhiteSpace(AgentImage))
+        {
+            errors.Add("AgentImage: must not be blank");
+        }
+
+        if (ProxyImage is not null && string.IsNullOrWhiteSpace(ProxyImage))
+        {
+            errors.Add("ProxyImage: must not be blank");
+        }
+
+        if (AgentCommand.Count == 0 || AgentCommand.Any(string.IsNullOrEmpty))
+        {
+            errors.Add("AgentCommand: needs at least one non-empty argument");
+        }
+
+        foreach (var key in Environment.Keys)
+        {
+            if (key.Length == 0 || key.Contains('=', StringComparison.Ordinal) || key.Contains('\0', StringComparison.Ordinal))
+            {
+                errors.Add($"Environment: '{key}' is not a valid variable name");
+            }
+        }
+
+        foreach (var source in Credentials)
+        {
+            if (string.IsNullOrWhiteSpace(source) || !source.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+            {
+                errors.Add($"Credentials: '{source}' is not a credential source name");
+            }
+        }
+
+        if (User is not null && !IsValidUser(User))
+        {
+            errors.Add($"User: '{User}' is not UID or UID:GID with numeric ids");
+        }
+
+        return errors;
+    }
+
+    /// <summary>Throws <see cref="InvalidSessionSpecException"/> listing every problem, if there are any.</summary>
+    public void Validate()
+    {
+        var errors = GetErrors();
+        if (errors.Count > 0)
+        {
+            throw new InvalidSessionSpecException(errors);
+        }
+    }
+
+    /// <summary>The session name: <see cref="Name"/>, or one derived from <see cref="Workspace"/>.</summary>
+    public SessionName ResolveName() => Name ?? SessionName.Generate(Workspace ?? throw new InvalidSessionSpecException(["Name: a name or a workspace is required"]));
+
+    private static bool IsValidUser(string user)
+    {
+        var parts = user.Split(':');
+        return parts.Length is 1 or 2 && parts.All(p => p.Length > 0 && p.All(char.IsAsciiDigit));
+    }
+}
