@@ -28,8 +28,8 @@ command -v kubectl >/dev/null || { log "kubectl missing: installing Debian's kub
 conf=/etc/containers/containers.conf
 want=$'[containers]\ndefault_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]\n\n[engine]\nruntime = "runc"\n\n[network]\nnetwork_backend = "netavark"\n'
 mkdir -p /etc/containers
-if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$(printf '%s' "$want" | sed '$!b')" ]; then
-  if [ -f "$conf" ] && [ "$(cat "$conf")" != "$(printf '%s' "$want")" ]; then cp "$conf" "$conf.paude-backup"; fi
+if [ "$(cat "$conf" 2>/dev/null)" != "$(printf '%s' "$want")" ]; then
+  [ -f "$conf" ] && cp "$conf" "$conf.paude-backup"
   printf '%s' "$want" > "$conf"
 fi
 
