@@ -1,0 +1,82 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Paude.Egress;
+using Paude.Sessions;
+
+namespace Paude.Cli.Output;
+
+// The --output json shapes. Field names are part of the CLI's contract with scripts: add fields, never rename.
+
+internal sealed record SessionView(
+    string Name,
+    string Backend,
+    string Status,
+    string? StatusReason,
+    string? Workspace,
+    DateTimeOffset? CreatedAt,
+    string? AgentImage,
+    IReadOnlyList<string>? AllowedDomains)
+{
+    public static SessionView From(SessionInfo info) => new(
+        info.Name.Value,
+        info.Backend,
+        StatusText(info.Status),
+        info.StatusReason,
+        info.Workspace,
+        info.CreatedAt,
+        info.AgentImage,
+        info.Egress?.Entries);
+
+    public static string StatusText(SessionStatus status) => status.ToString().ToLowerInvariant();
+}
+
+internal sealed record SessionListView(IReadOnlyList<SessionView> Sessions);
+
+internal sealed record DeleteView(string Name, string Backend, bool Deleted);
+
+internal sealed record AllowedDomainsView(string Name, string Backend, bool Unrestricted, IReadOnlyList<string> Entries, IReadOnlyList<string> Domains)
+{
+    public static AllowedDomainsView From(string name, string backend, EgressPolicy policy) =>
+        new(name, backend, policy.IsUnrestricted, policy.Entries, policy.Domains);
+}
+
+internal sealed record BlockedHostView(string Host, int Count, DateTimeOffset LastSeen);
+
+internal sealed record BlockedRequestView(DateTimeOffset Time, string Method, string Host, string Url);
+
+internal sealed record BlockedDomainsView(string Name, string Backend, IReadOnlyList<BlockedHostView> Hosts, IReadOnlyList<BlockedRequestView>? Requests);
+
+internal sealed record ExecView(string Name, string Backend, int ExitCode, string Stdout, string Stderr);
+
+internal sealed record TransferView(string Name, string Backend, string Direction, string LocalPath, string ContainerPath);
+
+internal sealed record ErrorBody(int ExitCode, string Kind, string Message, IReadOnlyList<string>? Errors);
+
+internal sealed record ErrorView(ErrorBody Error);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(SessionView))]
+[JsonSerializable(typeof(SessionListView))]
+[JsonSerializable(typeof(DeleteView))]
+[JsonSerializable(typeof(AllowedDomainsView))]
+[JsonSerializable(typeof(BlockedDomainsView))]
+[JsonSerializable(typeof(ExecView))]
+[JsonSerializable(typeof(TransferView))]
+[JsonSerializable(typeof(ErrorView))]
+internal sealed partial class CliJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context the CLI writes with: the generated one plus an encoder that leaves quotes and non-ASCII text
+    /// readable (the output is for scripts and terminals, never embedded in HTML).
+    /// </summary>
+    public static CliJsonContext Output { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

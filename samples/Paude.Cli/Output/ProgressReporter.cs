@@ -1,0 +1,60 @@
+using Paude.Cli.Hosting;
+
+namespace Paude.Cli.Output;
+
+/// <summary>
+/// Shows progress of long work on stderr, so stdout stays clean for results: a live spinner with the elapsed time
+/// on a terminal, one line at start and one at the end otherwise. Silent in JSON mode.
+/// </summary>
+internal sealed class ProgressReporter(CliConsole console, TimeProvider time, bool enabled)
+{
+    private static readonly char[] Frames = ['|', '/', '-', '\\'];
+
+    public async Task<T> RunAsync<T>(string activity, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        if (!enabled)
+        {
+            return await work(cancellationToken).ConfigureAwait(false);
+        }
+
+        var started = time.GetTimestamp();
+        using var stopSpinner = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task spinner = Task.CompletedTask;
+        if (console.IsErrorTerminal)
+        {
+            spinner = SpinAsync(activity, started, stopSpinner.Token);
+        }
+        else
+        {
+            await console.Error.WriteLineAsync($"{activity}...").ConfigureAwait(false);
+        }
+
+        var outcome = "failed";
+        try
+        {
+            var result = await work(cancellationToken).ConfigureAwait(false);
+            outcome = "done";
+            return result;
+        }
+        finally
+        {
+            await stopSpinner.CancelAsync().ConfigureAwait(false);
+            await spinner.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            var elapsed = time.GetElapsedTime(started).TotalSeconds;
+            var prefix = console.IsErrorTerminal ? "\r\x1b[K" : string.Empty;
+            await console.Error.WriteLineAsync($"{prefix}{activity}: {outcome} ({elapsed:0.0} s)").ConfigureAwait(false);
+        }
+    }
+
+    private async Task SpinAsync(string activity, long started, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(120), time);
+        var frame = 0;
+        do
+        {
+            var elapsed = time.GetElapsedTime(started).TotalSeconds;
+            await console.Error.WriteAsync($"\r\x1b[K{Frames[frame++ % Frames.Length]} {activity} ({elapsed:0} s)").ConfigureAwait(false);
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+    }
+}
