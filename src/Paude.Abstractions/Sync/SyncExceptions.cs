@@ -1,0 +1,78 @@
+using Paude.Errors;
+
+namespace Paude.Sync;
+
+/// <summary>The base of the errors a sync throws on purpose.</summary>
+public abstract class SyncException : PaudeException
+{
+    /// <summary>Creates the exception.</summary>
+    protected SyncException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// The sync would lose work (commits only one side has, uncommitted changes, a newer sync from another session) and
+/// was refused; nothing was changed. Retry with <see cref="SyncOptions.Force"/> to keep that work under backup refs.
+/// </summary>
+public sealed class UnsafeSyncException : SyncException
+{
+    /// <summary>Creates the exception.</summary>
+    public UnsafeSyncException(string summary, IReadOnlyList<string> commitsAtRisk, IReadOnlyList<string> pathsAtRisk)
+        : base(Describe(summary, commitsAtRisk, pathsAtRisk))
+    {
+        CommitsAtRisk = commitsAtRisk;
+        PathsAtRisk = pathsAtRisk;
+    }
+
+    /// <summary>The commits that would become unreachable, as <c>&lt;short sha&gt; &lt;subject&gt;</c>.</summary>
+    public IReadOnlyList<string> CommitsAtRisk { get; }
+
+    /// <summary>The paths whose uncommitted content would be replaced.</summary>
+    public IReadOnlyList<string> PathsAtRisk { get; }
+
+    private static string Describe(string summary, IReadOnlyList<string> commits, IReadOnlyList<string> paths)
+    {
+        var text = summary;
+        if (commits.Count > 0)
+        {
+            text += $"{Environment.NewLine}Commits at risk:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", commits)}";
+        }
+
+        if (paths.Count > 0)
+        {
+            text += $"{Environment.NewLine}Uncommitted paths at risk:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", paths)}";
+        }
+
+        return text + $"{Environment.NewLine}Nothing was changed. Use the branch strategy, or force to keep this work under a backup ref.";
+    }
+}
+
+/// <summary>A merge conflicts; it was aborted, nothing was changed, and the conflicting paths are listed.</summary>
+public sealed class SyncConflictException(IReadOnlyList<string> paths)
+    : SyncException($"The merge conflicts in {paths.Count} path(s): {string.Join(", ", paths)}. It was aborted; nothing was changed. Use the branch strategy and merge by hand.")
+{
+    /// <summary>The conflicting paths.</summary>
+    public IReadOnlyList<string> Paths { get; } = paths;
+}
+
+/// <summary>The strategy needs a git repository where there is none.</summary>
+public sealed class NotAGitRepositoryException(string location, string detail)
+    : SyncException($"'{location}' is not a git repository: {detail}")
+{
+    /// <summary>The folder that is not a repository (local path or session path).</summary>
+    public string Location { get; } = location;
+}
+
+/// <summary>Another sync of the same repository held its lock for longer than <see cref="SyncOptions.LockTimeout"/>.</summary>
+public sealed class SyncLockedException(string lockFile, TimeSpan waited)
+    : SyncException($"Another sync of this repository is running (lock '{lockFile}' held for more than {waited.TotalSeconds:0.#} s); try again when it has finished.")
+{
+    /// <summary>The lock file.</summary>
+    public string LockFile { get; } = lockFile;
+}
+
+/// <summary>The session side failed in a way the sync cannot work around (the message carries the session's error).</summary>
+public sealed class SyncTransportException(string message, Exception? inner = null)
+    : SyncException(message, inner);
