@@ -109,7 +109,7 @@ internal static class DirectoryArchive
                     CreateSymlink(root, target, entry.Name, entry.LinkName);
                     break;
                 case TarEntryType.HardLink:
-                    var source = ResolveInside(root, entry.LinkName);
+                    var source = ResolveInside(root, entry.LinkName, entry.Name);
                     if (!File.Exists(source) || new FileInfo(source).LinkTarget is not null)
                     {
                         throw new UnsafeContentException(entry.Name, $"is a hard link to '{entry.LinkName}', which is not a file of the download");
@@ -162,7 +162,7 @@ internal static class DirectoryArchive
 
     private static string SafePath(string root, string relative)
     {
-        var full = ResolveInside(root, relative);
+        var full = ResolveInside(root, relative, relative);
 
         // Writing through a symbolic link made by an earlier entry could leave the download: refuse it.
         for (var dir = Path.GetDirectoryName(full); dir is not null && IsInside(root, dir); dir = Path.GetDirectoryName(dir))
@@ -181,18 +181,18 @@ internal static class DirectoryArchive
         return full;
     }
 
-    private static string ResolveInside(string root, string relative)
+    private static string ResolveInside(string root, string relative, string entryName)
     {
         if (relative.Contains('\0', StringComparison.Ordinal) || Path.IsPathRooted(relative) ||
             relative.Split('/').Any(part => part == ".."))
         {
-            throw new UnsafeContentException(relative, "escapes the destination folder");
+            throw new UnsafeContentException(entryName, $"escapes the destination folder ('{relative}')");
         }
 
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Combine(root, relative)));
         if (!IsInside(root, full))
         {
-            throw new UnsafeContentException(relative, "escapes the destination folder");
+            throw new UnsafeContentException(entryName, $"escapes the destination folder ('{relative}')");
         }
 
         return full;

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Paude.Cli.Commands;
+using Paude.Cli.Hosting;
+
+namespace Paude.Cli.Tests.Infrastructure;
+
+/// <summary>The outcome of one CLI invocation.</summary>
+internal sealed record CliRun(int ExitCode, string Stdout, string Stderr)
+{
+    public JsonElement Json() => JsonDocument.Parse(Stdout).RootElement.Clone();
+
+    public JsonElement ErrorJson() => JsonDocument.Parse(Stderr).RootElement.Clone();
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+/// <summary>Runs the real <c>paude</c> CLI: in-process through its entry point, or as a separate process.</summary>
+internal static class PaudeCli
+{
+    /// <summary>The built CLI (copied next to the tests by the project reference).</summary>
+    public static string AssemblyPath { get; } = Path.Combine(AppContext.BaseDirectory, "paude.dll");
+
+    public static async Task<CliRun> RunAsync(params string[] args) => await RunWithInputAsync(null, args);
+
+    public static async Task<CliRun> RunWithInputAsync(byte[]? stdin, params string[] args)
+    {
+        using var stdout = new MemoryStream();
+        using var stderr = new MemoryStream();
+        using var input = stdin is null ? null : new MemoryStream(stdin);
+        var console = new CliConsole(stdout, stderr, input ?? Stream.Null, isInputRedirected: input is not null, isErrorTerminal: false);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var code = await PaudeCommandLine.InvokeAsync(args, console, cancellationToken: timeout.Token);
+        return new CliRun(code, Encoding.UTF8.GetString(stdout.ToArray()), Encoding.UTF8.GetString(stderr.ToArray()));
+    }
+
+    /// <summary>Runs <c>dotnet paude.dll args...</c> as its own process (real exit code, real stdio pipes).</summary>
+    public static async Task<CliRun> RunProcessAsync(string? stdin, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(AssemblyPath);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return await RunAsync(start, stdin);
+    }
+
+    public static async Task<CliRun> RunAsync(ProcessStartInfo start, string? stdin, TimeSpan? timeout = null)
+    {
+        start.RedirectStandardOutput = start.RedirectStandardError = start.RedirectStandardInput = true;
+        start.UseShellExecute = false;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
+        process.StandardInput.Close();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(5));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{start.FileName} {string.Join(' ', start.ArgumentList)} did not finish in time:\n{await stdout}\n{await stderr}");
+        }
+
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+}
