@@ -58,7 +58,8 @@ internal static class PaudeCommandLine
         foreach (var command in SessionCommands.Create(app)
                      .Concat(ExecCommands.Create(app))
                      .Concat(EgressCommands.Create(app))
-                     .Concat(FileCommands.Create(app)))
+                     .Concat(FileCommands.Create(app))
+                     .Concat(SyncCommands.Create(app)))
         {
             root.Subcommands.Add(command);
         }

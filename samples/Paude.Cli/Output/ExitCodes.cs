@@ -14,6 +14,9 @@ internal static class ExitCodes
     public const int NotRunning = 6;
     public const int ImageNotFound = 7;
     public const int UnsafeContent = 8;
+    public const int SyncRefused = 9;
+    public const int SyncConflict = 10;
+    public const int SyncLocked = 11;
     public const int Cancelled = 130;
 
     /// <summary>Maps an error to its exit code and a stable machine-readable kind.</summary>
@@ -25,6 +28,11 @@ internal static class ExitCodes
         InvalidOptionsException => (InvalidInput, "invalid-options"),
         PaudeValidationException => (InvalidInput, "invalid-input"),
         CliUsageException => (InvalidInput, "invalid-input"),
+        Paude.Sync.NotAGitRepositoryException => (InvalidInput, "not-a-git-repository"),
+        Paude.Sync.UnsafeSyncException => (SyncRefused, "sync-refused"),
+        Paude.Sync.SyncConflictException => (SyncConflict, "sync-conflict"),
+        Paude.Sync.SyncLockedException => (SyncLocked, "sync-locked"),
+        Paude.Sync.SyncTransportException => (Failure, "sync-failed"),
         SessionNotFoundException => (NotFound, "session-not-found"),
         SessionAlreadyExistsException => (AlreadyExists, "session-already-exists"),
         BackendUnavailableException => (BackendUnavailable, "backend-unavailable"),

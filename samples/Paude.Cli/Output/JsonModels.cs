@@ -51,6 +51,29 @@ internal sealed record ExecView(string Name, string Backend, int ExitCode, strin
 
 internal sealed record TransferView(string Name, string Backend, string Direction, string LocalPath, string ContainerPath);
 
+internal sealed record SyncView(
+    string Name,
+    string Backend,
+    string Workspace,
+    string Strategy,
+    string Direction,
+    bool DryRun,
+    int CommitsTransferred,
+    IReadOnlyList<string> FilesChanged,
+    IReadOnlyList<string> FilesDeleted,
+    long BytesMoved,
+    IReadOnlyList<string> RefsWritten,
+    IReadOnlyList<string> BackupRefs,
+    IReadOnlyList<string> Conflicts,
+    IReadOnlyList<string> Warnings,
+    string? Commit)
+{
+    public static SyncView From(string name, string backend, string workspace, Paude.Sync.SyncResult r) => new(
+        name, backend, workspace, r.Strategy.ToString().ToLowerInvariant(),
+        r.Direction == Paude.Sync.SyncDirection.FromSession ? "from" : "to", r.DryRun, r.CommitsTransferred,
+        r.FilesChanged, r.FilesDeleted, r.BytesMoved, r.RefsWritten, r.BackupRefs, r.Conflicts, r.Warnings, r.Commit);
+}
+
 internal sealed record ErrorBody(int ExitCode, string Kind, string Message, IReadOnlyList<string>? Errors);
 
 internal sealed record ErrorView(ErrorBody Error);
@@ -66,6 +89,7 @@ internal sealed record ErrorView(ErrorBody Error);
 [JsonSerializable(typeof(BlockedDomainsView))]
 [JsonSerializable(typeof(ExecView))]
 [JsonSerializable(typeof(TransferView))]
+[JsonSerializable(typeof(SyncView))]
 [JsonSerializable(typeof(ErrorView))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {

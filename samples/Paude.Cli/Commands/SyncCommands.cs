@@ -1,0 +1,91 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Paude.Cli.Output;
+using Paude.Errors;
+using Paude.Sync;
+
+namespace Paude.Cli.Commands;
+
+/// <summary>sync: move commits and files between the local workspace and a session (Paude.Sync).</summary>
+internal static class SyncCommands
+{
+    public static IEnumerable<Command> Create(CliApp app)
+    {
+        var name = SessionCommands.NameArgument();
+        var workspace = new Option<string?>("--workspace", "-w") { Description = "The local workspace (default: the one the session was created for, else the current folder)." };
+        var direction = new Option<string>("--direction") { Description = "from: session -> local (default); to: local -> session.", DefaultValueFactory = _ => "from" };
+        direction.AcceptOnlyFromAmong("from", "to");
+        var strategy = new Option<string>("--strategy") { Description = "branch (default; never touches your branch), merge, overwrite or exclude (files only).", DefaultValueFactory = _ => "branch" };
+        strategy.AcceptOnlyFromAmong("branch", "merge", "overwrite", "exclude");
+        var dryRun = new Option<bool>("--dry-run") { Description = "Report what would change and change nothing." };
+        var force = new Option<bool>("--force") { Description = "Go ahead although work would be replaced (it is kept under a backup ref)." };
+        var excludes = new Option<string[]>("--exclude") { Description = "Extra excludes (name, glob or relative path). Repeatable.", AllowMultipleArgumentsPerToken = true };
+        var prefix = new Option<string?>("--branch-prefix") { Description = "Prefix of the local branch that receives a session's commits (default paude/)." };
+        var command = new Command("sync", "Sync work between the local workspace and a session without losing any (see --strategy).")
+        {
+            name, workspace, direction, strategy, dryRun, force, excludes, prefix,
+        };
+        command.SetAction((parse, ct) => app.RunAsync(parse, async (ctx, token) =>
+        {
+            var session = SessionCommands.ParseName(parse.GetValue(name));
+            var options = new SyncOptions
+            {
+                Direction = parse.GetValue(direction) == "to" ? SyncDirection.ToSession : SyncDirection.FromSession,
+                Strategy = Enum.Parse<SyncStrategy>(parse.GetValue(strategy)!, ignoreCase: true),
+                DryRun = parse.GetValue(dryRun),
+                Force = parse.GetValue(force),
+                Excludes = parse.GetValue(excludes) ?? [],
+                BranchPrefix = parse.GetValue(prefix) ?? "paude/",
+                Backend = ctx.Backend.Name,
+            };
+            options.Validate();
+            var sync = ctx.Services.GetService<ISessionSync>()
+                ?? throw new BackendUnavailableException(ctx.Backend.Name, "Paude.Sync", "sync is not registered in this build of paude");
+            var local = parse.GetValue(workspace) ?? (await ctx.Backend.GetAsync(session, token).ConfigureAwait(false))?.Workspace ?? Environment.CurrentDirectory;
+            local = Path.GetFullPath(local);
+            var progress = ctx.Output.IsJson ? null : new StderrProgress(ctx.Console.Error);
+            var what = options.Direction == SyncDirection.FromSession ? $"{session} -> {local}" : $"{local} -> {session}";
+            var result = await ctx.Progress.RunAsync($"Syncing {what} ({options.Strategy.ToString().ToLowerInvariant()})", c => sync.SyncAsync(session, local, options, progress, c), token).ConfigureAwait(false);
+            var view = SyncView.From(session, ctx.Backend.Name, local, result);
+            ctx.Output.Write(view, CliJsonContext.Output.SyncView, w => WriteHuman(w, view));
+            return ExitCodes.Ok;
+        }, ct));
+        yield return command;
+    }
+
+    private static void WriteHuman(TextWriter w, SyncView view)
+    {
+        w.WriteLine($"{(view.DryRun ? "Would sync" : "Synced")} {view.Direction} session '{view.Name}' with {view.Workspace} ({view.Strategy}).");
+        w.WriteLine($"  commits: {view.CommitsTransferred}, files changed: {view.FilesChanged.Count}, deleted: {view.FilesDeleted.Count}, bytes: {view.BytesMoved}");
+        foreach (var r in view.RefsWritten)
+        {
+            w.WriteLine($"  ref: {r}");
+        }
+
+        foreach (var r in view.BackupRefs)
+        {
+            w.WriteLine($"  backup: {r}");
+        }
+
+        foreach (var c in view.Conflicts)
+        {
+            w.WriteLine($"  conflict: {c}");
+        }
+
+        foreach (var warning in view.Warnings)
+        {
+            w.WriteLine($"  warning: {warning}");
+        }
+
+        if (view.Commit is { } commit)
+        {
+            w.WriteLine($"  commit: {commit}");
+        }
+    }
+
+    private sealed class StderrProgress(TextWriter error) : IProgress<SyncProgress>
+    {
+        public void Report(SyncProgress value) =>
+            error.WriteLine(value.Total is { } total ? $"  {value.Stage}: {value.Message} ({value.Completed ?? 0}/{total})" : $"  {value.Stage}: {value.Message}");
+    }
+}

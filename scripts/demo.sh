@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The README's main job, end to end on a fresh Debian machine (as root): set the machine up, build the sample
+# `paude` host, create a real Podman session for a git workspace, do work inside it as the agent would (a commit),
+# bring the work back with real git, show the session, delete it and check nothing is left behind.
+# Exits 0 only if every step worked. Environment:
+#   PAUDE_CLI=/path/paude.dll  use this build of the CLI instead of building one (the tests pass theirs)
+#   PAUDE_DEMO_NAME=name       session name (default demo-<random>)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+work="$(mktemp -d /tmp/paude-demo.XXXXXX)"
+name="${PAUDE_DEMO_NAME:-demo-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')}"
+step=0
+created=0
+say() { step=$((step + 1)); printf '\n==> [%d] %s\n' "$step" "$*"; }
+fail() { printf '\nDEMO FAILED: %s\n' "$*" >&2; exit 1; }
+
+cleanup() {
+  rc=$?
+  if [ "$created" = 1 ] && [ -n "${paude_dll:-}" ]; then
+    # Only reached when a step failed after create: never leave the session behind.
+    dotnet "$paude_dll" delete "$name" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+  exit $rc
+}
+trap cleanup EXIT
+
+say "Machine set-up (idempotent): Podman, base image, agent and proxy images"
+bash "$here/scripts/setup.sh"
+
+if [ -n "${PAUDE_CLI:-}" ]; then
+  say "Using the paude CLI at $PAUDE_CLI"
+  paude_dll="$PAUDE_CLI"
+else
+  say "Building the sample paude host (Release, into $work/build)"
+  dotnet build "$here/samples/Paude.Cli/Paude.Cli.csproj" -c Release --artifacts-path "$work/build" -nologo -v q
+  paude_dll="$work/build/bin/Paude.Cli/release/paude.dll"
+fi
+[ -f "$paude_dll" ] || fail "no CLI at $paude_dll"
+paude() { printf '    $ paude %s\n' "$*" >&2; dotnet "$paude_dll" "$@"; }
+
+say "A git workspace with one commit"
+ws="$work/workspace"
+mkdir -p "$ws"
+git -C "$ws" init -q -b main
+printf '# Demo project\n' > "$ws/README.md"
+git -C "$ws" add README.md
+git -C "$ws" -c user.name="Demo User" -c user.email=demo@paude.invalid commit -q -m "Initial commit"
+base_commit="$(git -C "$ws" rev-parse HEAD)"
+git -C "$ws" log --oneline
+
+say "Create session '$name' (stand-in agent: no real Claude can run here; default allow-list)"
+paude create "$name" --workspace "$ws" --allowed-domains default \
+  --agent-command "bash -c 'echo agent ready; exec sleep infinity'"
+created=1
+
+say "Upload the workspace into the session (/pvc/workspace)"
+paude upload "$name" "$ws"
+
+say "Work inside the session as the agent would: a new file and a commit"
+paude exec "$name" -- bash -c 'cd /pvc/workspace && printf "Written by the agent.\n" > AGENT.md && git add AGENT.md &&
+  git -c user.name="Paude Agent" -c user.email=agent@paude.invalid commit -q -m "Agent: add AGENT.md" && git log --oneline'
+
+say "Exit codes and streams pass through: a failing command in the session"
+set +e
+paude exec "$name" -- bash -c 'echo to-stdout; echo to-stderr >&2; exit 3' >"$work/out.txt" 2>"$work/err.txt"
+code=$?
+set -e
+[ "$code" = 3 ] || fail "exec exit code: expected 3, got $code"
+grep -qx to-stdout "$work/out.txt" && grep -qx to-stderr "$work/err.txt" || fail "exec streams were mixed up"
+echo "    exit code 3, stdout and stderr kept apart: ok"
+
+say "Egress is default-deny: a host that is not on the allow-list is refused by the proxy"
+if paude exec "$name" -- curl -sS -o /dev/null -m 20 https://example.com; then
+  fail "example.com was reachable although it is not allowed"
+fi
+paude blocked-domains "$name"
+paude --output json blocked-domains "$name" | grep -q '"host": "example.com"' || fail "the refused request is not in the blocked log"
+
+say "Bring the work back: download the workspace into a new folder and look at it with real git"
+back="$work/back"
+paude download "$name" "$back"
+git -C "$back" log --oneline
+[ "$(git -C "$back" log -1 --format=%s)" = "Agent: add AGENT.md" ] || fail "the agent's commit did not come back"
+[ "$(git -C "$back" rev-parse HEAD~1)" = "$base_commit" ] || fail "the agent's commit is not on top of ours"
+git -C "$back" fsck --no-progress -q || fail "the downloaded repository is damaged"
+git -C "$ws" fetch -q "$back" main:paude/"$name"
+echo "    the agent's commit is now on the local branch paude/$name:"
+git -C "$ws" log --oneline main..paude/"$name"
+
+say "Look at the session"
+paude list
+paude status "$name"
+paude allowed-domains "$name"
+paude allowed-domains "$name" --add .example.org >/dev/null
+paude --output json allowed-domains "$name" | grep -q '".example.org"' || fail "the allow-list change did not stick"
+echo "    .example.org added to the running session's allow-list: ok"
+
+say "Stop and start: the work survives"
+paude stop "$name" >/dev/null
+paude start "$name" >/dev/null
+[ "$(paude exec "$name" -- git -C /pvc/workspace log -1 --format=%s)" = "Agent: add AGENT.md" ] || fail "work lost across stop/start"
+echo "    commit still there after stop/start: ok"
+
+say "Delete the session and check nothing is left"
+paude delete "$name"
+created=0
+left="$(podman ps -aq --filter "label=paude.io/session-name=$name"; podman volume ls -q --filter "label=paude.io/session-name=$name"; podman network ls -q --filter "name=^paude-net-$name\$")"
+[ -z "$left" ] || fail "resources left behind: $left"
+set +e
+paude status "$name" >/dev/null 2>&1
+code=$?
+set -e
+[ "$code" = 3 ] || fail "status after delete: expected exit code 3 (not found), got $code"
+echo "    no containers, volumes or networks left; status says not found: ok"
+
+printf '\nDEMO OK: session %s created, used, work brought back, deleted.\n' "$name"
