@@ -99,7 +99,8 @@ public sealed class EgressPolicy : IEquatable<EgressPolicy>
         {
             if (rule.StartsWith('~'))
             {
-                if (Regex.IsMatch(host, rule[1..], RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
+                // Case-insensitive like the proxy (dstdom_regex -i).
+                if (Regex.IsMatch(host, rule[1..], RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1)))
                 {
                     return true;
                 }
@@ -124,6 +125,20 @@ public sealed class EgressPolicy : IEquatable<EgressPolicy>
     {
         if (entry.StartsWith('~'))
         {
+            // The pattern becomes one value of a squid ACL line: whitespace or a control character would split it
+            // or inject config lines. Squid matches POSIX extended regexes, so .NET-only syntax is refused too.
+            if (entry.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '"' or '\'' or '#'))
+            {
+                return "a regular expression must not contain whitespace, control characters, quotes or '#'";
+            }
+
+            if (entry.Contains("(?", StringComparison.Ordinal) || entry.Contains("\\d", StringComparison.Ordinal) ||
+                entry.Contains("\\D", StringComparison.Ordinal) || entry.Contains("*?", StringComparison.Ordinal) ||
+                entry.Contains("+?", StringComparison.Ordinal))
+            {
+                return "uses .NET-only regex syntax ((?...), \\d, lazy quantifiers); the proxy matches POSIX extended regexes";
+            }
+
             try
             {
                 _ = new Regex(entry[1..], RegexOptions.None, TimeSpan.FromSeconds(1));
