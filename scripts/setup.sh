@@ -68,12 +68,15 @@ else
 fi
 podman tag "$tag" "$alias_tag"
 
-# 4. Agent and proxy images from the repository's Containerfiles (base image is a build argument).
+# 4. Agent and proxy images from the repository's Containerfiles (base image is a build argument), tagged
+#    :latest (what the backends run) and :dev. Always built: podman's layer cache makes an unchanged build take
+#    about a second and rebuilds exactly the layers whose files (Containerfile, bin/, errors/) or base changed.
 for img in agent proxy; do
   dir="$here/images/$img"
-  [ -f "$dir/Containerfile" ] || continue
-  log "building localhost/paude-$img:dev"
-  podman build -q --pull=never --build-arg "BASE_IMAGE=$alias_tag" -t "localhost/paude-$img:dev" "$dir" >/dev/null
+  [ -f "$dir/Containerfile" ] || { log "missing $dir/Containerfile"; exit 1; }
+  log "building localhost/paude-$img:latest"
+  podman build -q --pull=never --build-arg "BASE_IMAGE=$alias_tag" \
+    -t "localhost/paude-$img:latest" -t "localhost/paude-$img:dev" "$dir" >/dev/null
 done
 
 # 5. Smoke test as an OpenShift-style arbitrary UID.
