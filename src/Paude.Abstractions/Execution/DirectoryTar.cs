@@ -1,0 +1,131 @@
+using System.Formats.Tar;
+using System.IO.Pipelines;
+
+namespace Paude.Execution;
+
+/// <summary>
+/// Streams a local directory into a tar archive: PAX format (long and unicode names), deterministic order
+/// (ordinal by name, parents before children), file modes kept (exec bits), symlinks kept as symlinks, empty
+/// directories included. Names are relative to the directory, '/'-separated, without a leading "./".
+/// </summary>
+internal static class DirectoryTar
+{
+    private const UnixFileMode PermissionBits =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// <summary>
+    /// Returns a stream that reads the archive of <paramref name="directory"/> while it is being written by a
+    /// background task through a pipe, so the archive is never held whole in memory. Errors of the writer
+    /// surface on the reader; disposing the reader stops the writer.
+    /// </summary>
+    /// <param name="directory">The directory to archive (must exist).</param>
+    /// <param name="exclude">Returns <c>true</c> for relative paths (no trailing '/') to leave out; an excluded directory leaves out its subtree.</param>
+    /// <param name="cancellationToken">Stops the writer.</param>
+    public static Stream OpenRead(string directory, Func<string, bool>? exclude = null, CancellationToken cancellationToken = default)
+    {
+        EnsureDirectory(directory);
+
+        // 1 MiB of back-pressure keeps memory flat while letting the writer run ahead of the consumer a bit.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024));
+        _ = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await using (var writerStream = pipe.Writer.AsStream(leaveOpen: true))
+                    {
+                        await WriteAsync(directory, writerStream, exclude, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // Every writer failure is handed to the reader, which rethrows it.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    await pipe.Writer.CompleteAsync(ex).ConfigureAwait(false);
+                }
+            },
+            CancellationToken.None);
+        return pipe.Reader.AsStream();
+    }
+
+    /// <summary>Writes the archive of <paramref name="directory"/> into <paramref name="destination"/> (left open).</summary>
+    public static async Task WriteAsync(string directory, Stream destination, Func<string, bool>? exclude = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        EnsureDirectory(directory);
+        var writer = new TarWriter(destination, TarEntryFormat.Pax, leaveOpen: true);
+        await using (writer.ConfigureAwait(false))
+        {
+            await WriteDirectoryAsync(writer, new DirectoryInfo(directory), string.Empty, exclude, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteDirectoryAsync(TarWriter writer, DirectoryInfo dir, string prefix, Func<string, bool>? exclude, CancellationToken ct)
+    {
+        var children = dir.EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
+        foreach (var child in children)
+        {
+            ct.ThrowIfCancellationRequested();
+            var relative = prefix + child.Name;
+            if (exclude?.Invoke(relative) == true)
+            {
+                continue;
+            }
+
+            if (child.LinkTarget is { } target)
+            {
+                // Kept as a link, never followed: the archive must not pull in content from outside the folder.
+                var link = new PaxTarEntry(TarEntryType.SymbolicLink, relative) { LinkName = target, ModificationTime = child.LastWriteTimeUtc };
+                await writer.WriteEntryAsync(link, ct).ConfigureAwait(false);
+            }
+            else if (child is DirectoryInfo sub)
+            {
+                var entry = new PaxTarEntry(TarEntryType.Directory, relative + "/")
+                {
+                    Mode = sub.UnixFileMode & PermissionBits,
+                    ModificationTime = sub.LastWriteTimeUtc,
+                };
+                await writer.WriteEntryAsync(entry, ct).ConfigureAwait(false);
+                await WriteDirectoryAsync(writer, sub, relative + "/", exclude, ct).ConfigureAwait(false);
+            }
+            else if (child is FileInfo file && IsRegularFile(file))
+            {
+                var data = new FileStream(file.FullName, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0 });
+                await using (data.ConfigureAwait(false))
+                {
+                    var entry = new PaxTarEntry(TarEntryType.RegularFile, relative)
+                    {
+                        Mode = file.UnixFileMode & PermissionBits,
+                        ModificationTime = file.LastWriteTimeUtc,
+                        DataStream = data,
+                    };
+                    await writer.WriteEntryAsync(entry, ct).ConfigureAwait(false);
+                }
+            }
+
+            // Sockets, FIFOs and devices are skipped: they have no content to transfer and opening a FIFO blocks.
+        }
+    }
+
+    private static bool IsRegularFile(FileInfo file)
+    {
+        // .NET reports no file type for special files; a FIFO/socket/device has no data and Length 0 and is
+        // flagged by the runtime as neither Normal/Archive nor ReadOnly-only. Checking via the mode string is not
+        // possible, so ask the OS through File.GetAttributes and the well-known "Device"/"System" hints.
+        var attributes = file.Attributes;
+        return (attributes & (FileAttributes.Device | FileAttributes.System)) == 0;
+    }
+
+    private static void EnsureDirectory(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"The folder '{directory}' does not exist.");
+        }
+    }
+}

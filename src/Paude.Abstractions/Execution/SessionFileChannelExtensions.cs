@@ -1,0 +1,59 @@
+using Paude.Sessions;
+
+namespace Paude.Execution;
+
+/// <summary>Directory-level file channel on top of <see cref="ISessionBackend"/>'s tar streams.</summary>
+public static class SessionFileChannelExtensions
+{
+    /// <summary>
+    /// Uploads the content of <paramref name="localDirectory"/> into <paramref name="containerDirectory"/> of the
+    /// session as a streamed tar archive (never held whole in memory): modes, symlinks and empty folders are kept.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="localDirectory"/> does not exist.</exception>
+    public static Task UploadDirectoryAsync(this ISessionBackend backend, SessionName name, string localDirectory, string containerDirectory, CancellationToken cancellationToken = default)
+        => backend.UploadDirectoryAsync(name, localDirectory, containerDirectory, exclude: null, cancellationToken);
+
+    /// <summary>
+    /// Uploads the content of <paramref name="localDirectory"/>, leaving out every relative path ('/'-separated)
+    /// for which <paramref name="exclude"/> returns <c>true</c> (an excluded folder leaves out its subtree).
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="localDirectory"/> does not exist.</exception>
+    public static async Task UploadDirectoryAsync(this ISessionBackend backend, SessionName name, string localDirectory, string containerDirectory, Func<string, bool>? exclude, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentException.ThrowIfNullOrEmpty(containerDirectory);
+        using var writerCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var archive = DirectoryTar.OpenRead(localDirectory, exclude, writerCancellation.Token);
+        await using (archive.ConfigureAwait(false))
+        {
+            try
+            {
+                await backend.UploadAsync(name, containerDirectory, archive, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // When the upload stops early the background writer must not keep reading the folder.
+                await writerCancellation.CancelAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Downloads <paramref name="containerDirectory"/> of the session into <paramref name="localDirectory"/>.
+    /// The content is untrusted: path escapes, links out of the folder, devices and absurd sizes are refused
+    /// with <see cref="Errors.UnsafeContentException"/>. The archive is extracted beside the target and moved
+    /// into place only when it was entirely valid; on success <paramref name="localDirectory"/> holds exactly
+    /// the downloaded content (an existing folder is replaced).
+    /// </summary>
+    public static Task DownloadDirectoryAsync(this ISessionBackend backend, SessionName name, string containerDirectory, string localDirectory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentException.ThrowIfNullOrEmpty(containerDirectory);
+        ArgumentException.ThrowIfNullOrEmpty(localDirectory);
+        return backend.DownloadAsync(
+            name,
+            containerDirectory,
+            (stream, ct) => SafeTarExtractor.ExtractAsync(stream, localDirectory, SafeTarOptions.Default, ct),
+            cancellationToken);
+    }
+}
