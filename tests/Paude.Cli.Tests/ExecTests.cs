@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text;
+using Paude.Cli.Tests.Infrastructure;
+
+namespace Paude.Cli.Tests;
+
+/// <summary>exec: exit codes, separate streams, stdin, live output, argument vectors (run as a real process where it matters).</summary>
+[Collection("podman")]
+public sealed class ExecTests(SharedSessionFixture shared)
+{
+    [Fact]
+    public async Task Exit_code_and_separate_stdout_stderr_pass_through_a_real_process()
+    {
+        var run = await PaudeCli.RunProcessAsync(null, "exec", shared.Name, "--", "bash", "-c", "echo to-out; echo to-err >&2; exit 7");
+
+        Assert.Equal(7, run.ExitCode);
+        Assert.Equal("to-out\n", run.Stdout);
+        Assert.Equal("to-err\n", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Success_exits_0()
+    {
+        var run = await PaudeCli.RunProcessAsync(null, "exec", shared.Name, "--", "git", "-C", "/pvc/workspace", "--version");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.StartsWith("git version", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stdin_is_forwarded_and_its_end_is_passed_on()
+    {
+        var run = await PaudeCli.RunProcessAsync("banana\napple\ncherry\n", "exec", shared.Name, "--", "sort");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("apple\nbanana\ncherry\n", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Arguments_are_a_vector_and_never_reach_a_shell()
+    {
+        var run = await PaudeCli.RunAsync("exec", shared.Name, "--", "printf", "%s|", "$(id)", "a b", ";", "`whoami`", "--output");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("$(id)|a b|;|`whoami`|--output|", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Json_mode_captures_exit_code_and_both_streams()
+    {
+        var run = await PaudeCli.RunWithInputAsync("héllo"u8.ToArray(), "exec", shared.Name, "-o", "json", "--", "bash", "-c", "cat; echo; echo oops >&2; exit 5");
+
+        Assert.Equal(5, run.ExitCode);
+        var json = run.Json();
+        Assert.Equal(5, json.GetProperty("exitCode").GetInt32());
+        Assert.Equal("héllo\n", json.GetProperty("stdout").GetString());
+        Assert.Equal("oops\n", json.GetProperty("stderr").GetString());
+        Assert.Equal(shared.Name, json.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Output_streams_live_while_the_command_runs()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var arg in new[] { PaudeCli.AssemblyPath, "exec", shared.Name, "--", "bash", "-c", "echo first; sleep 4; echo second" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var first = await process.StandardOutput.ReadLineAsync();
+        var firstSeen = Stopwatch.StartNew();
+        var rest = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, await stderr);
+        Assert.Equal("first", first);
+        Assert.Equal("second\n", rest);
+
+        // Buffered output would arrive all at once at the end; streamed output arrives ~4 s before the end.
+        Assert.True(firstSeen.Elapsed > TimeSpan.FromSeconds(2.5), $"'first' arrived only {firstSeen.Elapsed} before the end");
+    }
+
+    [Fact]
+    public async Task Working_directory_user_and_environment_options_apply()
+    {
+        var run = await PaudeCli.RunAsync("exec", shared.Name, "-w", "/tmp", "-u", "1000680000:0", "-e", "GREETING=hi there", "--",
+            "bash", "-c", "echo \"$(pwd) $(id -u):$(id -g) $GREETING\"");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("/tmp 1000680000:0 hi there\n", run.Stdout);
+    }
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+
+namespace Paude.Cli.Tests.Infrastructure;
+
+/// <summary>
+/// Identifies this test run: every session a test creates is named <c>clit-&lt;run&gt;-...</c>, so cleanup can find
+/// exactly ours (other engineers run Podman tests on the same machine at the same time).
+/// </summary>
+internal static class TestRun
+{
+    public static string Id { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+
+    public static string Prefix { get; } = $"clit-{Id}-";
+
+    private static int _counter;
+
+    /// <summary>A fresh session name of this run.</summary>
+    public static string NewSessionName(string purpose) => $"{Prefix}{purpose}-{Interlocked.Increment(ref _counter)}";
+
+    /// <summary>A temporary git repository with one commit (real git).</summary>
+    public static string NewGitWorkspace(string purpose)
+    {
+        var dir = Directory.CreateTempSubdirectory($"paude-cli-{purpose}-").FullName;
+        Git(dir, "init", "-q", "-b", "main");
+        File.WriteAllText(Path.Combine(dir, "README.md"), "# test workspace\n");
+        Git(dir, "add", "README.md");
+        Git(dir, "-c", "user.name=Test", "-c", "user.email=test@paude.invalid", "commit", "-q", "-m", "Initial commit");
+        return dir;
+    }
+
+    public static string Git(string dir, params string[] args) => Run("git", ["-C", dir, .. args]);
+
+    /// <summary>Runs a host program and returns its stdout; a failure fails the test with its stderr.</summary>
+    public static string Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {stderr}");
+        }
+
+        return stdout.Result;
+    }
+
+    /// <summary>Every Podman container, volume and network that carries the session's name label (or network name).</summary>
+    public static IReadOnlyList<string> PodmanLeftovers(string session)
+    {
+        var filter = $"label=paude.io/session-name={session}";
+        return
+        [
+            .. Lines(Run("podman", "ps", "-a", "--filter", filter, "--format", "container {{.Names}}")),
+            .. Lines(Run("podman", "volume", "ls", "--filter", filter, "--format", "volume {{.Name}}")),
+            .. Lines(Run("podman", "network", "ls", "--filter", $"name=^paude-net-{session}$", "--format", "network {{.Name}}")),
+        ];
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
