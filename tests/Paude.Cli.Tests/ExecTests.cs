@@ -92,4 +92,29 @@ public sealed class ExecTests(SharedSessionFixture shared)
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("/tmp 1000680000:0 hi there\n", run.Stdout);
     }
+
+    [Fact]
+    public async Task Ctrl_c_cancels_a_running_exec_exits_130_and_stops_the_command()
+    {
+        var marker = Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var arg in new[] { PaudeCli.AssemblyPath, "exec", shared.Name, "--", "bash", "-c", $"echo started; exec sleep {marker}" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.Equal("started", await process.StandardOutput.ReadLineAsync());
+
+        TestRun.Run("kill", "-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.DoesNotContain("   at ", await stderr, StringComparison.Ordinal);
+        var left = await PaudeCli.RunAsync("exec", shared.Name, "--", "pgrep", "-f", $"sleep {marker}");
+        Assert.True(left.ExitCode == 1, $"the command still runs in the session: {left}");
+    }
 }

@@ -59,7 +59,8 @@ internal static class PaudeCommandLine
                      .Concat(ExecCommands.Create(app))
                      .Concat(EgressCommands.Create(app))
                      .Concat(FileCommands.Create(app))
-                     .Concat(SyncCommands.Create(app)))
+                     .Concat(SyncCommands.Create(app))
+                     .Concat(CredentialCommands.Create(app)))
         {
             root.Subcommands.Add(command);
         }

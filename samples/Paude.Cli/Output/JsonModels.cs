@@ -74,6 +74,8 @@ internal sealed record SyncView(
         r.FilesChanged, r.FilesDeleted, r.BytesMoved, r.RefsWritten, r.BackupRefs, r.Conflicts, r.Warnings, r.Commit);
 }
 
+internal sealed record CredentialSourcesView(IReadOnlyList<string> Sources);
+
 internal sealed record ErrorBody(int ExitCode, string Kind, string Message, IReadOnlyList<string>? Errors);
 
 internal sealed record ErrorView(ErrorBody Error);
@@ -90,6 +92,7 @@ internal sealed record ErrorView(ErrorBody Error);
 [JsonSerializable(typeof(ExecView))]
 [JsonSerializable(typeof(TransferView))]
 [JsonSerializable(typeof(SyncView))]
+[JsonSerializable(typeof(CredentialSourcesView))]
 [JsonSerializable(typeof(ErrorView))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
