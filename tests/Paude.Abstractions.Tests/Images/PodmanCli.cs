@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace Paude.Tests.Images;
+
+/// <summary>The result of one podman invocation.</summary>
+internal sealed record PodmanResult(int ExitCode, string StdOut, string StdErr)
+{
+    public string Combined => StdOut + StdErr;
+}
+
+/// <summary>
+/// Runs the real podman CLI with an argument vector (never a shell string). A missing podman fails the test with a
+/// clear message: on CI a missing prerequisite must fail, not skip.
+/// </summary>
+internal static class PodmanCli
+{
+    public static async Task<PodmanResult> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var psi = new ProcessStartInfo("podman")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout ?? TimeSpan.FromMinutes(3));
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new InvalidOperationException("podman did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("These tests need podman on PATH (run scripts/setup.sh).", e);
+        }
+
+        using (process)
+        {
+            process.StandardInput.Close();
+            var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
+            var stderr = process.StandardError.ReadToEndAsync(cts.Token);
+            try
+            {
+                await process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"podman {string.Join(' ', psi.ArgumentList)} timed out");
+            }
+
+            return new PodmanResult(process.ExitCode, await stdout, await stderr);
+        }
+    }
+
+    /// <summary>Runs podman and returns stdout; a non-zero exit fails with podman's own error.</summary>
+    public static async Task<string> CheckAsync(params string[] args)
+    {
+        var result = await RunAsync(args);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"podman {string.Join(' ', args)} failed ({result.ExitCode}): {result.StdErr}{result.StdOut}");
+        }
+
+        return result.StdOut;
+    }
+
+    /// <summary>Removes every container, network and volume labelled with <paramref name="runId"/> (and nothing else).</summary>
+    public static async Task RemoveByLabelAsync(string runId)
+    {
+        var label = $"label={TestRun.LabelKey}={runId}";
+        var containers = await RunAsync(["ps", "-a", "-q", "--filter", label]);
+        var ids = containers.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (ids.Length > 0)
+        {
+            await RunAsync(["rm", "-f", "-t", "0", .. ids]);
+        }
+
+        var volumes = await RunAsync(["volume", "ls", "-q", "--filter", label]);
+        foreach (var v in volumes.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            await RunAsync(["volume", "rm", "-f", v]);
+        }
+
+        var networks = await RunAsync(["network", "ls", "-q", "--filter", label]);
+        foreach (var n in networks.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            await RunAsync(["network", "rm", "-f", n]);
+        }
+    }
+
+    /// <summary>Polls <paramref name="probe"/> until it returns true or <paramref name="timeout"/> passes.</summary>
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> probe, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (await probe())
+            {
+                return true;
+            }
+
+            if (deadline.Elapsed > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+}
+
+/// <summary>Names and labels for the Podman resources of one test run.</summary>
+internal static class TestRun
+{
+    public const string LabelKey = "paude.test";
+
+    /// <summary>Unique per process, so parallel runs by other engineers never collide.</summary>
+    public static string Id { get; } = "pt" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..4]);
+
+    public static string Label => $"{LabelKey}={Id}";
+
+    /// <summary>The repository root, found from this source file's compile-time path.</summary>
+    public static string RepoRoot([CallerFilePath] string thisFile = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "..", ".."));
+}
+
+/// <summary>Builds the agent and proxy images from the repository's Containerfiles under run-specific tags.</summary>
+internal static class TestImages
+{
+    public static string Proxy => $"localhost/paude-proxy:{TestRun.Id}";
+
+    public static string Agent => $"localhost/paude-agent:{TestRun.Id}";
+
+    public const string Base = "localhost/paude-base:ci";
+
+    public static async Task BuildAsync(string image, string name)
+    {
+        var dir = Path.Combine(TestRun.RepoRoot(), "images", name);
+        await PodmanCli.CheckAsync("build", "-q", "--pull=never", "--build-arg", $"BASE_IMAGE={Base}", "-t", image, dir);
+    }
+
+    /// <summary>Removes only our tag; the layers stay shared with :latest.</summary>
+    public static Task UntagAsync(string image) => PodmanCli.RunAsync(["untag", image, image]);
+}
