@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Paude.DependencyInjection;
+using Paude.Sync;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Paude sync engine.</summary>
+public static class PaudeSyncBuilderExtensions
+{
+    /// <summary>
+    /// Adds <see cref="ISessionSync"/> (<c>services.AddPaude().AddPodmanBackend().AddPaudeSync()</c>). It works
+    /// with every registered backend (<see cref="SyncOptions.Backend"/> picks one). Idempotent.
+    /// </summary>
+    public static IPaudeBuilder AddPaudeSync(this IPaudeBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<ISessionSync>(sp => new SessionSync(
+            sp.GetRequiredService<ISessionBackendProvider>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            (ILogger<SessionSync>?)sp.GetService<ILogger<SessionSync>>() ?? NullLogger<SessionSync>.Instance));
+        return builder;
+    }
+}

@@ -1,0 +1,230 @@
+using System.Text;
+using LibGit2Sharp;
+using Paude.Errors;
+using Paude.Execution;
+using Paude.Sessions;
+using Paude.Sync.Manifest;
+
+namespace Paude.Sync.Files;
+
+/// <summary>
+/// File-level sync (the exclude strategy, and merge/overwrite in non-git workspaces): working files only,
+/// <c>.git</c> never touched, three-way per file against the manifest's base.
+/// </summary>
+internal sealed class FileSync(SyncContext context)
+{
+    public async Task<(SyncResult Result, Dictionary<string, string> NewBase)> RunAsync(SessionSyncRecord? last, Repository? repo, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        var rules = new PathRules(options.Excludes);
+        context.Report(SyncStage.Checking, "Listing local and session files");
+        var local = LocalTree.Scan(context.Workspace, rules, repo, cancellationToken);
+        var session = await ListSessionAsync(rules, repo, cancellationToken).ConfigureAwait(false);
+        var overwrite = options.Strategy == SyncStrategy.Overwrite;
+        var plan = FilePlan.Create(local, session, last?.Files, options.Direction, overwrite);
+        var warnings = new List<string>();
+        if (plan.SkippedDeletes.Count > 0)
+        {
+            warnings.Add($"First sync with this session: {plan.SkippedDeletes.Count} file(s) only on the target side were kept, not deleted.");
+        }
+
+        if (plan.AtRisk.Count > 0 && !options.Force)
+        {
+            var side = options.Direction == SyncDirection.FromSession ? "local" : "session";
+            var newer = context.NewerSyncFromOtherSession(last);
+            var summary = $"Overwrite refused: {plan.AtRisk.Count} {side} file(s) changed since the last sync with session '{context.Session.Value}' would be replaced."
+                + (newer is null ? string.Empty : $" {newer}");
+            throw new UnsafeSyncException(summary, [], plan.AtRisk);
+        }
+
+        var bytes = plan.Writes.Sum(p => options.Direction == SyncDirection.FromSession ? 0L : new FileInfo(Path.Combine(context.Workspace, p)).Length);
+        var result = new SyncResult
+        {
+            Strategy = options.Strategy,
+            Direction = options.Direction,
+            DryRun = options.DryRun,
+            FilesChanged = plan.Writes,
+            FilesDeleted = plan.Deletes,
+            Conflicts = plan.Conflicts,
+            Warnings = warnings,
+        };
+        if (options.DryRun || (plan.Writes.Count == 0 && plan.Deletes.Count == 0))
+        {
+            return (result with { BytesMoved = 0 }, plan.NewBase);
+        }
+
+        var backups = new List<string>();
+        if (options.Direction == SyncDirection.FromSession)
+        {
+            if (plan.AtRisk.Count > 0)
+            {
+                backups.Add(BackupLocal(plan.AtRisk));
+            }
+
+            bytes = await PullAsync(plan, session, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            if (plan.AtRisk.Count > 0)
+            {
+                warnings.Add($"Forced: {plan.AtRisk.Count} session file(s) changed since the last sync were replaced: {string.Join(", ", plan.AtRisk.Take(20))}");
+            }
+
+            await PushAsync(plan, cancellationToken).ConfigureAwait(false);
+        }
+
+        context.Report(SyncStage.Done, $"{plan.Writes.Count} file(s) written, {plan.Deletes.Count} deleted, {plan.Conflicts.Count} conflict(s)");
+        return (result with { BytesMoved = bytes, BackupRefs = backups }, plan.NewBase);
+    }
+
+    /// <summary>Lists the session's files with their SHA-256, refusing unsafe names.</summary>
+    internal async Task<Dictionary<string, string>> ListSessionAsync(PathRules rules, Repository? repo, CancellationToken cancellationToken)
+    {
+        var argv = new List<string> { "bash", "-c", SessionScripts.ListFiles, "bash", context.Options.SessionWorkspace };
+        argv.AddRange(rules.NamePatterns);
+        argv.AddRange(rules.PathPatterns);
+        var output = await SessionCommand.RunCheckedAsync(context.Backend, context.Session, "Listing the session's files", argv, default, cancellationToken).ConfigureAwait(false);
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var record in SessionCommand.Records(output))
+        {
+            if (record == "N")
+            {
+                return files;
+            }
+
+            var (hash, path) = ParseHashRecord(record);
+            if (!LocalTree.IsIgnored(path, rules, repo))
+            {
+                files[path] = hash;
+            }
+        }
+
+        return files;
+    }
+
+    /// <summary>Parses <c>&lt;sha256&gt;  &lt;path&gt;</c> (sha256sum -z output); the path is untrusted.</summary>
+    internal static (string Hash, string Path) ParseHashRecord(string record)
+    {
+        if (record.Length < 67 || record[64] != ' ' || record[65] != ' ' || !record[..64].All(char.IsAsciiHexDigitLower))
+        {
+            throw new UnsafeContentException(record.Length > 80 ? record[..80] : record, "is not a file listing record");
+        }
+
+        var path = record[66..];
+        return PathRules.IsSafeRelative(path) ? (record[..64], path) : throw new UnsafeContentException(path, "is not a plain relative path inside the workspace");
+    }
+
+    private async Task<long> PullAsync(FilePlan plan, Dictionary<string, string> session, CancellationToken cancellationToken)
+    {
+        context.Report(SyncStage.Transferring, $"Downloading {plan.Writes.Count} file(s)", 0, plan.Writes.Count);
+        var staging = context.NewStagingFolder();
+        try
+        {
+            var list = new MemoryStream();
+            foreach (var path in plan.Writes)
+            {
+                list.Write(Encoding.UTF8.GetBytes(path));
+                list.WriteByte(0);
+            }
+
+            var spec = new ProcessSpec(["bash", "-c", SessionScripts.TarFiles, "bash", context.Options.SessionWorkspace]) { RedirectStandardInput = true };
+            var process = await context.Backend.StartProcessAsync(context.Session, spec, cancellationToken).ConfigureAwait(false);
+            await using (process.ConfigureAwait(false))
+            {
+                var stderr = new MemoryStream();
+                var pumpErr = process.StandardError.CopyToAsync(stderr, cancellationToken);
+                var feed = FeedAsync(process.StandardInput, list.ToArray(), cancellationToken);
+                var counting = new CountingStream(process.StandardOutput);
+                await SafeTarExtractor.ExtractAsync(counting, staging, SafeTarOptions.Default, cancellationToken).ConfigureAwait(false);
+                await feed.ConfigureAwait(false);
+                var exit = await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                await pumpErr.ConfigureAwait(false);
+                if (exit != 0)
+                {
+                    throw new SyncTransportException($"Reading files from session '{context.Session.Value}' failed (exit {exit}): {Encoding.UTF8.GetString(stderr.ToArray()).Trim()}");
+                }
+
+                VerifyStaged(staging, plan.Writes, session);
+                cancellationToken.ThrowIfCancellationRequested();
+
+                // From here on the apply is not cancelled: it is short, local, and journaled.
+                context.Report(SyncStage.Applying, $"Moving {plan.Writes.Count} file(s) into place");
+                LocalApplier.Apply(context.Store.Directory, context.Workspace, staging, plan.Writes, plan.Deletes);
+                return counting.Count;
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Only what was asked for, as regular files, with the listed content, is accepted.</summary>
+    private static void VerifyStaged(string staging, IReadOnlyList<string> writes, Dictionary<string, string> session)
+    {
+        foreach (var path in writes)
+        {
+            var file = new FileInfo(Path.Combine(staging, path));
+            if (!file.Exists || file.LinkTarget is not null)
+            {
+                throw new UnsafeContentException(path, "did not arrive as a regular file");
+            }
+
+            if (LocalTree.Hash(file.FullName) != session[path])
+            {
+                throw new SyncTransportException($"'{path}' changed in the session during the sync; nothing was applied. Sync again.");
+            }
+        }
+    }
+
+    private async Task PushAsync(FilePlan plan, CancellationToken cancellationToken)
+    {
+        if (plan.Writes.Count > 0)
+        {
+            context.Report(SyncStage.Transferring, $"Uploading {plan.Writes.Count} file(s)", 0, plan.Writes.Count);
+            var tar = TarOfFiles.Open(context.Workspace, plan.Writes, cancellationToken);
+            await using (tar.ConfigureAwait(false))
+            {
+                await context.Backend.UploadAsync(context.Session, context.Options.SessionWorkspace, tar, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (plan.Deletes.Count > 0)
+        {
+            await DeleteInSessionAsync(context, plan.Deletes, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal static Task DeleteInSessionAsync(SyncContext context, IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        var argv = new List<string> { "bash", "-c", SessionScripts.Delete, "bash", context.Options.SessionWorkspace };
+        argv.AddRange(paths);
+        return SessionCommand.RunCheckedAsync(context.Backend, context.Session, "Deleting files", argv, default, cancellationToken);
+    }
+
+    private string BackupLocal(IReadOnlyList<string> paths)
+    {
+        var folder = Path.Combine(context.Store.Directory, "backup", context.Session.Value, context.Stamp);
+        foreach (var path in paths)
+        {
+            var source = Path.Combine(context.Workspace, path);
+            if (File.Exists(source))
+            {
+                var target = Path.Combine(folder, path);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(source, target, overwrite: true);
+            }
+        }
+
+        return folder;
+    }
+
+    private static async Task FeedAsync(Stream stdin, byte[] data, CancellationToken cancellationToken)
+    {
+        await stdin.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+        await stdin.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,251 @@
+using LibGit2Sharp;
+using Paude.Sync.Files;
+using Paude.Sync.Transport;
+
+namespace Paude.Sync.Git;
+
+/// <summary>Session → local with git: the branch, merge and overwrite strategies.</summary>
+internal sealed class GitFromSession(SyncContext context, Repository repo)
+{
+    private readonly List<string> _refs = [];
+    private readonly List<string> _backups = [];
+    private readonly List<string> _warnings = [];
+
+    private string IncomingRef => $"refs/paude/incoming/{context.Session.Value}";
+
+    public async Task<SyncResult> RunAsync(CancellationToken cancellationToken)
+    {
+        context.Report(SyncStage.Transferring, "Fetching the session's commits");
+        var bytes = await SessionGit.FetchAsync(repo, context.Backend, context.Session, context.Options.SessionWorkspace, [$"+HEAD:{IncomingRef}"], cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var incoming = GitHistory.ToCommit(repo.Refs[IncomingRef]?.ResolveToDirectReference()?.Target);
+            if (incoming is null)
+            {
+                return Result(0, bytes, null, [], [], warning: "The session's repository has no commits yet; nothing to sync.");
+            }
+
+            var arrived = GitHistory.Only(repo, incoming, GitHistory.RefTips(repo, IncomingRef)).Count;
+            cancellationToken.ThrowIfCancellationRequested();
+            context.Report(SyncStage.Applying, $"{arrived} new commit(s) from the session");
+            return context.Options.Strategy switch
+            {
+                SyncStrategy.Branch => Branch(incoming, arrived, bytes),
+                SyncStrategy.Merge => Merge(incoming, arrived, bytes),
+                _ => Overwrite(incoming, arrived, bytes),
+            };
+        }
+        finally
+        {
+            if (repo.Refs[IncomingRef] is not null)
+            {
+                repo.Refs.Remove(IncomingRef);
+            }
+        }
+    }
+
+    private SyncResult Branch(Commit incoming, int arrived, long bytes)
+    {
+        var target = $"refs/heads/{context.Options.BranchPrefix}{context.Session.Value}";
+        if (repo.Head.CanonicalName == target && !repo.Info.IsHeadUnborn)
+        {
+            throw new UnsafeSyncException(
+                $"The session branch '{target["refs/heads/".Length..]}' is checked out; the branch strategy never touches the current branch. Switch to another branch, or use the merge strategy.", [], []);
+        }
+
+        var existing = GitHistory.ToCommit(repo.Refs[target]?.ResolveToDirectReference()?.Target);
+        if (existing?.Id == incoming.Id)
+        {
+            return Result(arrived, bytes, incoming.Sha, [], []);
+        }
+
+        if (!context.Options.DryRun)
+        {
+            if (existing is not null && !GitHistory.IsAncestor(repo, existing, incoming))
+            {
+                // The session no longer has these commits (rewritten or reset): keep them reachable.
+                Backup(existing, string.Empty);
+            }
+
+            repo.Refs.Add(target, incoming.Id, $"paude sync: from session {context.Session.Value}", allowOverwrite: true);
+        }
+        else if (existing is not null && !GitHistory.IsAncestor(repo, existing, incoming))
+        {
+            _backups.Add($"refs/paude-backup/{context.Session.Value}/{context.Stamp}");
+        }
+
+        _refs.Add(target);
+        return Result(arrived, bytes, incoming.Sha, [], []);
+    }
+
+    private SyncResult Merge(Commit incoming, int arrived, long bytes)
+    {
+        var rules = new PathRules(context.Options.Excludes);
+        if (repo.Info.IsHeadUnborn)
+        {
+            var dirtyNew = GitHistory.Dirty(repo, rules.IsExcluded);
+            return StartBranchAt(incoming, arrived, bytes, dirtyNew, [.. incoming.Tree.Select(e => e.Path)]);
+        }
+
+        var head = repo.Head.Tip;
+        if (GitHistory.IsAncestor(repo, incoming, head))
+        {
+            _warnings.Add("Already up to date: the current branch contains every commit of the session.");
+            return Result(arrived, bytes, head.Sha, [], []);
+        }
+
+        var fastForward = GitHistory.IsAncestor(repo, head, incoming);
+        Tree resultTree;
+        if (fastForward)
+        {
+            resultTree = incoming.Tree;
+        }
+        else
+        {
+            // Merge in memory first: a conflicting merge is refused before the index or working tree is touched.
+            var merged = repo.ObjectDatabase.MergeCommits(head, incoming, new MergeTreeOptions());
+            if (merged.Status == MergeTreeStatus.Conflicts)
+            {
+                throw new SyncConflictException([.. merged.Conflicts.Select(c => (c.Ours ?? c.Theirs ?? c.Ancestor).Path).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
+            }
+
+            resultTree = merged.Tree;
+        }
+
+        var changes = repo.Diff.Compare<TreeChanges>(head.Tree, resultTree);
+        var changed = changes.SelectMany(c => new[] { c.Path, c.OldPath }).Distinct(StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
+        var overlap = GitHistory.Dirty(repo, rules.IsExcluded).Where(changed.Contains).ToList();
+        if (overlap.Count > 0)
+        {
+            throw new UnsafeSyncException(
+                "Merge refused: these files have uncommitted changes and the merge changes them. Commit or stash them and sync again.", [], overlap);
+        }
+
+        var files = changes.Where(c => c.Status != ChangeKind.Deleted).Select(c => c.Path).ToList();
+        var deleted = changes.Where(c => c.Status is ChangeKind.Deleted or ChangeKind.Renamed).Select(c => c.Status == ChangeKind.Renamed ? c.OldPath : c.Path).ToList();
+        if (context.Options.DryRun)
+        {
+            _refs.Add(repo.Head.CanonicalName);
+            return Result(arrived, bytes, fastForward ? incoming.Sha : null, files, deleted);
+        }
+
+        var merge = repo.Merge(incoming, GitHistory.Signature(repo, context.Now), new MergeOptions
+        {
+            FastForwardStrategy = FastForwardStrategy.Default,
+            CommitOnSuccess = true,
+            FailOnConflict = true,
+        });
+        if (merge.Status == MergeStatus.Conflicts)
+        {
+            throw new SyncConflictException([.. repo.Index.Conflicts.Select(c => (c.Ours ?? c.Theirs ?? c.Ancestor).Path)]);
+        }
+
+        _refs.Add(repo.Head.CanonicalName);
+        return Result(arrived, bytes, repo.Head.Tip.Sha, files, deleted);
+    }
+
+    private SyncResult Overwrite(Commit incoming, int arrived, long bytes)
+    {
+        var rules = new PathRules(context.Options.Excludes);
+        var head = repo.Info.IsHeadUnborn ? null : repo.Head.Tip;
+        var atRisk = head is null ? [] : GitHistory.Only(repo, head, [incoming]);
+        var dirty = GitHistory.Dirty(repo, rules.IsExcluded);
+        if ((atRisk.Count > 0 || dirty.Count > 0) && !context.Options.Force)
+        {
+            var newer = context.NewerSyncFromOtherSession(context.Manifest.Sessions.GetValueOrDefault(context.Session.Value));
+            throw new UnsafeSyncException(
+                $"Overwrite from session '{context.Session.Value}' refused: the current branch has {atRisk.Count} commit(s) the session does not have and {dirty.Count} uncommitted change(s)."
+                + (newer is null ? string.Empty : " " + newer),
+                [.. atRisk.Select(GitHistory.Describe)],
+                dirty);
+        }
+
+        var files = head is null ? incoming.Tree.Select(e => e.Path).ToList() : repo.Diff.Compare<TreeChanges>(head.Tree, incoming.Tree).Where(c => c.Status != ChangeKind.Deleted).Select(c => c.Path).ToList();
+        var untracked = repo.RetrieveStatus(new StatusOptions { IncludeUntracked = true, RecurseUntrackedDirs = true })
+            .Where(e => e.State == FileStatus.NewInWorkdir && !rules.IsExcluded(e.FilePath)).Select(e => e.FilePath).ToList();
+        if (context.Options.DryRun)
+        {
+            _refs.Add(repo.Head.CanonicalName);
+            return Result(arrived, bytes, incoming.Sha, files, untracked);
+        }
+
+        if (atRisk.Count > 0)
+        {
+            Backup(head!, string.Empty);
+        }
+
+        if (dirty.Count > 0)
+        {
+            var snapshot = GitHistory.Snapshot(repo, head, dirty, GitHistory.Signature(repo, context.Now), $"paude sync: uncommitted work before overwrite from session {context.Session.Value}");
+            Backup(snapshot, "-worktree");
+        }
+
+        if (head is null)
+        {
+            repo.Refs.Add(repo.Head.CanonicalName, incoming.Id, "paude sync: overwrite from session");
+            repo.CheckoutPaths(incoming.Sha, ["*"], new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.Force });
+        }
+        else
+        {
+            repo.Reset(ResetMode.Hard, incoming);
+        }
+
+        foreach (var path in untracked)
+        {
+            File.Delete(Path.Combine(context.Workspace, path));
+        }
+
+        _refs.Add(repo.Head.CanonicalName);
+        return Result(arrived, bytes, incoming.Sha, files, untracked);
+    }
+
+    /// <summary>An empty local repository: its branch starts at the session's commit (untracked files in the way refuse it).</summary>
+    private SyncResult StartBranchAt(Commit incoming, int arrived, long bytes, List<string> dirty, List<string> files)
+    {
+        var clash = dirty.Intersect(files, StringComparer.Ordinal).ToList();
+        if (clash.Count > 0)
+        {
+            throw new UnsafeSyncException("Merge refused: untracked local files would be overwritten by the session's files.", [], clash);
+        }
+
+        if (!context.Options.DryRun)
+        {
+            repo.Refs.Add(repo.Head.CanonicalName, incoming.Id, "paude sync: from session");
+            repo.CheckoutPaths(incoming.Sha, ["*"], new CheckoutOptions());
+        }
+
+        _refs.Add(repo.Head.CanonicalName);
+        return Result(arrived, bytes, incoming.Sha, files, []);
+    }
+
+    private void Backup(Commit commit, string suffix)
+    {
+        var name = $"refs/paude-backup/{context.Session.Value}/{context.Stamp}{suffix}";
+        repo.Refs.Add(name, commit.Id, "paude sync: backup", allowOverwrite: false);
+        _backups.Add(name);
+        _refs.Add(name);
+    }
+
+    private SyncResult Result(int arrived, long bytes, string? commit, IReadOnlyList<string> files, IReadOnlyList<string> deleted, string? warning = null)
+    {
+        if (warning is not null)
+        {
+            _warnings.Add(warning);
+        }
+
+        return new SyncResult
+        {
+            Strategy = context.Options.Strategy,
+            Direction = SyncDirection.FromSession,
+            DryRun = context.Options.DryRun,
+            CommitsTransferred = arrived,
+            BytesMoved = bytes,
+            Commit = commit,
+            FilesChanged = files,
+            FilesDeleted = deleted,
+            RefsWritten = [.. _refs],
+            BackupRefs = [.. _backups],
+            Warnings = [.. _warnings],
+        };
+    }
+}

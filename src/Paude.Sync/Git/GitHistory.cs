@@ -1,0 +1,85 @@
+using LibGit2Sharp;
+
+namespace Paude.Sync.Git;
+
+/// <summary>Small history questions answered with LibGit2Sharp.</summary>
+internal static class GitHistory
+{
+    /// <summary>Whether <paramref name="ancestor"/> is reachable from <paramref name="descendant"/> (or equal).</summary>
+    public static bool IsAncestor(Repository repo, Commit ancestor, Commit descendant) =>
+        ancestor.Id == descendant.Id || repo.ObjectDatabase.FindMergeBase(ancestor, descendant)?.Id == ancestor.Id;
+
+    /// <summary>Commits reachable from <paramref name="from"/> but not from any of <paramref name="excluded"/>.</summary>
+    public static List<Commit> Only(Repository repo, Commit from, IEnumerable<Commit> excluded)
+    {
+        var exclude = excluded.ToList();
+        var filter = new CommitFilter { IncludeReachableFrom = from, SortBy = CommitSortStrategies.Topological };
+        if (exclude.Count > 0)
+        {
+            filter.ExcludeReachableFrom = exclude;
+        }
+
+        return [.. repo.Commits.QueryBy(filter)];
+    }
+
+    /// <summary>Every commit a local ref (other than <paramref name="except"/>) points at, peeled.</summary>
+    public static IEnumerable<Commit> RefTips(Repository repo, string? except = null) =>
+        repo.Refs
+            .Where(r => r.CanonicalName != except && r.CanonicalName != "HEAD")
+            .Select(r => ToCommit(r.ResolveToDirectReference()?.Target))
+            .OfType<Commit>()
+            .DistinctBy(c => c.Id);
+
+    /// <summary>The commit an object stands for (annotated tags are followed), or <c>null</c>.</summary>
+    public static Commit? ToCommit(GitObject? target) => target switch
+    {
+        Commit commit => commit,
+        TagAnnotation tag => ToCommit(tag.Target),
+        _ => null,
+    };
+
+    public static string Describe(Commit commit) => $"{commit.Sha[..10]} {commit.MessageShort}";
+
+    /// <summary>Uncommitted changes (staged, modified, deleted, untracked; not ignored, not excluded).</summary>
+    public static List<string> Dirty(Repository repo, Func<string, bool> excluded) =>
+        [.. repo.RetrieveStatus(new StatusOptions { IncludeIgnored = false, IncludeUntracked = true, RecurseUntrackedDirs = true })
+            .Where(e => e.State != FileStatus.Unaltered && !e.State.HasFlag(FileStatus.Ignored) && !excluded(e.FilePath))
+            .Select(e => e.FilePath)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)];
+
+    public static Signature Signature(Repository repo, DateTimeOffset now) =>
+        repo.Config.BuildSignature(now) ?? new Signature("Paude Sync", "paude-sync@localhost", now);
+
+    /// <summary>
+    /// A commit of the working tree's uncommitted state (tracked and untracked, not ignored) on top of
+    /// <paramref name="head"/>, built without touching the index or the working tree.
+    /// </summary>
+    public static Commit Snapshot(Repository repo, Commit? head, IEnumerable<string> dirty, Signature signature, string message)
+    {
+        var definition = head is null ? new TreeDefinition() : TreeDefinition.From(head.Tree);
+        var root = repo.Info.WorkingDirectory;
+        foreach (var path in dirty)
+        {
+            var full = Path.Combine(root, path);
+            var info = new FileInfo(full);
+            if (info.LinkTarget is not null)
+            {
+                var target = repo.ObjectDatabase.CreateBlob(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(info.LinkTarget)));
+                definition.Add(path, target, Mode.SymbolicLink);
+            }
+            else if (info.Exists)
+            {
+                var executable = !OperatingSystem.IsWindows() && (info.UnixFileMode & UnixFileMode.UserExecute) != 0;
+                definition.Add(path, repo.ObjectDatabase.CreateBlob(full), executable ? Mode.ExecutableFile : Mode.NonExecutableFile);
+            }
+            else
+            {
+                definition.Remove(path);
+            }
+        }
+
+        var tree = repo.ObjectDatabase.CreateTree(definition);
+        return repo.ObjectDatabase.CreateCommit(signature, signature, message, tree, head is null ? [] : [head], prettifyMessage: true);
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace Paude.Sync.Manifest;
+
+/// <summary>The local record of past syncs of one workspace (per session), stored as JSON.</summary>
+internal sealed record SyncManifest
+{
+    public int Version { get; init; } = 1;
+
+    public Dictionary<string, SessionSyncRecord> Sessions { get; init; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>The last sync with one session.</summary>
+internal sealed record SessionSyncRecord
+{
+    public DateTimeOffset LastSync { get; init; }
+
+    [JsonConverter(typeof(JsonStringEnumConverter<SyncDirection>))]
+    public SyncDirection Direction { get; init; }
+
+    [JsonConverter(typeof(JsonStringEnumConverter<SyncStrategy>))]
+    public SyncStrategy Strategy { get; init; }
+
+    /// <summary>The commit both sides had after the sync (git workspaces).</summary>
+    public string? Commit { get; init; }
+
+    /// <summary>
+    /// File-level base for three-way decisions: relative path → SHA-256 of the content both sides had after the
+    /// last file-level sync.
+    /// </summary>
+    public Dictionary<string, string> Files { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Uncommitted files pushed to the session by the last git push (path → SHA-256), so a later push knows they are ours.</summary>
+    public Dictionary<string, string> Uploaded { get; init; } = new(StringComparer.Ordinal);
+}

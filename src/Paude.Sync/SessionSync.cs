@@ -1,0 +1,133 @@
+using LibGit2Sharp;
+using Microsoft.Extensions.Logging;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+using Paude.DependencyInjection;
+using Paude.Errors;
+using Paude.Sessions;
+using Paude.Sync.Files;
+using Paude.Sync.Git;
+using Paude.Sync.Manifest;
+
+namespace Paude.Sync;
+
+/// <summary>The sync engine: picks the strategy implementation, holds the workspace lock, keeps the manifest.</summary>
+internal sealed partial class SessionSync(ISessionBackendProvider backends, TimeProvider time, ILogger<SessionSync> logger) : ISessionSync
+{
+    public async Task<SyncResult> SyncAsync(SessionName session, string workspace, SyncOptions options, IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(workspace);
+        options.Validate();
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspace));
+        if (!Directory.Exists(root))
+        {
+            throw new InvalidOptionsException("Invalid sync workspace", [$"Workspace: the folder '{workspace}' does not exist"]);
+        }
+
+        var backend = backends.GetBackend(options.Backend);
+        var gitDirectory = FindGitDirectory(root);
+        if (gitDirectory is null && options.Strategy == SyncStrategy.Branch)
+        {
+            throw new NotAGitRepositoryException(root, "the branch strategy needs a git repository; use exclude, merge or overwrite for a plain folder");
+        }
+
+        var store = ManifestStore.For(root, gitDirectory);
+        using var held = await store.LockAsync(options.LockTimeout, time, cancellationToken).ConfigureAwait(false);
+        if (LocalApplier.Recover(store.Directory))
+        {
+            LogRecovered(logger, root);
+        }
+
+        RemoveLeftoverStaging(root, gitDirectory);
+        var manifest = store.Read();
+        var context = new SyncContext(backend, session, root, gitDirectory, options, store, manifest, time, progress);
+        var last = manifest.Sessions.GetValueOrDefault(session.Value);
+        LogStarting(logger, session.Value, root, options.Direction, options.Strategy, options.DryRun);
+
+        SyncResult result;
+        var record = new SessionSyncRecord { LastSync = context.Now, Direction = options.Direction, Strategy = options.Strategy, Commit = last?.Commit, Files = last?.Files ?? [], Uploaded = last?.Uploaded ?? [] };
+        if (options.Strategy == SyncStrategy.Exclude || gitDirectory is null)
+        {
+            using var repo = gitDirectory is null ? null : new Repository(gitDirectory);
+            (result, var files) = await new FileSync(context).RunAsync(last, repo, cancellationToken).ConfigureAwait(false);
+            record = record with { Files = files };
+        }
+        else
+        {
+            using var repo = new Repository(gitDirectory);
+            if (options.Direction == SyncDirection.FromSession)
+            {
+                result = await new GitFromSession(context, repo).RunAsync(cancellationToken).ConfigureAwait(false);
+                record = record with { Commit = result.Commit ?? last?.Commit };
+            }
+            else
+            {
+                (result, var uploaded) = await new GitToSession(context, repo).RunAsync(last, cancellationToken).ConfigureAwait(false);
+                record = record with { Commit = result.Commit, Uploaded = uploaded };
+            }
+        }
+
+        var newer = context.NewerSyncFromOtherSession(last);
+        if (newer is not null && options.Direction == SyncDirection.FromSession)
+        {
+            result = result with { Warnings = [.. result.Warnings, newer] };
+        }
+
+        if (!options.DryRun)
+        {
+            manifest.Sessions[session.Value] = record;
+            store.Write(manifest);
+        }
+
+        LogFinished(logger, session.Value, result.CommitsTransferred, result.FilesChanged.Count, result.Conflicts.Count, result.BytesMoved);
+        progress?.Report(new SyncProgress(SyncStage.Done, "Done"));
+        return result;
+    }
+
+    /// <summary>The <c>.git</c> folder when <paramref name="root"/> is the top of a work tree, else <c>null</c>.</summary>
+    internal static string? FindGitDirectory(string root)
+    {
+        var dotGit = Path.Combine(root, ".git");
+        if (!Path.Exists(dotGit))
+        {
+            return null;
+        }
+
+        var discovered = Repository.Discover(root);
+        if (discovered is null)
+        {
+            return null;
+        }
+
+        using var repo = new Repository(discovered);
+        return repo.Info.WorkingDirectory is { } wd && Path.TrimEndingDirectorySeparator(wd) == root
+            ? Path.TrimEndingDirectorySeparator(repo.Info.Path)
+            : null;
+    }
+
+    /// <summary>Staging folders of a sync that was killed before its journal was written: their content was never applied.</summary>
+    private static void RemoveLeftoverStaging(string root, string? gitDirectory)
+    {
+        foreach (var parent in new[] { root, gitDirectory is null ? null : Path.Combine(gitDirectory, "paude") })
+        {
+            if (parent is null || !Directory.Exists(parent))
+            {
+                continue;
+            }
+
+            foreach (var dir in Directory.EnumerateDirectories(parent, "*" + PathRules.StagingPrefix + "*"))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sync {Session} <-> {Workspace}: {Direction} {Strategy} (dry run: {DryRun})")]
+    private static partial void LogStarting(ILogger logger, string session, string workspace, SyncDirection direction, SyncStrategy strategy, bool dryRun);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sync {Session} done: {Commits} commit(s), {Files} file(s), {Conflicts} conflict(s), {Bytes} bytes")]
+    private static partial void LogFinished(ILogger logger, string session, int commits, int files, int conflicts, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Finished an interrupted sync of {Workspace} from its journal")]
+    private static partial void LogRecovered(ILogger logger, string workspace);
+}

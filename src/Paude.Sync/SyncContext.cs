@@ -1,0 +1,55 @@
+using System.Globalization;
+using Paude.Sessions;
+using Paude.Sync.Files;
+using Paude.Sync.Manifest;
+
+namespace Paude.Sync;
+
+/// <summary>Everything one sync run needs, passed to the strategy implementations.</summary>
+internal sealed class SyncContext(
+    ISessionBackend backend, SessionName session, string workspace, string? gitDirectory, SyncOptions options,
+    ManifestStore store, SyncManifest manifest, TimeProvider time, IProgress<SyncProgress>? progress)
+{
+    public ISessionBackend Backend { get; } = backend;
+
+    public SessionName Session { get; } = session;
+
+    /// <summary>The full path of the local workspace.</summary>
+    public string Workspace { get; } = workspace;
+
+    /// <summary>The local <c>.git</c> folder, or <c>null</c> for a non-git workspace.</summary>
+    public string? GitDirectory { get; } = gitDirectory;
+
+    public SyncOptions Options { get; } = options;
+
+    public ManifestStore Store { get; } = store;
+
+    public SyncManifest Manifest { get; } = manifest;
+
+    public DateTimeOffset Now { get; } = time.GetUtcNow();
+
+    /// <summary>A sortable UTC timestamp for backup ref names (<c>20261127T061500Z</c>).</summary>
+    public string Stamp => Now.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
+
+    public void Report(SyncStage stage, string message, long? completed = null, long? total = null) =>
+        progress?.Report(new SyncProgress(stage, message, completed, total));
+
+    /// <summary>A fresh staging folder on the workspace's file system (so moving into place is a rename).</summary>
+    public string NewStagingFolder() =>
+        Path.Combine(GitDirectory is not null ? Path.Combine(GitDirectory, "paude") : Workspace, PathRules.StagingPrefix + Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>
+    /// "Another session was synced into this workspace more recently" (BUG-003): the latest pull from a different
+    /// session after this session's last sync, described for a message; <c>null</c> when there is none.
+    /// </summary>
+    public string? NewerSyncFromOtherSession(SessionSyncRecord? last)
+    {
+        var newer = Manifest.Sessions
+            .Where(s => s.Key != Session.Value && s.Value.Direction == SyncDirection.FromSession && (last is null || s.Value.LastSync > last.LastSync))
+            .OrderByDescending(s => s.Value.LastSync)
+            .FirstOrDefault();
+        return newer.Key is null
+            ? null
+            : $"Session '{newer.Key}' was synced into this workspace at {newer.Value.LastSync:u}, after the last sync with '{Session.Value}'.";
+    }
+}
