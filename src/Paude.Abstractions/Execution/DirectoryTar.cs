@@ -1,5 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Pipelines;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Paude.Execution;
 
@@ -92,9 +94,8 @@ internal static class DirectoryTar
                 await writer.WriteEntryAsync(entry, ct).ConfigureAwait(false);
                 await WriteDirectoryAsync(writer, sub, relative + "/", exclude, ct).ConfigureAwait(false);
             }
-            else if (child is FileInfo file && IsRegularFile(file))
+            else if (child is FileInfo file && OpenRegularFile(file) is { } data)
             {
-                var data = new FileStream(file.FullName, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0 });
                 await using (data.ConfigureAwait(false))
                 {
                     var entry = new PaxTarEntry(TarEntryType.RegularFile, relative)
@@ -111,14 +112,38 @@ internal static class DirectoryTar
         }
     }
 
-    private static bool IsRegularFile(FileInfo file)
+    /// <summary>
+    /// Opens <paramref name="file"/> for reading when it is a regular file, or returns <c>null</c> for FIFOs and
+    /// sockets. .NET exposes no file type, and a plain open of a FIFO blocks until a writer appears, so the file
+    /// is opened non-blocking through libc and kept only when it is seekable (regular files are, FIFOs are not).
+    /// </summary>
+    private static FileStream? OpenRegularFile(FileInfo file)
     {
-        // .NET reports no file type for special files; a FIFO/socket/device has no data and Length 0 and is
-        // flagged by the runtime as neither Normal/Archive nor ReadOnly-only. Checking via the mode string is not
-        // possible, so ask the OS through File.GetAttributes and the well-known "Device"/"System" hints.
-        var attributes = file.Attributes;
-        return (attributes & (FileAttributes.Device | FileAttributes.System)) == 0;
+        if (OperatingSystem.IsWindows())
+        {
+            return new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+
+        var fd = NativeMethods.open(file.FullName, NativeMethods.ReadOnlyNonBlocking);
+        if (fd < 0)
+        {
+            // Sockets cannot be opened (ENXIO); anything else that fails is reported like a normal open would.
+            return File.Exists(file.FullName) && (file.Attributes & FileAttributes.Directory) == 0 && !IsSocketError()
+                ? new FileStream(file.FullName, FileMode.Open, FileAccess.Read)
+                : null;
+        }
+
+        var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, 0);
+        if (stream.CanSeek)
+        {
+            return stream;
+        }
+
+        stream.Dispose();
+        return null;
     }
+
+    private static bool IsSocketError() => Marshal.GetLastPInvokeError() == 6; // ENXIO on Linux and macOS
 
     private static void EnsureDirectory(string directory)
     {
@@ -128,4 +153,17 @@ internal static class DirectoryTar
             throw new DirectoryNotFoundException($"The folder '{directory}' does not exist.");
         }
     }
+}
+
+/// <summary>The one libc call the tar writer needs: a non-blocking open to tell FIFOs from files.</summary>
+internal static partial class NativeMethods
+{
+    /// <summary>O_RDONLY | O_NONBLOCK | O_CLOEXEC for the running OS.</summary>
+    public static readonly int ReadOnlyNonBlocking = OperatingSystem.IsLinux() ? 0x800 | 0x80000 : 0x4 | 0x1000000;
+
+#pragma warning disable CA1401, SYSLIB1054, CA2101, IDE1006 // A plain libc import; the path is marshalled as UTF-8.
+    [DllImport("libc", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+#pragma warning restore CA1401, SYSLIB1054, CA2101, IDE1006
 }
