@@ -1,6 +1,0 @@
-namespace Paude;
-
-/// <summary>Marks the Paude.Credentials assembly.</summary>
-internal static class AssemblyMarker
-{
-}
