@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace Paude.Backends.OpenShift.Backend;
+
+/// <summary>Source-generated log messages of the OpenShift backend (event ids 6000-6099). Never secret values.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(6000, LogLevel.Information, "Creating session {Session} in namespace {Namespace}")]
+    public static partial void Creating(ILogger logger, string session, string @namespace);
+
+    [LoggerMessage(6001, LogLevel.Information, "Session {Session} is {Status}")]
+    public static partial void SessionState(ILogger logger, string session, string status);
+
+    [LoggerMessage(6002, LogLevel.Warning, "Creating session {Session} failed; removing what was created")]
+    public static partial void RollingBack(ILogger logger, Exception exception, string session);
+
+    [LoggerMessage(6003, LogLevel.Warning, "Rolling back session {Session} left an error")]
+    public static partial void RollbackFailed(ILogger logger, Exception exception, string session);
+
+    [LoggerMessage(6004, LogLevel.Debug, "Watch of {What} ended ({Reason}); re-listing")]
+    public static partial void WatchEnded(ILogger logger, string what, string reason);
+
+    [LoggerMessage(6005, LogLevel.Information, "Deleted session {Session}")]
+    public static partial void Deleted(ILogger logger, string session);
+
+    [LoggerMessage(6006, LogLevel.Information, "Egress allow-list of session {Session} changed; proxy config {Hash}")]
+    public static partial void EgressChanged(ILogger logger, string session, string hash);
+
+    [LoggerMessage(6007, LogLevel.Information, "Delivered credentials ({Sources}) to session {Session}")]
+    public static partial void CredentialsDelivered(ILogger logger, string session, string sources);
+}

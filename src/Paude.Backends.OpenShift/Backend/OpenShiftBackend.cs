@@ -1,0 +1,194 @@
+using System.Net;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Paude.Backends.OpenShift.Backend;
+using Paude.Backends.OpenShift.Exec;
+using Paude.Backends.OpenShift.Manifests;
+using Paude.Backends.OpenShift.Resilience;
+using Paude.Credentials;
+using Paude.Errors;
+using Paude.Sessions;
+
+namespace Paude.Backends.OpenShift;
+
+/// <summary>
+/// The OpenShift/Kubernetes session backend on KubernetesClient: per session a StatefulSet with a workspace PVC,
+/// a headless Service, the proxy Deployment + Service + ConfigMap and two NetworkPolicies, all labelled
+/// <c>app=paude</c> + <c>paude.io/session-name</c>. The labels and annotations are the persisted session config.
+/// </summary>
+internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
+{
+    private readonly KubeApi _api;
+    private readonly OpenShiftBackendOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ICredentialPackager? _credentials;
+    private readonly PodWaiter _waiter;
+    private readonly PodExec _exec;
+    private readonly IDisposable? _ownedClient;
+
+    internal OpenShiftBackend(string name, IKubernetes client, string ns, OpenShiftBackendOptions options, TimeProvider timeProvider, ILogger logger, ICredentialPackager? credentials, IDisposable? ownedClient = null)
+    {
+        Name = name;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _credentials = credentials;
+        _ownedClient = ownedClient;
+        _api = new KubeApi(client, ns, KubeResilience.Build(options, timeProvider));
+        _waiter = new PodWaiter(_api, options, timeProvider, logger);
+        _exec = new PodExec(client, ns);
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <summary>The namespace sessions live in.</summary>
+    internal string Namespace => _api.Namespace;
+
+    /// <summary>Builds the client from the options (kubeconfig, context, in-cluster) and the backend on top.</summary>
+    internal static OpenShiftBackend Create(string name, OpenShiftBackendOptions options, TimeProvider timeProvider, ILogger logger, ICredentialPackager? credentials)
+    {
+        KubernetesClientConfiguration config;
+        try
+        {
+            config = options.InCluster
+                ? KubernetesClientConfiguration.InClusterConfig()
+                : KubernetesClientConfiguration.BuildConfigFromConfigFile(options.KubeconfigPath, options.Context);
+        }
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or FileNotFoundException or IOException)
+        {
+            throw new BackendUnavailableException(name, options.InCluster ? "in-cluster service account" : "kubeconfig", e.Message, e);
+        }
+
+        var ns = options.Namespace ?? config.Namespace ?? "default";
+        var client = new Kubernetes(config);
+        return new OpenShiftBackend(name, client, ns, options, timeProvider, logger, credentials, client);
+    }
+
+    /// <inheritdoc />
+    public async Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        var name = spec.ResolveName();
+        await EnsureNamespaceAsync(cancellationToken).ConfigureAwait(false);
+        if (await ReadStatefulSetAsync(name, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw new SessionAlreadyExistsException(name, Name);
+        }
+
+        Log.Creating(_logger, name, Namespace);
+        var input = SessionManifestInput.From(spec, name, Namespace, _options, _timeProvider.GetUtcNow());
+        var created = new List<(string What, Func<IKubernetes, CancellationToken, Task> Delete)>();
+        try
+        {
+            await CreateProxyObjectsAsync(input, created, cancellationToken).ConfigureAwait(false);
+            await CreateAgentObjectsAsync(input, created, cancellationToken).ConfigureAwait(false);
+            await _waiter.WaitRunningAsync(name, cancellationToken).ConfigureAwait(false);
+            await DeliverCredentialsAsync(name, spec.Credentials, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Log.RollingBack(_logger, e, name);
+            await RollBackAsync(name, created).ConfigureAwait(false);
+            if (e is ObjectExistsException)
+            {
+                throw new SessionAlreadyExistsException(name, Name);
+            }
+
+            throw;
+        }
+
+        return await GetRequiredAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CreateProxyObjectsAsync(SessionManifestInput input, List<(string, Func<IKubernetes, CancellationToken, Task>)> created, CancellationToken cancellationToken)
+    {
+        var name = input.Name;
+        var configMap = ProxyManifests.ConfigMap(input, input.Egress);
+        var proxy = SessionLabels.Proxy(name);
+        await _api.CreateAsync($"ConfigMap {proxy}", (c, ct) => c.CoreV1.CreateNamespacedConfigMapAsync(configMap, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        created.Add(($"ConfigMap {proxy}", (c, ct) => c.CoreV1.DeleteNamespacedConfigMapAsync(proxy, Namespace, cancellationToken: ct)));
+
+        var service = ProxyManifests.Service(input);
+        await _api.CreateAsync($"Service {proxy}", (c, ct) => c.CoreV1.CreateNamespacedServiceAsync(service, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        created.Add(($"Service {proxy}", (c, ct) => c.CoreV1.DeleteNamespacedServiceAsync(proxy, Namespace, cancellationToken: ct)));
+
+        var ingress = NetworkPolicyManifests.ProxyIngress(input);
+        var ingressName = SessionLabels.ProxyIngressPolicy(name);
+        await _api.CreateAsync($"NetworkPolicy {ingressName}", (c, ct) => c.NetworkingV1.CreateNamespacedNetworkPolicyAsync(ingress, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        created.Add(($"NetworkPolicy {ingressName}", (c, ct) => c.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(ingressName, Namespace, cancellationToken: ct)));
+
+        var deployment = ProxyManifests.Deployment(input, _options, ProxyManifests.ConfigHash(configMap.Data));
+        await _api.CreateAsync($"Deployment {proxy}", (c, ct) => c.AppsV1.CreateNamespacedDeploymentAsync(deployment, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        created.Add(($"Deployment {proxy}", (c, ct) => c.AppsV1.DeleteNamespacedDeploymentAsync(proxy, Namespace, propagationPolicy: "Background", cancellationToken: ct)));
+    }
+
+    private async Task CreateAgentObjectsAsync(SessionManifestInput input, List<(string, Func<IKubernetes, CancellationToken, Task>)> created, CancellationToken cancellationToken)
+    {
+        var name = input.Name;
+        var agent = SessionLabels.Agent(name);
+        var egress = NetworkPolicyManifests.AgentEgress(input);
+        var egressName = SessionLabels.AgentEgressPolicy(name);
+        await _api.CreateAsync($"NetworkPolicy {egressName}", (c, ct) => c.NetworkingV1.CreateNamespacedNetworkPolicyAsync(egress, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        created.Add(($"NetworkPolicy {egressName}", (c, ct) => c.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(egressName, Namespace, cancellationToken: ct)));
+
+        var service = AgentManifests.HeadlessService(input);
+        await _api.CreateAsync($"Service {agent}", (c, ct) => c.CoreV1.CreateNamespacedServiceAsync(service, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        created.Add(($"Service {agent}", (c, ct) => c.CoreV1.DeleteNamespacedServiceAsync(agent, Namespace, cancellationToken: ct)));
+
+        // The PVC is created by the StatefulSet controller; register its removal before the StatefulSet exists.
+        var pvc = SessionLabels.Pvc(name);
+        created.Add(($"PersistentVolumeClaim {pvc}", (c, ct) => c.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(pvc, Namespace, cancellationToken: ct)));
+        var statefulSet = AgentManifests.StatefulSet(input, _options);
+        await _api.CreateAsync($"StatefulSet {agent}", (c, ct) => c.AppsV1.CreateNamespacedStatefulSetAsync(statefulSet, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        created.Add(($"StatefulSet {agent}", (c, ct) => c.AppsV1.DeleteNamespacedStatefulSetAsync(agent, Namespace, propagationPolicy: "Background", cancellationToken: ct)));
+    }
+
+    private async Task RollBackAsync(SessionName name, List<(string What, Func<IKubernetes, CancellationToken, Task> Delete)> created)
+    {
+        // Not the caller's token: a cancelled create must still clean up. Bounded by the delete timeout.
+        using var timeout = new CancellationTokenSource(_options.DeleteTimeout, _timeProvider);
+        for (var i = created.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _api.DeleteAsync(created[i].What, created[i].Delete, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is PaudeException or OperationCanceledException)
+            {
+                Log.RollbackFailed(_logger, e, name);
+            }
+        }
+
+        try
+        {
+            await WaitAllGoneAsync(name, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PaudeException or OperationCanceledException)
+        {
+            Log.RollbackFailed(_logger, e, name);
+        }
+    }
+
+    private async Task EnsureNamespaceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _api.CallAsync("read namespace", (c, ct) => c.CoreV1.ReadNamespaceAsync(Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackendOperationException e) when (e.InnerException is k8s.Autorest.HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound })
+        {
+            throw new InvalidOptionsException("OpenShift backend options", [$"Namespace: '{Namespace}' does not exist; Paude never creates namespaces (create it or pick another)"]);
+        }
+        catch (BackendOperationException e) when (e.InnerException is k8s.Autorest.HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden })
+        {
+            // Project users on OpenShift may not read Namespace objects; creating the first object will tell.
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _ownedClient?.Dispose();
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using k8s.Models;
+using Paude.Egress;
+
+namespace Paude.Backends.OpenShift.Manifests;
+
+/// <summary>Pure builders of the agent's objects: the StatefulSet <c>paude-&lt;n&gt;</c> and its headless Service.</summary>
+internal static class AgentManifests
+{
+    public const string WorkspacePath = "/pvc/workspace";
+
+    public static V1StatefulSet StatefulSet(SessionManifestInput input, OpenShiftBackendOptions options, int replicas = 1)
+    {
+        var name = SessionLabels.Agent(input.Name);
+        var podLabels = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent);
+        var pvcSpec = new V1PersistentVolumeClaimSpec
+        {
+            AccessModes = ["ReadWriteOnce"],
+            Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(options.StorageSize) } },
+            StorageClassName = options.StorageClass,
+        };
+
+        return new V1StatefulSet
+        {
+            ApiVersion = "apps/v1",
+            Kind = "StatefulSet",
+            Metadata = new V1ObjectMeta
+            {
+                Name = name,
+                NamespaceProperty = input.Namespace,
+                Labels = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent),
+                Annotations = SessionAnnotations(input),
+            },
+            Spec = new V1StatefulSetSpec
+            {
+                Replicas = replicas,
+                ServiceName = name,
+                Selector = new V1LabelSelector { MatchLabels = podLabels },
+                PodManagementPolicy = "Parallel",
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = podLabels },
+                    Spec = new V1PodSpec
+                    {
+                        AutomountServiceAccountToken = false,
+                        EnableServiceLinks = false,
+                        RestartPolicy = "Always",
+                        TerminationGracePeriodSeconds = 5,
+                        SecurityContext = PodSecurity.Pod(options, input.User),
+                        Containers =
+                        [
+                            new V1Container
+                            {
+                                Name = SessionLabels.AgentContainer,
+                                Image = input.AgentImage,
+                                ImagePullPolicy = options.ImagePullPolicy,
+                                Env = Environment(input),
+                                Resources = PodSecurity.Resources(options.AgentResources),
+                                SecurityContext = PodSecurity.Container(),
+                                Stdin = true,
+                                Tty = true,
+
+                                // No workingDir: the kubelet would create it root-owned (upstream ccea90f).
+                                VolumeMounts =
+                                [
+                                    new V1VolumeMount { Name = SessionLabels.WorkspaceVolume, MountPath = "/pvc" },
+                                    new V1VolumeMount { Name = SessionLabels.CredentialsVolume, MountPath = "/credentials" },
+                                ],
+                            },
+                        ],
+                        Volumes =
+                        [
+                            new V1Volume
+                            {
+                                Name = SessionLabels.CredentialsVolume,
+                                EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory", SizeLimit = new ResourceQuantity(options.CredentialsSizeLimit) },
+                            },
+                        ],
+                    },
+                },
+                VolumeClaimTemplates =
+                [
+                    new V1PersistentVolumeClaim
+                    {
+                        Metadata = new V1ObjectMeta { Name = SessionLabels.WorkspaceVolume, Labels = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent) },
+                        Spec = pvcSpec,
+                    },
+                ],
+            },
+        };
+    }
+
+    public static V1Service HeadlessService(SessionManifestInput input) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Service",
+        Metadata = new V1ObjectMeta
+        {
+            Name = SessionLabels.Agent(input.Name),
+            NamespaceProperty = input.Namespace,
+            Labels = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent),
+        },
+        Spec = new V1ServiceSpec
+        {
+            ClusterIP = "None",
+            Selector = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent),
+        },
+    };
+
+    /// <summary>The session config stored on the StatefulSet: annotations hold what labels cannot.</summary>
+    public static Dictionary<string, string> SessionAnnotations(SessionManifestInput input)
+    {
+        var annotations = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [SessionLabels.CreatedAt] = input.CreatedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
+            [SessionLabels.AgentImage] = input.AgentImage,
+            [SessionLabels.ProxyImage] = input.ProxyImage,
+            [SessionLabels.AllowedDomains] = string.Join(",", input.Egress.Entries),
+            [SessionLabels.Headless] = input.Headless ? "true" : "false",
+            [SessionLabels.Credentials] = string.Join(",", input.Credentials),
+            [SessionLabels.AgentArgv] = JsonSerializer.Serialize(input.AgentCommand),
+        };
+        if (input.Workspace is not null)
+        {
+            annotations[SessionLabels.Workspace] = input.Workspace;
+        }
+
+        if (input.User is not null)
+        {
+            annotations[SessionLabels.User] = input.User;
+        }
+
+        return annotations;
+    }
+
+    public static string ProxyUrl(SessionManifestInput input) => $"http://{SessionLabels.Proxy(input.Name)}:{SquidConfig.Port}";
+
+    private static List<V1EnvVar> Environment(SessionManifestInput input)
+    {
+        var proxy = ProxyUrl(input);
+        var argv = Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('\0', input.AgentCommand)));
+        var env = new List<V1EnvVar>
+        {
+            new V1EnvVar { Name = "PAUDE_SESSION_NAME", Value = input.Name.Value },
+            new V1EnvVar { Name = "PAUDE_WORKSPACE", Value = WorkspacePath },
+            new V1EnvVar { Name = "PAUDE_AGENT_ARGV", Value = argv },
+            new V1EnvVar { Name = "PAUDE_HEADLESS", Value = input.Headless ? "1" : "0" },
+            new V1EnvVar { Name = "HTTP_PROXY", Value = proxy },
+            new V1EnvVar { Name = "HTTPS_PROXY", Value = proxy },
+            new V1EnvVar { Name = "http_proxy", Value = proxy },
+            new V1EnvVar { Name = "https_proxy", Value = proxy },
+            new V1EnvVar { Name = "NO_PROXY", Value = "localhost,127.0.0.1" },
+            new V1EnvVar { Name = "no_proxy", Value = "localhost,127.0.0.1" },
+        };
+        var reserved = env.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, value) in input.Environment.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            if (!reserved.Contains(key))
+            {
+                env.Add(new V1EnvVar { Name = key, Value = value });
+            }
+        }
+
+        return env;
+    }
+}

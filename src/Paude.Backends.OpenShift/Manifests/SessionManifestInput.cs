@@ -1,0 +1,35 @@
+using Paude.Egress;
+using Paude.Sessions;
+
+namespace Paude.Backends.OpenShift.Manifests;
+
+/// <summary>Everything the manifest builders need, resolved from a spec and the backend options.</summary>
+internal sealed record SessionManifestInput(
+    SessionName Name,
+    string Namespace,
+    string AgentImage,
+    string ProxyImage,
+    IReadOnlyList<string> AgentCommand,
+    IReadOnlyDictionary<string, string> Environment,
+    EgressPolicy Egress,
+    bool Headless,
+    string? User,
+    IReadOnlyList<string> Credentials,
+    string? Workspace,
+    DateTimeOffset CreatedAt)
+{
+    public static SessionManifestInput From(SessionSpec spec, SessionName name, string ns, OpenShiftBackendOptions options, DateTimeOffset now) =>
+        new(
+            name,
+            ns,
+            spec.AgentImage ?? options.AgentImage,
+            spec.ProxyImage ?? options.ProxyImage,
+            spec.AgentCommand,
+            spec.Environment,
+            spec.Egress,
+            spec.Headless,
+            spec.User,
+            spec.Credentials,
+            spec.Workspace is null ? null : Path.GetFullPath(spec.Workspace),
+            now);
+}
