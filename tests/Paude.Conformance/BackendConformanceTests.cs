@@ -1,0 +1,368 @@
+using System.Security.Cryptography;
+using System.Text;
+using Paude.Conformance.Infrastructure;
+using Paude.Egress;
+using Paude.Errors;
+using Paude.Execution;
+using Paude.Sessions;
+
+namespace Paude.Conformance;
+
+/// <summary>
+/// The behaviour every backend must show, against the real thing. Derive once per backend with its fixture:
+/// <c>public sealed class PodmanConformanceTests(PodmanConformanceFixture f) : BackendConformanceTests&lt;PodmanConformanceFixture&gt;(f);</c>
+/// Tests of one class run one after another, so they share the fixture's running session.
+/// </summary>
+public abstract class BackendConformanceTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : ConformanceFixture
+{
+    /// <summary>The fixture.</summary>
+    protected TFixture Fixture { get; } = fixture;
+
+    private ISessionBackend Backend => Fixture.Backend;
+
+    [Fact]
+    public async Task Lifecycle_round_trip_create_stop_start_delete_leaves_nothing_behind()
+    {
+        var name = Fixture.NewName("life");
+
+        var created = await Fixture.CreateAsync(Fixture.Spec(name));
+        Assert.Equal(SessionStatus.Running, created.Status);
+        Assert.Equal(name, created.Name);
+        Assert.Equal(Backend.Name, created.Backend);
+        Assert.Equal(SessionStatus.Running, (await Backend.GetAsync(name))?.Status);
+        Assert.Contains(await ListAsync(), s => s.Name == name && s.Status == SessionStatus.Running);
+        Assert.Equal("started\n", await Backend.CheckAsync(name, "cat", "/tmp/agent-started"));
+        Assert.NotEmpty(await Fixture.ListSessionResourcesAsync(name));
+
+        var stopped = await Backend.StopAsync(name);
+        Assert.Equal(SessionStatus.Stopped, stopped.Status);
+        Assert.Equal(SessionStatus.Stopped, (await Backend.GetAsync(name))?.Status);
+        Assert.Equal(SessionStatus.Stopped, (await Backend.StopAsync(name)).Status); // idempotent
+        await Assert.ThrowsAsync<SessionNotRunningException>(() => Backend.ExecAsync(name, ["true"]));
+
+        var started = await Backend.StartAsync(name);
+        Assert.Equal(SessionStatus.Running, started.Status);
+        Assert.Equal(SessionStatus.Running, (await Backend.StartAsync(name)).Status); // idempotent
+        Assert.Equal("ok\n", await Backend.CheckAsync(name, "echo", "ok"));
+
+        Assert.True(await Backend.DeleteAsync(name));
+        Assert.Null(await Backend.GetAsync(name));
+        Assert.DoesNotContain(await ListAsync(), s => s.Name == name);
+        Assert.Empty(await Fixture.ListSessionResourcesAsync(name));
+        Assert.False(await Backend.DeleteAsync(name));
+    }
+
+    [Fact]
+    public async Task Missing_session_reads_as_null_and_operations_fail_typed()
+    {
+        var name = Fixture.NewName("missing");
+
+        Assert.Null(await Backend.GetAsync(name));
+        Assert.False(await Backend.DeleteAsync(name));
+        await Assert.ThrowsAsync<SessionNotFoundException>(() => Backend.StartAsync(name));
+        await Assert.ThrowsAsync<SessionNotFoundException>(() => Backend.ExecAsync(name, ["true"]));
+        Assert.Empty(await Fixture.ListSessionResourcesAsync(name));
+    }
+
+    [Fact]
+    public async Task Workspace_files_and_git_history_survive_stop_and_start()
+    {
+        var name = await Fixture.SharedSessionAsync();
+        const string Repo = "/pvc/workspace/persist-repo";
+        await Backend.CheckAsync(name, "mkdir", "-p", Repo);
+        await Backend.CheckAsync(name, "git", "-C", Repo, "init", "-q", "-b", "main");
+        await Backend.CheckAsync(name, "bash", "-c", "printf 'v1\\n' > \"$1/file.txt\"", "_", Repo);
+        await Backend.CheckAsync(name, "git", "-C", Repo, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A");
+        await Backend.CheckAsync(name, "git", "-C", Repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first commit");
+        await Backend.CheckAsync(name, "bash", "-c", "printf 'v2\\n' > \"$1/file.txt\"", "_", Repo);
+        await Backend.CheckAsync(name, "git", "-C", Repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am", "second commit");
+        var headBefore = await Backend.CheckAsync(name, "git", "-C", Repo, "rev-parse", "HEAD");
+
+        try
+        {
+            Assert.Equal(SessionStatus.Stopped, (await Backend.StopAsync(name)).Status);
+        }
+        finally
+        {
+            Assert.Equal(SessionStatus.Running, (await Backend.StartAsync(name)).Status);
+        }
+
+        Assert.Equal(headBefore, await Backend.CheckAsync(name, "git", "-C", Repo, "rev-parse", "HEAD"));
+        Assert.Equal("second commit\nfirst commit\n", await Backend.CheckAsync(name, "git", "-C", Repo, "log", "--format=%s"));
+        Assert.Equal("v2\n", await Backend.CheckAsync(name, "cat", Repo + "/file.txt"));
+        Assert.Equal(string.Empty, await Backend.CheckAsync(name, "git", "-C", Repo, "status", "--porcelain"));
+    }
+
+    [Fact]
+    public async Task Exec_reports_exit_codes_and_keeps_stdout_and_stderr_apart()
+    {
+        var name = await Fixture.SharedSessionAsync();
+
+        var result = await Backend.ExecAsync(name, ["bash", "-c", "echo out; echo err >&2; exit 7"]);
+
+        Assert.Equal(7, result.ExitCode);
+        Assert.Equal("out\n", result.StandardOutput);
+        Assert.Equal("err\n", result.StandardError);
+        Assert.Equal(0, (await Backend.ExecAsync(name, ["true"])).ExitCode);
+        Assert.Equal(1, (await Backend.ExecAsync(name, ["false"])).ExitCode);
+    }
+
+    [Fact]
+    public async Task Exec_passes_arguments_verbatim_without_a_shell()
+    {
+        var name = await Fixture.SharedSessionAsync();
+
+        var output = await Backend.CheckAsync(name, "printf", "%s|", "a b", "$HOME", "'q'", "`id`", "; rm -rf /", "ünï");
+
+        Assert.Equal("a b|$HOME|'q'|`id`|; rm -rf /|ünï|", output);
+    }
+
+    [Fact]
+    public async Task Exec_runs_as_the_session_user_with_working_directory_and_environment()
+    {
+        var name = await Fixture.SharedSessionAsync();
+
+        Assert.Equal("1000680000 0\n", await Backend.CheckAsync(name, "bash", "-c", "echo \"$(id -u) $(id -g)\""));
+        var spec = new ProcessSpec(["bash", "-c", "pwd; echo \"$PAUDE_TEST_VALUE\""])
+        {
+            WorkingDirectory = "/tmp",
+            Environment = new Dictionary<string, string> { ["PAUDE_TEST_VALUE"] = "a value with spaces" },
+        };
+        var result = await Backend.ExecAsync(name, spec, standardInput: null);
+        Assert.Equal("/tmp\na value with spaces\n", result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Exec_streams_stdin_to_the_process()
+    {
+        var name = await Fixture.SharedSessionAsync();
+        var data = new byte[3 * 1024 * 1024];
+        new Random(7).NextBytes(data);
+
+        var result = await Backend.ExecAsync(name, new ProcessSpec(["sha256sum"]), new MemoryStream(data));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)) + "  -\n", result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Exec_streams_large_output_on_both_streams()
+    {
+        var name = await Fixture.SharedSessionAsync();
+        const long Size = 40L * 1024 * 1024;
+        var process = await Backend.StartProcessAsync(name, new ProcessSpec(["bash", "-c", $"head -c {Size} /dev/zero; echo done >&2; exit 3"]));
+        await using (process)
+        {
+            long stdout = 0;
+            var stderr = new StringBuilder();
+            await foreach (var chunk in process.ReadOutputAsync())
+            {
+                if (chunk.Kind == OutputKind.StandardOutput)
+                {
+                    Assert.True(chunk.Data.Span.IndexOfAnyExcept((byte)0) < 0);
+                    stdout += chunk.Data.Length;
+                }
+                else
+                {
+                    stderr.Append(Encoding.UTF8.GetString(chunk.Data.Span));
+                }
+            }
+
+            Assert.Equal(Size, stdout);
+            Assert.Equal("done\n", stderr.ToString());
+            Assert.Equal(3, await process.WaitForExitAsync());
+        }
+    }
+
+    [Fact]
+    public async Task File_channel_round_trip_keeps_binary_content_modes_links_unicode_names_and_empty_dirs()
+    {
+        var name = await Fixture.SharedSessionAsync();
+        var local = Directory.CreateTempSubdirectory("paude-ct-up-").FullName;
+        var back = local + "-back";
+        try
+        {
+            var random = new Random(11);
+            var blob = new byte[2 * 1024 * 1024];
+            random.NextBytes(blob);
+            await File.WriteAllBytesAsync(Path.Combine(local, "blob.bin"), blob);
+            await File.WriteAllTextAsync(Path.Combine(local, "run.sh"), "#!/bin/sh\necho ran\n");
+            File.SetUnixFileMode(Path.Combine(local, "run.sh"), (UnixFileMode)0x1ED);
+            Directory.CreateDirectory(Path.Combine(local, "ünï cødé", "日本"));
+            await File.WriteAllTextAsync(Path.Combine(local, "ünï cødé", "日本", "ファイル.txt"), "unicode");
+            Directory.CreateDirectory(Path.Combine(local, "empty", "deeper-empty"));
+            File.CreateSymbolicLink(Path.Combine(local, "link"), "run.sh");
+            var deep = Path.Combine(local, new string('d', 100), new string('e', 100));
+            Directory.CreateDirectory(deep);
+            await File.WriteAllTextAsync(Path.Combine(deep, new string('f', 200)), "long");
+            var container = $"/pvc/workspace/ft-{Guid.NewGuid():N}";
+
+            await Backend.UploadDirectoryAsync(name, local, container);
+
+            Assert.Equal("ran\n", await Backend.CheckAsync(name, container + "/run.sh"));
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(blob)) + "\n", await Backend.CheckAsync(name, "bash", "-c", "sha256sum < \"$1\" | cut -d' ' -f1", "_", container + "/blob.bin"));
+            Assert.Equal("run.sh\n", await Backend.CheckAsync(name, "readlink", container + "/link"));
+
+            await Backend.DownloadDirectoryAsync(name, container, back);
+
+            Assert.Equal(TreeSnapshot.Describe(local), TreeSnapshot.Describe(back));
+        }
+        finally
+        {
+            Directory.Delete(local, recursive: true);
+            if (Directory.Exists(back))
+            {
+                Directory.Delete(back, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task File_channel_moves_ten_thousand_files_both_ways()
+    {
+        var name = await Fixture.SharedSessionAsync();
+        var local = Directory.CreateTempSubdirectory("paude-ct-10k-").FullName;
+        var back = local + "-back";
+        try
+        {
+            for (var d = 0; d < 100; d++)
+            {
+                var dir = Directory.CreateDirectory(Path.Combine(local, $"dir{d:D3}")).FullName;
+                for (var f = 0; f < 100; f++)
+                {
+                    await File.WriteAllTextAsync(Path.Combine(dir, $"file{f:D3}.txt"), $"content {d} {f}\n");
+                }
+            }
+
+            var container = $"/pvc/workspace/many-{Guid.NewGuid():N}";
+            await Backend.UploadDirectoryAsync(name, local, container);
+            Assert.Equal("10000\n", await Backend.CheckAsync(name, "bash", "-c", "find \"$1\" -type f | wc -l", "_", container));
+
+            await Backend.DownloadDirectoryAsync(name, container, back);
+            Assert.Equal(TreeSnapshot.Describe(local), TreeSnapshot.Describe(back));
+            await Backend.CheckAsync(name, "rm", "-rf", container);
+        }
+        finally
+        {
+            Directory.Delete(local, recursive: true);
+            if (Directory.Exists(back))
+            {
+                Directory.Delete(back, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Allowed_host_is_reachable_through_the_proxy()
+    {
+        var name = await Fixture.SharedSessionAsync();
+
+        var (exit, status, body) = await CurlWhenProxyListensAsync(name, $"http://{ConformanceFixture.AllowedHost}/");
+
+        Assert.True(exit == 0, $"curl exited {exit}");
+        Assert.Equal("200", status);
+        Assert.Equal(ConformanceFixture.OutsideBody, body);
+    }
+
+    [Fact]
+    public async Task Denied_host_is_refused_with_403_and_appears_in_the_blocked_requests()
+    {
+        var name = await Fixture.SharedSessionAsync();
+
+        var (_, status, _) = await CurlWhenProxyListensAsync(name, $"http://{ConformanceFixture.DeniedHost}/private");
+
+        Assert.Equal("403", status);
+        var blocked = await Backend.GetBlockedRequestsAsync(name).ToListAsync();
+        Assert.Contains(blocked, b => b.Host == ConformanceFixture.DeniedHost && b.Method == "GET");
+        Assert.DoesNotContain(blocked, b => b.Host == ConformanceFixture.AllowedHost);
+    }
+
+    [Fact]
+    public async Task Direct_connection_bypassing_the_proxy_fails()
+    {
+        var name = await Fixture.SharedSessionAsync();
+        var address = await Fixture.OutsideAddressAsync();
+
+        var byName = await Backend.CurlAsync(name, $"http://{ConformanceFixture.AllowedHost}/", bypassProxy: true);
+        var byAddress = await Backend.CurlAsync(name, $"http://{address}/", bypassProxy: true);
+
+        Assert.NotEqual(0, byName.ExitCode);
+        Assert.Equal("000", byName.Status);
+        Assert.NotEqual(0, byAddress.ExitCode);
+        Assert.Equal("000", byAddress.Status);
+    }
+
+    [Fact]
+    public async Task Allow_list_change_on_a_running_session_takes_effect_without_restarting_the_agent()
+    {
+        var name = await Fixture.SharedSessionAsync();
+        var url = $"http://{ConformanceFixture.LaterHost}/";
+        var agentStartedBefore = await Backend.CheckAsync(name, "stat", "-c", "%Y", "/proc/1");
+        Assert.Equal("403", (await CurlWhenProxyListensAsync(name, url)).Status);
+
+        var widened = EgressPolicy.Parse([ConformanceFixture.AllowedHost, ConformanceFixture.LaterHost]);
+        try
+        {
+            await Backend.SetEgressPolicyAsync(name, widened);
+            Assert.Equal(widened, await Backend.GetEgressPolicyAsync(name));
+            var (_, status, body) = await CurlUntilAsync(name, url, "200");
+            Assert.Equal("200", status);
+            Assert.Equal(ConformanceFixture.OutsideBody, body);
+            Assert.Equal(agentStartedBefore, await Backend.CheckAsync(name, "stat", "-c", "%Y", "/proc/1"));
+        }
+        finally
+        {
+            await Backend.SetEgressPolicyAsync(name, ConformanceFixture.TestPolicy);
+        }
+
+        Assert.Equal(ConformanceFixture.TestPolicy, await Backend.GetEgressPolicyAsync(name));
+        Assert.Equal("403", (await CurlUntilAsync(name, url, "403")).Status);
+    }
+
+    private async Task<List<SessionInfo>> ListAsync()
+    {
+        var list = new List<SessionInfo>();
+        await foreach (var s in Backend.ListAsync())
+        {
+            list.Add(s);
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// curl through the proxy; retries only "connection refused" (exit 7) for a few seconds in case the proxy
+    /// is still binding its port right after start. Any HTTP answer is returned at once.
+    /// </summary>
+    private async Task<(int ExitCode, string Status, string Body)> CurlWhenProxyListensAsync(SessionName name, string url)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var result = await Backend.CurlAsync(name, url);
+            if (result.ExitCode != 7 || DateTimeOffset.UtcNow > deadline)
+            {
+                return result;
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>A reload is asynchronous inside squid; poll until it answers <paramref name="expected"/> (bounded).</summary>
+    private async Task<(int ExitCode, string Status, string Body)> CurlUntilAsync(SessionName name, string url, string expected)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var result = await Backend.CurlAsync(name, url);
+            if (result.Status == expected || DateTimeOffset.UtcNow > deadline)
+            {
+                return result;
+            }
+
+            await Task.Delay(250);
+        }
+    }
+}
