@@ -1,4 +1,7 @@
 using System.Formats.Tar;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using Paude.Execution;
 
 namespace Paude.Credentials.Packaging;
 
@@ -32,7 +35,11 @@ internal static class PackageWriter
                         written.Add(new CredentialManifestEntry(e.Path, e.Kind, 0, e.Mode, null, false, e.LinkTarget, e.Source));
                         break;
                     default:
-                        written.Add(await WriteFileAsync(writer, e, now, ct).ConfigureAwait(false));
+                        if (await WriteFileAsync(writer, e, now, ct).ConfigureAwait(false) is { } file)
+                        {
+                            written.Add(file);
+                        }
+
                         break;
                 }
             }
@@ -45,7 +52,7 @@ internal static class PackageWriter
         }
     }
 
-    private static async Task<CredentialManifestEntry> WriteFileAsync(TarWriter writer, PlannedEntry e, DateTimeOffset now, CancellationToken ct)
+    private static async Task<CredentialManifestEntry?> WriteFileAsync(TarWriter writer, PlannedEntry e, DateTimeOffset now, CancellationToken ct)
     {
         Stream source;
         var modified = now;
@@ -55,15 +62,14 @@ internal static class PackageWriter
         }
         else
         {
-            try
+            var opened = OpenRegularFile(e.HostPath!);
+            if (opened is null)
             {
-                source = new FileStream(e.HostPath!, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0 });
-                modified = File.GetLastWriteTimeUtc(e.HostPath!);
+                return null;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new CredentialPackagingException($"Cannot read '{e.HostPath}' for the credential package: {ex.GetType().Name}.", ex);
-            }
+
+            source = opened;
+            modified = File.GetLastWriteTimeUtc(e.HostPath!);
         }
 
         await using (source.ConfigureAwait(false))
@@ -80,6 +86,46 @@ internal static class PackageWriter
 
                 return new CredentialManifestEntry(e.Path, CredentialEntryKind.File, hashing.Length, e.Mode, hashing.HashHex(), e.Secret, null, e.Source);
             }
+        }
+    }
+
+    /// <summary>
+    /// Opens a host file, or returns <c>null</c> for FIFOs and sockets (no content; a plain open of a FIFO would
+    /// block): the file is opened non-blocking through libc and kept only when seekable, as <c>DirectoryTar</c> does.
+    /// </summary>
+    private static FileStream? OpenRegularFile(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return Open(() => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan), path);
+        }
+
+        var fd = NativeMethods.open(path, NativeMethods.ReadOnlyNonBlocking);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno == 6 ? null : throw new CredentialPackagingException($"Cannot read '{path}' for the credential package (errno {errno}).");
+        }
+
+        var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, 0);
+        if (stream.CanSeek)
+        {
+            return stream;
+        }
+
+        stream.Dispose();
+        return null;
+    }
+
+    private static FileStream Open(Func<FileStream> open, string path)
+    {
+        try
+        {
+            return open();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CredentialPackagingException($"Cannot read '{path}' for the credential package: {ex.GetType().Name}.", ex);
         }
     }
 
