@@ -20,14 +20,12 @@ internal static class SessionGit
                 {
                     try
                     {
-                        // A URL (not a remote name) makes LibGit2Sharp use an anonymous in-memory remote, so no
-                        // custom-scheme remote ever lands in .git/config (the git CLI would choke on it).
                         var options = new FetchOptions
                         {
                             TagFetchMode = TagFetchMode.None,
                             OnTransferProgress = _ => !cancellationToken.IsCancellationRequested,
                         };
-                        Commands.Fetch(repo, url, refspecs, options, "paude sync: fetch from session " + session.Value);
+                        WithTemporaryRemote(repo, url, remote => Commands.Fetch(repo, remote.Name, refspecs, options, "paude sync: fetch from session " + session.Value));
                     }
                     catch (LibGit2SharpException ex)
                     {
@@ -51,11 +49,6 @@ internal static class SessionGit
             await Task.Run(
                 () =>
                 {
-                    // LibGit2Sharp pushes only to a named remote: add one for this push and always remove it, so the
-                    // custom scheme never stays in .git/config (stale ones from a killed process are removed first).
-                    RemoveStaleRemotes(repo);
-                    var name = TemporaryRemotePrefix + Guid.NewGuid().ToString("N")[..12];
-                    var remote = repo.Network.Remotes.Add(name, url, "+refs/heads/*:refs/paude-sync-unused/*");
                     string? rejected = null;
                     try
                     {
@@ -64,15 +57,11 @@ internal static class SessionGit
                             OnPushStatusError = e => rejected = $"{e.Reference}: {e.Message}",
                             OnPushTransferProgress = (_, _, _) => !cancellationToken.IsCancellationRequested,
                         };
-                        repo.Network.Push(remote, refspec, options);
+                        WithTemporaryRemote(repo, url, remote => repo.Network.Push(remote, refspec, options));
                     }
                     catch (LibGit2SharpException ex)
                     {
                         throw Translate(endpoint, ex, session, path);
-                    }
-                    finally
-                    {
-                        repo.Network.Remotes.Remove(name);
                     }
 
                     // A refused ref update does not throw in LibGit2Sharp; it only reaches this callback.
@@ -85,6 +74,26 @@ internal static class SessionGit
         }
 
         return endpoint.Bytes;
+    }
+
+    /// <summary>
+    /// LibGit2Sharp fetches from and pushes to named remotes only (a URL is taken as an invalid remote name): add
+    /// one for this operation and always remove it, so the custom scheme never stays in <c>.git/config</c> (the git
+    /// CLI would choke on it). Stale ones left by a killed process are removed first.
+    /// </summary>
+    private static void WithTemporaryRemote(Repository repo, string url, Action<Remote> action)
+    {
+        RemoveStaleRemotes(repo);
+        var name = TemporaryRemotePrefix + Guid.NewGuid().ToString("N")[..12];
+        var remote = repo.Network.Remotes.Add(name, url, $"+refs/heads/*:refs/{name}/*");
+        try
+        {
+            action(remote);
+        }
+        finally
+        {
+            repo.Network.Remotes.Remove(name);
+        }
     }
 
     /// <summary>Removes temporary remotes left behind by a process that was killed mid-push.</summary>

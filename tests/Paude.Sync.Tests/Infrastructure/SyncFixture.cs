@@ -1,0 +1,104 @@
+using Microsoft.Extensions.DependencyInjection;
+using Paude.Conformance.Infrastructure;
+using Paude.Sessions;
+using Paude.Sync;
+
+namespace Paude.Tests.Infrastructure;
+
+/// <summary>
+/// Real Podman containers from the agent image, shared by all sync tests (each exec costs ~130 ms and the machine
+/// has 2 cores): every test uses its own workspace folder inside them. Containers carry a per-run name prefix and
+/// the label <c>paude.test=&lt;run id&gt;</c>; only those are removed at the end.
+/// </summary>
+public sealed class SyncFixture : IAsyncLifetime
+{
+    public const string Image = "localhost/paude-agent:latest";
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly HashSet<string> _started = [];
+
+    public SyncFixture()
+    {
+        RunId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+        Prefix = $"paude-synctest-{RunId}-";
+        Backend = new ExecBackend(Prefix);
+        var services = new ServiceCollection();
+        services.AddPaude().AddBackend("podman-exec", (_, _) => Backend).AddPaudeSync();
+        Services = services.BuildServiceProvider();
+        Sync = Services.GetRequiredService<ISessionSync>();
+    }
+
+    public string RunId { get; }
+
+    public string Prefix { get; }
+
+    internal ExecBackend Backend { get; }
+
+    public ServiceProvider Services { get; }
+
+    public ISessionSync Sync { get; }
+
+    /// <summary>Starts (once) the container behind session <paramref name="name"/>.</summary>
+    public async Task<SessionName> SessionAsync(string name)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (_started.Add(name))
+            {
+                await ProcessRunner.RunAsync("podman", ["run", "-d", "--init", "--label", $"paude.test={RunId}", "--label", "app=paude-sync-test", "--name", Prefix + name,
+                    "--user", "1000680000:0", "--entrypoint", "sleep", Image, "infinity"]).ContinueWith(t => t.Result.EnsureSuccess("podman run"));
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        return SessionName.Parse(name);
+    }
+
+    /// <summary>Runs a command in a session container (test set-up and checks), failing on a non-zero exit.</summary>
+    public async Task<string> ExecAsync(SessionName session, params string[] argv)
+    {
+        var result = await ProcessRunner.RunAsync("podman", ["exec", Prefix + session.Value, .. argv]);
+        return result.EnsureSuccess(string.Join(' ', argv)).StandardOutput;
+    }
+
+    /// <summary>Runs git in a session workspace as an agent would (with an identity).</summary>
+    public Task<string> GitAsync(SessionName session, string workspace, params string[] args) =>
+        ExecAsync(session, ["git", "-C", workspace, "-c", "user.name=Agent", "-c", "user.email=agent@example.com", .. args]);
+
+    /// <summary>Writes a file in a session workspace (content passed as an argument, not through a shell string).</summary>
+    public Task WriteAsync(SessionName session, string workspace, string path, string content) =>
+        ExecAsync(session, "bash", "-c", "mkdir -p -- \"$(dirname -- \"$1/$2\")\" && printf '%s' \"$3\" > \"$1/$2\"", "bash", workspace, path, content);
+
+    /// <summary>Commits a change in the session: writes <paramref name="path"/> and commits it.</summary>
+    public async Task<string> CommitAsync(SessionName session, string workspace, string path, string content, string message)
+    {
+        await WriteAsync(session, workspace, path, content);
+        await GitAsync(session, workspace, "add", "-A");
+        await GitAsync(session, workspace, "commit", "-q", "-m", message);
+        return (await GitAsync(session, workspace, "rev-parse", "HEAD")).Trim();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        var ids = await ProcessRunner.RunAsync("podman", ["ps", "-a", "-q", "--filter", $"label=paude.test={RunId}"]);
+        var list = ids.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (list.Length > 0)
+        {
+            await ProcessRunner.RunAsync("podman", ["rm", "-f", "-t", "0", .. list]);
+        }
+
+        await Services.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SyncGroup : ICollectionFixture<SyncFixture>
+{
+    public const string Name = "sync";
+}
