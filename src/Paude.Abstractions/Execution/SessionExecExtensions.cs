@@ -44,19 +44,10 @@ public static class SessionExecExtensions
     }
 
     /// <summary>
-    /// Starts <paramref name="spec"/> and returns the running process; read its output as it arrives with
-    /// <see cref="ReadOutputAsync(ISessionProcess, CancellationToken)"/>, then <see cref="ISessionProcess.WaitForExitAsync"/> for the exit code.
-    /// </summary>
-    public static Task<ISessionProcess> StartAsync(this ISessionBackend backend, SessionName name, ProcessSpec spec, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(backend);
-        return backend.StartProcessAsync(name, spec, cancellationToken);
-    }
-
-    /// <summary>
-    /// Reads stdout and stderr of <paramref name="process"/> concurrently and yields the chunks in the order they
-    /// arrive, until both streams end. Each chunk owns its bytes. The exit code follows from
-    /// <see cref="ISessionProcess.WaitForExitAsync"/>.
+    /// Reads stdout and stderr of <paramref name="process"/> (from <see cref="ISessionBackend.StartProcessAsync"/>)
+    /// concurrently and yields the chunks in the order they arrive, until both streams end. Each chunk owns its
+    /// bytes; a slow consumer slows the process down instead of buffering without limit. The exit code follows
+    /// from <see cref="ISessionProcess.WaitForExitAsync"/>.
     /// </summary>
     public static async IAsyncEnumerable<OutputChunk> ReadOutputAsync(this ISessionProcess process, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
