@@ -97,6 +97,12 @@ internal static class PodmanCli
         }
     }
 
+    /// <summary>
+    /// How long to wait for a container to get ready. Generous: the machine is shared and under load a single
+    /// podman exec can take seconds; the probes return as soon as the condition holds.
+    /// </summary>
+    public static TimeSpan Patience { get; } = TimeSpan.FromSeconds(90);
+
     /// <summary>Polls <paramref name="probe"/> until it returns true or <paramref name="timeout"/> passes.</summary>
     public static async Task<bool> EventuallyAsync(Func<Task<bool>> probe, TimeSpan timeout)
     {

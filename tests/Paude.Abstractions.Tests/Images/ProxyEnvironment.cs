@@ -56,7 +56,7 @@ public sealed class ProxyEnvironment : IAsyncLifetime
             "--network", Internal, "--network", External, "-v", $"{dir}:/etc/paude-proxy:ro", ProxyImage);
         var ready = await PodmanCli.EventuallyAsync(
             async () => (await PodmanCli.RunAsync(["exec", Client, "bash", "-c", $"exec 3<>/dev/tcp/{proxy.Name}/3128"])).ExitCode == 0,
-            TimeSpan.FromSeconds(30));
+            PodmanCli.Patience);
         if (!ready)
         {
             var logs = await PodmanCli.RunAsync(["logs", proxy.Name]);

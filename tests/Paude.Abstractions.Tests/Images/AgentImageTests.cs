@@ -1,0 +1,116 @@
+using System.Diagnostics;
+
+namespace Paude.Tests.Images;
+
+/// <summary>The agent image as an OpenShift-style arbitrary UID on real Podman.</summary>
+public sealed class AgentImageTests(AgentEnvironment env) : IClassFixture<AgentEnvironment>
+{
+    // A stand-in agent: records its argv (NUL-separated) and cwd, then stays running like an interactive agent.
+    private const string StandInScript = "printf '%s\\0' \"$@\" > \"$PAUDE_WORKSPACE/argv.bin\"; pwd > \"$PAUDE_WORKSPACE/cwd.txt\"; exec sleep infinity";
+
+    [Fact]
+    public async Task HeadlessStartsTheAgentInTmuxWithTheExactArgv()
+    {
+        string[] args = ["two words", "it's \"quoted\"", "$(touch /tmp/pwned)", "; touch /tmp/pwned2", "*", "line1\nline2", "", "--flag=a b", "ünïcødé"];
+        var container = await env.StartAsync("argv", headless: true, AgentEnvironment.EncodeArgv(["/bin/bash", "-c", StandInScript, "stand-in", .. args]));
+
+        Assert.True(await PodmanCli.EventuallyAsync(async () => (await PodmanCli.RunAsync(["exec", container, "test", "-s", "/pvc/workspace/cwd.txt"])).ExitCode == 0, PodmanCli.Patience), await AgentEnvironment.PaneAsync(container));
+        var recorded = await AgentEnvironment.ExecAsync(container, "cat", "/pvc/workspace/argv.bin");
+        Assert.Equal(args, recorded.Split('\0')[..^1]);
+        Assert.Equal("/pvc/workspace\n", await AgentEnvironment.ExecAsync(container, "cat", "/pvc/workspace/cwd.txt"));
+        Assert.NotEqual(0, (await PodmanCli.RunAsync(["exec", container, "test", "-e", "/tmp/pwned"])).ExitCode);
+        Assert.NotEqual(0, (await PodmanCli.RunAsync(["exec", container, "test", "-e", "/tmp/pwned2"])).ExitCode);
+        Assert.Equal("paude\n", await AgentEnvironment.ExecAsync(container, "tmux", "list-sessions", "-F", "#{session_name}"));
+        Assert.Equal("/pvc/workspace\n", await AgentEnvironment.ExecAsync(container, "tmux", "display-message", "-p", "-t", "=paude:", "#{pane_current_path}"));
+    }
+
+    [Fact]
+    public async Task ArbitraryUidHasAWritableHomeWorkspaceAndWorkingGit()
+    {
+        var container = await env.StartAsync("git", headless: true, AgentEnvironment.EncodeArgv(["sleep", "infinity"]));
+        Assert.Equal("1000680000 0\n", await AgentEnvironment.ExecAsync(container, "bash", "-c", "echo $(id -u) $(id -g)"));
+        Assert.Equal("paude /home/paude /bin/bash\n", await AgentEnvironment.ExecAsync(container, "bash", "-c", "echo $(whoami) $HOME $(getent passwd $(id -u) | cut -d: -f7)"));
+        await AgentEnvironment.ExecAsync(container, "touch", "/home/paude/written");
+
+        // The workspace on a fresh named volume: created by the entrypoint, owned by the UID, group 0 writable.
+        Assert.Equal("1000680000:0 775\n", await AgentEnvironment.ExecAsync(container, "stat", "-c", "%u:%g %a", "/pvc/workspace"));
+        await AgentEnvironment.ExecAsync(container, "bash", "-c", "echo hi > /pvc/workspace/file && mkdir -p /pvc/other");
+
+        await AgentEnvironment.ExecAsync(container, "git", "config", "--global", "user.email", "agent@paude.test");
+        await AgentEnvironment.ExecAsync(container, "git", "config", "--global", "user.name", "Agent");
+        await AgentEnvironment.ExecAsync(container, "git", "-C", "/pvc/workspace", "init", "-q", "repo");
+        await AgentEnvironment.ExecAsync(container, "bash", "-c", "cd /pvc/workspace/repo && echo content > a.txt && git add a.txt && git commit -q -m 'first commit'");
+        Assert.Equal("first commit\n", await AgentEnvironment.ExecAsync(container, "git", "-C", "/pvc/workspace/repo", "log", "--format=%s"));
+        Assert.Equal("main\n", await AgentEnvironment.ExecAsync(container, "git", "-C", "/pvc/workspace/repo", "branch", "--show-current"));
+        Assert.Contains("*", await AgentEnvironment.ExecAsync(container, "git", "config", "--get-all", "safe.directory"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NotHeadlessLeavesTmuxToTheFirstAttachAndRacingCreatorsMakeOneSession()
+    {
+        var container = await env.StartAsync("race", headless: false, AgentEnvironment.EncodeArgv(["sleep", "infinity"]));
+        Assert.NotEqual(0, (await PodmanCli.RunAsync(["exec", container, "tmux", "has-session", "-t", "=paude"])).ExitCode);
+
+        var racers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => PodmanCli.RunAsync(["exec", container, "paude-start-session"])));
+        Assert.All(racers, r => Assert.Equal(0, r.ExitCode));
+        Assert.Equal("paude\n", await AgentEnvironment.ExecAsync(container, "tmux", "list-sessions", "-F", "#{session_name}"));
+        Assert.Equal("1\n", await AgentEnvironment.ExecAsync(container, "bash", "-c", "tmux list-panes -a | wc -l"));
+    }
+
+    [Fact]
+    public async Task AttachJoinsTheSessionAndReturnsOnDetach()
+    {
+        var container = await env.StartAsync("attach", headless: false, AgentEnvironment.EncodeArgv(["sleep", "infinity"]));
+        var attach = PodmanCli.RunAsync(["exec", "-t", "-e", "TERM=xterm", container, "paude-attach"], TimeSpan.FromSeconds(60));
+        Assert.True(await PodmanCli.EventuallyAsync(
+            async () => (await PodmanCli.RunAsync(["exec", container, "tmux", "list-clients", "-t", "=paude"])).StdOut.Length > 0, PodmanCli.Patience), "paude-attach did not attach a tmux client");
+        await AgentEnvironment.ExecAsync(container, "tmux", "detach-client", "-s", "=paude");
+        var result = await attach;
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("detached", result.StdOut, StringComparison.Ordinal);
+        Assert.Equal("paude\n", await AgentEnvironment.ExecAsync(container, "tmux", "list-sessions", "-F", "#{session_name}"));
+    }
+
+    [Fact]
+    public async Task ContainerAndSessionOutliveTheAgent()
+    {
+        var container = await env.StartAsync("exit", headless: true, AgentEnvironment.EncodeArgv(["/bin/sh", "-c", "echo stand-in-ran; exit 3"]));
+        Assert.True(await PodmanCli.EventuallyAsync(async () => (await AgentEnvironment.PaneAsync(container)).Contains("exited with code 3", StringComparison.Ordinal), PodmanCli.Patience), await AgentEnvironment.PaneAsync(container));
+        Assert.Contains("stand-in-ran", await AgentEnvironment.PaneAsync(container), StringComparison.Ordinal);
+        Assert.Equal("running\n", await PodmanCli.CheckAsync("inspect", "--format", "{{.State.Status}}", container));
+        Assert.Equal(0, (await PodmanCli.RunAsync(["exec", container, "tmux", "has-session", "-t", "=paude"])).ExitCode);
+    }
+
+    [Fact]
+    public async Task InvalidArgvIsReportedAndNothingIsRun()
+    {
+        var container = await env.StartAsync("badargv", headless: true, "!!not-base64!!");
+        Assert.True(await PodmanCli.EventuallyAsync(async () => (await AgentEnvironment.PaneAsync(container)).Contains("PAUDE_AGENT_ARGV is not valid", StringComparison.Ordinal), PodmanCli.Patience), await AgentEnvironment.PaneAsync(container));
+        Assert.Equal("running\n", await PodmanCli.CheckAsync("inspect", "--format", "{{.State.Status}}", container));
+    }
+
+    [Fact]
+    public async Task StopIsFastAndRestartKeepsTheWorkspaceAndRestartsTheAgent()
+    {
+        var container = await env.StartAsync("restart", headless: true, AgentEnvironment.EncodeArgv(["/bin/bash", "-c", StandInScript, "stand-in", "run"]));
+        await AgentEnvironment.ExecAsync(container, "bash", "-c", "echo kept > /pvc/workspace/kept.txt && rm -f /pvc/workspace/cwd.txt");
+        var watch = Stopwatch.StartNew();
+        await PodmanCli.CheckAsync("stop", "-t", "30", container);
+        // SIGTERM ends it at once (--init, shutdown_lifetime 0); a process that ignored it would take the full 30 s.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"stop took {watch.Elapsed}");
+
+        await PodmanCli.CheckAsync("start", container);
+        Assert.True(await PodmanCli.EventuallyAsync(async () => (await PodmanCli.RunAsync(["exec", container, "test", "-s", "/pvc/workspace/cwd.txt"])).ExitCode == 0, PodmanCli.Patience), "the agent did not start again");
+        Assert.Equal("kept\n", await AgentEnvironment.ExecAsync(container, "cat", "/pvc/workspace/kept.txt"));
+        Assert.Equal("paude /home/paude\n", await AgentEnvironment.ExecAsync(container, "bash", "-c", "echo $(whoami) $HOME"));
+    }
+
+    [Fact]
+    public async Task ImageDefaultsFollowTheContract()
+    {
+        var config = await PodmanCli.CheckAsync("image", "inspect", "--format", "{{.Config.User}}|{{json .Config.Entrypoint}}", AgentEnvironment.Image);
+        Assert.Equal("1001:0|[\"/usr/local/bin/paude-entrypoint\"]\n", config);
+        var ls = await PodmanCli.CheckAsync("run", "--rm", "--label", env.Label, "--entrypoint", "stat", AgentEnvironment.Image, "-c", "%n %u:%g %a", "/pvc", "/home/paude", "/usr/local/bin/paude-attach");
+        Assert.Equal("/pvc 0:0 775\n/home/paude 0:0 775\n/usr/local/bin/paude-attach 0:0 755\n", ls);
+    }
+}
