@@ -59,8 +59,6 @@ internal static class AgentManifests
                                 Env = Environment(input),
                                 Resources = PodSecurity.Resources(options.AgentResources),
                                 SecurityContext = PodSecurity.Container(),
-                                Stdin = true,
-                                Tty = true,
 
                                 // No workingDir: the kubelet would create it root-owned (upstream ccea90f).
                                 VolumeMounts =

@@ -1,0 +1,63 @@
+using k8s.Models;
+using Paude.Backends.OpenShift.Manifests;
+using Paude.Backends.OpenShift.Tests.Manifests;
+using Paude.Sessions;
+
+namespace Paude.Backends.OpenShift.Tests.Backend;
+
+public sealed class StatusTests
+{
+    private static V1StatefulSet Set(int replicas) =>
+        AgentManifests.StatefulSet(ManifestSnapshotTests.Input(), new OpenShiftBackendOptions(), replicas);
+
+    private static V1Pod Pod(string role, string phase, string? waiting = null, bool running = false) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = role, Labels = new Dictionary<string, string> { [SessionLabels.Role] = role } },
+        Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] },
+        Status = new V1PodStatus
+        {
+            Phase = phase,
+            ContainerStatuses =
+            [
+                new V1ContainerStatus
+                {
+                    Name = "c",
+                    Image = "i",
+                    ImageID = string.Empty,
+                    State = new V1ContainerState
+                    {
+                        Running = running ? new V1ContainerStateRunning() : null,
+                        Waiting = waiting is null ? null : new V1ContainerStateWaiting { Reason = waiting },
+                    },
+                },
+            ],
+        },
+    };
+
+    private static V1Deployment Proxy(int ready) => new() { Metadata = new V1ObjectMeta(), Status = new V1DeploymentStatus { ReadyReplicas = ready } };
+
+    [Fact]
+    public void Scaled_to_zero_is_stopped() =>
+        Assert.Equal(SessionStatus.Stopped, OpenShiftBackend.DeriveStatus(Set(0), [], Proxy(0)).Status);
+
+    [Fact]
+    public void Running_agent_and_ready_proxy_is_running() =>
+        Assert.Equal(SessionStatus.Running, OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Running", running: true)], Proxy(1)).Status);
+
+    [Fact]
+    public void Proxy_without_ready_replica_is_degraded()
+    {
+        var (status, reason) = OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Running", running: true), Pod("proxy", "Pending", "ImagePullBackOff")], Proxy(0));
+        Assert.Equal(SessionStatus.Degraded, status);
+        Assert.Contains("ImagePullBackOff", reason, StringComparison.Ordinal);
+        Assert.Equal(SessionStatus.Degraded, OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Running", running: true)], null).Status);
+    }
+
+    [Fact]
+    public void Crash_looping_agent_is_an_error_and_a_scheduling_one_is_pending()
+    {
+        Assert.Equal(SessionStatus.Error, OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Running", "CrashLoopBackOff")], Proxy(1)).Status);
+        Assert.Equal(SessionStatus.Pending, OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Pending", "ContainerCreating")], Proxy(1)).Status);
+        Assert.Equal(SessionStatus.Pending, OpenShiftBackend.DeriveStatus(Set(1), [], Proxy(1)).Status);
+    }
+}
