@@ -65,6 +65,7 @@ public static class SquidConfig
         Line("acl Safe_ports port 80");
         Line("acl Safe_ports port 443");
         Line("acl CONNECT method CONNECT");
+        Line("acl to_linklocal dst 169.254.0.0/16 fe80::/10");
         if (policy.IsUnrestricted)
         {
             Line("# Allow-list 'all': every destination is allowed (still only through this proxy).");
@@ -90,8 +91,15 @@ public static class SquidConfig
         Line("deny_info ERR_PAUDE_DENIED Safe_ports");
         Line("deny_info ERR_PAUDE_DENIED SSL_ports");
         Line("deny_info ERR_PAUDE_DENIED all");
+        Line("deny_info ERR_PAUDE_DENIED manager");
+        Line("deny_info ERR_PAUDE_DENIED to_localhost");
+        Line("deny_info ERR_PAUDE_DENIED to_linklocal");
         Line("http_access deny !Safe_ports");
         Line("http_access deny CONNECT !SSL_ports");
+        Line("# Never the proxy itself, its cache manager or link-local addresses (cloud metadata), not even with 'all'.");
+        Line("http_access deny manager");
+        Line("http_access deny to_localhost");
+        Line("http_access deny to_linklocal");
         if (policy.IsUnrestricted)
         {
             Line("http_access allow all");

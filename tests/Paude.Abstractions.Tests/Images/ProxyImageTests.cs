@@ -72,6 +72,9 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
         await proxy.ReconfigureAsync(EgressPolicy.Unrestricted);
         Assert.True(await PodmanCli.EventuallyAsync(async () => (await proxy.CurlAsync("http://denied.paude.test/")).HttpCode == "200", PodmanCli.Patience), "'all' did not allow denied.paude.test");
         Assert.Equal("403", (await proxy.CurlAsync("http://allowed.paude.test:8080/")).HttpCode);
+        Assert.Equal("403", (await proxy.CurlAsync("http://169.254.169.254/latest/meta-data/")).HttpCode);
+        Assert.Equal("403", (await proxy.CurlAsync("http://127.0.0.1:3128/squid-internal-mgr/info")).HttpCode);
+        Assert.Equal("403", (await proxy.CurlAsync($"http://{proxy.Name}:3128/squid-internal-mgr/info")).HttpCode);
 
         await proxy.ReconfigureAsync(EgressPolicy.Parse(["denied.paude.test"]));
         Assert.True(await PodmanCli.EventuallyAsync(async () => (await proxy.CurlAsync("http://allowed.paude.test/")).HttpCode == "403", PodmanCli.Patience), "allowed.paude.test was not denied after reconfigure");
