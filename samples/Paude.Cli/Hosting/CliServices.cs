@@ -17,6 +17,8 @@ internal static class CliServices
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         var paude = services.AddPaude();
         AddBackends(paude);
+        paude.AddPaudeSync();
+        paude.AddPaudeCredentials();
         configure?.Invoke(services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
