@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main job, end to end on a fresh Debian machine (as root): set the machine up, build the sample
 # `paude` host, create a real Podman session for a git workspace, do work inside it as the agent would (a commit),
-# bring the work back with real git, show the session, delete it and check nothing is left behind.
+# bring the work back (Paude.Sync onto a local branch, and a checked download), show the session, delete it and
+# check nothing is left behind.
 # Exits 0 only if every step worked. Environment:
 #   PAUDE_CLI=/path/paude.dll  use this build of the CLI instead of building one (the tests pass theirs)
 #   PAUDE_DEMO_NAME=name       session name (default demo-<random>)
@@ -78,16 +79,21 @@ fi
 paude blocked-domains "$name"
 paude --output json blocked-domains "$name" | grep -q '"host": "example.com"' || fail "the refused request is not in the blocked log"
 
-say "Bring the work back: download the workspace into a new folder and look at it with real git"
+say "Bring the work back with Paude.Sync: the session's commits land on the local branch paude/$name"
+paude sync "$name" --workspace "$ws" --direction from --strategy branch
+[ "$(git -C "$ws" log -1 --format=%s "paude/$name")" = "Agent: add AGENT.md" ] || fail "the agent's commit did not come back"
+[ "$(git -C "$ws" rev-parse "paude/$name~1")" = "$base_commit" ] || fail "the agent's commit is not on top of ours"
+[ "$(git -C "$ws" rev-parse HEAD)" = "$base_commit" ] && [ -z "$(git -C "$ws" status --porcelain)" ] \
+  || fail "the sync touched the local branch or working tree"
+git -C "$ws" fsck --no-progress -q || fail "the local repository is damaged"
+git -C "$ws" log --oneline main..."paude/$name"
+
+say "Or copy the session's workspace out: download it into a new folder (untrusted content is checked)"
 back="$work/back"
 paude download "$name" "$back"
-git -C "$back" log --oneline
-[ "$(git -C "$back" log -1 --format=%s)" = "Agent: add AGENT.md" ] || fail "the agent's commit did not come back"
-[ "$(git -C "$back" rev-parse HEAD~1)" = "$base_commit" ] || fail "the agent's commit is not on top of ours"
-git -C "$back" fsck --no-progress -q || fail "the downloaded repository is damaged"
-git -C "$ws" fetch -q "$back" main:paude/"$name"
-echo "    the agent's commit is now on the local branch paude/$name:"
-git -C "$ws" log --oneline main..paude/"$name"
+[ -f "$back/AGENT.md" ] && [ "$(git -C "$back" rev-parse HEAD)" = "$(git -C "$ws" rev-parse "paude/$name")" ] \
+  || fail "the downloaded copy differs from the synced branch"
+ls -la "$back"
 
 say "Look at the session"
 paude list
