@@ -1,6 +1,0 @@
-namespace Paude;
-
-/// <summary>Marks the Paude.Backends.Podman assembly.</summary>
-internal static class AssemblyMarker
-{
-}

@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Paude.Backends.Podman.Cli;
+using Paude.Backends.Podman.Logging;
+using Paude.Egress;
+using Paude.Errors;
+using Paude.Sessions;
+
+namespace Paude.Backends.Podman.Backend;
+
+internal sealed partial class PodmanBackend
+{
+    private const string WorkspaceMount = "/pvc";
+    private const string WorkspacePath = "/pvc/workspace";
+    private const string CredentialsPath = "/credentials";
+
+    public async Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var errors = new List<string>(spec.GetErrors());
+        if (spec.Credentials.Count > 0)
+        {
+            if (_credentials is null)
+            {
+                errors.Add("Credentials: no credential packager is registered (add Paude.Credentials to the services)");
+            }
+            else
+            {
+                errors.AddRange(spec.Credentials.Where(s => !_credentials.SourceNames.Contains(s)).Select(s => $"Credentials: unknown source '{s}' (known: {string.Join(", ", _credentials.SourceNames)})"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new InvalidSessionSpecException(errors);
+        }
+
+        var name = spec.ResolveName();
+        var names = new PodmanNames(name);
+        var config = new SessionConfig(
+            spec.Workspace is null ? null : Path.GetFullPath(spec.Workspace),
+            _time.GetUtcNow(),
+            spec.AgentImage ?? _options.AgentImage,
+            spec.ProxyImage ?? _options.ProxyImage,
+            spec.Egress,
+            spec.User ?? _options.DefaultUser,
+            spec.Headless,
+            spec.Credentials,
+            spec.AgentCommand);
+        Log.Creating(_logger, name.Value, Name);
+        var started = Stopwatch.GetTimestamp();
+
+        // Both images must exist before anything is created: a missing image fails fast and leaves nothing behind.
+        await Task.WhenAll(RequireImageAsync(config.AgentImage, cancellationToken), RequireImageAsync(config.ProxyImage, cancellationToken)).ConfigureAwait(false);
+
+        var rollback = new Rollback();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ReadyTimeout);
+        var ct = timeout.Token;
+        try
+        {
+            // Independent resources in parallel; a name conflict on any of them means the session exists.
+            var workspaceLabels = Labels(name, null);
+            SessionLabels.AddConfig(workspaceLabels, config);
+            var results = await Task.WhenAll(
+                CreateResourceAsync(rollback, Rollback.Kind.Volume, names.Workspace, ["volume", "create", .. LabelArgs(workspaceLabels), names.Workspace], ct),
+                CreateResourceAsync(rollback, Rollback.Kind.Network, names.Network, ["network", "create", "--internal", .. LabelArgs(Labels(name, null)), names.Network], ct),
+                CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxyConfig, ["volume", "create", .. LabelArgs(Labels(name, SessionLabels.RoleProxy)), names.ProxyConfig], ct)).ConfigureAwait(false);
+            if (results.Any(r => r == CreateOutcome.Conflict))
+            {
+                throw new SessionAlreadyExistsException(name.Value, Name);
+            }
+
+            await WriteConfigVolumeAsync(names, config.Egress, ct).ConfigureAwait(false);
+
+            // The agent reaches the proxy by name only when it makes a request, so both can start at once.
+            var containers = await Task.WhenAll(
+                CreateResourceAsync(rollback, Rollback.Kind.Container, names.Proxy, ProxyRunArgs(names, config.ProxyImage), ct),
+                CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, AgentRunArgs(names, config, spec.Environment), ct)).ConfigureAwait(false);
+            if (containers.Any(r => r == CreateOutcome.Conflict))
+            {
+                throw new SessionAlreadyExistsException(name.Value, Name);
+            }
+
+            await DeliverCredentialsAsync(names, config.Credentials, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.RollingBack(_logger, name.Value, ex);
+            await RollbackAsync(name, rollback).ConfigureAwait(false);
+            if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new BackendOperationException($"Backend '{Name}': session '{name.Value}' was not ready within {_options.ReadyTimeout}; everything created was removed.", ex);
+            }
+
+            throw;
+        }
+
+        var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        Log.Created(_logger, name.Value, elapsedMs);
+
+        // 'podman run -d' returns once the container runs, so the state is known without another engine call.
+        return new SessionInfo(name, Name, SessionStatus.Running)
+        {
+            Workspace = config.Workspace,
+            CreatedAt = config.CreatedAt,
+            AgentImage = config.AgentImage,
+            Egress = config.Egress,
+        };
+    }
+
+    private async Task RequireImageAsync(string image, CancellationToken cancellationToken)
+    {
+        var result = await RunAsync(["image", "exists", image], cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode == 1)
+        {
+            throw new ImageNotFoundException(image, "it is not in local Podman storage (Paude never pulls); build it first, e.g. with scripts/setup.sh");
+        }
+
+        if (!result.Succeeded)
+        {
+            throw Failure($"checking image '{image}'", result);
+        }
+    }
+
+    private enum CreateOutcome
+    {
+        Created,
+        Conflict,
+    }
+
+    /// <summary>
+    /// Runs a create command and records the resource for rollback before it runs (a cancelled podman call may still
+    /// have created it); a name conflict is reported, not recorded, so rollback never touches someone else's resource.
+    /// </summary>
+    private async Task<CreateOutcome> CreateResourceAsync(Rollback rollback, Rollback.Kind kind, string resource, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        rollback.Add(kind, resource);
+        var result = await RunAsync(args, cancellationToken).ConfigureAwait(false);
+        if (result.Succeeded)
+        {
+            return CreateOutcome.Created;
+        }
+
+        if (IsConflict(result))
+        {
+            rollback.Remove(kind, resource);
+            return CreateOutcome.Conflict;
+        }
+
+        if (result.StandardError.Contains("image not known", StringComparison.OrdinalIgnoreCase) || result.StandardError.Contains("no such image", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ImageNotFoundException(args[^1], PodmanCliTrim(result));
+        }
+
+        throw Failure($"creating {kind.ToString().ToLowerInvariant()} '{resource}'", result);
+    }
+
+    private static string PodmanCliTrim(PodmanResult result) => Cli.PodmanCli.Trim(result.StandardError);
+
+    private static List<string> LabelArgs(Dictionary<string, string> labels)
+    {
+        var args = new List<string>();
+        AddLabels(args, labels);
+        return args;
+    }
+
+    private List<string> ProxyRunArgs(PodmanNames names, string proxyImage, bool run = true)
+    {
+        var args = new List<string>(run ? ["run", "-d"] : ["create"]) { "--name", names.Proxy, "--init", "--pull=never", "--network", names.Network };
+        foreach (var network in _options.ProxyNetworks)
+        {
+            args.Add("--network");
+            args.Add(network);
+        }
+
+        AddLabels(args, Labels(names.Session, SessionLabels.RoleProxy));
+        args.AddRange(["-v", $"{names.ProxyConfig}:{SquidConfig.ConfigDirectory}", proxyImage]);
+        return args;
+    }
+
+    private List<string> AgentRunArgs(PodmanNames names, SessionConfig config, IReadOnlyDictionary<string, string> environment)
+    {
+        var labels = Labels(names.Session, SessionLabels.RoleAgent);
+        SessionLabels.AddConfig(labels, config);
+        var args = new List<string>
+        {
+            "run", "-d", "--name", names.Agent, "--init", "--pull=never", "--network", names.Network,
+            "-v", $"{names.Workspace}:{WorkspaceMount}",
+            "--mount", $"type=tmpfs,destination={CredentialsPath},tmpfs-mode=0770",
+        };
+        if (config.User is not null)
+        {
+            args.AddRange(["--user", config.User]);
+        }
+
+        AddLabels(args, labels);
+        var proxyUrl = $"http://{names.Proxy}:{SquidConfig.Port}";
+        var env = new List<KeyValuePair<string, string>>(environment)
+        {
+            new("PAUDE_SESSION_NAME", names.Session.Value),
+            new("PAUDE_WORKSPACE", WorkspacePath),
+            new("PAUDE_AGENT_ARGV", Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('\0', config.AgentCommand)))),
+            new("PAUDE_HEADLESS", config.Headless ? "1" : "0"),
+            new("HTTP_PROXY", proxyUrl),
+            new("HTTPS_PROXY", proxyUrl),
+            new("http_proxy", proxyUrl),
+            new("https_proxy", proxyUrl),
+            new("NO_PROXY", "localhost,127.0.0.1"),
+            new("no_proxy", "localhost,127.0.0.1"),
+        };
+        foreach (var (k, v) in env)
+        {
+            args.AddRange(["-e", $"{k}={v}"]);
+        }
+
+        args.Add(config.AgentImage);
+        return args;
+    }
+
+    /// <summary>Writes squid.conf and the policy file into the proxy config volume (no container needed).</summary>
+    private async Task WriteConfigVolumeAsync(PodmanNames names, EgressPolicy policy, CancellationToken cancellationToken)
+    {
+        var tar = EgressFiles.Archive(policy);
+        await MustAsync(["volume", "import", names.ProxyConfig, "-"], "writing the proxy config", cancellationToken, (s, ct) => s.WriteAsync(tar, ct).AsTask()).ConfigureAwait(false);
+    }
+
+    private async Task RollbackAsync(SessionName name, Rollback rollback)
+    {
+        foreach (var (kind, resource) in rollback.Reverse())
+        {
+            IReadOnlyList<string> args = kind switch
+            {
+                Rollback.Kind.Container => ["rm", "-f", "-t", "0", "--ignore", resource],
+                Rollback.Kind.Network => ["network", "rm", "-f", resource],
+                _ => ["volume", "rm", "-f", resource],
+            };
+            try
+            {
+                var result = await RunAsync(args, CancellationToken.None).ConfigureAwait(false);
+                if (!result.Succeeded && !IsNoSuch(result))
+                {
+                    Log.RollbackFailed(_logger, name.Value, resource, PodmanCliTrim(result));
+                }
+            }
+            catch (PaudeException ex)
+            {
+                Log.RollbackFailed(_logger, name.Value, resource, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>The resources a create made so far, removed in reverse order when it fails.</summary>
+    private sealed class Rollback
+    {
+        private readonly List<(Kind, string)> _items = [];
+
+        public enum Kind
+        {
+            Volume,
+            Network,
+            Container,
+        }
+
+        public void Add(Kind kind, string name)
+        {
+            lock (_items)
+            {
+                _items.Add((kind, name));
+            }
+        }
+
+        public void Remove(Kind kind, string name)
+        {
+            lock (_items)
+            {
+                _items.Remove((kind, name));
+            }
+        }
+
+        public IEnumerable<(Kind Kind, string Name)> Reverse()
+        {
+            lock (_items)
+            {
+                // Containers first (they use the volumes and the network), then the rest, newest first.
+                return [.. _items.AsEnumerable().Reverse().OrderBy(i => i.Item1 == Kind.Container ? 0 : 1)];
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System.Formats.Tar;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Paude.Backends.Podman.Logging;
+using Paude.Egress;
+using Paude.Errors;
+using Paude.Sessions;
+
+namespace Paude.Backends.Podman.Backend;
+
+internal sealed partial class PodmanBackend
+{
+    /// <summary>Caps the proxy access log read back: it is written by the proxy, which the agent can talk to.</summary>
+    private const long MaxAccessLogBytes = 64L * 1024 * 1024;
+
+    // Fixed script: unpack the new files next to the live ones, then rename each into place (atomic per file) and reload.
+    private const string ApplyConfigScript =
+        "set -e; d=$(mktemp -d " + SquidConfig.ConfigDirectory + "/.new.XXXXXX); tar -x --no-same-owner -C \"$d\" -f -; "
+        + "chmod 0664 \"$d\"/*; mv -f \"$d/" + EgressFiles.PolicyFile + "\" " + SquidConfig.ConfigDirectory + "/" + EgressFiles.PolicyFile + "; "
+        + "mv -f \"$d/" + EgressFiles.ConfigFile + "\" " + SquidConfig.ConfigPath + "; rmdir \"$d\"; "
+        + "exec squid -k reconfigure -f " + SquidConfig.ConfigPath;
+
+    public async Task<EgressPolicy> GetEgressPolicyAsync(SessionName name, CancellationToken cancellationToken = default)
+    {
+        var names = new PodmanNames(name);
+        var (_, containers) = await RequireAsync(name, cancellationToken).ConfigureAwait(false);
+
+        // 'volume export' reads the config volume whether or not the proxy runs.
+        await using (var export = await _podman.StartAsync(["volume", "export", names.ProxyConfig], redirectStdin: false, cancellationToken).ConfigureAwait(false))
+        {
+            EgressPolicy? policy = null;
+            try
+            {
+                policy = await EgressFiles.ReadPolicyAsync(export.StandardOutput, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException)
+            {
+                // Not a tar (the volume is missing: podman printed nothing): fall back to the labels below.
+            }
+            catch (EndOfStreamException)
+            {
+            }
+
+            if (policy is not null)
+            {
+                return policy;
+            }
+        }
+
+        var agent = containers.FirstOrDefault(c => c.Name == names.Agent);
+        return agent is null ? EgressPolicy.Default : SessionLabels.ReadConfig(agent.Labels, _options.AgentImage, _options.ProxyImage).Egress;
+    }
+
+    public async Task SetEgressPolicyAsync(SessionName name, EgressPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var names = new PodmanNames(name);
+        var (_, containers) = await RequireAsync(name, cancellationToken).ConfigureAwait(false);
+        var proxy = containers.FirstOrDefault(c => c.Name == names.Proxy);
+        var tar = EgressFiles.Archive(policy);
+        if (proxy is { IsRunning: true })
+        {
+            await MustAsync(
+                ["exec", "-i", "--user", "0", names.Proxy, "sh", "-c", ApplyConfigScript],
+                $"applying the allow-list of session '{name.Value}'",
+                cancellationToken,
+                (s, ct) => s.WriteAsync(tar, ct).AsTask()).ConfigureAwait(false);
+        }
+        else
+        {
+            // The proxy is stopped or missing: write the volume; the proxy reads it at its next (re)start.
+            var exists = await RunAsync(["volume", "exists", names.ProxyConfig], cancellationToken).ConfigureAwait(false);
+            if (!exists.Succeeded)
+            {
+                await MustAsync(["volume", "create", .. LabelArgs(Labels(name, SessionLabels.RoleProxy)), names.ProxyConfig], "re-creating the proxy config volume", cancellationToken).ConfigureAwait(false);
+            }
+
+            await WriteConfigVolumeAsync(names, policy, cancellationToken).ConfigureAwait(false);
+        }
+
+        Log.EgressSet(_logger, name.Value, policy.Entries.Count, proxy is { IsRunning: true });
+    }
+
+    public async IAsyncEnumerable<BlockedRequest> GetBlockedRequestsAsync(SessionName name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var names = new PodmanNames(name);
+        var (_, containers) = await RequireAsync(name, cancellationToken).ConfigureAwait(false);
+        if (!containers.Any(c => c.Name == names.Proxy))
+        {
+            yield break;
+        }
+
+        // 'podman cp' to stdout streams a tar of the log and works on a stopped proxy too.
+        await using var copy = await _podman.StartAsync(["cp", $"{names.Proxy}:{SquidConfig.AccessLogPath}", "-"], redirectStdin: false, cancellationToken).ConfigureAwait(false);
+        var stderr = ReadCappedAsync(copy.StandardError, cancellationToken);
+        using var reader = new TarReader(copy.StandardOutput, leaveOpen: true);
+        TarEntry? entry;
+        try
+        {
+            entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException)
+        {
+            entry = null;
+        }
+
+        if (entry is null || entry.DataStream is null)
+        {
+            var exit = await copy.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            var error = await stderr.ConfigureAwait(false);
+            if (exit != 0 && !error.Contains("no such file", StringComparison.OrdinalIgnoreCase))
+            {
+                throw Failure($"reading the proxy log of session '{name.Value}'", new Cli.PodmanResult(exit, string.Empty, error));
+            }
+
+            yield break;
+        }
+
+        if (entry.Length > MaxAccessLogBytes)
+        {
+            throw new UnsafeContentException(SquidConfig.AccessLogPath, $"is {entry.Length} bytes (limit {MaxAccessLogBytes})");
+        }
+
+        using var text = new StreamReader(entry.DataStream, Encoding.UTF8);
+        foreach (var blocked in SquidConfig.ParseBlockedRequests(text))
+        {
+            yield return blocked;
+        }
+    }
+}

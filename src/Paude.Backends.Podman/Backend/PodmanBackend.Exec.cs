@@ -1,0 +1,137 @@
+using Microsoft.Extensions.Logging;
+using Paude.Backends.Podman.Logging;
+using Paude.Errors;
+using Paude.Execution;
+using Paude.Sessions;
+
+namespace Paude.Backends.Podman.Backend;
+
+internal sealed partial class PodmanBackend
+{
+    public async Task<ISessionProcess> StartProcessAsync(SessionName name, ProcessSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        await RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
+        var args = new List<string> { "exec" };
+        if (spec.RedirectStandardInput)
+        {
+            args.Add("-i");
+        }
+
+        if (spec.User is not null)
+        {
+            args.AddRange(["--user", spec.User]);
+        }
+
+        if (spec.WorkingDirectory is not null)
+        {
+            args.AddRange(["--workdir", spec.WorkingDirectory]);
+        }
+
+        foreach (var (k, v) in spec.Environment ?? new Dictionary<string, string>())
+        {
+            if (k.Length == 0 || k.Contains('=', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"'{k}' is not a valid environment variable name.", nameof(spec));
+            }
+
+            args.AddRange(["-e", $"{k}={v}"]);
+        }
+
+        args.Add(new PodmanNames(name).Agent);
+        args.AddRange(spec.Command);
+        return await _podman.StartAsync(args, spec.RedirectStandardInput, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task UploadAsync(SessionName name, string containerDirectory, Stream tarArchive, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tarArchive);
+        await RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
+        await UploadCoreAsync(new PodmanNames(name), containerDirectory, (s, ct) => tarArchive.CopyToAsync(s, 81920, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Streams a tar archive into <c>tar -x</c> in the agent container. The directory is an argument of a fixed script
+    /// (<c>$1</c>), never part of the script text.
+    /// </summary>
+    private async Task UploadCoreAsync(PodmanNames names, string containerDirectory, Func<Stream, CancellationToken, Task> writeTar, CancellationToken cancellationToken)
+    {
+        ValidateContainerPath(containerDirectory);
+        var result = await RunAsync(
+            ["exec", "-i", names.Agent, "sh", "-c", "mkdir -p -- \"$1\" && exec tar -x --no-same-owner -C \"$1\" -f -", "sh", containerDirectory],
+            cancellationToken,
+            writeTar).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw Failure($"unpacking into '{containerDirectory}' in session '{names.Session.Value}'", result);
+        }
+    }
+
+    public async Task DownloadAsync(SessionName name, string containerDirectory, Func<Stream, CancellationToken, Task> readArchive, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(readArchive);
+        ValidateContainerPath(containerDirectory);
+        await RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
+        await using var process = await _podman.StartAsync(["exec", new PodmanNames(name).Agent, "tar", "-c", "-C", containerDirectory, "."], redirectStdin: false, cancellationToken).ConfigureAwait(false);
+        var stderr = ReadCappedAsync(process.StandardError, cancellationToken);
+        await readArchive(process.StandardOutput, cancellationToken).ConfigureAwait(false);
+
+        // Drain what the reader left (tar's end-of-archive padding) so tar can finish and report its exit code.
+        await process.StandardOutput.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+        var exit = await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (exit != 0)
+        {
+            throw Failure($"archiving '{containerDirectory}' in session '{name.Value}'", new Cli.PodmanResult(exit, string.Empty, await stderr.ConfigureAwait(false)));
+        }
+    }
+
+    public async Task<int> AttachAsync(SessionName name, CancellationToken cancellationToken = default)
+    {
+        await RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
+        return await _podman.RunInteractiveAsync(["exec", "-it", new PodmanNames(name).Agent, "paude-attach"], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Packages the session's credential sources into the memory-backed directory and restores them.</summary>
+    private async Task DeliverCredentialsAsync(PodmanNames names, IReadOnlyList<string> sources, CancellationToken cancellationToken)
+    {
+        if (sources.Count == 0 || _credentials is null)
+        {
+            return;
+        }
+
+        await UploadCoreAsync(names, CredentialsPath, (s, ct) => _credentials.WritePackageAsync(sources, s, ct), cancellationToken).ConfigureAwait(false);
+        var restore = await RunAsync(["exec", names.Agent, .. _credentials.RestoreCommand], cancellationToken).ConfigureAwait(false);
+        if (!restore.Succeeded)
+        {
+            throw Failure($"restoring credentials in session '{names.Session.Value}'", restore);
+        }
+
+        var joined = string.Join(",", sources);
+        Log.CredentialsDelivered(_logger, names.Session.Value, joined);
+    }
+
+    private static void ValidateContainerPath(string containerDirectory)
+    {
+        if (string.IsNullOrEmpty(containerDirectory) || containerDirectory[0] != '/' || containerDirectory.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The container directory must be an absolute path.", nameof(containerDirectory));
+        }
+    }
+
+    private static async Task<string> ReadCappedAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(stream);
+        var buffer = new char[4096];
+        var text = new System.Text.StringBuilder();
+        int read;
+        while ((read = await reader.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (text.Length < 16384)
+            {
+                text.Append(buffer, 0, read);
+            }
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Paude.Backends.Podman.Logging;
+using Paude.Errors;
+using Paude.Sessions;
+
+namespace Paude.Backends.Podman.Backend;
+
+internal sealed partial class PodmanBackend
+{
+    public async Task<SessionInfo> StartAsync(SessionName name, CancellationToken cancellationToken = default)
+    {
+        var names = new PodmanNames(name);
+        var (_, containers) = await RequireAsync(name, cancellationToken).ConfigureAwait(false);
+        var agent = containers.FirstOrDefault(c => c.Name == names.Agent)
+            ?? throw new BackendOperationException($"Backend '{Name}': session '{name.Value}' has no agent container; delete it and create it again.");
+        var config = SessionLabels.ReadConfig(agent.Labels, _options.AgentImage, _options.ProxyImage);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ReadyTimeout);
+        var ct = timeout.Token;
+
+        if (!containers.Any(c => c.Name == names.Proxy))
+        {
+            await RepairProxyAsync(names, config, ct).ConfigureAwait(false);
+        }
+
+        // 'podman start' on a running container is a no-op, so one call makes both idempotently running.
+        await MustAsync(["start", names.Proxy, names.Agent], $"starting session '{name.Value}'", ct).ConfigureAwait(false);
+        await DeliverCredentialsAsync(names, config.Credentials, ct).ConfigureAwait(false);
+        return await GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, Name);
+    }
+
+    /// <summary>
+    /// Re-creates a proxy container removed behind our back: the network and config volume are re-created when they
+    /// are gone too (the allow-list then comes from the agent's labels, i.e. the one the session was created with).
+    /// </summary>
+    private async Task RepairProxyAsync(PodmanNames names, SessionConfig config, CancellationToken cancellationToken)
+    {
+        var volumes = await ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
+        var hasConfig = volumes.Any(v => v.Name == names.ProxyConfig);
+        Log.RepairingProxy(_logger, names.Session.Value, hasConfig);
+        var networkExists = await RunAsync(["network", "exists", names.Network], cancellationToken).ConfigureAwait(false);
+        if (!networkExists.Succeeded)
+        {
+            await MustAsync(["network", "create", "--internal", .. LabelArgs(Labels(names.Session, null)), names.Network], "re-creating the session network", cancellationToken).ConfigureAwait(false);
+
+            // The agent lost its only network with the old one; attach it to the new one.
+            await MustAsync(["network", "connect", names.Network, names.Agent], "reconnecting the agent to the session network", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!hasConfig)
+        {
+            await MustAsync(["volume", "create", .. LabelArgs(Labels(names.Session, SessionLabels.RoleProxy)), names.ProxyConfig], "re-creating the proxy config volume", cancellationToken).ConfigureAwait(false);
+            await WriteConfigVolumeAsync(names, config.Egress, cancellationToken).ConfigureAwait(false);
+        }
+
+        await MustAsync(ProxyRunArgs(names, config.ProxyImage, run: false), "re-creating the proxy container", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<SessionInfo> StopAsync(SessionName name, CancellationToken cancellationToken = default)
+    {
+        var names = new PodmanNames(name);
+        await RequireAsync(name, cancellationToken).ConfigureAwait(false);
+        var seconds = ((int)Math.Ceiling(_options.StopTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        await MustAsync(["stop", "--ignore", "-t", seconds, names.Agent, names.Proxy], $"stopping session '{name.Value}'", cancellationToken).ConfigureAwait(false);
+        Log.Stopped(_logger, name.Value);
+        return await GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, Name);
+    }
+
+    public async Task<bool> DeleteAsync(SessionName name, CancellationToken cancellationToken = default)
+    {
+        var names = new PodmanNames(name);
+        var before = await ListResourcesAsync(names, cancellationToken).ConfigureAwait(false);
+        if (before.Total == 0)
+        {
+            Log.Deleted(_logger, name.Value, false);
+            return false;
+        }
+
+        // Containers first (they hold the network and volumes), then the rest in parallel. Deterministic names are
+        // included so a container that lost its labels is still removed; --ignore keeps that idempotent.
+        var containerNames = before.Containers.Union([names.Agent, names.Proxy], StringComparer.Ordinal).ToList();
+        await MustAsync(["rm", "-f", "--ignore", "-t", "0", .. containerNames], $"removing the containers of session '{name.Value}'", cancellationToken).ConfigureAwait(false);
+        var removals = new List<Task>();
+        removals.AddRange(before.Networks.Select(n => RemoveAsync(["network", "rm", "-f", n], $"removing network '{n}'", cancellationToken)));
+        removals.AddRange(before.Volumes.Select(v => RemoveAsync(["volume", "rm", "-f", v], $"removing volume '{v}'", cancellationToken)));
+        await Task.WhenAll(removals).ConfigureAwait(false);
+
+        var after = await ListResourcesAsync(names, cancellationToken).ConfigureAwait(false);
+        if (after.Total > 0)
+        {
+            throw new BackendOperationException(
+                $"Backend '{Name}': session '{name.Value}' was not fully deleted; still present: {string.Join(", ", after.Containers.Concat(after.Networks).Concat(after.Volumes))}");
+        }
+
+        Log.Deleted(_logger, name.Value, true);
+        return true;
+    }
+
+    private async Task RemoveAsync(IReadOnlyList<string> args, string what, CancellationToken cancellationToken)
+    {
+        var result = await RunAsync(args, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded && !IsNoSuch(result))
+        {
+            throw Failure(what, result);
+        }
+    }
+
+    private async Task<SessionResources> ListResourcesAsync(PodmanNames names, CancellationToken cancellationToken)
+    {
+        var filter = names.SessionLabelFilter;
+        var containers = ListContainersAsync(filter, cancellationToken);
+        var networks = ListNamedAsync("network", filter, cancellationToken);
+        var volumes = ListNamedAsync("volume", filter, cancellationToken);
+        await Task.WhenAll(containers, networks, volumes).ConfigureAwait(false);
+        return new SessionResources(
+            [.. (await containers.ConfigureAwait(false)).Select(c => c.Name)],
+            [.. (await networks.ConfigureAwait(false)).Select(n => n.Name)],
+            [.. (await volumes.ConfigureAwait(false)).Select(v => v.Name)]);
+    }
+
+    private sealed record SessionResources(IReadOnlyList<string> Containers, IReadOnlyList<string> Networks, IReadOnlyList<string> Volumes)
+    {
+        public int Total => Containers.Count + Networks.Count + Volumes.Count;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Paude.Backends.Podman.Cli;
+using Paude.Credentials;
+using Paude.Errors;
+using Paude.Sessions;
+
+namespace Paude.Backends.Podman.Backend;
+
+/// <summary>
+/// <see cref="ISessionBackend"/> on local Podman: per session an agent container on an <c>--internal</c> network, an
+/// egress proxy container bridging that network to the outside, a workspace volume and a proxy config volume. All
+/// state lives in the engine (labels), so any process sees the same sessions.
+/// </summary>
+internal sealed partial class PodmanBackend : ISessionBackend
+{
+    private readonly IPodmanClient _podman;
+    private readonly PodmanBackendOptions _options;
+    private readonly ICredentialPackager? _credentials;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public PodmanBackend(string name, IPodmanClient podman, PodmanBackendOptions options, ICredentialPackager? credentials, TimeProvider time, ILogger logger)
+    {
+        Name = name;
+        _podman = podman;
+        _options = options;
+        _credentials = credentials;
+        _time = time;
+        _logger = logger;
+    }
+
+    public string Name { get; }
+
+    public async Task<SessionInfo?> GetAsync(SessionName name, CancellationToken cancellationToken = default)
+    {
+        var names = new PodmanNames(name);
+        var containers = await ListContainersAsync(names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
+        if (containers.Count == 0)
+        {
+            // A workspace volume without containers is a broken session, not "no session": report it so it can be deleted.
+            var volumes = await ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
+            return volumes.Count == 0
+                ? null
+                : ToInfo(name, null, null, volumes.FirstOrDefault(v => v.Name == names.Workspace).Labels);
+        }
+
+        return Build(name, containers);
+    }
+
+    public async IAsyncEnumerable<SessionInfo> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // One engine call for the whole list: the labels carry everything.
+        var containers = await ListContainersAsync($"label={SessionLabels.App}={SessionLabels.AppValue}", cancellationToken).ConfigureAwait(false);
+        foreach (var group in containers.Where(c => c.Session is not null).GroupBy(c => c.Session!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            if (SessionName.TryParse(group.Key, out var sessionName))
+            {
+                yield return Build(sessionName.Value, [.. group]);
+            }
+        }
+    }
+
+    private SessionInfo Build(SessionName name, IReadOnlyList<ContainerEntry> containers)
+    {
+        var names = new PodmanNames(name);
+        var agent = containers.FirstOrDefault(c => c.Name == names.Agent);
+        var proxy = containers.FirstOrDefault(c => c.Name == names.Proxy);
+        return ToInfo(name, agent, proxy, agent?.Labels);
+    }
+
+    private SessionInfo ToInfo(SessionName name, ContainerEntry? agent, ContainerEntry? proxy, IReadOnlyDictionary<string, string>? labels)
+    {
+        var (status, reason) = PodmanState.Derive(agent, proxy);
+        var config = labels is null ? null : SessionLabels.ReadConfig(labels, _options.AgentImage, _options.ProxyImage);
+        return new SessionInfo(name, Name, status)
+        {
+            StatusReason = reason,
+            Workspace = config?.Workspace,
+            CreatedAt = config is { HasCreatedAt: true } ? config.CreatedAt : null,
+            AgentImage = config?.AgentImage,
+            Egress = config?.Egress,
+        };
+    }
+
+    /// <summary>Reads the session and requires that it exists.</summary>
+    private async Task<(SessionInfo Info, List<ContainerEntry> Containers)> RequireAsync(SessionName name, CancellationToken cancellationToken)
+    {
+        var names = new PodmanNames(name);
+        var containers = await ListContainersAsync(names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
+        if (containers.Count == 0)
+        {
+            throw new SessionNotFoundException(name.Value, Name);
+        }
+
+        return (Build(name, containers), containers);
+    }
+
+    /// <summary>Requires a running agent container (exec, file channel, attach).</summary>
+    private async Task RequireRunningAsync(SessionName name, CancellationToken cancellationToken)
+    {
+        var (info, containers) = await RequireAsync(name, cancellationToken).ConfigureAwait(false);
+        var agent = containers.FirstOrDefault(c => c.Name == new PodmanNames(name).Agent);
+        if (agent is not { IsRunning: true })
+        {
+            throw new SessionNotRunningException(name.Value, info.Status.ToString());
+        }
+    }
+
+    private async Task<List<ContainerEntry>> ListContainersAsync(string filter, CancellationToken cancellationToken)
+    {
+        var result = await MustAsync(["ps", "-a", "--format", "json", "--filter", filter], "listing containers", cancellationToken).ConfigureAwait(false);
+        return PodmanState.ParseContainers(result.StandardOutput);
+    }
+
+    private async Task<List<(string Name, IReadOnlyDictionary<string, string> Labels)>> ListNamedAsync(string kind, string filter, CancellationToken cancellationToken)
+    {
+        var result = await MustAsync([kind, "ls", "--format", "json", "--filter", filter], $"listing {kind}s", cancellationToken).ConfigureAwait(false);
+        return PodmanState.ParseNamed(result.StandardOutput);
+    }
+
+    private Task<PodmanResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Func<Stream, CancellationToken, Task>? stdin = null) =>
+        _podman.RunAsync(arguments, stdin, cancellationToken);
+
+    /// <summary>Runs a podman command that must succeed; failure becomes a typed error with podman's own message.</summary>
+    private async Task<PodmanResult> MustAsync(IReadOnlyList<string> arguments, string what, CancellationToken cancellationToken, Func<Stream, CancellationToken, Task>? stdin = null)
+    {
+        var result = await RunAsync(arguments, cancellationToken, stdin).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw Failure(what, result);
+        }
+
+        return result;
+    }
+
+    private BackendOperationException Failure(string what, PodmanResult result)
+    {
+        var error = PodmanCli.Trim(result.StandardError);
+        return new BackendOperationException($"Backend '{Name}': {what} failed (podman exit code {result.ExitCode}): {error}");
+    }
+
+    private static bool IsConflict(PodmanResult result) =>
+        result.StandardError.Contains("already exists", StringComparison.OrdinalIgnoreCase)
+        || result.StandardError.Contains("already in use", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsNoSuch(PodmanResult result) =>
+        result.StandardError.Contains("no such", StringComparison.OrdinalIgnoreCase)
+        || result.StandardError.Contains("not found", StringComparison.OrdinalIgnoreCase);
+
+    private Dictionary<string, string> Labels(SessionName name, string? role) => SessionLabels.Base(name.Value, role, _options.ExtraLabels);
+
+    private static void AddLabels(List<string> args, Dictionary<string, string> labels)
+    {
+        foreach (var (k, v) in labels)
+        {
+            args.Add("--label");
+            args.Add($"{k}={v}");
+        }
+    }
+}
