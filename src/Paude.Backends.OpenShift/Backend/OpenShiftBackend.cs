@@ -36,9 +36,10 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         _logger = logger;
         _credentials = credentials;
         _ownedClient = ownedClient;
-        _api = new KubeApi(client, ns, KubeResilience.Build(options, timeProvider));
+        var pipeline = KubeResilience.Build(options, timeProvider);
+        _api = new KubeApi(client, ns, pipeline);
         _waiter = new PodWaiter(_api, options, timeProvider, logger);
-        _exec = new PodExec(client, ns);
+        _exec = new PodExec(client, ns, pipeline);
     }
 
     /// <inheritdoc />

@@ -44,11 +44,9 @@ internal sealed class ExecSession : ISessionProcess
         StandardOutput = new ChannelReaderStream(_stdout.Reader);
         StandardError = new ChannelReaderStream(_stderr.Reader);
         StandardInput = redirectStdin ? new ExecStdinStream(this) : Stream.Null;
+        // Without redirection the exec was opened with stdin=false: the process reads end-of-file at once.
+        _stdinClosed = !redirectStdin;
         _exit = Task.Run(() => PumpAsync(_abort.Token));
-        if (!redirectStdin)
-        {
-            _ = CloseStdinAsync(CancellationToken.None).AsTask();
-        }
     }
 
     /// <summary>Whether the server accepted <c>v5.channel.k8s.io</c> (stdin can be closed).</summary>

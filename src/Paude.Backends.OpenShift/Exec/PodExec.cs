@@ -1,16 +1,20 @@
+using System.Net;
 using System.Net.WebSockets;
 using k8s;
+using k8s.Autorest;
 using Paude.Errors;
 using Paude.Execution;
+using Polly;
 
 namespace Paude.Backends.OpenShift.Exec;
 
 /// <summary>
 /// Opens exec sessions in a pod container. Asks for <c>v5.channel.k8s.io</c> first (stdin can be closed); a server
 /// that refuses it gets <c>v4.channel.k8s.io</c> and, when stdin is used, the framing wrapper. The answer is
-/// remembered per backend so the fallback costs one extra handshake only once.
+/// remembered per backend so the fallback costs one extra handshake only once. Handshakes go through the
+/// resilience pipeline: opening an exec stream has no side effect until it is connected.
 /// </summary>
-internal sealed class PodExec(IKubernetes client, string ns)
+internal sealed class PodExec(IKubernetes client, string ns, ResiliencePipeline pipeline)
 {
     private volatile bool _v4Only;
 
@@ -24,42 +28,64 @@ internal sealed class PodExec(IKubernetes client, string ns)
         var what = $"pod {pod} (container {container})";
         if (!_v4Only)
         {
-            try
+            var socket = await OpenAsync(pod, container, ExecCommand.Build(spec, framedStdin: false), WebSocketProtocol.V5BinaryWebsocketProtocol, tty, spec.RedirectStandardInput, cancellationToken).ConfigureAwait(false);
+            if (socket?.SubProtocol == WebSocketProtocol.V5BinaryWebsocketProtocol)
             {
-                var socket = await OpenAsync(pod, container, ExecCommand.Build(spec, framedStdin: false), WebSocketProtocol.V5BinaryWebsocketProtocol, tty, cancellationToken).ConfigureAwait(false);
-                if (socket.SubProtocol == WebSocketProtocol.V5BinaryWebsocketProtocol)
-                {
-                    return new ExecSession(socket, framedStdin: false, spec.RedirectStandardInput, what);
-                }
-
-                // A server that ignored the protocol list: do not trust it to close stdin.
-                socket.Abort();
-                socket.Dispose();
-            }
-            catch (WebSocketException)
-            {
-                // The handshake was refused: the server predates v5.
+                return new ExecSession(socket, framedStdin: false, spec.RedirectStandardInput, what);
             }
 
-            _v4Only = true;
+            // Refused, or a server that ignored the protocol list: do not trust it to close stdin.
+            socket?.Abort();
+            socket?.Dispose();
         }
 
         var framed = spec.RedirectStandardInput;
-        var v4 = await OpenAsync(pod, container, ExecCommand.Build(spec, framed), WebSocketProtocol.V4BinaryWebsocketProtocol, tty, cancellationToken).ConfigureAwait(false);
+        var v4 = await OpenAsync(pod, container, ExecCommand.Build(spec, framed), WebSocketProtocol.V4BinaryWebsocketProtocol, tty, spec.RedirectStandardInput, cancellationToken).ConfigureAwait(false)
+            ?? throw new BackendOperationException($"The API server refused the exec stream protocols v5 and v4 for {what}.");
+        _v4Only = true;
         return new ExecSession(v4, framed, spec.RedirectStandardInput, what);
     }
 
-    private async Task<WebSocket> OpenAsync(string pod, string container, IReadOnlyList<string> command, string protocol, bool tty, CancellationToken cancellationToken)
+    /// <summary>Connects, or returns <c>null</c> when the server refuses <paramref name="protocol"/>.</summary>
+    private async Task<WebSocket?> OpenAsync(string pod, string container, IReadOnlyList<string> command, string protocol, bool tty, bool stdin, CancellationToken cancellationToken)
     {
         try
         {
-            return await client.WebSocketNamespacedPodExecAsync(
-                pod, ns, command, container, stderr: !tty, stdin: true, stdout: true, tty: tty,
-                webSocketSubProtocol: protocol, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await pipeline.ExecuteAsync(
+                async ct =>
+                {
+                    try
+                    {
+                        return await client.WebSocketNamespacedPodExecAsync(
+                            pod, ns, command, container, stderr: !tty, stdin: stdin, stdout: true, tty: tty,
+                            webSocketSubProtocol: protocol, cancellationToken: ct).ConfigureAwait(false);
+                    }
+                    catch (WebSocketException e) when (e.WebSocketErrorCode != WebSocketError.ConnectionClosedPrematurely)
+                    {
+                        // The handshake completed without the protocol we asked for.
+                        throw new ProtocolRefusedException(e);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
         }
-        catch (k8s.Autorest.HttpOperationException e)
+        catch (ProtocolRefusedException)
+        {
+            return null;
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.BadRequest && protocol == WebSocketProtocol.V5BinaryWebsocketProtocol)
+        {
+            // Some servers answer an unsupported protocol with 400; a real 400 shows again on the v4 attempt.
+            return null;
+        }
+        catch (HttpOperationException e)
         {
             throw new BackendOperationException($"Could not start a process in pod {pod}: {(int?)e.Response?.StatusCode} {e.Response?.Content}", e);
         }
+        catch (Exception e) when (e is HttpRequestException or WebSocketException or IOException or Polly.Timeout.TimeoutRejectedException)
+        {
+            throw new BackendOperationException($"Could not start a process in pod {pod}: {e.Message}", e);
+        }
     }
+
+    private sealed class ProtocolRefusedException(Exception inner) : Exception("protocol refused", inner);
 }
