@@ -154,6 +154,6 @@ internal static class TestImages
         await PodmanCli.CheckAsync("build", "-q", "--pull=never", "--build-arg", $"BASE_IMAGE={Base}", "-t", image, dir);
     }
 
-    /// <summary>Removes only our tag; the layers stay shared with :latest.</summary>
-    public static Task UntagAsync(string image) => PodmanCli.RunAsync(["untag", image, image]);
+    /// <summary>Removes our tag: only the tag when the image is also :latest, else the image (no dangling leftovers).</summary>
+    public static Task UntagAsync(string image) => PodmanCli.RunAsync(["rmi", image]);
 }
