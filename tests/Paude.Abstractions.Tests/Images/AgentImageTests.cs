@@ -90,6 +90,14 @@ public sealed class AgentImageTests(AgentEnvironment env) : IClassFixture<AgentE
     }
 
     [Fact]
+    public async Task WithoutAnArgvTheDefaultAgentIsClaude()
+    {
+        // The image does not ship the agent (licensing), so "claude" is not found: the pane says so and stays.
+        var container = await env.StartAsync("default", headless: true, argvBase64: null);
+        Assert.True(await PodmanCli.EventuallyAsync(async () => (await AgentEnvironment.PaneAsync(container)).Contains("agent 'claude' exited with code 127", StringComparison.Ordinal), PodmanCli.Patience), await AgentEnvironment.PaneAsync(container));
+    }
+
+    [Fact]
     public async Task StopIsFastAndRestartKeepsTheWorkspaceAndRestartsTheAgent()
     {
         var container = await env.StartAsync("restart", headless: true, AgentEnvironment.EncodeArgv(["/bin/bash", "-c", StandInScript, "stand-in", "run"]));
