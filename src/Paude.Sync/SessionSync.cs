@@ -49,7 +49,8 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
         if (options.Strategy == SyncStrategy.Exclude || gitDirectory is null)
         {
             using var repo = gitDirectory is null ? null : new Repository(gitDirectory);
-            (result, var files) = await new FileSync(context).RunAsync(last, repo, cancellationToken).ConfigureAwait(false);
+            var fileBase = last is null ? null : BaseOf(last, repo, new PathRules(options.Excludes));
+            (result, var files) = await new FileSync(context).RunAsync(fileBase, repo, cancellationToken).ConfigureAwait(false);
             record = record with { Files = files };
         }
         else
@@ -82,6 +83,48 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
         LogFinished(logger, session.Value, result.CommitsTransferred, result.FilesChanged.Count, result.Conflicts.Count, result.BytesMoved);
         progress?.Report(new SyncProgress(SyncStage.Done, "Done"));
         return result;
+    }
+
+    /// <summary>
+    /// The file-level base of the last sync: its per-file hashes, or, after a git sync that recorded none, the files
+    /// of the commit both sides had then plus the uncommitted files pushed with it.
+    /// </summary>
+    private static Dictionary<string, string> BaseOf(SessionSyncRecord last, Repository? repo, PathRules rules)
+    {
+        if (last.Files.Count > 0 || repo is null || last.Commit is null || repo.Lookup<Commit>(last.Commit) is not { } commit)
+        {
+            return last.Files;
+        }
+
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        AddTree(commit.Tree, files, rules);
+        foreach (var (path, hash) in last.Uploaded)
+        {
+            files[path] = hash;
+        }
+
+        return files;
+    }
+
+    private static void AddTree(Tree tree, Dictionary<string, string> files, PathRules rules)
+    {
+        foreach (var entry in tree)
+        {
+            if (rules.IsExcluded(entry.Path))
+            {
+                continue;
+            }
+
+            if (entry.Target is Tree sub)
+            {
+                AddTree(sub, files, rules);
+            }
+            else if (entry.Target is Blob blob && entry.Mode != Mode.SymbolicLink)
+            {
+                using var content = blob.GetContentStream();
+                files[entry.Path] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
+            }
+        }
     }
 
     /// <summary>The <c>.git</c> folder when <paramref name="root"/> is the top of a work tree, else <c>null</c>.</summary>

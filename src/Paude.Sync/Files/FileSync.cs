@@ -3,7 +3,6 @@ using LibGit2Sharp;
 using Paude.Errors;
 using Paude.Execution;
 using Paude.Sessions;
-using Paude.Sync.Manifest;
 
 namespace Paude.Sync.Files;
 
@@ -13,7 +12,7 @@ namespace Paude.Sync.Files;
 /// </summary>
 internal sealed class FileSync(SyncContext context)
 {
-    public async Task<(SyncResult Result, Dictionary<string, string> NewBase)> RunAsync(SessionSyncRecord? last, Repository? repo, CancellationToken cancellationToken)
+    public async Task<(SyncResult Result, Dictionary<string, string> NewBase)> RunAsync(Dictionary<string, string>? lastBase, Repository? repo, CancellationToken cancellationToken)
     {
         var options = context.Options;
         var rules = new PathRules(options.Excludes);
@@ -21,7 +20,7 @@ internal sealed class FileSync(SyncContext context)
         var local = LocalTree.Scan(context.Workspace, rules, repo, cancellationToken);
         var session = await ListSessionAsync(rules, repo, cancellationToken).ConfigureAwait(false);
         var overwrite = options.Strategy == SyncStrategy.Overwrite;
-        var plan = FilePlan.Create(local, session, last?.Files, options.Direction, overwrite);
+        var plan = FilePlan.Create(local, session, lastBase, options.Direction, overwrite);
         var warnings = new List<string>();
         if (plan.SkippedDeletes.Count > 0)
         {
@@ -31,7 +30,7 @@ internal sealed class FileSync(SyncContext context)
         if (plan.AtRisk.Count > 0 && !options.Force)
         {
             var side = options.Direction == SyncDirection.FromSession ? "local" : "session";
-            var newer = context.NewerSyncFromOtherSession(last);
+            var newer = context.NewerSyncFromOtherSession(context.Manifest.Sessions.GetValueOrDefault(context.Session.Value));
             var summary = $"Overwrite refused: {plan.AtRisk.Count} {side} file(s) changed since the last sync with session '{context.Session.Value}' would be replaced."
                 + (newer is null ? string.Empty : $" {newer}");
             throw new UnsafeSyncException(summary, [], plan.AtRisk);
