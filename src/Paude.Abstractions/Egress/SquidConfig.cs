@@ -75,14 +75,15 @@ public static class SquidConfig
             Line(domains.Count == 0 && regexes.Count == 0
                 ? "# The allow-list is empty: every destination is denied."
                 : "# The allow-list: exact hosts and .suffix wildcards (overlaps removed; squid refuses them), then regexes.");
+            // -n: a request by IP address is never reverse-resolved to match a name (a PTR record is not proof).
             foreach (var chunk in domains.Chunk(8))
             {
-                Line("acl paude_allowed_domains dstdomain " + string.Join(' ', chunk));
+                Line("acl paude_allowed_domains dstdomain -n " + string.Join(' ', chunk));
             }
 
             foreach (var regex in regexes)
             {
-                Line("acl paude_allowed_regex dstdom_regex -i " + regex);
+                Line("acl paude_allowed_regex dstdom_regex -n -i " + regex);
             }
         }
 

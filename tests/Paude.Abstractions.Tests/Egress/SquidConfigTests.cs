@@ -11,7 +11,7 @@ public sealed class SquidConfigTests
     public void NoDstdomainValueCoversAnother()
     {
         var config = SquidConfig.Render(EgressPolicy.Parse([.. DomainAliases.All.Keys, "x.org", ".x.org", "deep.y.x.org", ".y.x.org", "codex"]));
-        var values = AclValues(config, "acl paude_allowed_domains dstdomain ");
+        var values = AclValues(config, "acl paude_allowed_domains dstdomain -n ");
         Assert.Equal(values.Length, values.Distinct(StringComparer.Ordinal).Count());
         foreach (var wildcard in values.Where(v => v.StartsWith('.')))
         {
@@ -28,8 +28,8 @@ public sealed class SquidConfigTests
     public void RegexRulesGetTheirOwnAclAndNoDomainAcl()
     {
         var config = SquidConfig.Render(EgressPolicy.Parse(["vertexai"]));
-        Assert.Equal([@"aiplatform\.googleapis\.com$"], AclValues(config, "acl paude_allowed_regex dstdom_regex -i "));
-        Assert.DoesNotContain(AclValues(config, "acl paude_allowed_domains dstdomain "), v => v.StartsWith('~'));
+        Assert.Equal([@"aiplatform\.googleapis\.com$"], AclValues(config, "acl paude_allowed_regex dstdom_regex -n -i "));
+        Assert.DoesNotContain(AclValues(config, "acl paude_allowed_domains dstdomain -n "), v => v.StartsWith('~'));
     }
 
     [Fact]

@@ -24,6 +24,9 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
         var deniedTls = await proxy.CurlAsync("https://denied.paude.test/");
         Assert.Equal("403", deniedTls.ConnectCode);
 
+        var outsideIp = await OutsideIpAsync();
+        Assert.Equal("403", (await proxy.CurlAsync($"http://{outsideIp}/")).HttpCode);
+
         var wrongPort = await proxy.CurlAsync("http://allowed.paude.test:8080/");
         Assert.Equal("403", wrongPort.HttpCode);
 
@@ -54,11 +57,17 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
         Assert.NotEqual(0, byName.ExitCode);
         Assert.Equal("000", byName.HttpCode);
 
-        var outsideIp = (await PodmanCli.CheckAsync("inspect", "--format", $"{{{{(index .NetworkSettings.Networks \"{env.External}\").IPAddress}}}}", env.Outside)).Trim();
-        Assert.Matches(@"^\d+\.\d+\.\d+\.\d+$", outsideIp);
+        var outsideIp = await OutsideIpAsync();
         var byIp = await env.CurlAsync(proxy: null, $"http://{outsideIp}/");
         Assert.NotEqual(0, byIp.ExitCode);
         Assert.Equal("000", byIp.HttpCode);
+    }
+
+    private async Task<string> OutsideIpAsync()
+    {
+        var ip = (await PodmanCli.CheckAsync("inspect", "--format", $"{{{{(index .NetworkSettings.Networks \"{env.External}\").IPAddress}}}}", env.Outside)).Trim();
+        Assert.Matches(@"^\d+\.\d+\.\d+\.\d+$", ip);
+        return ip;
     }
 
     [Fact]
@@ -142,7 +151,7 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
             // Negative control: the overlap that de-duplication removes really is fatal to squid.
             await File.WriteAllTextAsync(
                 Path.Combine(dir.FullName, "raw-overlap.bad"),
-                SquidConfig.Render(EgressPolicy.Parse(["other.org"])).Replace("dstdomain other.org", "dstdomain .x.org x.org", StringComparison.Ordinal));
+                SquidConfig.Render(EgressPolicy.Parse(["other.org"])).Replace("dstdomain -n other.org", "dstdomain -n .x.org x.org", StringComparison.Ordinal));
             foreach (var f in dir.GetFiles())
             {
                 f.UnixFileMode |= UnixFileMode.OtherRead;
