@@ -93,9 +93,10 @@ internal sealed partial class OpenShiftBackend
             return (SessionStatus.Degraded, "the proxy Deployment is missing");
         }
 
-        if ((proxy.Status?.ReadyReplicas ?? 0) < 1)
+        var proxyPods = pods.Where(p => Label(p, SessionLabels.Role) == SessionLabels.RoleProxy).ToList();
+        if (!PodWaiter.IsProxyReady(proxy, proxyPods))
         {
-            var proxyPod = pods.FirstOrDefault(p => Label(p, SessionLabels.Role) == SessionLabels.RoleProxy);
+            var proxyPod = proxyPods.FirstOrDefault();
             var why = proxyPod is null ? "no proxy pod" : PodWaiter.FatalReason(proxyPod) ?? proxyPod.Status?.Phase ?? "Pending";
             return (SessionStatus.Degraded, $"the proxy has no ready replica ({why})");
         }

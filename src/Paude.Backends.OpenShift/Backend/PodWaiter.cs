@@ -77,32 +77,44 @@ internal sealed class PodWaiter(KubeApi api, OpenShiftBackendOptions options, Ti
 
     private async Task WaitAsync(string what, string podSelector, Func<CancellationToken, Task<bool>> check, CancellationToken cancellationToken)
     {
-        while (!await check(cancellationToken).ConfigureAwait(false))
+        while (true)
         {
-            await WatchOnceAsync(what, podSelector, cancellationToken).ConfigureAwait(false);
+            // List first, check second, then watch from the list's version: no change between them is missed.
+            var list = await api.CallAsync("list pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(api.Namespace, labelSelector: podSelector, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+            if (await check(cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            await WatchOnceAsync(what, podSelector, list.Metadata?.ResourceVersion, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task WatchOnceAsync(string what, string podSelector, CancellationToken cancellationToken)
+    private async Task WatchOnceAsync(string what, string podSelector, string? resourceVersion, CancellationToken cancellationToken)
     {
         using var window = new CancellationTokenSource(WatchWindow, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, window.Token);
         try
         {
             var response = api.Client.CoreV1.ListNamespacedPodWithHttpMessagesAsync(
-                api.Namespace, labelSelector: podSelector, watch: true, timeoutSeconds: (int)WatchWindow.TotalSeconds, cancellationToken: linked.Token);
+                api.Namespace, labelSelector: podSelector, watch: true, resourceVersion: resourceVersion,
+                timeoutSeconds: (int)WatchWindow.TotalSeconds, cancellationToken: linked.Token);
 #pragma warning disable CS0618 // The list-with-watch form is the one every server version answers.
             await foreach (var _ in response.WatchAsync<V1Pod, V1PodList>(cancellationToken: linked.Token).ConfigureAwait(false))
 #pragma warning restore CS0618
             {
-                // Any change (the initial ADDED events included) is a reason to look again.
+                // Any change is a reason to look again.
                 return;
             }
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not PaudeException)
         {
-            Log.WatchEnded(logger, what, e.GetType().Name);
-            await Task.Delay(TimeSpan.FromMilliseconds(500), timeProvider, cancellationToken).ConfigureAwait(false);
+            // A dropped or expired watch (or the window ending): back off a little, then re-list.
+            if (!window.IsCancellationRequested)
+            {
+                Log.WatchEnded(logger, what, e.GetType().Name);
+                await Task.Delay(TimeSpan.FromMilliseconds(250), timeProvider, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -110,23 +122,25 @@ internal sealed class PodWaiter(KubeApi api, OpenShiftBackendOptions options, Ti
     {
         var deployment = await api.GetOrNullAsync("read proxy deployment", (c, ct) => c.AppsV1.ReadNamespacedDeploymentAsync(SessionLabels.Proxy(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false)
             ?? throw new BackendOperationException($"The proxy Deployment of session {name} is missing.");
-        if (IsProxyReady(deployment))
-        {
-            return true;
-        }
-
         var pods = await api.CallAsync("list proxy pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(api.Namespace, labelSelector: SessionLabels.SessionSelector(name) + $",{SessionLabels.Role}={SessionLabels.RoleProxy}", cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         foreach (var pod in pods.Items)
         {
             await ThrowIfFatalAsync(pod, cancellationToken).ConfigureAwait(false);
         }
 
-        return false;
+        return IsProxyReady(deployment, pods.Items);
     }
 
-    internal static bool IsProxyReady(V1Deployment deployment) =>
-        deployment.Status is { } s && (s.ReadyReplicas ?? 0) >= 1 && (s.UpdatedReplicas ?? 0) >= 1 &&
-        (s.ObservedGeneration ?? 0) >= (deployment.Metadata.Generation ?? 0) && (s.Replicas ?? 0) == (s.UpdatedReplicas ?? 0);
+    /// <summary>
+    /// Ready when a running proxy pod carries the config hash of the Deployment's current template (judged from
+    /// pods, not the Deployment status, which lags behind the pod and would need a second watch).
+    /// </summary>
+    internal static bool IsProxyReady(V1Deployment deployment, IEnumerable<V1Pod> pods)
+    {
+        var hash = deployment.Spec?.Template?.Metadata?.Annotations?.TryGetValue(SessionLabels.ConfigHash, out var h) == true ? h : null;
+        return pods.Any(p => p.Metadata.DeletionTimestamp is null && IsPodRunning(p) &&
+            (hash is null || (p.Metadata.Annotations?.TryGetValue(SessionLabels.ConfigHash, out var ph) == true && ph == hash)));
+    }
 
     private async Task<bool> AgentReadyAsync(SessionName name, CancellationToken cancellationToken)
     {

@@ -34,7 +34,14 @@ public sealed class StatusTests
         },
     };
 
-    private static V1Deployment Proxy(int ready) => new() { Metadata = new V1ObjectMeta(), Status = new V1DeploymentStatus { ReadyReplicas = ready } };
+    private static V1Deployment Proxy(int ready) => ProxyManifests.Deployment(ManifestSnapshotTests.Input(), new OpenShiftBackendOptions(), "h1", ready);
+
+    private static V1Pod ProxyPod(string hash, bool running = true)
+    {
+        var pod = Pod("proxy", running ? "Running" : "Pending", running: running);
+        pod.Metadata.Annotations = new Dictionary<string, string> { [SessionLabels.ConfigHash] = hash };
+        return pod;
+    }
 
     [Fact]
     public void Scaled_to_zero_is_stopped() =>
@@ -42,7 +49,11 @@ public sealed class StatusTests
 
     [Fact]
     public void Running_agent_and_ready_proxy_is_running() =>
-        Assert.Equal(SessionStatus.Running, OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Running", running: true)], Proxy(1)).Status);
+        Assert.Equal(SessionStatus.Running, OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Running", running: true), ProxyPod("h1")], Proxy(1)).Status);
+
+    [Fact]
+    public void Proxy_pod_with_an_old_config_is_not_ready_yet() =>
+        Assert.Equal(SessionStatus.Degraded, OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Running", running: true), ProxyPod("h0")], Proxy(1)).Status);
 
     [Fact]
     public void Proxy_without_ready_replica_is_degraded()
