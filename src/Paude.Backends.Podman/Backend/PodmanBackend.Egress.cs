@@ -14,12 +14,16 @@ internal sealed partial class PodmanBackend
     /// <summary>Caps the proxy access log read back: it is written by the proxy, which the agent can talk to.</summary>
     private const long MaxAccessLogBytes = 64L * 1024 * 1024;
 
-    // Fixed script: unpack the new files next to the live ones, then rename each into place (atomic per file) and reload.
+    // Fixed script: unpack the new files next to the live ones, rename each into place (atomic per file), then reload.
+    // The reload is the SIGHUP that 'squid -k reconfigure' sends; squid -k run as root first drops to its effective
+    // user and may not signal the proxy's arbitrary UID, so the root shell signals the master itself.
     private const string ApplyConfigScript =
         "set -e; d=$(mktemp -d " + SquidConfig.ConfigDirectory + "/.new.XXXXXX); tar -x --no-same-owner -C \"$d\" -f -; "
         + "chmod 0664 \"$d\"/*; mv -f \"$d/" + EgressFiles.PolicyFile + "\" " + SquidConfig.ConfigDirectory + "/" + EgressFiles.PolicyFile + "; "
         + "mv -f \"$d/" + EgressFiles.ConfigFile + "\" " + SquidConfig.ConfigPath + "; rmdir \"$d\"; "
-        + "exec squid -k reconfigure -f " + SquidConfig.ConfigPath;
+        + "kill -HUP \"$(cat " + PidFile + ")\"";
+
+    private const string PidFile = "/var/lib/paude-proxy/squid.pid";
 
     public async Task<EgressPolicy> GetEgressPolicyAsync(SessionName name, CancellationToken cancellationToken = default)
     {
