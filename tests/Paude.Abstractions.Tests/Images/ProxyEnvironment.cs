@@ -4,7 +4,7 @@ namespace Paude.Tests.Images;
 
 /// <summary>
 /// A hermetic egress set-up on real Podman: an internal network (the session side), a user network with a busybox
-/// httpd "outside" host aliased <c>allowed.paude.test</c> and <c>denied.paude.test</c>, the proxy image running as
+/// httpd "outside" host (plain HTTP on 80 and 443) aliased <c>allowed.paude.test</c> and <c>denied.paude.test</c>, the proxy image running as
 /// <c>1000680000:0</c> on both networks with a rendered config bind-mounted at /etc/paude-proxy, and a client
 /// container on the internal network only.
 /// </summary>
@@ -35,7 +35,7 @@ public sealed class ProxyEnvironment : IAsyncLifetime
         await PodmanCli.CheckAsync(
             "run", "-d", "--name", Outside, "--label", Label, "--network", External,
             "--network-alias", "allowed.paude.test", "--network-alias", "denied.paude.test",
-            TestImages.Base, "sh", "-c", "mkdir -p /www && echo outside-ok > /www/index.html && exec busybox httpd -f -p 80 -h /www");
+            TestImages.Base, "sh", "-c", "mkdir -p /www && echo outside-ok > /www/index.html && busybox httpd -p 443 -h /www && exec busybox httpd -f -p 80 -h /www");
         await PodmanCli.CheckAsync(
             "run", "-d", "--init", "--name", Client, "--label", Label, "--network", Internal, "--user", ArbitraryUser,
             TestImages.Base, "sleep", "infinity");

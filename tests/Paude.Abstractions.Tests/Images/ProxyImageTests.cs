@@ -16,6 +16,10 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
         Assert.Equal("200", allowed.HttpCode);
         Assert.Equal("outside-ok\n", allowed.Body);
 
+        // CONNECT to an allowed host on 443 opens the tunnel (the TLS handshake then fails: the host speaks plain HTTP).
+        var allowedTls = await proxy.CurlAsync("https://allowed.paude.test/");
+        Assert.Equal("200", allowedTls.ConnectCode);
+
         var denied = await proxy.CurlAsync("http://denied.paude.test/secret?q=1");
         Assert.Equal("403", denied.HttpCode);
         Assert.Contains("Blocked by the Paude egress allow-list", denied.Body, StringComparison.Ordinal);
