@@ -65,6 +65,13 @@ public sealed class SyncFixture : IAsyncLifetime
         return result.EnsureSuccess(string.Join(' ', argv)).StandardOutput;
     }
 
+    /// <summary>Runs a command in a session container as root (to plant hostile programs in a dedicated container).</summary>
+    public async Task ExecAsRootAsync(SessionName session, Stream? stdin, params string[] argv)
+    {
+        var result = await ProcessRunner.RunAsync("podman", ["exec", .. stdin is null ? Array.Empty<string>() : ["-i"], "--user", "0", Prefix + session.Value, .. argv], stdin);
+        result.EnsureSuccess(string.Join(' ', argv));
+    }
+
     /// <summary>Runs git in a session workspace as an agent would (with an identity).</summary>
     public Task<string> GitAsync(SessionName session, string workspace, params string[] args) =>
         ExecAsync(session, ["git", "-C", workspace, "-c", "user.name=Agent", "-c", "user.email=agent@example.com", .. args]);
