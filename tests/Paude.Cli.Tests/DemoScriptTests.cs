@@ -16,6 +16,7 @@ public sealed class DemoScriptTests
         start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "scripts", "demo.sh"));
         start.Environment["PAUDE_CLI"] = PaudeCli.AssemblyPath;
         start.Environment["PAUDE_DEMO_NAME"] = name;
+        start.Environment["PAUDE_EXTRA_LABELS"] = $"paude.test={TestRun.Id}";
 
         var run = await PaudeCli.RunAsync(start, stdin: null, TimeSpan.FromMinutes(10));
 

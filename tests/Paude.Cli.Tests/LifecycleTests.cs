@@ -106,7 +106,7 @@ public sealed class LifecycleTests(SharedSessionFixture shared) : IAsyncLifetime
     {
         var name = TestRun.NewSessionName("missing");
 
-        var run = await PaudeCli.RunAsync([command, name, .. rest, "--output", "json"]);
+        var run = await PaudeCli.RunAsync([command, name, "--output", "json", .. rest]); // after "--" everything is the command
 
         Assert.Equal(3, run.ExitCode);
         var error = run.ErrorJson().GetProperty("error");

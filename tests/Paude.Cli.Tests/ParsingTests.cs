@@ -125,4 +125,18 @@ public sealed class ParsingTests
         Assert.StartsWith("paude: error: Invalid session name 'Bad_Name'", bad.Stderr, StringComparison.Ordinal);
         Assert.Equal(string.Empty, bad.Stdout);
     }
+
+    [Fact]
+    public async Task Podman_missing_exits_5_and_names_the_prerequisite()
+    {
+        var env = new Dictionary<string, string> { ["PAUDE_PODMAN_PATH"] = "/nonexistent/bin/podman" };
+
+        var run = await PaudeCli.RunProcessAsync(null, env, "list", "--output", "json");
+
+        Assert.Equal(5, run.ExitCode);
+        var error = run.ErrorJson().GetProperty("error");
+        Assert.Equal("backend-unavailable", error.GetProperty("kind").GetString());
+        Assert.Contains("podman", error.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(string.Empty, run.Stdout);
+    }
 }

@@ -85,7 +85,12 @@ internal static class SyncCommands
 
     private sealed class StderrProgress(TextWriter error) : IProgress<SyncProgress>
     {
-        public void Report(SyncProgress value) =>
-            error.WriteLine(value.Total is { } total ? $"  {value.Stage}: {value.Message} ({value.Completed ?? 0}/{total})" : $"  {value.Stage}: {value.Message}");
+        public void Report(SyncProgress value)
+        {
+            if (value.Stage != SyncStage.Done)
+            {
+                error.WriteLine(value.Total is { } total ? $"  {value.Stage}: {value.Message} ({value.Completed ?? 0}/{total})" : $"  {value.Stage}: {value.Message}");
+            }
+        }
     }
 }

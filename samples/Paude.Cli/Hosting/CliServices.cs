@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Paude.Backends.Podman;
 
 namespace Paude.Cli.Hosting;
 
@@ -27,8 +28,37 @@ internal static class CliServices
         return provider;
     }
 
-    private static void AddBackends(IPaudeBuilder paude)
+    private static void AddBackends(IPaudeBuilder paude) =>
+        paude.AddPodmanBackend("podman", options => ApplyEnvironment(options, Environment.GetEnvironmentVariable));
+
+    /// <summary>
+    /// Lets the environment override the Podman backend's defaults: <c>PAUDE_PODMAN_PATH</c>, <c>PAUDE_AGENT_IMAGE</c>,
+    /// <c>PAUDE_PROXY_IMAGE</c> and <c>PAUDE_EXTRA_LABELS</c> (<c>key=value,...</c>, put on every resource).
+    /// </summary>
+    internal static void ApplyEnvironment(PodmanBackendOptions options, Func<string, string?> environment)
     {
-        _ = paude;
+        if (environment("PAUDE_PODMAN_PATH") is { Length: > 0 } podman)
+        {
+            options.PodmanPath = podman;
+        }
+
+        if (environment("PAUDE_AGENT_IMAGE") is { Length: > 0 } agent)
+        {
+            options.AgentImage = agent;
+        }
+
+        if (environment("PAUDE_PROXY_IMAGE") is { Length: > 0 } proxy)
+        {
+            options.ProxyImage = proxy;
+        }
+
+        foreach (var pair in (environment("PAUDE_EXTRA_LABELS") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                options.ExtraLabels[pair[..eq]] = pair[(eq + 1)..];
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Paude.Backends.Podman;
 using Paude.Cli.Commands;
 using Paude.Cli.Hosting;
 
@@ -31,12 +33,19 @@ internal static class PaudeCli
         using var input = stdin is null ? null : new MemoryStream(stdin);
         var console = new CliConsole(stdout, stderr, input ?? Stream.Null, isInputRedirected: input is not null, isErrorTerminal: false);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        var code = await PaudeCommandLine.InvokeAsync(args, console, cancellationToken: timeout.Token);
+        var code = await PaudeCommandLine.InvokeAsync(args, console, LabelResources, cancellationToken: timeout.Token);
         return new CliRun(code, Encoding.UTF8.GetString(stdout.ToArray()), Encoding.UTF8.GetString(stderr.ToArray()));
     }
 
+    /// <summary>Every Podman resource a test creates carries <c>paude.test=&lt;run id&gt;</c>, so cleanup finds exactly ours.</summary>
+    private static void LabelResources(IServiceCollection services) =>
+        services.Configure<PodmanBackendOptions>("podman", o => o.ExtraLabels["paude.test"] = TestRun.Id);
+
     /// <summary>Runs <c>dotnet paude.dll args...</c> as its own process (real exit code, real stdio pipes).</summary>
-    public static async Task<CliRun> RunProcessAsync(string? stdin, params string[] args)
+    public static Task<CliRun> RunProcessAsync(string? stdin, params string[] args) => RunProcessAsync(stdin, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs <c>dotnet paude.dll args...</c> with extra environment variables.</summary>
+    public static async Task<CliRun> RunProcessAsync(string? stdin, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -46,9 +55,15 @@ internal static class PaudeCli
             UseShellExecute = false,
         };
         start.ArgumentList.Add(AssemblyPath);
+        start.Environment["PAUDE_EXTRA_LABELS"] = $"paude.test={TestRun.Id}";
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
         }
 
         return await RunAsync(start, stdin);

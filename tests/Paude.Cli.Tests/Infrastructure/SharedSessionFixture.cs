@@ -28,22 +28,23 @@ public sealed class SharedSessionFixture : IAsyncLifetime
         Directory.Delete(Workspace, recursive: true);
     }
 
-    /// <summary>Deletes every session whose name starts with this run's prefix.</summary>
+    /// <summary>Deletes every session of this run: named with its prefix or labelled with its id.</summary>
     public static async Task DeleteAllOfThisRunAsync()
     {
+        var names = new HashSet<string>(StringComparer.Ordinal);
         var list = await PaudeCli.RunAsync("list", "--output", "json");
-        if (list.ExitCode != 0)
+        if (list.ExitCode == 0)
         {
-            return;
+            names.UnionWith(list.Json().GetProperty("sessions").EnumerateArray()
+                .Select(s => s.GetProperty("name").GetString()!)
+                .Where(n => n.StartsWith(TestRun.Prefix, StringComparison.Ordinal)));
         }
 
-        foreach (var session in list.Json().GetProperty("sessions").EnumerateArray())
+        names.UnionWith(TestRun.Run("podman", "ps", "-a", "--filter", $"label=paude.test={TestRun.Id}", "--format", "{{index .Labels \"paude.io/session-name\"}}")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        foreach (var name in names)
         {
-            var name = session.GetProperty("name").GetString()!;
-            if (name.StartsWith(TestRun.Prefix, StringComparison.Ordinal))
-            {
-                await PaudeCli.RunAsync("delete", name);
-            }
+            await PaudeCli.RunAsync("delete", name);
         }
     }
 }
