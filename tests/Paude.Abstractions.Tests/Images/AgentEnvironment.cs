@@ -19,14 +19,18 @@ public sealed class AgentEnvironment : IAsyncLifetime
     public static string EncodeArgv(IEnumerable<string> argv) => Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('\0', argv)));
 
     /// <summary>Starts <c>paude-&lt;name&gt;</c>-style container with a fresh named volume at /pvc; waits for the entrypoint.</summary>
-    public async Task<string> StartAsync(string name, bool headless, string? argvBase64)
+    public async Task<string> StartAsync(string name, bool headless, string? argvBase64, string user = ArbitraryUser, string? existingVolume = null)
     {
         var container = $"{RunId}-{name}";
-        var volume = $"{container}-workspace";
-        await PodmanCli.CheckAsync("volume", "create", "--label", Label, volume);
+        var volume = existingVolume ?? $"{container}-workspace";
+        if (existingVolume is null)
+        {
+            await PodmanCli.CheckAsync("volume", "create", "--label", Label, volume);
+        }
+
         List<string> args =
         [
-            "run", "-d", "--init", "--name", container, "--label", Label, "--user", ArbitraryUser,
+            "run", "-d", "--init", "--name", container, "--label", Label, "--user", user,
             "-v", $"{volume}:/pvc", "-e", $"PAUDE_SESSION_NAME={name}", "-e", $"PAUDE_HEADLESS={(headless ? 1 : 0)}",
         ];
         if (argvBase64 is not null)

@@ -46,6 +46,21 @@ public sealed class AgentImageTests(AgentEnvironment env) : IClassFixture<AgentE
     }
 
     [Fact]
+    public async Task ANewUidOnTheSameVolumeCanWriteWhatTheAgentWrote()
+    {
+        // OpenShift may give the next pod another UID (GID stays 0): the agent's files must be group-writable.
+        const string Writer = "mkdir -p \"$PAUDE_WORKSPACE/dir\"; echo from-a > \"$PAUDE_WORKSPACE/dir/shared.txt\"; exec sleep infinity";
+        var first = await env.StartAsync("uid-a", headless: true, AgentEnvironment.EncodeArgv(["/bin/bash", "-c", Writer]));
+        Assert.True(await PodmanCli.EventuallyAsync(async () => (await PodmanCli.RunAsync(["exec", first, "test", "-s", "/pvc/workspace/dir/shared.txt"])).ExitCode == 0, PodmanCli.Patience));
+        await PodmanCli.CheckAsync("rm", "-f", "-t", "0", first);
+
+        var second = await env.StartAsync("uid-b", headless: false, null, user: "1000690000:0", existingVolume: $"{first}-workspace");
+        await AgentEnvironment.ExecAsync(second, "bash", "-c", "echo from-b >> /pvc/workspace/dir/shared.txt && touch /pvc/workspace/dir/new && touch /pvc/workspace/top");
+        Assert.Equal("from-a\nfrom-b\n", await AgentEnvironment.ExecAsync(second, "cat", "/pvc/workspace/dir/shared.txt"));
+        Assert.Equal("1000680000:0 664\n", await AgentEnvironment.ExecAsync(second, "stat", "-c", "%u:%g %a", "/pvc/workspace/dir/shared.txt"));
+    }
+
+    [Fact]
     public async Task NotHeadlessLeavesTmuxToTheFirstAttachAndRacingCreatorsMakeOneSession()
     {
         var container = await env.StartAsync("race", headless: false, AgentEnvironment.EncodeArgv(["sleep", "infinity"]));
