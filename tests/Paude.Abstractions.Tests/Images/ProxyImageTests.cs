@@ -126,6 +126,27 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
     }
 
     [Fact]
+    public async Task ConfigThatSquidRejectsFailsFastWithSquidsReason()
+    {
+        var dir = Directory.CreateTempSubdirectory($"{env.RunId}-bad-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "squid.conf");
+            await File.WriteAllTextAsync(path, "http_port 3128\nacl broken dstdomain .x.org x.org\nhttp_access allow broken\n");
+            File.SetUnixFileMode(dir.FullName, (UnixFileMode)0b111_101_101);
+            File.SetUnixFileMode(path, (UnixFileMode)0b110_100_100);
+            var result = await PodmanCli.RunAsync(["run", "--rm", "--label", env.Label, "--user", ProxyEnvironment.ArbitraryUser, "-v", $"{dir.FullName}:/etc/paude-proxy:ro", ProxyEnvironment.ProxyImage]);
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("squid rejected", result.StdErr, StringComparison.Ordinal);
+            Assert.Contains("FATAL", result.StdErr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ImageDefaultUserIsNotRoot()
     {
         var user = (await PodmanCli.CheckAsync("image", "inspect", "--format", "{{.Config.User}}", ProxyEnvironment.ProxyImage)).Trim();
