@@ -85,7 +85,7 @@ paude sync "$name" --workspace "$ws" --direction from --strategy branch
 [ "$(git -C "$ws" rev-parse "paude/$name~1")" = "$base_commit" ] || fail "the agent's commit is not on top of ours"
 [ "$(git -C "$ws" rev-parse HEAD)" = "$base_commit" ] && [ -z "$(git -C "$ws" status --porcelain)" ] \
   || fail "the sync touched the local branch or working tree"
-git -C "$ws" fsck --no-progress -q || fail "the local repository is damaged"
+git -C "$ws" fsck --no-progress >/dev/null || fail "the local repository is damaged"
 git -C "$ws" log --oneline main..."paude/$name"
 
 say "Or copy the session's workspace out: download it into a new folder (untrusted content is checked)"
