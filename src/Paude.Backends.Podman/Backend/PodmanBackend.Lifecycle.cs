@@ -26,6 +26,10 @@ internal sealed partial class PodmanBackend
 
         // 'podman start' on a running container is a no-op, so one call makes both idempotently running.
         await MustAsync(["start", names.Proxy, names.Agent], $"starting session '{name.Value}'", ct).ConfigureAwait(false);
+
+        // Podman 4.3 re-creates the tmpfs on restart with mode 0755 despite tmpfs-mode=0770 (measured), which would lock
+        // an arbitrary UID with GID 0 out of it; restore the contract's mode as root (a fixed command, no user input).
+        await MustAsync(["exec", "--user", "0", names.Agent, "chmod", "0770", CredentialsPath], "restoring the credentials directory mode", ct).ConfigureAwait(false);
         await DeliverCredentialsAsync(names, config.Credentials, ct).ConfigureAwait(false);
         return await GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, Name);
     }

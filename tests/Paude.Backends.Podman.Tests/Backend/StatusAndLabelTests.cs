@@ -1,0 +1,69 @@
+using Paude.Backends.Podman.Backend;
+using Paude.Egress;
+using Paude.Sessions;
+
+namespace Paude.Tests.Backend;
+
+/// <summary>Status derivation and label round trips (pure functions; the engine-facing paths are in PodmanBackendTests).</summary>
+public sealed class StatusAndLabelTests
+{
+    private static ContainerEntry C(string state, int exit = 0) => new("c", state, exit, new Dictionary<string, string>());
+
+    [Theory]
+    [InlineData("running", "running", 0, SessionStatus.Running)]
+    [InlineData("running", null, 0, SessionStatus.Degraded)]
+    [InlineData("running", "exited", 0, SessionStatus.Degraded)]
+    [InlineData("created", "running", 0, SessionStatus.Pending)]
+    [InlineData("exited", "exited", 143, SessionStatus.Stopped)]
+    [InlineData("exited", "exited", 0, SessionStatus.Stopped)]
+    [InlineData("exited", "running", 2, SessionStatus.Error)]
+    [InlineData("paused", "running", 0, SessionStatus.Error)]
+    public void Status_is_derived_from_agent_and_proxy_state(string agent, string? proxy, int exit, SessionStatus expected)
+    {
+        var (status, reason) = PodmanState.Derive(C(agent, exit), proxy is null ? null : C(proxy));
+        Assert.Equal(expected, status);
+        Assert.Equal(expected is SessionStatus.Running or SessionStatus.Stopped, reason is null);
+    }
+
+    [Fact]
+    public void Missing_agent_is_Error()
+    {
+        var (status, reason) = PodmanState.Derive(null, C("running"));
+        Assert.Equal(SessionStatus.Error, status);
+        Assert.Contains("agent container is missing", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Session_config_round_trips_through_labels_including_unicode_and_commas()
+    {
+        var config = new SessionConfig("/home/ü ser/a,b", new DateTimeOffset(2026, 11, 27, 6, 0, 0, TimeSpan.Zero), "img/a:1", "img/p:2",
+            EgressPolicy.Parse(["default", "x.test"]), "1000680000:0", false, ["claude", "git"], ["bash", "-c", "echo 'a b'\n"]);
+        var labels = SessionLabels.Base("s1", "agent", []);
+        SessionLabels.AddConfig(labels, config);
+        Assert.All(labels.Values, v => Assert.DoesNotContain('\n', v));
+        var back = SessionLabels.ReadConfig(labels, "d", "d");
+        Assert.Equal(config.Workspace, back.Workspace);
+        Assert.Equal(config.CreatedAt, back.CreatedAt);
+        Assert.Equal(config.Egress, back.Egress);
+        Assert.Equal(config.AgentCommand, back.AgentCommand);
+        Assert.Equal(config.Credentials, back.Credentials);
+        Assert.False(back.Headless);
+        Assert.Equal("1000680000:0", back.User);
+    }
+
+    [Fact]
+    public void Garbage_labels_read_as_defaults_instead_of_failing()
+    {
+        var labels = new Dictionary<string, string>
+        {
+            [SessionLabels.AllowedDomains] = "%%%not-base64",
+            [SessionLabels.AgentArgv] = SessionLabels.Encode("{not json"),
+            [SessionLabels.CreatedAt] = "yesterday",
+        };
+        var back = SessionLabels.ReadConfig(labels, "agent:img", "proxy:img");
+        Assert.Equal(EgressPolicy.Default, back.Egress);
+        Assert.Equal(["claude"], back.AgentCommand);
+        Assert.False(back.HasCreatedAt);
+        Assert.Equal("agent:img", back.AgentImage);
+    }
+}
