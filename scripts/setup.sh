@@ -75,8 +75,14 @@ for img in agent proxy; do
   dir="$here/images/$img"
   [ -f "$dir/Containerfile" ] || { log "missing $dir/Containerfile"; exit 1; }
   log "building localhost/paude-$img:latest"
+  old_id=$(podman image inspect --format '{{.Id}}' "localhost/paude-$img:latest" 2>/dev/null || true)
   podman build -q --pull=never --build-arg "BASE_IMAGE=$alias_tag" \
     -t "localhost/paude-$img:latest" -t "localhost/paude-$img:dev" "$dir" >/dev/null
+  new_id=$(podman image inspect --format '{{.Id}}' "localhost/paude-$img:latest")
+  # The replaced build is now untagged: remove it unless a container still uses it (rmi refuses then).
+  if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
+    podman rmi "$old_id" >/dev/null 2>&1 || true
+  fi
 done
 
 # 5. Smoke test as an OpenShift-style arbitrary UID.
