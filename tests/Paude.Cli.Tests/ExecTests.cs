@@ -94,9 +94,34 @@ public sealed class ExecTests(SharedSessionFixture shared)
     }
 
     [Fact]
-    public async Task Ctrl_c_cancels_a_running_exec_exits_130_and_stops_the_command()
+    public async Task Ctrl_c_cancels_a_running_exec_and_exits_130_without_a_stack_trace()
     {
-        var marker = Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (exitCode, stderr) = await InterruptExecAsync(Marker());
+
+        Assert.Equal(130, exitCode);
+        Assert.Contains("Cancelled.", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The contract of <c>ISessionProcess</c>: disposing kills a process that still runs. The CLI disposes it on
+    /// Ctrl+C, so the command must not outlive the interrupted <c>paude exec</c> inside the session.
+    /// </summary>
+    [Fact]
+    public async Task Ctrl_c_also_stops_the_command_inside_the_session()
+    {
+        var marker = Marker();
+
+        await InterruptExecAsync(marker);
+
+        var left = await PaudeCli.RunAsync("exec", shared.Name, "--", "pgrep", "-f", $"sleep {marker}");
+        Assert.True(left.ExitCode == 1, $"the command still runs in the session: {left}");
+    }
+
+    private static string Marker() => Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private async Task<(int ExitCode, string Stderr)> InterruptExecAsync(string marker)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var arg in new[] { PaudeCli.AssemblyPath, "exec", shared.Name, "--", "bash", "-c", $"echo started; exec sleep {marker}" })
         {
@@ -111,10 +136,6 @@ public sealed class ExecTests(SharedSessionFixture shared)
         TestRun.Run("kill", "-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(timeout.Token);
-
-        Assert.Equal(130, process.ExitCode);
-        Assert.DoesNotContain("   at ", await stderr, StringComparison.Ordinal);
-        var left = await PaudeCli.RunAsync("exec", shared.Name, "--", "pgrep", "-f", $"sleep {marker}");
-        Assert.True(left.ExitCode == 1, $"the command still runs in the session: {left}");
+        return (process.ExitCode, await stderr);
     }
 }
