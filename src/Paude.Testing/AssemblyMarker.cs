@@ -1,6 +1,0 @@
-namespace Paude;
-
-/// <summary>Marks the Paude.Testing assembly.</summary>
-internal static class AssemblyMarker
-{
-}

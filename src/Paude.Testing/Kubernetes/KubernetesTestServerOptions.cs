@@ -1,0 +1,71 @@
+namespace Paude.Testing.Kubernetes;
+
+/// <summary>Options of a <see cref="KubernetesTestServer"/>. Validated once by <see cref="KubernetesTestServer.StartAsync"/>.</summary>
+public sealed record KubernetesTestServerOptions
+{
+    /// <summary>Namespaces that exist from the start (a real cluster always has <c>default</c>).</summary>
+    public IReadOnlyList<string> Namespaces { get; init; } = ["default"];
+
+    /// <summary>
+    /// OpenShift <c>restricted-v2</c> admission: pods without a UID get one from their namespace's
+    /// <c>openshift.io/sa.scc.uid-range</c> (allocated per namespace from 1000680000/10000) with GID 0; pods asking
+    /// for root, privilege (escalation), added capabilities or host namespaces are rejected with 403 like OpenShift.
+    /// </summary>
+    public bool OpenShiftRestricted { get; init; }
+
+    /// <summary>Labels put on every Podman container, volume and network the server makes (e.g. the test run id), in addition to its own.</summary>
+    public IReadOnlyDictionary<string, string> ResourceLabels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Seed of the fault-injection random source, so a failing run can be replayed.</summary>
+    public int FaultSeed { get; init; } = 12345;
+
+    /// <summary>How often pod containers are inspected for phase/readiness changes.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>First back-off after a container exits (doubles per restart, capped at <see cref="MaxBackOff"/>); real kubelet: 10 s.</summary>
+    public TimeSpan InitialBackOff { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Cap of the restart back-off; real kubelet: 5 min.</summary>
+    public TimeSpan MaxBackOff { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The <c>podman</c> executable.</summary>
+    public string PodmanPath { get; init; } = "podman";
+
+    /// <summary>Clock used for timestamps.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    internal void Validate()
+    {
+        var errors = new List<string>();
+        foreach (var ns in Namespaces)
+        {
+            if (string.IsNullOrWhiteSpace(ns) || ns.Length > 63 || !ns.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+            {
+                errors.Add($"Namespace '{ns}' is not a DNS-1123 label.");
+            }
+        }
+
+        if (PollInterval <= TimeSpan.Zero)
+        {
+            errors.Add("PollInterval must be positive.");
+        }
+
+        if (InitialBackOff <= TimeSpan.Zero || MaxBackOff < InitialBackOff)
+        {
+            errors.Add("InitialBackOff must be positive and not above MaxBackOff.");
+        }
+
+        foreach (var (k, v) in ResourceLabels)
+        {
+            if (string.IsNullOrWhiteSpace(k) || k.Contains('=', StringComparison.Ordinal) || v.Contains(',', StringComparison.Ordinal))
+            {
+                errors.Add($"Resource label '{k}={v}' is not usable as a Podman label.");
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid KubernetesTestServerOptions: " + string.Join(" ", errors));
+        }
+    }
+}

@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Paude.Testing.Kubernetes.Api;
+using Paude.Testing.Kubernetes.Store;
+
+namespace Paude.Testing.Kubernetes.Runtime;
+
+/// <summary>
+/// Exec over WebSocket (<c>v5.channel.k8s.io</c>, <c>v4.channel.k8s.io</c>) backed by a streaming
+/// <c>podman exec -i</c>, and container logs backed by <c>podman logs</c>. Nothing is buffered whole.
+/// </summary>
+internal sealed class PodIo(ServerResources resources, PodmanCli podman) : IPodIo
+{
+    private static readonly string[] Protocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
+
+    public async Task ExecAsync(HttpContext context, JsonObject pod, bool attach)
+    {
+        if (attach)
+        {
+            throw KubeApiException.BadRequest("attach is not supported by the Kubernetes test server; use exec");
+        }
+
+        var query = context.Request.Query;
+        var container = ResolveContainer(pod, query["container"]);
+        var command = query["command"].Where(c => c is not null).Select(c => c!).ToList();
+        if (command.Count == 0)
+        {
+            throw KubeApiException.BadRequest("you must specify at least 1 command");
+        }
+
+        if (!IsRunning(pod, container))
+        {
+            throw KubeApiException.BadRequest($"container not found (\"{container}\")");
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            throw KubeApiException.BadRequest("Upgrade request required");
+        }
+
+        var protocol = Protocols.FirstOrDefault(p => context.WebSockets.WebSocketRequestedProtocols.Contains(p))
+            ?? throw KubeApiException.BadRequest("the server supports only the v5.channel.k8s.io and v4.channel.k8s.io WebSocket subprotocols");
+        var stdin = ApiHandler.IsTrue(query["stdin"]);
+        var tty = ApiHandler.IsTrue(query["tty"]);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol).ConfigureAwait(false);
+        var args = new List<string> { "exec", "-i" };
+        if (tty)
+        {
+            args.AddRange(["-t", "--env", "TERM=xterm"]);
+        }
+
+        args.Add(resources.Container(pod.Namespace()!, pod.Name(), container));
+        args.AddRange(command);
+        using var process = podman.Start(args, redirectStdin: true);
+        using var sendLock = new SemaphoreSlim(1);
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var ct = abort.Token;
+        if (!stdin)
+        {
+            process.StandardInput.Close();
+        }
+
+        var stdout = PumpAsync(process.StandardOutput.BaseStream, 1, socket, sendLock, ct);
+        var stderr = PumpAsync(process.StandardError.BaseStream, 2, socket, sendLock, ct);
+        var receive = ReceiveAsync(socket, process, stdin, protocol == Protocols[0], abort);
+        try
+        {
+            await process.WaitForExitAsync(ct).ConfigureAwait(false);
+            await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+            var status = process.ExitCode == 0
+                ? new JsonObject { ["metadata"] = new JsonObject(), ["status"] = "Success" }
+                : new JsonObject
+                {
+                    ["metadata"] = new JsonObject(),
+                    ["status"] = "Failure",
+                    ["message"] = $"command terminated with non-zero exit code: error executing command [{string.Join(' ', command)}], exit code {process.ExitCode}",
+                    ["reason"] = "NonZeroExitCode",
+                    ["details"] = new JsonObject
+                    {
+                        ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ExitCode", ["message"] = process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+                    },
+                };
+            await SendAsync(socket, sendLock, 3, Encoding.UTF8.GetBytes(status.ToJsonString()), ct).ConfigureAwait(false);
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
+        {
+            // The client went away: the command must not outlive it.
+        }
+        finally
+        {
+            PodmanCli.TryKill(process);
+            await abort.CancelAsync().ConfigureAwait(false);
+            await receive.ConfigureAwait(false);
+        }
+    }
+
+    public async Task LogsAsync(HttpContext context, JsonObject pod)
+    {
+        var query = context.Request.Query;
+        var container = ResolveContainer(pod, query["container"]);
+        var started = pod["status"]?["containerStatuses"].Objects().FirstOrDefault(s => s.Str("name") == container);
+        if (started?["containerID"] is null)
+        {
+            var reason = started?["state"]?["waiting"]?.Str("reason") ?? "ContainerCreating";
+            throw KubeApiException.BadRequest($"container \"{container}\" in pod \"{pod.Name()}\" is waiting to start: {reason}");
+        }
+
+        var args = new List<string> { "logs" };
+        if (int.TryParse(query["tailLines"], out var tail))
+        {
+            args.AddRange(["--tail", tail.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        if (ApiHandler.IsTrue(query["follow"]))
+        {
+            args.Add("--follow");
+        }
+
+        if (ApiHandler.IsTrue(query["timestamps"]))
+        {
+            args.Add("--timestamps");
+        }
+
+        args.Add(resources.Container(pod.Namespace()!, pod.Name(), container));
+        using var process = podman.Start(args, redirectStdin: false);
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/plain";
+        var ct = context.RequestAborted;
+        using var gate = new SemaphoreSlim(1);
+        try
+        {
+            await Task.WhenAll(
+                CopyAsync(process.StandardOutput.BaseStream, context.Response.Body, gate, ct),
+                CopyAsync(process.StandardError.BaseStream, context.Response.Body, gate, ct)).ConfigureAwait(false);
+            await process.WaitForExitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A follow ended by the client.
+        }
+        finally
+        {
+            PodmanCli.TryKill(process);
+        }
+    }
+
+    private static async Task CopyAsync(Stream from, Stream to, SemaphoreSlim gate, CancellationToken ct)
+    {
+        var buffer = new byte[16 * 1024];
+        int n;
+        while ((n = await from.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        {
+            await gate.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await to.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                await to.FlushAsync(ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    private static string ResolveContainer(JsonObject pod, string? requested)
+    {
+        var names = pod["spec"]?["containers"].Objects().Select(c => c.Str("name") ?? "").ToList() ?? [];
+        if (string.IsNullOrEmpty(requested))
+        {
+            return names.FirstOrDefault() ?? "";
+        }
+
+        return names.Contains(requested)
+            ? requested
+            : throw KubeApiException.BadRequest($"container {requested} is not valid for pod {pod.Name()}");
+    }
+
+    private static bool IsRunning(JsonObject pod, string container) =>
+        pod["status"]?["containerStatuses"].Objects().Any(s => s.Str("name") == container && s["state"]?["running"] is not null) == true;
+
+    private static async Task PumpAsync(Stream from, byte channel, WebSocket socket, SemaphoreSlim sendLock, CancellationToken ct)
+    {
+        var buffer = new byte[32 * 1024];
+        int n;
+        while ((n = await from.ReadAsync(buffer.AsMemory(1, buffer.Length - 1), ct).ConfigureAwait(false)) > 0)
+        {
+            buffer[0] = channel;
+            await SendRawAsync(socket, sendLock, buffer.AsMemory(0, n + 1), ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task SendAsync(WebSocket socket, SemaphoreSlim sendLock, byte channel, byte[] payload, CancellationToken ct)
+    {
+        var frame = new byte[payload.Length + 1];
+        frame[0] = channel;
+        payload.CopyTo(frame, 1);
+        await SendRawAsync(socket, sendLock, frame, ct).ConfigureAwait(false);
+    }
+
+    private static async Task SendRawAsync(WebSocket socket, SemaphoreSlim sendLock, ReadOnlyMemory<byte> frame, CancellationToken ct)
+    {
+        await sendLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            sendLock.Release();
+        }
+    }
+
+    /// <summary>Channel 0 → stdin; v5 channel 255 → close stdin; channel 4 (resize) is read and dropped; a client close kills the command.</summary>
+    private static async Task ReceiveAsync(WebSocket socket, Process process, bool stdin, bool v5, CancellationTokenSource abort)
+    {
+        var ct = abort.Token;
+        var buffer = new byte[64 * 1024];
+        var message = new MemoryStream();
+        var stdinStream = stdin ? process.StandardInput.BaseStream : null;
+        try
+        {
+            while (socket.State == WebSocketState.Open)
+            {
+                var result = await socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    if (!process.HasExited)
+                    {
+                        await abort.CancelAsync().ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+
+                // Stdin frames are streamed straight through, even when the client fragments them.
+                if (message.Length == 0 && result.Count > 0 && buffer[0] == 0 && stdinStream is not null)
+                {
+                    await stdinStream.WriteAsync(buffer.AsMemory(1, result.Count - 1), ct).ConfigureAwait(false);
+                    while (!result.EndOfMessage)
+                    {
+                        result = await socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
+                        await stdinStream.WriteAsync(buffer.AsMemory(0, result.Count), ct).ConfigureAwait(false);
+                    }
+
+                    await stdinStream.FlushAsync(ct).ConfigureAwait(false);
+                    continue;
+                }
+
+                message.Write(buffer, 0, result.Count);
+                if (!result.EndOfMessage)
+                {
+                    continue;
+                }
+
+                var frame = message.ToArray();
+                message.SetLength(0);
+                if (v5 && frame.Length >= 2 && frame[0] == 255 && frame[1] == 0 && stdinStream is not null)
+                {
+                    stdinStream.Close();
+                    stdinStream = null;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        {
+            // Socket or process gone.
+        }
+    }
+}

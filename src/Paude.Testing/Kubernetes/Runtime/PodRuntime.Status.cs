@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+using Paude.Testing.Kubernetes.Store;
+
+namespace Paude.Testing.Kubernetes.Runtime;
+
+internal sealed partial class PodRuntime
+{
+    /// <summary>Writes phase, conditions and containerStatuses; a no-op when nothing changed (no resourceVersion bump).</summary>
+    private void WriteStatus(JsonObject pod, PodState state, List<JsonObject> specContainers, string restartPolicy)
+    {
+        var statuses = new JsonArray();
+        var allReady = true;
+        var anyStarted = false;
+        var allTerminated = true;
+        var anyFailed = false;
+        foreach (var c in specContainers)
+        {
+            var name = c.Str("name") ?? "";
+            var cs = state.Containers.GetValueOrDefault(name) ?? new ContainerState();
+            var ready = cs.Running && cs.Waiting is null;
+            allReady &= ready;
+            anyStarted |= cs.Running || cs.Terminated is not null || cs.LastTerminated is not null;
+            allTerminated &= cs.Terminated is not null;
+            anyFailed |= cs.Terminated is not null && cs.Terminated.Int("exitCode", 0) != 0;
+            JsonObject current = cs switch
+            {
+                { Waiting: { } w } => new JsonObject { ["waiting"] = w.Message.Length > 0 ? new JsonObject { ["reason"] = w.Reason, ["message"] = w.Message } : new JsonObject { ["reason"] = w.Reason } },
+                { Running: true } => new JsonObject { ["running"] = new JsonObject { ["startedAt"] = cs.StartedAt } },
+                { Terminated: { } t } => new JsonObject { ["terminated"] = t.DeepClone() },
+                _ => new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ContainerCreating" } },
+            };
+            var status = new JsonObject
+            {
+                ["name"] = name,
+                ["state"] = current,
+                ["lastState"] = cs.LastTerminated is null ? new JsonObject() : new JsonObject { ["terminated"] = cs.LastTerminated.DeepClone() },
+                ["ready"] = ready,
+                ["restartCount"] = cs.Restarts,
+                ["image"] = c.Str("image"),
+                ["imageID"] = cs.ContainerId is null ? "" : c.Str("image"),
+                ["started"] = cs.Running,
+            };
+            if (cs.ContainerId is not null)
+            {
+                status["containerID"] = "cri-o://" + cs.ContainerId;
+            }
+
+            statuses.Add(status);
+        }
+
+        var phase = allTerminated && specContainers.Count > 0 && restartPolicy != "Always"
+            ? (anyFailed ? "Failed" : "Succeeded")
+            : anyStarted ? "Running" : "Pending";
+        var readyText = allReady ? "True" : "False";
+        state.ReadySince = state.ReadyValue == readyText ? state.ReadySince : Meta.Timestamp(Time.GetUtcNow());
+        state.ReadyValue = readyText;
+        JsonObject Condition(string type, string value, string since, string? reason = null)
+        {
+            var condition = new JsonObject { ["type"] = type, ["status"] = value, ["lastProbeTime"] = null, ["lastTransitionTime"] = since };
+            if (reason is not null)
+            {
+                condition["reason"] = reason;
+            }
+
+            return condition;
+        }
+
+        var notReadyReason = allReady ? null : "ContainersNotReady";
+        var conditions = new JsonArray(
+            Condition("PodReadyToStartContainers", state.PodIp is null ? "False" : "True", state.ScheduledAt),
+            Condition("Initialized", "True", state.ScheduledAt),
+            Condition("Ready", readyText, state.ReadySince, notReadyReason),
+            Condition("ContainersReady", readyText, state.ReadySince, notReadyReason),
+            Condition("PodScheduled", "True", state.ScheduledAt));
+        var podStatus = new JsonObject
+        {
+            ["phase"] = phase,
+            ["conditions"] = conditions,
+            ["hostIP"] = "127.0.0.1",
+            ["hostIPs"] = new JsonArray(new JsonObject { ["ip"] = "127.0.0.1" }),
+            ["startTime"] = state.ScheduledAt,
+            ["containerStatuses"] = statuses,
+            ["qosClass"] = "BestEffort",
+        };
+        if (state.PodIp is { Length: > 0 } ip)
+        {
+            podStatus["podIP"] = ip;
+            podStatus["podIPs"] = new JsonArray(new JsonObject { ["ip"] = ip });
+        }
+
+        try
+        {
+            if (pod["spec"]?.Str("nodeName") is null)
+            {
+                // The scheduler's binding.
+                store.Update(ResourceTypes.Pods, pod.Namespace(), pod.Name(), current =>
+                {
+                    current.Obj("spec")["nodeName"] = "paude-test-node";
+                    return current;
+                });
+            }
+
+            store.Update(ResourceTypes.Pods, pod.Namespace(), pod.Name(), current =>
+            {
+                current["status"] = podStatus;
+                return current;
+            }, statusOnly: true);
+        }
+        catch (Api.KubeApiException)
+        {
+            // Deleted meanwhile.
+        }
+    }
+
+    private sealed class PodState(string scheduledAt)
+    {
+        public string ScheduledAt { get; } = scheduledAt;
+
+        public Dictionary<string, ContainerState> Containers { get; } = new(StringComparer.Ordinal);
+
+        public string? PodIp { get; set; }
+
+        public string? ReadyValue { get; set; }
+
+        public string ReadySince { get; set; } = scheduledAt;
+    }
+
+    private sealed class ContainerState
+    {
+        public bool Running { get; set; }
+
+        public (string Reason, string Message)? Waiting { get; set; }
+
+        public string? StartedAt { get; set; }
+
+        public string? ContainerId { get; set; }
+
+        public JsonObject? Terminated { get; set; }
+
+        public JsonObject? LastTerminated { get; set; }
+
+        public int Restarts { get; set; }
+
+        public DateTimeOffset? RestartAt { get; set; }
+
+        public DateTimeOffset? RetryAt { get; set; }
+
+        public bool PullFailed { get; set; }
+
+        public bool Pulled { get; set; }
+    }
+}

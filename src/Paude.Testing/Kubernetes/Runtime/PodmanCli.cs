@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Paude.Testing.Kubernetes.Runtime;
+
+/// <summary>Runs <c>podman</c> with an argument vector (never a shell string).</summary>
+internal sealed class PodmanCli(string executable)
+{
+    public string Executable { get; } = executable;
+
+    public async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(IEnumerable<string> args, CancellationToken cancellationToken)
+    {
+        using var process = Start(args, redirectStdin: false);
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            TryKill(process);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+
+    /// <summary>Runs and fails with the stderr text when podman exits non-zero.</summary>
+    public async Task<string> CheckedAsync(IEnumerable<string> args, CancellationToken cancellationToken)
+    {
+        var list = args.ToList();
+        var (code, stdout, stderr) = await RunAsync(list, cancellationToken).ConfigureAwait(false);
+        return code == 0 ? stdout : throw new InvalidOperationException($"podman {list.FirstOrDefault()} failed ({code}): {stderr.Trim()}");
+    }
+
+    public Process Start(IEnumerable<string> args, bool redirectStdin)
+    {
+        var info = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = redirectStdin,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("podman could not be started");
+    }
+
+    public static void TryKill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+}

@@ -1,0 +1,418 @@
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Paude.Testing.Kubernetes.Api;
+
+namespace Paude.Testing.Kubernetes.Store;
+
+/// <summary>
+/// The object store: every object of every served resource, one global resourceVersion counter, optimistic
+/// concurrency, owner-reference garbage collection and an ordered event feed for watches and controllers.
+/// Objects are kept as JSON so what a client sent comes back field for field.
+/// </summary>
+internal sealed class ObjectStore(TimeProvider time)
+{
+    private const int HistoryLimit = 20_000;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(ResourceType Type, string Ns, string Name), JsonObject> _objects = [];
+    private readonly LinkedList<WatchEvent> _history = new();
+    private readonly List<Channel<WatchEvent>> _subscribers = [];
+    private long _resourceVersion = 1000;
+
+    /// <summary>Mutates/rejects objects before they are stored (admission); may throw <see cref="KubeApiException"/>.</summary>
+    public Action<ResourceType, JsonObject, JsonObject?>? Admission { get; set; }
+
+    /// <summary>Decides whether a delete only marks the object (the runtime removes it later, like kubelet does for pods).</summary>
+    public Func<ResourceType, JsonObject, bool>? DeferDeletion { get; set; }
+
+    public long CurrentResourceVersion
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _resourceVersion;
+            }
+        }
+    }
+
+    public JsonObject Create(ResourceType type, string? ns, JsonObject obj)
+    {
+        var meta = obj.Metadata();
+        obj["kind"] = type.Kind;
+        obj["apiVersion"] = type.ApiVersion;
+        if (type.Namespaced)
+        {
+            ns ??= meta.Str("namespace") ?? "default";
+            meta["namespace"] = ns;
+        }
+        else
+        {
+            ns = "";
+            meta.Remove("namespace");
+        }
+
+        if (string.IsNullOrEmpty(meta.Str("name")) && meta.Str("generateName") is { Length: > 0 } prefix)
+        {
+            meta["name"] = prefix + RandomSuffix(5);
+        }
+
+        var name = meta.Str("name") ?? "";
+        Validation.Validate(type, obj, null);
+        lock (_gate)
+        {
+            if (type.Namespaced && !_objects.ContainsKey((ResourceTypes.Namespaces, "", ns)))
+            {
+                throw KubeApiException.NotFound(ResourceTypes.Namespaces, ns);
+            }
+
+            if (_objects.ContainsKey((type, ns, name)))
+            {
+                throw KubeApiException.AlreadyExists(type, name);
+            }
+
+            Admission?.Invoke(type, obj, null);
+            meta["uid"] = Guid.NewGuid().ToString();
+            meta["creationTimestamp"] = Meta.Timestamp(time.GetUtcNow());
+            meta.Remove("deletionTimestamp");
+            if (type.Subresources.Contains("scale") || type == ResourceTypes.NetworkPolicies)
+            {
+                meta["generation"] = 1;
+            }
+
+            if (type == ResourceTypes.Pods || type.Subresources.Contains("scale"))
+            {
+                obj.Remove("status");
+            }
+
+            Defaults.Apply(type, obj);
+            var stored = (JsonObject)obj.DeepClone();
+            Commit("ADDED", type, ns, name, stored);
+            return (JsonObject)stored.DeepClone();
+        }
+    }
+
+    public JsonObject Get(ResourceType type, string? ns, string name)
+    {
+        lock (_gate)
+        {
+            return _objects.TryGetValue((type, ns ?? "", name), out var obj)
+                ? (JsonObject)obj.DeepClone()
+                : throw KubeApiException.NotFound(type, name);
+        }
+    }
+
+    public JsonObject? TryGet(ResourceType type, string? ns, string name)
+    {
+        lock (_gate)
+        {
+            return _objects.TryGetValue((type, ns ?? "", name), out var obj) ? (JsonObject)obj.DeepClone() : null;
+        }
+    }
+
+    public (List<JsonObject> Items, long ResourceVersion) List(ResourceType type, string? ns, Func<JsonObject, bool>? filter = null)
+    {
+        lock (_gate)
+        {
+            var items = _objects
+                .Where(kv => kv.Key.Type == type && (ns is null || kv.Key.Ns == ns) && (filter is null || filter(kv.Value)))
+                .OrderBy(kv => kv.Key.Ns, StringComparer.Ordinal).ThenBy(kv => kv.Key.Name, StringComparer.Ordinal)
+                .Select(kv => (JsonObject)kv.Value.DeepClone())
+                .ToList();
+            return (items, _resourceVersion);
+        }
+    }
+
+    /// <summary>
+    /// Replaces an object (PUT, or the result of a patch). A non-empty <c>metadata.resourceVersion</c> in the new body
+    /// must match the stored one (409 Conflict otherwise). <paramref name="statusOnly"/> writes only <c>status</c>
+    /// (the /status subresource and controllers); a main-resource write keeps the stored status.
+    /// </summary>
+    public JsonObject Replace(ResourceType type, string? ns, string name, JsonObject obj, bool statusOnly = false)
+    {
+        lock (_gate)
+        {
+            var key = (type, ns ?? "", name);
+            if (!_objects.TryGetValue(key, out var current))
+            {
+                throw KubeApiException.NotFound(type, name);
+            }
+
+            var meta = obj.Metadata();
+            if (meta.Str("name") is { } bodyName && bodyName != name)
+            {
+                throw KubeApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
+            }
+
+            if (meta.Str("resourceVersion") is { Length: > 0 } rv && rv != current.Metadata().Str("resourceVersion"))
+            {
+                throw KubeApiException.Conflict(type, name);
+            }
+
+            JsonObject next;
+            if (statusOnly)
+            {
+                next = (JsonObject)current.DeepClone();
+                next["status"] = obj["status"]?.DeepClone();
+            }
+            else
+            {
+                next = (JsonObject)obj.DeepClone();
+                next["kind"] = type.Kind;
+                next["apiVersion"] = type.ApiVersion;
+                var nextMeta = next.Metadata();
+                var curMeta = current.Metadata();
+                foreach (var fixedField in new[] { "uid", "creationTimestamp", "namespace", "name", "deletionTimestamp", "generation" })
+                {
+                    nextMeta.Remove(fixedField);
+                    if (curMeta[fixedField] is { } v)
+                    {
+                        nextMeta[fixedField] = v.DeepClone();
+                    }
+                }
+
+                if (type.HasStatus)
+                {
+                    next["status"] = current["status"]?.DeepClone();
+                    if (next["status"] is null)
+                    {
+                        next.Remove("status");
+                    }
+                }
+
+                Defaults.Apply(type, next);
+                Validation.Validate(type, next, current);
+                if (curMeta["generation"] is not null && !JsonNode.DeepEquals(current["spec"], next["spec"]))
+                {
+                    nextMeta["generation"] = curMeta.Int("generation", 1) + 1;
+                }
+            }
+
+            if (JsonNode.DeepEquals(Stripped(current), Stripped(next)))
+            {
+                // A no-op write does not bump the resourceVersion, like the apiserver.
+                return (JsonObject)current.DeepClone();
+            }
+
+            Commit("MODIFIED", type, ns ?? "", name, next);
+            if (next.Metadata()["deletionTimestamp"] is not null && next.Metadata()["finalizers"] is not JsonArray { Count: > 0 }
+                && DeferDeletion?.Invoke(type, next) != true)
+            {
+                RemoveLocked(type, ns ?? "", name);
+            }
+
+            return (JsonObject)next.DeepClone();
+        }
+    }
+
+    /// <summary>Read-modify-write under the store lock (patches, controllers). The mutation gets a private copy.</summary>
+    public JsonObject Update(ResourceType type, string? ns, string name, Func<JsonObject, JsonObject> mutate, bool statusOnly = false)
+    {
+        lock (_gate)
+        {
+            var current = Get(type, ns, name);
+            var rvBefore = current.Metadata().Str("resourceVersion");
+            var next = mutate(current);
+            if (next.Metadata().Str("resourceVersion") is null)
+            {
+                next.Metadata()["resourceVersion"] = rvBefore;
+            }
+
+            return Replace(type, ns, name, next, statusOnly);
+        }
+    }
+
+    /// <summary>Deletes an object (or marks it when deletion is deferred); dependents are garbage collected.</summary>
+    public JsonObject Delete(ResourceType type, string? ns, string name, string? preconditionUid = null)
+    {
+        lock (_gate)
+        {
+            var key = (type, ns ?? "", name);
+            if (!_objects.TryGetValue(key, out var current))
+            {
+                throw KubeApiException.NotFound(type, name);
+            }
+
+            if (preconditionUid is not null && preconditionUid != current.Uid())
+            {
+                throw new KubeApiException(409, "Conflict", $"Operation cannot be fulfilled on {type.Qualified} \"{name}\": Precondition failed: UID in precondition: {preconditionUid}, UID in object meta: {current.Uid()}");
+            }
+
+            if (current.Metadata()["deletionTimestamp"] is not null)
+            {
+                return (JsonObject)current.DeepClone();
+            }
+
+            var hasFinalizers = current.Metadata()["finalizers"] is JsonArray { Count: > 0 };
+            if (hasFinalizers || DeferDeletion?.Invoke(type, current) == true)
+            {
+                var marked = (JsonObject)current.DeepClone();
+                marked.Metadata()["deletionTimestamp"] = Meta.Timestamp(time.GetUtcNow());
+                marked.Metadata()["deletionGracePeriodSeconds"] = 0;
+                Commit("MODIFIED", type, key.Item2, name, marked);
+                return (JsonObject)marked.DeepClone();
+            }
+
+            return RemoveLocked(type, key.Item2, name);
+        }
+    }
+
+    /// <summary>Removes an object for good (the runtime finishing a deferred pod deletion).</summary>
+    public void Remove(ResourceType type, string? ns, string name)
+    {
+        lock (_gate)
+        {
+            if (_objects.ContainsKey((type, ns ?? "", name)))
+            {
+                RemoveLocked(type, ns ?? "", name);
+            }
+        }
+    }
+
+    /// <summary>Subscribes to every change from now on; the reader ends when the store is disposed.</summary>
+    public ChannelReader<WatchEvent> Subscribe(long fromResourceVersion, out bool expired)
+    {
+        var channel = Channel.CreateUnbounded<WatchEvent>(new UnboundedChannelOptions { SingleReader = true });
+        lock (_gate)
+        {
+            expired = false;
+            if (fromResourceVersion > 0)
+            {
+                if (_history.First is { } first && first.Value.ResourceVersion > fromResourceVersion + 1 && fromResourceVersion < _resourceVersion)
+                {
+                    expired = true;
+                }
+
+                foreach (var e in _history.Where(e => e.ResourceVersion > fromResourceVersion))
+                {
+                    channel.Writer.TryWrite(e);
+                }
+            }
+
+            _subscribers.Add(channel);
+        }
+
+        return channel.Reader;
+    }
+
+    public void Unsubscribe(ChannelReader<WatchEvent> reader)
+    {
+        lock (_gate)
+        {
+            _subscribers.RemoveAll(c => c.Reader == reader);
+        }
+    }
+
+    public void Complete()
+    {
+        lock (_gate)
+        {
+            foreach (var s in _subscribers)
+            {
+                s.Writer.TryComplete();
+            }
+
+            _subscribers.Clear();
+        }
+    }
+
+    private JsonObject RemoveLocked(ResourceType type, string ns, string name)
+    {
+        var removed = _objects[(type, ns, name)];
+        _objects.Remove((type, ns, name));
+        var finalCopy = (JsonObject)removed.DeepClone();
+        _resourceVersion++;
+        finalCopy.Metadata()["resourceVersion"] = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Publish(new WatchEvent("DELETED", type, finalCopy, _resourceVersion));
+        CollectDependents(removed.Uid());
+        if (type == ResourceTypes.Namespaces)
+        {
+            foreach (var key in _objects.Keys.Where(k => k.Type.Namespaced && k.Ns == name).ToList())
+            {
+                if (_objects.ContainsKey(key))
+                {
+                    DeleteLocked(key);
+                }
+            }
+        }
+
+        return (JsonObject)finalCopy.DeepClone();
+    }
+
+    private void CollectDependents(string ownerUid)
+    {
+        var dependents = _objects
+            .Where(kv => kv.Value.Metadata()["ownerReferences"].Objects().Any(r => r.Str("uid") == ownerUid))
+            .Select(kv => kv.Key)
+            .ToList();
+        foreach (var key in dependents)
+        {
+            if (_objects.ContainsKey(key))
+            {
+                DeleteLocked(key);
+            }
+        }
+    }
+
+    private void DeleteLocked((ResourceType Type, string Ns, string Name) key)
+    {
+        var current = _objects[key];
+        if (current.Metadata()["deletionTimestamp"] is not null)
+        {
+            return;
+        }
+
+        if (DeferDeletion?.Invoke(key.Type, current) == true)
+        {
+            var marked = (JsonObject)current.DeepClone();
+            marked.Metadata()["deletionTimestamp"] = Meta.Timestamp(time.GetUtcNow());
+            Commit("MODIFIED", key.Type, key.Ns, key.Name, marked);
+        }
+        else
+        {
+            RemoveLocked(key.Type, key.Ns, key.Name);
+        }
+    }
+
+    private void Commit(string type, ResourceType resource, string ns, string name, JsonObject obj)
+    {
+        _resourceVersion++;
+        obj.Metadata()["resourceVersion"] = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _objects[(resource, ns, name)] = obj;
+        Publish(new WatchEvent(type, resource, (JsonObject)obj.DeepClone(), _resourceVersion));
+    }
+
+    private void Publish(WatchEvent e)
+    {
+        _history.AddLast(e);
+        if (_history.Count > HistoryLimit)
+        {
+            _history.RemoveFirst();
+        }
+
+        foreach (var s in _subscribers)
+        {
+            s.Writer.TryWrite(e);
+        }
+    }
+
+    private static JsonObject Stripped(JsonObject obj)
+    {
+        var copy = (JsonObject)obj.DeepClone();
+        copy.Metadata().Remove("resourceVersion");
+        copy.Metadata().Remove("managedFields");
+        return copy;
+    }
+
+    internal static string RandomSuffix(int length)
+    {
+        // The apiserver's alphabet for generated names: no vowels, no look-alike digits.
+        const string Alphabet = "bcdfghjklmnpqrstvwxz2456789";
+        return string.Create(length, 0, (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = Alphabet[Random.Shared.Next(Alphabet.Length)];
+            }
+        });
+    }
+}

@@ -1,0 +1,42 @@
+using k8s;
+using Paude.Testing.Kubernetes;
+
+namespace Paude.Tests.Infrastructure;
+
+/// <summary>One server per test class (restricted mode off unless a derived fixture says otherwise), torn down with everything it made.</summary>
+public class ServerFixture : IAsyncLifetime
+{
+    public static readonly string RunId = Guid.NewGuid().ToString("N")[..8];
+
+    public KubernetesTestServer Server { get; private set; } = null!;
+
+    public IKubernetes Client { get; private set; } = null!;
+
+    public Kubectl Kubectl { get; private set; } = null!;
+
+    protected virtual bool Restricted => false;
+
+    public async Task InitializeAsync()
+    {
+        Server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions
+        {
+            Namespaces = ["default", "paude"],
+            OpenShiftRestricted = Restricted,
+            ResourceLabels = new Dictionary<string, string> { ["paude.test"] = RunId },
+        });
+        Client = Server.CreateClient("paude");
+        Kubectl = new Kubectl(Server.KubeconfigPath);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        await Server.DisposeAsync();
+    }
+}
+
+/// <summary>The same server in OpenShift restricted-v2 mode.</summary>
+public sealed class RestrictedServerFixture : ServerFixture
+{
+    protected override bool Restricted => true;
+}
