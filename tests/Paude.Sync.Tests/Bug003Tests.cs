@@ -61,8 +61,8 @@ public sealed class Bug003Tests(SyncFixture fixture) : SyncTestBase(fixture)
         }
 
         Assert.Equal(before, await s.Local.StateAsync());
-        Assert.Equal(s.ACommits[1], await s.Local.GitAsync("rev-parse", "paude/s1"));
-        Assert.Equal(s.BCommits[1], await s.Local.GitAsync("rev-parse", "paude/s2"));
+        Assert.Equal(s.ACommits[1], await s.Local.GitAsync("rev-parse", "paude/" + s.A.Value));
+        Assert.Equal(s.BCommits[1], await s.Local.GitAsync("rev-parse", "paude/" + s.B.Value));
         await AssertNothingLostAsync(s);
     }
 
@@ -121,7 +121,7 @@ public sealed class Bug003Tests(SyncFixture fixture) : SyncTestBase(fixture)
         Assert.Equal(2, refused.CommitsAtRisk.Count);
         Assert.Contains(s.ACommits[0][..10] + " A1", refused.Message, StringComparison.Ordinal);
         Assert.Contains(s.ACommits[1][..10] + " A2", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("Session 's1' was synced into this workspace", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"Session '{s.A.Value}' was synced into this workspace", refused.Message, StringComparison.Ordinal);
         Assert.Equal(before, await s.Local.StateAsync());
 
         s.Local.Write("wip.txt", "uncommitted work\n");

@@ -28,7 +28,7 @@ public sealed class GitTransportTests(SyncFixture fixture) : SyncTestBase(fixtur
         var pulled = await PullAsync(session, local, ws, SyncStrategy.Branch);
 
         Assert.Equal(1, pulled.CommitsTransferred);
-        Assert.Equal(a1, await local.GitAsync("rev-parse", "refs/heads/paude/s1"));
+        Assert.Equal(a1, await local.GitAsync("rev-parse", "refs/heads/paude/" + session.Value));
         Assert.Equal(before, await local.StateAsync());
         Assert.Equal(string.Empty, await local.GitAsync("remote"));
         Assert.DoesNotContain("paude-exec", File.ReadAllText(Path.Combine(local.Path, ".git", "config")), StringComparison.Ordinal);

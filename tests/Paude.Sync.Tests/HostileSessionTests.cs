@@ -20,7 +20,7 @@ public sealed class HostileSessionTests(SyncFixture fixture) : SyncTestBase(fixt
     [MemberData(nameof(Archives))]
     public async Task A_hostile_archive_is_refused_and_nothing_is_written_anywhere(string kind)
     {
-        var session = await Fixture.SessionAsync("evil-" + kind);
+        var session = await Fixture.SessionAsync("evil");
         var ws = NewSessionWorkspace();
         using var parent = new TempDir();
         var localPath = Path.Combine(parent.Path, "workspace");

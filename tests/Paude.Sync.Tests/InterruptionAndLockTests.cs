@@ -106,10 +106,10 @@ public sealed class InterruptionAndLockTests(SyncFixture fixture) : SyncTestBase
             Fixture.Sync.SyncAsync(s2, local.Path, new SyncOptions { SessionWorkspace = ws2 }));
         Assert.Equal([1, 2], results.Select(r => r.CommitsTransferred));
         var manifest = File.ReadAllText(Path.Combine(local.Path, ".git", "paude", "sync-manifest.json"));
-        Assert.Contains("\"s1\"", manifest, StringComparison.Ordinal);
-        Assert.Contains("\"s2\"", manifest, StringComparison.Ordinal);
-        Assert.Equal((await Fixture.GitAsync(s1, ws1, "rev-parse", "HEAD")).Trim(), await local.GitAsync("rev-parse", "paude/s1"));
-        Assert.Equal((await Fixture.GitAsync(s2, ws2, "rev-parse", "HEAD")).Trim(), await local.GitAsync("rev-parse", "paude/s2"));
+        Assert.Contains($"\"{s1.Value}\"", manifest, StringComparison.Ordinal);
+        Assert.Contains($"\"{s2.Value}\"", manifest, StringComparison.Ordinal);
+        Assert.Equal((await Fixture.GitAsync(s1, ws1, "rev-parse", "HEAD")).Trim(), await local.GitAsync("rev-parse", "paude/" + s1.Value));
+        Assert.Equal((await Fixture.GitAsync(s2, ws2, "rev-parse", "HEAD")).Trim(), await local.GitAsync("rev-parse", "paude/" + s2.Value));
     }
 
     private sealed class Signal(TaskCompletionSource tcs) : IProgress<SyncProgress>

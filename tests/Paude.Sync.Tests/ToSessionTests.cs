@@ -36,7 +36,7 @@ public sealed class ToSessionTests(SyncFixture fixture) : SyncTestBase(fixture)
         var deletion = await PushAsync(session, local, ws);
         Assert.Empty(deletion.FilesChanged);
         Assert.Equal(["src/file4.txt"], deletion.FilesDeleted);
-        Assert.NotEqual(0, (await ProcessRunner.RunAsync("podman", ["exec", Fixture.Prefix + "s3", "test", "-e", ws + "/src/file4.txt"])).ExitCode);
+        Assert.NotEqual(0, (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "test", "-e", ws + "/src/file4.txt"])).ExitCode);
 
         var unchanged = await PushAsync(session, local, ws);
         Assert.Empty(unchanged.FilesChanged);

@@ -12,42 +12,49 @@ namespace Paude.Tests.Infrastructure;
 /// </summary>
 public sealed class SyncFixture : IAsyncLifetime
 {
-    public const string Image = "localhost/paude-agent:latest";
-
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly HashSet<string> _started = [];
 
     public SyncFixture()
     {
         RunId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
-        Prefix = $"paude-synctest-{RunId}-";
-        Backend = new ExecBackend(Prefix);
         var services = new ServiceCollection();
-        services.AddPaude().AddBackend("podman-exec", (_, _) => Backend).AddPaudeSync();
+        services.AddPaude()
+            .AddPodmanBackend("podman", o => o.ExtraLabels["paude.test"] = RunId)
+            .AddPaudeSync();
         Services = services.BuildServiceProvider();
+        Backend = Services.GetRequiredService<Paude.DependencyInjection.ISessionBackendProvider>().GetBackend("podman");
         Sync = Services.GetRequiredService<ISessionSync>();
     }
 
     public string RunId { get; }
 
-    public string Prefix { get; }
-
-    internal ExecBackend Backend { get; }
+    /// <summary>The real Podman backend (sessions as the SDK creates them).</summary>
+    public ISessionBackend Backend { get; }
 
     public ServiceProvider Services { get; }
 
     public ISessionSync Sync { get; }
 
-    /// <summary>Starts (once) the container behind session <paramref name="name"/>.</summary>
+    /// <summary>
+    /// Creates (once per run) the session behind the logical name <paramref name="name"/>: a real Podman session
+    /// (agent + proxy, workspace volume) named <c>st&lt;run id&gt;-&lt;name&gt;</c>, running as 1000680000:0 with a
+    /// stand-in agent (<c>sleep infinity</c>).
+    /// </summary>
     public async Task<SessionName> SessionAsync(string name)
     {
+        var session = SessionName.Parse($"st{RunId}-{name}");
         await _gate.WaitAsync();
         try
         {
             if (_started.Add(name))
             {
-                await ProcessRunner.RunAsync("podman", ["run", "-d", "--init", "--label", $"paude.test={RunId}", "--label", "app=paude-sync-test", "--name", Prefix + name,
-                    "--user", "1000680000:0", "--entrypoint", "sleep", Image, "infinity"]).ContinueWith(t => t.Result.EnsureSuccess("podman run"));
+                await Backend.CreateAsync(new SessionSpec
+                {
+                    Name = session,
+                    AgentCommand = ["sleep", "infinity"],
+                    User = "1000680000:0",
+                });
             }
         }
         finally
@@ -55,20 +62,23 @@ public sealed class SyncFixture : IAsyncLifetime
             _gate.Release();
         }
 
-        return SessionName.Parse(name);
+        return session;
     }
+
+    /// <summary>The agent container of a session (contract: <c>paude-&lt;name&gt;</c>).</summary>
+    public static string Container(SessionName session) => "paude-" + session.Value;
 
     /// <summary>Runs a command in a session container (test set-up and checks), failing on a non-zero exit.</summary>
     public async Task<string> ExecAsync(SessionName session, params string[] argv)
     {
-        var result = await ProcessRunner.RunAsync("podman", ["exec", Prefix + session.Value, .. argv]);
+        var result = await ProcessRunner.RunAsync("podman", ["exec", Container(session), .. argv]);
         return result.EnsureSuccess(string.Join(' ', argv)).StandardOutput;
     }
 
     /// <summary>Runs a command in a session container as root (to plant hostile programs in a dedicated container).</summary>
     public async Task ExecAsRootAsync(SessionName session, Stream? stdin, params string[] argv)
     {
-        var result = await ProcessRunner.RunAsync("podman", ["exec", .. stdin is null ? Array.Empty<string>() : ["-i"], "--user", "0", Prefix + session.Value, .. argv], stdin);
+        var result = await ProcessRunner.RunAsync("podman", ["exec", .. stdin is null ? Array.Empty<string>() : ["-i"], "--user", "0", Container(session), .. argv], stdin);
         result.EnsureSuccess(string.Join(' ', argv));
     }
 
@@ -93,11 +103,20 @@ public sealed class SyncFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        var ids = await ProcessRunner.RunAsync("podman", ["ps", "-a", "-q", "--filter", $"label=paude.test={RunId}"]);
-        var list = ids.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (list.Length > 0)
+        foreach (var name in _started)
         {
-            await ProcessRunner.RunAsync("podman", ["rm", "-f", "-t", "0", .. list]);
+            await Backend.DeleteAsync(SessionName.Parse($"st{RunId}-{name}"));
+        }
+
+        // Anything a failed create left behind carries this run's label.
+        foreach (var kind in new[] { "container", "volume", "network" })
+        {
+            var ids = await ProcessRunner.RunAsync("podman", [kind == "container" ? "ps" : kind, .. kind == "container" ? new[] { "-a", "-q" } : ["ls", "-q"], "--filter", $"label=paude.test={RunId}"]);
+            var list = ids.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (list.Length > 0)
+            {
+                await ProcessRunner.RunAsync("podman", kind == "container" ? ["rm", "-f", "-t", "0", .. list] : [kind, "rm", "-f", .. list]);
+            }
         }
 
         await Services.DisposeAsync();
