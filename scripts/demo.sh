@@ -13,7 +13,7 @@ work="$(mktemp -d /tmp/paude-demo.XXXXXX)"
 name="${PAUDE_DEMO_NAME:-demo-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')}"
 step=0
 created=0
-say() { step=$((step + 1)); printf '\n==> [%d] %s\n' "$step" "$*"; }
+say() { step=$((step + 1)); printf '\n==> [%d] (%ds) %s\n' "$step" "$SECONDS" "$*"; }
 fail() { printf '\nDEMO FAILED: %s\n' "$*" >&2; exit 1; }
 
 cleanup() {
@@ -121,4 +121,4 @@ set -e
 [ "$code" = 3 ] || fail "status after delete: expected exit code 3 (not found), got $code"
 echo "    no containers, volumes or networks left; status says not found: ok"
 
-printf '\nDEMO OK: session %s created, used, work brought back, deleted.\n' "$name"
+printf '\nDEMO OK: session %s created, used, work brought back, deleted (%d s in all).\n' "$name" "$SECONDS"
