@@ -100,6 +100,10 @@ internal static class SafeTarExtractor
     {
         private readonly List<(string Path, UnixFileMode Mode)> _directories = [];
         private readonly List<string> _links = [];
+
+        // Directories this extraction created or verified as real (not links). Only this code writes into the
+        // staging folder and it never turns a directory into anything else, so the answer cannot go stale.
+        private readonly HashSet<string> _knownDirectories = new(StringComparer.Ordinal) { string.Empty };
         private long _total;
         private int _entries;
 
@@ -173,6 +177,7 @@ internal static class SafeTarExtractor
             }
 
             Directory.CreateDirectory(path);
+            _knownDirectories.Add(relative);
             _directories.Add((path, (entry.Mode & PermissionBits) | OwnerAll));
         }
 
@@ -313,7 +318,8 @@ internal static class SafeTarExtractor
                 }
 
                 current.Add(segment);
-                var target = LinkTargetOf(Path.Combine(root, string.Join('/', current)));
+                var candidate = Path.Combine(root, string.Join('/', current));
+                var target = IsLink(candidate) ? LinkTargetOf(candidate) : null;
                 if (target is not null)
                 {
                     if (++hops > MaxLinkHops || target.StartsWith('/'))
@@ -365,12 +371,19 @@ internal static class SafeTarExtractor
 
         private string PrepareParents(string name, string relative)
         {
+            var path = Path.Combine(root, relative);
+            var slash = relative.LastIndexOf('/');
+            var parentRelative = slash < 0 ? string.Empty : relative[..slash];
+            if (_knownDirectories.Contains(parentRelative))
+            {
+                return path;
+            }
+
             if (HasLinkOnPath(relative, includeLast: false))
             {
                 throw new UnsafeContentException(name, "would be written through a symlink");
             }
 
-            var path = Path.Combine(root, relative);
             var parent = Path.GetDirectoryName(path)!;
             if (File.Exists(parent))
             {
@@ -378,6 +391,14 @@ internal static class SafeTarExtractor
             }
 
             Directory.CreateDirectory(parent);
+            for (var i = parentRelative.Length; i > 0; i = parentRelative.LastIndexOf('/', i - 1))
+            {
+                if (!_knownDirectories.Add(parentRelative[..i]))
+                {
+                    break;
+                }
+            }
+
             return path;
         }
 
@@ -412,7 +433,12 @@ internal static class SafeTarExtractor
             }
         }
 
-        private static bool IsLink(string path) => LinkTargetOf(path) is not null;
+        private static bool IsLink(string path)
+        {
+            // lstat-based and exception-free: -1 means "does not exist"; ReparsePoint marks a symlink on Unix.
+            var attributes = new FileInfo(path).Attributes;
+            return (int)attributes != -1 && (attributes & FileAttributes.ReparsePoint) != 0;
+        }
 
         private static string? LinkTargetOf(string path)
         {

@@ -1,0 +1,132 @@
+using System.Formats.Tar;
+using System.Text;
+using System.Text.Json;
+using Paude.Benchmarks.Harness;
+using Paude.Egress;
+using Paude.Sessions;
+
+namespace Paude.Benchmarks.Podman;
+
+/// <summary>
+/// create→Running through the SDK vs the raw podman commands that do the same work (workspace volume, internal
+/// network, proxy config volume with the rendered squid.conf, proxy run on both networks, agent run with init,
+/// tmpfs credentials and the contract's environment). Deletes run outside the timing.
+/// </summary>
+public sealed class PodmanCreateBenchmark : IBenchmark
+{
+    private const string AgentImage = "localhost/paude-agent:latest";
+    private const string ProxyImage = "localhost/paude-proxy:latest";
+    private static readonly string[] AgentCommand = ["bash", "-c", "exec sleep infinity"];
+    private static readonly EgressPolicy Policy = EgressPolicy.Parse(["allowed.paude.test"]);
+
+    /// <inheritdoc />
+    public string Id => "podman-create";
+
+    /// <inheritdoc />
+    public string Description => "SDK CreateAsync→Running vs raw podman volume/network/config/proxy/agent commands";
+
+    /// <inheritdoc />
+    public async Task<BenchmarkReport> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        var run = BenchPodman.NewRunId("bc");
+        var (services, backend) = BenchPodman.CreateBackend();
+        await using var _ = services;
+        try
+        {
+            // One warm-up of each side so JIT and image caches do not land in the first sample.
+            await SdkCreateAsync(backend, run, -1, cancellationToken);
+            await RawCreateAsync(run, -1, cancellationToken);
+            await CleanupAsync(backend, run, -1);
+
+            var (sdk, raw) = await Measure.AlternateAsync(
+                context.Iterations,
+                i => SdkCreateAsync(backend, run, i, cancellationToken),
+                i => RawCreateAsync(run, i, cancellationToken),
+                i => CleanupAsync(backend, run, i));
+            var sdkMedian = Measure.Median(sdk);
+            var rawMedian = Measure.Median(raw);
+            return new BenchmarkReport(
+                Id,
+                [("sdk create→running median ms", sdkMedian), ("raw podman commands median ms", rawMedian), ("sdk min ms", sdk.Min()), ("raw min ms", raw.Min())],
+                sdkMedian / rawMedian,
+                1.3);
+        }
+        finally
+        {
+            await BenchPodman.RemoveContainingAsync(run);
+        }
+    }
+
+    private static Task<SessionInfo> SdkCreateAsync(ISessionBackend backend, string run, int i, CancellationToken ct)
+        => backend.CreateAsync(new SessionSpec { Name = SessionName.Parse($"{run}-s{i + 1}"), AgentCommand = AgentCommand, Egress = Policy }, ct);
+
+    private static async Task CleanupAsync(ISessionBackend backend, string run, int i)
+    {
+        var name = SessionName.Parse($"{run}-s{i + 1}");
+        if (await backend.GetAsync(name) is not null)
+        {
+            await backend.DeleteAsync(name);
+        }
+
+        var raw = $"{run}-r{i + 1}";
+        if (await ExistsAsync("container", "exists", $"paude-{raw}"))
+        {
+            await BenchPodman.PodmanAsync("rm", "-f", "-t", "0", $"paude-{raw}", $"paude-proxy-{raw}");
+            await BenchPodman.PodmanAsync("network", "rm", "-f", $"paude-net-{raw}");
+            await BenchPodman.PodmanAsync("volume", "rm", "-f", $"paude-{raw}-workspace", $"paude-proxy-{raw}-config");
+        }
+    }
+
+    private static async Task<bool> ExistsAsync(params string[] args)
+    {
+        try
+        {
+            await BenchPodman.PodmanAsync(args);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The same work as the SDK's create, as the minimal sequence of podman commands.</summary>
+    private static async Task RawCreateAsync(string run, int i, CancellationToken ct)
+    {
+        var n = $"{run}-r{i + 1}";
+        string[] labels = ["--label", "app=paude-bench", "--label", $"paude.io/session-name={n}"];
+        await BenchPodman.PodmanAsync(["volume", "create", .. labels, $"paude-{n}-workspace"]);
+        await BenchPodman.PodmanAsync(["network", "create", "--internal", .. labels, $"paude-net-{n}"]);
+        await BenchPodman.PodmanAsync(["volume", "create", .. labels, $"paude-proxy-{n}-config"]);
+        using (var config = ConfigTar())
+        {
+            await BenchPodman.RunAsync("podman", ["volume", "import", $"paude-proxy-{n}-config", "-"], config, ct);
+        }
+
+        await BenchPodman.PodmanAsync(["run", "-d", "--init", "--pull=never", "--name", $"paude-proxy-{n}", .. labels,
+            "--network", $"paude-net-{n}", "--network", "podman", "-v", $"paude-proxy-{n}-config:/etc/paude-proxy", ProxyImage]);
+        var argv = Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('\0', AgentCommand)));
+        var proxy = $"http://paude-proxy-{n}:3128";
+        await BenchPodman.PodmanAsync(["run", "-d", "--init", "--pull=never", "--name", $"paude-{n}", .. labels,
+            "--network", $"paude-net-{n}", "-v", $"paude-{n}-workspace:/pvc", "--tmpfs", "/credentials:rw,mode=0770",
+            "-e", $"PAUDE_SESSION_NAME={n}", "-e", $"PAUDE_AGENT_ARGV={argv}", "-e", "PAUDE_HEADLESS=1",
+            "-e", $"HTTP_PROXY={proxy}", "-e", $"HTTPS_PROXY={proxy}", "-e", $"http_proxy={proxy}", "-e", $"https_proxy={proxy}",
+            "-e", "NO_PROXY=localhost,127.0.0.1", "--label", $"paude.io/agent-argv={JsonSerializer.Serialize(AgentCommand)}", AgentImage]);
+    }
+
+    private static MemoryStream ConfigTar()
+    {
+        var stream = new MemoryStream();
+        using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "squid.conf")
+            {
+                DataStream = new MemoryStream(Encoding.UTF8.GetBytes(SquidConfig.Render(Policy))),
+                Mode = (UnixFileMode)0x1A4,
+            });
+        }
+
+        stream.Position = 0;
+        return stream;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Paude.Conformance;
+using Paude.DependencyInjection;
+using Paude.Sessions;
+using Paude.Tests.Infrastructure;
+
+namespace Paude.Tests.Faults;
+
+/// <summary>A default-configured Podman backend plus a run id that every resource name of these tests contains.</summary>
+public sealed class PodmanFaultFixture : IAsyncLifetime
+{
+    private ServiceProvider? _services;
+
+    public string RunId { get; } = "ft" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+
+    public ISessionBackend Backend { get; private set; } = null!;
+
+    public Task InitializeAsync()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPaude().AddPodmanBackend("podman", o => o.ExtraLabels = new Dictionary<string, string> { ["paude.test"] = RunId });
+        _services = services.BuildServiceProvider();
+        Backend = _services.GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
+        return Task.CompletedTask;
+    }
+
+    public SessionName NewName(string purpose) => SessionName.Parse($"{RunId}-{purpose}");
+
+    public static SessionSpec Spec(SessionName name) => new()
+    {
+        Name = name,
+        AgentCommand = ConformanceFixture.AgentStandIn,
+        Egress = ConformanceFixture.TestPolicy,
+    };
+
+    /// <summary>Every podman resource whose name contains <paramref name="marker"/>.</summary>
+    public static Task<List<string>> LeftoversAsync(string marker) => Podman.ResourcesContainingAsync(marker);
+
+    public async Task DisposeAsync()
+    {
+        await Podman.RemoveContainingAsync(RunId);
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.DependencyInjection;
+using Paude.DependencyInjection;
+using Paude.Errors;
+using Paude.Sessions;
+
+namespace Paude.Tests.Faults;
+
+/// <summary>A missing or broken podman is reported as a clear, typed error naming the prerequisite.</summary>
+public sealed class PrerequisiteTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("paude-fake-podman-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Podman_not_installed_is_BackendUnavailable_naming_podman()
+    {
+        var backend = Build(Path.Combine(_dir, "no-such-dir", "podman"));
+
+        var create = await Assert.ThrowsAsync<BackendUnavailableException>(() => backend.CreateAsync(Spec()));
+        var list = await Assert.ThrowsAsync<BackendUnavailableException>(async () => await backend.ListAsync().ToListAsync());
+
+        Assert.Equal("podman", create.Prerequisite);
+        Assert.Contains("podman", create.Message, StringComparison.Ordinal);
+        Assert.Equal("podman", list.Prerequisite);
+    }
+
+    [Fact]
+    public async Task Podman_that_does_not_work_is_BackendUnavailable_with_its_error()
+    {
+        // A stand-in podman that fails every command, like a podman whose runtime or storage is broken.
+        var fake = Path.Combine(_dir, "podman");
+        await File.WriteAllTextAsync(fake, "#!/bin/sh\necho 'Error: simulated: cannot set up storage' >&2\nexit 125\n");
+        File.SetUnixFileMode(fake, (UnixFileMode)0x1ED);
+        var backend = Build(fake);
+
+        var ex = await Assert.ThrowsAsync<BackendUnavailableException>(() => backend.CreateAsync(Spec()));
+
+        Assert.Equal("podman", ex.Prerequisite);
+        Assert.Contains("simulated: cannot set up storage", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static SessionSpec Spec() => new() { Name = SessionName.Parse("prereq-never-created"), AgentCommand = ["true"] };
+
+    private static ISessionBackend Build(string podmanPath)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPaude().AddPodmanBackend("podman", o => o.PodmanPath = podmanPath);
+        return services.BuildServiceProvider().GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
+    }
+}

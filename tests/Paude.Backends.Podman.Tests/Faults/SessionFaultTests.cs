@@ -1,0 +1,91 @@
+using Paude.Conformance;
+using Paude.Errors;
+using Paude.Execution;
+using Paude.Sessions;
+using Paude.Tests.Infrastructure;
+
+namespace Paude.Tests.Faults;
+
+/// <summary>Faults on real Podman: conflicts, resources removed behind the SDK's back, cancellation.</summary>
+public sealed class SessionFaultTests(PodmanFaultFixture fx) : IClassFixture<PodmanFaultFixture>
+{
+    [Fact]
+    public async Task Creating_an_existing_session_fails_and_leaves_it_untouched()
+    {
+        var name = fx.NewName("dup");
+        await fx.Backend.CreateAsync(PodmanFaultFixture.Spec(name));
+        var before = (await Podman.InspectAsync($"paude-{name}")).GetProperty("Id").GetString();
+        await fx.Backend.CheckAsync(name, "bash", "-c", "echo keep > /pvc/workspace/keep.txt");
+
+        var ex = await Assert.ThrowsAsync<SessionAlreadyExistsException>(() => fx.Backend.CreateAsync(PodmanFaultFixture.Spec(name) with { User = "1000680000:0" }));
+
+        Assert.Equal(name.Value, ex.Name);
+        Assert.Equal(SessionStatus.Running, (await fx.Backend.GetAsync(name))?.Status);
+        Assert.Equal(before, (await Podman.InspectAsync($"paude-{name}")).GetProperty("Id").GetString());
+        Assert.Equal("keep\n", await fx.Backend.CheckAsync(name, "cat", "/pvc/workspace/keep.txt"));
+        Assert.True(await fx.Backend.DeleteAsync(name));
+        Assert.Empty(await PodmanFaultFixture.LeftoversAsync(name));
+    }
+
+    [Fact]
+    public async Task Proxy_removed_behind_our_back_reads_Degraded_and_Start_repairs_it()
+    {
+        var name = fx.NewName("degraded");
+        await fx.Backend.CreateAsync(PodmanFaultFixture.Spec(name));
+
+        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-proxy-{name}");
+
+        var degraded = await fx.Backend.GetAsync(name);
+        Assert.Equal(SessionStatus.Degraded, degraded?.Status);
+        Assert.Contains("proxy", degraded?.StatusReason ?? string.Empty, StringComparison.OrdinalIgnoreCase);
+
+        var repaired = await fx.Backend.StartAsync(name);
+        Assert.Equal(SessionStatus.Running, repaired.Status);
+        Assert.Equal(SessionStatus.Running, (await fx.Backend.GetAsync(name))?.Status);
+        Assert.Equal(0, (await Podman.RunAsync("container", "exists", $"paude-proxy-{name}")).ExitCode);
+
+        // Egress works again through the re-created proxy: a denied request gets squid's 403, not a connect error.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(15);
+        (int ExitCode, string Status, string Body) result;
+        do
+        {
+            result = await fx.Backend.CurlAsync(name, $"http://{ConformanceFixture.DeniedHost}/");
+        }
+        while (result.ExitCode == 7 && DateTimeOffset.UtcNow < deadline);
+
+        Assert.Equal("403", result.Status);
+        Assert.True(await fx.Backend.DeleteAsync(name));
+        Assert.Empty(await PodmanFaultFixture.LeftoversAsync(name));
+    }
+
+    [Theory]
+    [InlineData(50)]
+    [InlineData(300)]
+    [InlineData(700)]
+    public async Task Cancellation_during_create_leaves_nothing_behind(int cancelAfterMs)
+    {
+        var name = fx.NewName($"cancel{cancelAfterMs}");
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(cancelAfterMs));
+
+        var canceled = false;
+        try
+        {
+            await fx.Backend.CreateAsync(PodmanFaultFixture.Spec(name), cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            canceled = true;
+        }
+
+        if (!canceled)
+        {
+            // Create won the race; the contract then is an ordinary running session.
+            Assert.Equal(SessionStatus.Running, (await fx.Backend.GetAsync(name))?.Status);
+            Assert.True(await fx.Backend.DeleteAsync(name));
+        }
+
+        Assert.Empty(await PodmanFaultFixture.LeftoversAsync(name));
+        Assert.Null(await fx.Backend.GetAsync(name));
+        Assert.True(canceled || cancelAfterMs >= 300, "a 50 ms cancellation must stop create");
+    }
+}
