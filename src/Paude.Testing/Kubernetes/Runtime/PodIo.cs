@@ -93,6 +93,10 @@ internal sealed class PodIo(ServerResources resources, PodmanCli podman) : IPodI
         finally
         {
             PodmanCli.TryKill(process);
+
+            // Give the client up to 2 s to read the status and answer the close: ending the connection at once
+            // resets it, and a reset makes the client's kernel drop the status it has not read yet.
+            await Task.WhenAny(receive, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
             await abort.CancelAsync().ConfigureAwait(false);
             await receive.ConfigureAwait(false);
         }
