@@ -109,6 +109,10 @@ internal sealed class KubeApi(IKubernetes client, string ns, ResiliencePipeline 
                         // On a retry a 404 means our earlier attempt deleted it.
                         existed = attempts > 1;
                     }
+                    catch (JsonException)
+                    {
+                        // A 2xx answer whose body is a Status instead of the deleted object: deleted all the same.
+                    }
                 },
                 cancellationToken).ConfigureAwait(false);
         }

@@ -146,6 +146,7 @@ internal sealed class ExecSession : ISessionProcess
                     result = await _socket.ReceiveAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
+                        await AnswerCloseAsync().ConfigureAwait(false);
                         return ExitCode();
                     }
 
@@ -170,6 +171,28 @@ internal sealed class ExecSession : ISessionProcess
         {
             _stdout.Writer.TryComplete(fault);
             _stderr.Writer.TryComplete(fault);
+        }
+    }
+
+    /// <summary>Completes the close handshake, so the server can end the connection cleanly instead of resetting it.</summary>
+    private async Task AnswerCloseAsync()
+    {
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_socket.State == WebSocketState.CloseReceived)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The server already went; the status (if any) was read before.
+        }
+        finally
+        {
+            _sendLock.Release();
         }
     }
 

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Paude.DependencyInjection;
+using Paude.Sessions;
+using Paude.Testing.Kubernetes;
+
+namespace Paude.Backends.OpenShift.Tests.Integration;
+
+/// <summary>
+/// One in-process Kubernetes test server (restricted-v2 admission on, pods are real Podman containers) and the
+/// OpenShift backend built through DI against its kubeconfig. Every Podman resource carries
+/// <c>paude.test=&lt;run id&gt;</c>; disposing the server removes all of them.
+/// </summary>
+public sealed class KubeServerFixture : IAsyncLifetime
+{
+    public const string Namespace = "paude-sessions";
+
+    private ServiceProvider? _services;
+
+    public string RunId { get; } = "os" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+
+    public KubernetesTestServer Server { get; private set; } = null!;
+
+    public ISessionBackend Backend { get; private set; } = null!;
+
+    public static readonly IReadOnlyList<string> AgentStandIn = ["bash", "-c", "echo started > /tmp/agent-started; exec sleep infinity"];
+
+    public SessionName NewName(string purpose) => SessionName.Parse($"{RunId}-{purpose}");
+
+    public SessionSpec Spec(SessionName name) => new() { Name = name, AgentCommand = AgentStandIn, Egress = Egress.EgressPolicy.Parse(["allowed.paude.test"]) };
+
+    public async Task InitializeAsync()
+    {
+        Server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions
+        {
+            Namespaces = ["default", Namespace],
+            OpenShiftRestricted = true,
+            ResourceLabels = new Dictionary<string, string> { ["paude.test"] = RunId },
+        });
+        Backend = BuildBackend(o => { });
+    }
+
+    public ISessionBackend BuildBackend(Action<OpenShiftBackendOptions> configure)
+    {
+        var services = new ServiceCollection();
+        services.AddPaude().AddOpenShiftBackend(configure: o =>
+        {
+            o.KubeconfigPath = Server.KubeconfigPath;
+            o.Namespace = Namespace;
+            o.ReadyTimeout = TimeSpan.FromMinutes(3);
+            o.RetryBaseDelay = TimeSpan.FromMilliseconds(50);
+            o.MaxRetries = 10;
+            configure(o);
+        });
+        var sp = services.BuildServiceProvider();
+        _services ??= sp;
+        return sp.GetRequiredService<ISessionBackendProvider>().GetBackend("openshift");
+    }
+
+    /// <summary>Runs the real kubectl against the server and returns its stdout.</summary>
+    public async Task<string> KubectlAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("--kubeconfig");
+        psi.ArgumentList.Add(Server.KubeconfigPath);
+        psi.ArgumentList.Add("-n");
+        psi.ArgumentList.Add(Namespace);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(process.ExitCode == 0, $"kubectl {string.Join(' ', args)} failed: {await stderr}");
+        return await stdout;
+    }
+
+    /// <summary>Kind/name of every object kubectl lists for the session.</summary>
+    public async Task<List<string>> SessionObjectsAsync(SessionName name)
+    {
+        var output = await KubectlAsync("get", "statefulset,pod,pvc,svc,networkpolicy,secret,deployment,configmap", "-l", $"paude.io/session-name={name.Value}", "-o", "name");
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal)];
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
+    }
+}
