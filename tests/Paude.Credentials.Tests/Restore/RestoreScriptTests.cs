@@ -116,7 +116,7 @@ public sealed class RestoreScriptTests(SyntheticHomeFixture fixture) : IClassFix
     }
 
     /// <summary>Every file reachable at its home path with its hash; modes g=u; plugin paths resolve; git identity active.</summary>
-    private static async Task AssertPlacedInHomeAsync(PodmanContainer container, CredentialManifest manifest)
+    internal static async Task AssertPlacedInHomeAsync(PodmanContainer container, CredentialManifest manifest)
     {
         var lines = new StringBuilder();
         foreach (var e in manifest.Entries.Where(e => e.Kind == CredentialEntryKind.File && !e.Path.StartsWith("git/", StringComparison.Ordinal)))

@@ -16,6 +16,11 @@ internal sealed class PodmanContainer : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>A handle on a container someone else created (e.g. a backend's session); dispose does not remove it.</summary>
+    public static PodmanContainer Existing(string name) => new(name) { _owned = false };
+
+    private bool _owned = true;
+
     public static string RestoreScript => Path.Join(FindRepoRoot(), "images/agent/bin/paude-restore-credentials");
 
     /// <summary>Starts the container; <paramref name="mounts"/> are host folders mounted read-only (host → container path).</summary>
@@ -46,7 +51,10 @@ internal sealed class PodmanContainer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Run.ExecAsync("podman", "rm", "-f", "-t", "0", Name);
+        if (_owned)
+        {
+            await Run.ExecAsync("podman", "rm", "-f", "-t", "0", Name);
+        }
     }
 
     /// <summary>Removes anything this run left behind, by label.</summary>

@@ -34,6 +34,7 @@ internal sealed class SyntheticHome : IDisposable
         Write(".claude.json", $"{{\"userID\":\"{UserIdSecret}\",\"numStartups\":3}}", Private);
         Write(".config/gcloud/application_default_credentials.json", $"{{\"type\":\"authorized_user\",\"refresh_token\":\"{AdcSecret}\"}}", Private);
         Write(".claude/statsig/statsig.stable_id.123", "\"stable-id\"");
+        Write(".gitconfig", "[user]\n\tname = Synthetic User\n\temail = synthetic@example.test\n");
         Write(".claude/CLAUDE.md", "# Be helpful\n");
         Write(".claude/commands/review.md", "Review the code.\n");
         Write(".claude/agents/helper.md", "---\nname: helper\n---\n");
