@@ -8,6 +8,12 @@ namespace Paude.Backends.Podman.Backend;
 
 internal sealed partial class PodmanBackend
 {
+    private const string ExecIdVariable = "PAUDE_EXEC_ID";
+
+    // Fixed script; the id ($1) is a GUID the backend made. Kills every process whose environment carries it.
+    private const string KillByExecIdScript =
+        "for f in $(grep -lzx \"" + ExecIdVariable + "=$1\" /proc/[0-9]*/environ 2>/dev/null); do p=${f#/proc/}; kill -KILL \"${p%/environ}\" 2>/dev/null; done; true";
+
     public async Task<ISessionProcess> StartProcessAsync(SessionName name, ProcessSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -38,9 +44,21 @@ internal sealed partial class PodmanBackend
             args.AddRange(["-e", $"{k}={v}"]);
         }
 
-        args.Add(new PodmanNames(name).Agent);
+        // A random id in the process environment lets a kill find the whole process tree inside the container.
+        var execId = Guid.NewGuid().ToString("N");
+        args.AddRange(["-e", $"{ExecIdVariable}={execId}"]);
+        var agent = new PodmanNames(name).Agent;
+        args.Add(agent);
         args.AddRange(spec.Command);
-        return await _podman.StartAsync(args, spec.RedirectStandardInput, cancellationToken).ConfigureAwait(false);
+        var process = await _podman.StartAsync(args, spec.RedirectStandardInput, cancellationToken).ConfigureAwait(false);
+        process.OnKill(async () =>
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            // As the process's own user: root in the container lacks CAP_SYS_PTRACE and cannot read other users' environ.
+            IReadOnlyList<string> user = spec.User is null ? [] : ["--user", spec.User];
+            await RunAsync(["exec", .. user, agent, "sh", "-c", KillByExecIdScript, "sh", execId], timeout.Token).ConfigureAwait(false);
+        });
+        return process;
     }
 
     public async Task UploadAsync(SessionName name, string containerDirectory, Stream tarArchive, CancellationToken cancellationToken = default)

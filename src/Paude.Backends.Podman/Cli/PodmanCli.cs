@@ -18,8 +18,22 @@ internal sealed class PodmanCli(string podmanPath, string backendName) : IPodman
 
     public async Task<PodmanResult> RunAsync(IReadOnlyList<string> arguments, Func<Stream, CancellationToken, Task>? writeStdin, CancellationToken cancellationToken)
     {
-        await EnsureAvailableAsync(cancellationToken).ConfigureAwait(false);
-        return await RunRawAsync(arguments, writeStdin, cancellationToken).ConfigureAwait(false);
+        // The availability check ('podman info' is slow under load) runs alongside the first command instead of
+        // before it; a failing check still wins over the command's own (less clear) failure.
+        var check = EnsureAvailableAsync(cancellationToken);
+        PodmanResult result;
+        try
+        {
+            result = await RunRawAsync(arguments, writeStdin, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackendUnavailableException)
+        {
+            await check.ConfigureAwait(false);
+            throw;
+        }
+
+        await check.ConfigureAwait(false);
+        return result;
     }
 
     public async Task<PodmanProcess> StartAsync(IReadOnlyList<string> arguments, bool redirectStdin, CancellationToken cancellationToken)

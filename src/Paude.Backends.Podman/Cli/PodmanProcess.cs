@@ -8,6 +8,7 @@ internal sealed class PodmanProcess : ISessionProcess
 {
     private readonly Process _process;
     private int _disposed;
+    private Func<Task>? _killRemote;
 
     public PodmanProcess(Process process, bool redirectStdin)
     {
@@ -25,6 +26,12 @@ internal sealed class PodmanProcess : ISessionProcess
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// Sets how to kill the process inside the container: killing the local <c>podman exec</c> client (even with
+    /// SIGKILL) leaves the exec'd process running in the container (measured on podman 4.3).
+    /// </summary>
+    public void OnKill(Func<Task> killRemote) => _killRemote = killRemote;
+
     public async Task<int> WaitForExitAsync(CancellationToken cancellationToken = default)
     {
         try
@@ -33,11 +40,29 @@ internal sealed class PodmanProcess : ISessionProcess
         }
         catch (OperationCanceledException)
         {
-            Kill();
+            await KillAsync().ConfigureAwait(false);
             throw;
         }
 
         return _process.ExitCode;
+    }
+
+    private async Task KillAsync()
+    {
+        var remote = Interlocked.Exchange(ref _killRemote, null);
+        if (remote is not null && !_process.HasExited)
+        {
+            try
+            {
+                await remote().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is Errors.PaudeException or IOException or InvalidOperationException)
+            {
+                // Best effort: the local client is killed below either way.
+            }
+        }
+
+        Kill();
     }
 
     public void Kill()
@@ -62,7 +87,7 @@ internal sealed class PodmanProcess : ISessionProcess
             return;
         }
 
-        Kill();
+        await KillAsync().ConfigureAwait(false);
         try
         {
             // Reap the child so no zombie podman process is left behind.

@@ -187,4 +187,46 @@ public sealed class PodmanBackendTests(BackendFixture fixture) : IClassFixture<B
             await fixture.Backend.DeleteAsync(name);
         }
     }
+
+    [Fact]
+    public async Task Disposing_or_cancelling_a_running_process_kills_it_inside_the_container()
+    {
+        var name = fixture.NewName("kill");
+        await fixture.Backend.CreateAsync(fixture.Spec(name));
+        try
+        {
+            var process = await fixture.Backend.StartProcessAsync(name, new Execution.ProcessSpec(["sh", "-c", "sleep 601 & sleep 602"]));
+            await WaitForAsync(name, "sleep 602", present: true);
+            await process.DisposeAsync();
+            await WaitForAsync(name, "sleep 60[12]", present: false);
+
+            var second = await fixture.Backend.StartProcessAsync(name, new Execution.ProcessSpec(["sleep", "603"]));
+            await WaitForAsync(name, "sleep 603", present: true);
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second.WaitForExitAsync(cts.Token));
+            await WaitForAsync(name, "sleep 603", present: false);
+            await second.DisposeAsync();
+        }
+        finally
+        {
+            await fixture.Backend.DeleteAsync(name);
+        }
+    }
+
+    private async Task WaitForAsync(SessionName name, string pattern, bool present)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            var ps = await Podman.RunAsync("exec", $"paude-{name}", "sh", "-c", "ps -eo args | grep -c \"^$1\"", "sh", pattern);
+            var count = int.Parse(ps.StandardOutput.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            if ((count > 0) == present)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"'{pattern}' was {(present ? "never seen" : "still running")} in the container");
+    }
 }
