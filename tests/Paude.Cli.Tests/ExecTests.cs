@@ -118,6 +118,31 @@ public sealed class ExecTests(SharedSessionFixture shared)
         Assert.True(left.ExitCode == 1, $"the command still runs in the session: {left}");
     }
 
+    [Fact]
+    public async Task Connect_attaches_to_the_agents_tmux_session_and_detaches_with_exit_0()
+    {
+        // A real pseudo-terminal from util-linux `script`; the keys Ctrl+b d detach from tmux.
+        var start = new ProcessStartInfo("script");
+        foreach (var arg in new[] { "-qfec", $"dotnet {PaudeCli.AssemblyPath} connect {shared.Name}", "/dev/null" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.RedirectStandardInput = start.RedirectStandardOutput = start.RedirectStandardError = true;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await process.StandardInput.WriteAsync("\u0002d");
+        await process.StandardInput.FlushAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+
+        var screen = await output;
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("agent ready", screen, StringComparison.Ordinal); // the stand-in agent's output in its tmux pane
+        Assert.Contains("[detached (from session paude)]", screen, StringComparison.Ordinal);
+    }
+
     private static string Marker() => Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task<(int ExitCode, string Stderr)> InterruptExecAsync(string marker)

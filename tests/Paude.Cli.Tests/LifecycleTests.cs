@@ -116,6 +116,22 @@ public sealed class LifecycleTests(SharedSessionFixture shared) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Verbose_logs_the_failure_with_details_on_stderr_only()
+    {
+        var name = TestRun.NewSessionName("missing");
+        var quiet = await PaudeCli.RunProcessAsync(null, "status", name);
+        var verbose = await PaudeCli.RunProcessAsync(null, "status", name, "--verbose");
+
+        Assert.Equal(3, quiet.ExitCode);
+        Assert.Equal(3, verbose.ExitCode);
+        Assert.Equal(string.Empty, verbose.Stdout);
+        Assert.DoesNotContain("dbug:", quiet.Stderr, StringComparison.Ordinal);
+        Assert.Contains("dbug: ", verbose.Stderr, StringComparison.Ordinal);
+        Assert.Contains("SessionNotFoundException", verbose.Stderr, StringComparison.Ordinal); // the exception, for bug reports
+        Assert.Contains($"paude: error: Session '{name}' was not found", verbose.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Create_with_a_missing_image_exits_7_and_leaves_nothing()
     {
         var name = TestRun.NewSessionName("noimage");
