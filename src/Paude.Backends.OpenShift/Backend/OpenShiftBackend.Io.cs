@@ -21,8 +21,13 @@ internal sealed partial class OpenShiftBackend
     public async Task<ISessionProcess> StartProcessAsync(SessionName name, ProcessSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var pod = await RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
-        return await _exec.StartAsync(pod, SessionLabels.AgentContainer, spec, cancellationToken).ConfigureAwait(false);
+        var (pod, uid) = await RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
+        var process = await _exec.StartAsync(pod, SessionLabels.AgentContainer, spec, cancellationToken).ConfigureAwait(false);
+        return new PodBoundProcess(process, pod, async ct =>
+        {
+            var now = await _api.GetOrNullAsync("read agent pod", (c, t) => c.CoreV1.ReadNamespacedPodAsync(pod, Namespace, cancellationToken: t), ct).ConfigureAwait(false);
+            return now is not null && now.Metadata.Uid == uid && now.Metadata.DeletionTimestamp is null;
+        });
     }
 
     /// <inheritdoc />
@@ -167,7 +172,7 @@ internal sealed partial class OpenShiftBackend
     /// <inheritdoc />
     public async Task<int> AttachAsync(SessionName name, CancellationToken cancellationToken = default)
     {
-        var pod = await RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
+        var (pod, _) = await RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
         var process = await _exec.StartAsync(pod, SessionLabels.AgentContainer, new ProcessSpec(["paude-attach"]) { RedirectStandardInput = true }, cancellationToken, tty: true).ConfigureAwait(false);
         await using (process.ConfigureAwait(false))
         {
@@ -211,13 +216,13 @@ internal sealed partial class OpenShiftBackend
         Log.CredentialsDelivered(_logger, name, string.Join(",", sources));
     }
 
-    private async Task<string> RequireRunningAgentAsync(SessionName name, CancellationToken cancellationToken)
+    private async Task<(string Pod, string Uid)> RequireRunningAgentAsync(SessionName name, CancellationToken cancellationToken)
     {
         var podName = SessionLabels.AgentPod(name);
         var pod = await _api.GetOrNullAsync("read agent pod", (c, ct) => c.CoreV1.ReadNamespacedPodAsync(podName, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         if (pod is not null && PodWaiter.IsPodRunning(pod) && pod.Metadata.DeletionTimestamp is null)
         {
-            return podName;
+            return (podName, pod.Metadata.Uid);
         }
 
         var info = await GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name, Name);
