@@ -14,9 +14,6 @@ internal sealed class CredentialPackager(
     IEnumerable<ICredentialSource> sources, IOptions<CredentialOptions> options, TimeProvider time, ILogger<CredentialPackager>? logger = null)
     : ICredentialPackager, ICredentialInventory
 {
-    /// <summary>Where the restore step is installed in the agent image.</summary>
-    public const string RestoreScript = "/usr/local/bin/paude-restore-credentials";
-
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
     private readonly Dictionary<string, ICredentialSource> _sources = sources
         .GroupBy(s => s.Name, StringComparer.Ordinal)
@@ -24,7 +21,7 @@ internal sealed class CredentialPackager(
 
     public IReadOnlyCollection<string> SourceNames => [.. _sources.Keys.Order(StringComparer.Ordinal)];
 
-    public IReadOnlyList<string> RestoreCommand => [RestoreScript, options.Value.CredentialsDirectory];
+    public IReadOnlyList<string> RestoreCommand => [CredentialParts.RestoreScript, options.Value.CredentialsDirectory];
 
     public Task WritePackageAsync(IReadOnlyList<string> sources, Stream destination, CancellationToken cancellationToken = default) =>
         WriteAsync(sources, destination, cancellationToken);

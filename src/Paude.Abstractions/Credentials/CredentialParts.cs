@@ -56,6 +56,17 @@ public static class CredentialParts
     /// <summary>The default raw bytes per part.</summary>
     public const int DefaultMaxPartBytes = 700 * 1024;
 
+    /// <summary>The in-container restore step installed by the agent image.</summary>
+    public const string RestoreScript = "/usr/local/bin/paude-restore-credentials";
+
+    /// <summary>
+    /// The command (argument vector) that reassembles the parts found in <paramref name="partsDirectory"/> (all
+    /// <c>part-NNNN</c> keys and <see cref="CredentialPartsManifest.FileName"/> in one folder, e.g. a projected
+    /// volume of the Secrets), verifies them, and unpacks into the memory-backed <paramref name="credentialsDirectory"/>.
+    /// </summary>
+    public static IReadOnlyList<string> RestoreFromPartsCommand(string partsDirectory, string credentialsDirectory = "/credentials") =>
+        [RestoreScript, "--parts", partsDirectory, credentialsDirectory];
+
     /// <summary>The base64 length of <paramref name="rawBytes"/> bytes, as stored in a Secret.</summary>
     public static long Base64Length(long rawBytes) => (rawBytes + 2) / 3 * 4;
 

@@ -99,7 +99,7 @@ public sealed class RestoreScriptTests(SyntheticHomeFixture fixture) : IClassFix
         var nothing = await container.ExecAsync("sh", "-c", "find /credentials -mindepth 1 | wc -l");
         Assert.Equal("0", nothing.Stdout.Trim());
 
-        var ok = await container.ExecAsync("paude-restore-credentials", "--parts", "/parts", "/credentials");
+        var ok = await container.ExecAsync([.. CredentialParts.RestoreFromPartsCommand("/parts")]);
         Assert.True(ok.ExitCode == 0, ok.Stderr + ok.Stdout);
         Assert.True(partsManifest.Parts.Count > 20);
         await AssertPlacedInHomeAsync(container, manifest);
