@@ -6,7 +6,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Paude.Execution;
 
 /// <summary>
-/// Streams a local directory into a tar archive: PAX format (long and unicode names), deterministic order
+/// Streams a local directory into a tar archive: GNU format (long names via LongLink entries only when needed, UTF-8 names; no per-entry extended header, which PAX would add), deterministic order
 /// (ordinal by name, parents before children), file modes kept (exec bits), symlinks kept as symlinks, empty
 /// directories included. Names are relative to the directory, '/'-separated, without a leading "./".
 /// </summary>
@@ -59,7 +59,7 @@ internal static class DirectoryTar
     {
         ArgumentNullException.ThrowIfNull(destination);
         EnsureDirectory(directory);
-        var writer = new TarWriter(destination, TarEntryFormat.Pax, leaveOpen: true);
+        var writer = new TarWriter(destination, TarEntryFormat.Gnu, leaveOpen: true);
         await using (writer.ConfigureAwait(false))
         {
             await WriteDirectoryAsync(writer, new DirectoryInfo(directory), string.Empty, exclude, cancellationToken).ConfigureAwait(false);
@@ -81,12 +81,12 @@ internal static class DirectoryTar
             if (child.LinkTarget is { } target)
             {
                 // Kept as a link, never followed: the archive must not pull in content from outside the folder.
-                var link = new PaxTarEntry(TarEntryType.SymbolicLink, relative) { LinkName = target, ModificationTime = child.LastWriteTimeUtc };
+                var link = new GnuTarEntry(TarEntryType.SymbolicLink, relative) { LinkName = target, ModificationTime = child.LastWriteTimeUtc };
                 await writer.WriteEntryAsync(link, ct).ConfigureAwait(false);
             }
             else if (child is DirectoryInfo sub)
             {
-                var entry = new PaxTarEntry(TarEntryType.Directory, relative + "/")
+                var entry = new GnuTarEntry(TarEntryType.Directory, relative + "/")
                 {
                     Mode = sub.UnixFileMode & PermissionBits,
                     ModificationTime = sub.LastWriteTimeUtc,
@@ -98,7 +98,7 @@ internal static class DirectoryTar
             {
                 await using (data.ConfigureAwait(false))
                 {
-                    var entry = new PaxTarEntry(TarEntryType.RegularFile, relative)
+                    var entry = new GnuTarEntry(TarEntryType.RegularFile, relative)
                     {
                         Mode = file.UnixFileMode & PermissionBits,
                         ModificationTime = file.LastWriteTimeUtc,
