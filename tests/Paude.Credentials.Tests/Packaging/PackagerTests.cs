@@ -148,7 +148,8 @@ public sealed class PackagerTests(SyntheticHomeFixture fixture) : IClassFixture<
             o.OutsideLinks = OutsideLinkPolicy.Skip;
         });
         await harness.PackageToFileAsync(_work.Combine("a.tar"), "claude", "gcloud");
-        await harness.PackageToFileAsync(_work.Combine("b.tar"), "gcloud", "claude", "claude");
+        await harness.PackageToFileAsync(_work.Combine("b.tar"), "claude", "gcloud", "claude");
+        Assert.Equal(SyntheticHome.Sha256(_work.Combine("a.tar")), SyntheticHome.Sha256(_work.Combine("b.tar")));
         var a = await Run.ExecAsync("tar", "-tf", _work.Combine("a.tar"));
         var b = await Run.ExecAsync("tar", "-tf", _work.Combine("b.tar"));
         Assert.Equal(a.Stdout, b.Stdout);
