@@ -12,10 +12,18 @@ public static class Wait
         T last;
         while (true)
         {
-            last = await observe();
-            if (done(last))
+            try
             {
-                return last;
+                last = await observe();
+                if (done(last))
+                {
+                    return last;
+                }
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                // Not created yet (controllers work asynchronously).
+                last = default!;
             }
 
             if (watch.Elapsed > limit)

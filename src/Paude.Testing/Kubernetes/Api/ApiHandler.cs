@@ -144,9 +144,10 @@ internal sealed partial class ApiHandler(ObjectStore store, KubernetesFaults fau
                     var options = await ReadOptionalObjectAsync(context).ConfigureAwait(false);
                     var uid = options?["preconditions"]?.Str("uid");
                     var result = store.Delete(type, r.Namespace, r.Name!, uid);
-                    await WriteAsync(context, 200, result.Metadata()["deletionTimestamp"] is not null && store.TryGet(type, r.Namespace, r.Name!) is not null
-                        ? result
-                        : Success(type, result)).ConfigureAwait(false);
+                    // Like the apiserver's registries: these return the deleted object, the others a Success Status.
+                    var returnsObject = type == ResourceTypes.Pods || type == ResourceTypes.PersistentVolumeClaims
+                        || type == ResourceTypes.Services || type == ResourceTypes.ServiceAccounts;
+                    await WriteAsync(context, 200, returnsObject || store.TryGet(type, r.Namespace, r.Name!) is not null ? result : Success(type, result)).ConfigureAwait(false);
                     break;
                 }
 

@@ -41,8 +41,15 @@ internal sealed class PodIo(ServerResources resources, PodmanCli podman) : IPodI
             throw KubeApiException.BadRequest("Upgrade request required");
         }
 
-        var protocol = Protocols.FirstOrDefault(p => context.WebSockets.WebSocketRequestedProtocols.Contains(p))
-            ?? throw KubeApiException.BadRequest("the server supports only the v5.channel.k8s.io and v4.channel.k8s.io WebSocket subprotocols");
+        // No subprotocol offered (KubernetesClient's default) is the legacy channel.k8s.io: same framing; the
+        // error channel still carries a Status JSON here, which is what v4 clients (and KubernetesClient) parse.
+        var requested = context.WebSockets.WebSocketRequestedProtocols;
+        var protocol = Protocols.FirstOrDefault(requested.Contains);
+        if (protocol is null && requested.Count > 0)
+        {
+            throw KubeApiException.BadRequest($"the server supports only the v5.channel.k8s.io and v4.channel.k8s.io WebSocket subprotocols, not {string.Join(", ", requested)}");
+        }
+
         var stdin = ApiHandler.IsTrue(query["stdin"]);
         var tty = ApiHandler.IsTrue(query["tty"]);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol).ConfigureAwait(false);
