@@ -1,0 +1,56 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Paude.Testing.Kubernetes;
+using Paude.Tests.Infrastructure;
+
+namespace Paude.Tests;
+
+public sealed class FaultAndDisposalTests
+{
+    [Fact]
+    public async Task Faults_answer_429_with_retry_after_5xx_and_drop_connections_by_verb_and_count()
+    {
+        await using var server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions { ResourceLabels = new Dictionary<string, string> { ["paude.test"] = ServerFixture.RunId } });
+        using var client = server.CreateClient();
+        server.Faults.Add(new FaultRule { Verb = "list", Resource = "configmaps", StatusCode = 429, RetryAfter = TimeSpan.FromSeconds(2), Count = 1 });
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespacedConfigMapAsync("default"));
+        Assert.Equal((HttpStatusCode)429, e.Response.StatusCode);
+        Assert.Equal("2", e.Response.Headers["Retry-After"].Single());
+        Assert.Contains("\"reason\":\"TooManyRequests\"", e.Response.Content, StringComparison.Ordinal);
+        Assert.Empty((await client.CoreV1.ListNamespacedConfigMapAsync("default")).Items); // count exhausted
+
+        server.Faults.Add(new FaultRule { Verb = "create", StatusCode = 500, Count = 1 });
+        var e500 = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "x" } }, "default"));
+        Assert.Equal(HttpStatusCode.InternalServerError, e500.Response.StatusCode);
+        Assert.Empty((await client.CoreV1.ListNamespacedConfigMapAsync("default")).Items); // nothing changed
+
+        server.Faults.Add(new FaultRule { Verb = "get", Action = FaultAction.DropConnection, Count = 1 });
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.CoreV1.ReadNamespaceAsync("default"));
+        Assert.Equal("default", (await client.CoreV1.ReadNamespaceAsync("default")).Metadata.Name);
+        Assert.Equal(3, server.Faults.Injected);
+    }
+
+    [Fact]
+    public async Task Dispose_removes_every_container_volume_and_network_it_made()
+    {
+        var server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions { ResourceLabels = new Dictionary<string, string> { ["paude.test"] = ServerFixture.RunId } });
+        var id = server.ServerId;
+        try
+        {
+            using var client = server.CreateClient();
+            await client.AppsV1.CreateNamespacedStatefulSetAsync(Manifests.StatefulSet("keep"), "default");
+            await Wait.UntilAsync(async () => await Podman.LinesAsync("ps", "--filter", $"label=paude.kubetest={id}", "--format", "{{.Names}}"), l => l.Length == 1, "pod container running");
+            Assert.Single(await Podman.LinesAsync("volume", "ls", "-q", "--filter", $"label=paude.kubetest={id}"));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        Assert.Empty(await Podman.LinesAsync("ps", "-a", "-q", "--filter", $"label=paude.kubetest={id}"));
+        Assert.Empty(await Podman.LinesAsync("volume", "ls", "-q", "--filter", $"label=paude.kubetest={id}"));
+        Assert.Empty(await Podman.LinesAsync("network", "ls", "-q", "--filter", $"name=kt-{id}"));
+    }
+}
