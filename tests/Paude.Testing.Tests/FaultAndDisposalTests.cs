@@ -33,6 +33,27 @@ public sealed class FaultAndDisposalTests
     }
 
     [Fact]
+    public async Task EndWatch_fault_ends_the_stream_silently_and_a_resumed_watch_replays_what_was_missed()
+    {
+        await using var server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions { ResourceLabels = new Dictionary<string, string> { ["paude.test"] = ServerFixture.RunId } });
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        server.Faults.Add(new FaultRule { Verb = "watch", Resource = "configmaps", Action = FaultAction.EndWatch, WatchDuration = TimeSpan.FromMilliseconds(300), Count = 1 });
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var body = await http.GetStringAsync("api/v1/namespaces/default/configmaps?watch=1");
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.Equal("", body); // no objects yet, stream just ended
+
+        using var client = server.CreateClient();
+        var list = await client.CoreV1.ListNamespacedConfigMapAsync("default");
+        await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "missed" } }, "default");
+        var replay = await http.GetStringAsync($"api/v1/namespaces/default/configmaps?watch=1&resourceVersion={list.Metadata.ResourceVersion}&timeoutSeconds=1");
+        var line = System.Text.Json.Nodes.JsonNode.Parse(replay.Split('\n')[0])!;
+        Assert.Equal("ADDED", (string?)line["type"]);
+        Assert.Equal("missed", (string?)line["object"]!["metadata"]!["name"]);
+        Assert.Equal("ConfigMap", (string?)line["object"]!["kind"]);
+    }
+
+    [Fact]
     public async Task Dispose_removes_every_container_volume_and_network_it_made()
     {
         var server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions { ResourceLabels = new Dictionary<string, string> { ["paude.test"] = ServerFixture.RunId } });
