@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using Paude.Cli.Tests.Infrastructure;
 
 namespace Paude.Cli.Tests;
@@ -26,6 +25,21 @@ public sealed class DemoScriptTests
         Assert.Empty(TestRun.PodmanLeftovers(name));
     }
 
-    private static string RepositoryRoot([CallerFilePath] string thisFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", ".."));
+    private static string RepositoryRoot() =>
+        FindUp(AppContext.BaseDirectory) ?? FindUp(Directory.GetCurrentDirectory())
+        ?? throw new InvalidOperationException("Cannot find the repository root (Paude.sln) above the test assembly.");
+
+    // Walk up from the test assembly: source paths are mapped to /_/ in CI builds, so [CallerFilePath] cannot be used.
+    private static string? FindUp(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Paude.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
+    }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Paude.Tests.Images;
@@ -134,9 +133,24 @@ internal static class TestRun
 
     public static string Label => $"{LabelKey}={Id}";
 
-    /// <summary>The repository root, found from this source file's compile-time path.</summary>
-    public static string RepoRoot([CallerFilePath] string thisFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "..", ".."));
+    /// <summary>The repository root (the folder holding Paude.sln).</summary>
+    public static string RepoRoot() =>
+        FindUp(AppContext.BaseDirectory) ?? FindUp(Directory.GetCurrentDirectory())
+        ?? throw new InvalidOperationException("Cannot find the repository root (Paude.sln) above the test assembly.");
+
+    // Walk up from the test assembly: source paths are mapped to /_/ in CI builds, so [CallerFilePath] cannot be used.
+    private static string? FindUp(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Paude.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>Builds the agent and proxy images from the repository's Containerfiles under run-specific tags.</summary>
