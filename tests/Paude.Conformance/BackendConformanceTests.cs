@@ -40,6 +40,7 @@ public abstract class BackendConformanceTests<TFixture>(TFixture fixture) : ICla
         Assert.Equal(SessionStatus.Stopped, (await Backend.GetAsync(name))?.Status);
         Assert.Equal(SessionStatus.Stopped, (await Backend.StopAsync(name)).Status); // idempotent
         await Assert.ThrowsAsync<SessionNotRunningException>(() => Backend.ExecAsync(name, ["true"]));
+        await Assert.ThrowsAsync<SessionNotRunningException>(() => Backend.UploadAsync(name, "/tmp", EmptyTar()));
 
         var started = await Backend.StartAsync(name);
         Assert.Equal(SessionStatus.Running, started.Status);
@@ -62,8 +63,12 @@ public abstract class BackendConformanceTests<TFixture>(TFixture fixture) : ICla
         Assert.False(await Backend.DeleteAsync(name));
         await Assert.ThrowsAsync<SessionNotFoundException>(() => Backend.StartAsync(name));
         await Assert.ThrowsAsync<SessionNotFoundException>(() => Backend.ExecAsync(name, ["true"]));
+        await Assert.ThrowsAsync<SessionNotFoundException>(() => Backend.UploadAsync(name, "/tmp", EmptyTar()));
         Assert.Empty(await Fixture.ListSessionResourcesAsync(name));
     }
+
+    // An archive holding only tar's end-of-archive blocks.
+    private static MemoryStream EmptyTar() => new(new byte[1024]);
 
     [Fact]
     public async Task Workspace_files_and_git_history_survive_stop_and_start()
