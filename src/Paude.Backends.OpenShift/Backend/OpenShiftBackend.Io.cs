@@ -118,7 +118,7 @@ internal sealed partial class OpenShiftBackend
         var hash = ProxyManifests.ConfigHash(data);
         var dataPatch = new V1Patch(System.Text.Json.JsonSerializer.Serialize(new { data }), V1Patch.PatchType.MergePatch);
         await _api.CallAsync("update proxy config", (c, ct) => c.CoreV1.PatchNamespacedConfigMapAsync(dataPatch, SessionLabels.Proxy(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        var annotations = new Dictionary<string, string> { [SessionLabels.AllowedDomains] = string.Join(",", policy.Entries) };
+        var annotations = new Dictionary<string, string> { [SessionLabelKeys.AllowedDomains] = string.Join(",", policy.Entries) };
         var setPatch = new V1Patch(System.Text.Json.JsonSerializer.Serialize(new { metadata = new { annotations } }), V1Patch.PatchType.MergePatch);
         await _api.CallAsync("record allow-list", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(setPatch, SessionLabels.Agent(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
 
@@ -136,7 +136,7 @@ internal sealed partial class OpenShiftBackend
     /// <inheritdoc />
     public async IAsyncEnumerable<BlockedRequest> GetBlockedRequestsAsync(SessionName name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var selector = SessionLabels.SessionSelector(name) + $",{SessionLabels.Role}={SessionLabels.RoleProxy}";
+        var selector = SessionLabels.SessionSelector(name) + $",{SessionLabelKeys.Role}={SessionLabelKeys.RoleProxy}";
         var pods = await _api.CallAsync("list proxy pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: selector, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         var pod = pods.Items.FirstOrDefault(p => PodWaiter.IsPodRunning(p) && p.Metadata.DeletionTimestamp is null);
         if (pod is null)

@@ -30,17 +30,17 @@ internal sealed partial class OpenShiftBackend
     public async IAsyncEnumerable<SessionInfo> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var sets = await _api.CallAsync("list statefulsets", (c, ct) => c.AppsV1.ListNamespacedStatefulSetAsync(Namespace, labelSelector: SessionLabels.AllAgentsSelector, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        var pods = await _api.CallAsync("list pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: $"{SessionLabels.App}={SessionLabels.AppValue}", cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        var proxies = await _api.CallAsync("list deployments", (c, ct) => c.AppsV1.ListNamespacedDeploymentAsync(Namespace, labelSelector: $"{SessionLabels.App}={SessionLabels.AppValue}", cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        var pods = await _api.CallAsync("list pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: $"{SessionLabelKeys.App}={SessionLabelKeys.AppValue}", cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        var proxies = await _api.CallAsync("list deployments", (c, ct) => c.AppsV1.ListNamespacedDeploymentAsync(Namespace, labelSelector: $"{SessionLabelKeys.App}={SessionLabelKeys.AppValue}", cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         foreach (var set in sets.Items.OrderBy(s => s.Metadata.Name, StringComparer.Ordinal))
         {
-            if (set.Metadata.Labels?.TryGetValue(SessionLabels.SessionName, out var raw) != true || !SessionName.TryParse(raw, out var parsed))
+            if (set.Metadata.Labels?.TryGetValue(SessionLabelKeys.SessionName, out var raw) != true || !SessionName.TryParse(raw, out var parsed))
             {
                 continue;
             }
 
             var name = parsed!.Value;
-            var sessionPods = pods.Items.Where(p => Label(p, SessionLabels.SessionName) == name.Value).ToList();
+            var sessionPods = pods.Items.Where(p => Label(p, SessionLabelKeys.SessionName) == name.Value).ToList();
             var proxy = proxies.Items.FirstOrDefault(d => d.Metadata.Name == SessionLabels.Proxy(name));
             yield return Describe(name, set, sessionPods, proxy);
         }
@@ -55,9 +55,9 @@ internal sealed partial class OpenShiftBackend
         return new SessionInfo(name, Name, status)
         {
             StatusReason = reason,
-            Workspace = SessionConfig.Annotation(statefulSet, SessionLabels.Workspace),
+            Workspace = SessionConfig.Annotation(statefulSet, SessionLabelKeys.Workspace),
             CreatedAt = SessionConfig.CreatedAt(statefulSet),
-            AgentImage = SessionConfig.Annotation(statefulSet, SessionLabels.AgentImage),
+            AgentImage = SessionConfig.Annotation(statefulSet, SessionLabelKeys.AgentImage),
             Egress = SessionConfig.Egress(statefulSet),
         };
     }
@@ -72,7 +72,7 @@ internal sealed partial class OpenShiftBackend
             return (SessionStatus.Stopped, null);
         }
 
-        var agent = pods.FirstOrDefault(p => Label(p, SessionLabels.Role) == SessionLabels.RoleAgent);
+        var agent = pods.FirstOrDefault(p => Label(p, SessionLabelKeys.Role) == SessionLabelKeys.RoleAgent);
         if (agent is null)
         {
             return (SessionStatus.Pending, "the agent pod is not created yet");
@@ -93,7 +93,7 @@ internal sealed partial class OpenShiftBackend
             return (SessionStatus.Degraded, "the proxy Deployment is missing");
         }
 
-        var proxyPods = pods.Where(p => Label(p, SessionLabels.Role) == SessionLabels.RoleProxy).ToList();
+        var proxyPods = pods.Where(p => Label(p, SessionLabelKeys.Role) == SessionLabelKeys.RoleProxy).ToList();
         if (!PodWaiter.IsProxyReady(proxy, proxyPods))
         {
             var proxyPod = proxyPods.FirstOrDefault();

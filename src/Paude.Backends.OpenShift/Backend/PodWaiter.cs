@@ -29,8 +29,8 @@ internal sealed class PodWaiter(KubeApi api, OpenShiftBackendOptions options, Ti
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await WaitAsync($"proxy of session {name}", SessionLabels.SessionSelector(name) + $",{SessionLabels.Role}={SessionLabels.RoleProxy}", ct => ProxyReadyAsync(name, ct), linked.Token).ConfigureAwait(false);
-            await WaitAsync($"agent pod of session {name}", SessionLabels.SessionSelector(name) + $",{SessionLabels.Role}={SessionLabels.RoleAgent}", ct => AgentReadyAsync(name, ct), linked.Token).ConfigureAwait(false);
+            await WaitAsync($"proxy of session {name}", SessionLabels.SessionSelector(name) + $",{SessionLabelKeys.Role}={SessionLabelKeys.RoleProxy}", ct => ProxyReadyAsync(name, ct), linked.Token).ConfigureAwait(false);
+            await WaitAsync($"agent pod of session {name}", SessionLabels.SessionSelector(name) + $",{SessionLabelKeys.Role}={SessionLabelKeys.RoleAgent}", ct => AgentReadyAsync(name, ct), linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -47,7 +47,7 @@ internal sealed class PodWaiter(KubeApi api, OpenShiftBackendOptions options, Ti
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await WaitAsync($"proxy of session {name}", SessionLabels.SessionSelector(name) + $",{SessionLabels.Role}={SessionLabels.RoleProxy}", ct => ProxyReadyAsync(name, ct), linked.Token).ConfigureAwait(false);
+            await WaitAsync($"proxy of session {name}", SessionLabels.SessionSelector(name) + $",{SessionLabelKeys.Role}={SessionLabelKeys.RoleProxy}", ct => ProxyReadyAsync(name, ct), linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -122,7 +122,7 @@ internal sealed class PodWaiter(KubeApi api, OpenShiftBackendOptions options, Ti
     {
         var deployment = await api.GetOrNullAsync("read proxy deployment", (c, ct) => c.AppsV1.ReadNamespacedDeploymentAsync(SessionLabels.Proxy(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false)
             ?? throw new BackendOperationException($"The proxy Deployment of session {name} is missing.");
-        var pods = await api.CallAsync("list proxy pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(api.Namespace, labelSelector: SessionLabels.SessionSelector(name) + $",{SessionLabels.Role}={SessionLabels.RoleProxy}", cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        var pods = await api.CallAsync("list proxy pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(api.Namespace, labelSelector: SessionLabels.SessionSelector(name) + $",{SessionLabelKeys.Role}={SessionLabelKeys.RoleProxy}", cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         foreach (var pod in pods.Items)
         {
             await ThrowIfFatalAsync(pod, cancellationToken).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using k8s.Models;
 using Paude.Egress;
+using Paude.Sessions;
 
 namespace Paude.Backends.OpenShift.Manifests;
 
@@ -14,7 +15,7 @@ internal static class AgentManifests
     public static V1StatefulSet StatefulSet(SessionManifestInput input, OpenShiftBackendOptions options, int replicas = 1)
     {
         var name = SessionLabels.Agent(input.Name);
-        var podLabels = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent);
+        var podLabels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleAgent);
         var pvcSpec = new V1PersistentVolumeClaimSpec
         {
             AccessModes = ["ReadWriteOnce"],
@@ -30,7 +31,7 @@ internal static class AgentManifests
             {
                 Name = name,
                 NamespaceProperty = input.Namespace,
-                Labels = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent),
+                Labels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleAgent),
                 Annotations = SessionAnnotations(input),
             },
             Spec = new V1StatefulSetSpec
@@ -82,7 +83,7 @@ internal static class AgentManifests
                 [
                     new V1PersistentVolumeClaim
                     {
-                        Metadata = new V1ObjectMeta { Name = SessionLabels.WorkspaceVolume, Labels = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent) },
+                        Metadata = new V1ObjectMeta { Name = SessionLabels.WorkspaceVolume, Labels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleAgent) },
                         Spec = pvcSpec,
                     },
                 ],
@@ -98,12 +99,12 @@ internal static class AgentManifests
         {
             Name = SessionLabels.Agent(input.Name),
             NamespaceProperty = input.Namespace,
-            Labels = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent),
+            Labels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleAgent),
         },
         Spec = new V1ServiceSpec
         {
             ClusterIP = "None",
-            Selector = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent),
+            Selector = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleAgent),
         },
     };
 
@@ -112,22 +113,22 @@ internal static class AgentManifests
     {
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [SessionLabels.CreatedAt] = input.CreatedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
-            [SessionLabels.AgentImage] = input.AgentImage,
-            [SessionLabels.ProxyImage] = input.ProxyImage,
-            [SessionLabels.AllowedDomains] = string.Join(",", input.Egress.Entries),
-            [SessionLabels.Headless] = input.Headless ? "true" : "false",
-            [SessionLabels.Credentials] = string.Join(",", input.Credentials),
-            [SessionLabels.AgentArgv] = JsonSerializer.Serialize(input.AgentCommand),
+            [SessionLabelKeys.CreatedAt] = input.CreatedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
+            [SessionLabelKeys.AgentImage] = input.AgentImage,
+            [SessionLabelKeys.ProxyImage] = input.ProxyImage,
+            [SessionLabelKeys.AllowedDomains] = string.Join(",", input.Egress.Entries),
+            [SessionLabelKeys.Headless] = input.Headless ? "true" : "false",
+            [SessionLabelKeys.Credentials] = string.Join(",", input.Credentials),
+            [SessionLabelKeys.AgentArgv] = JsonSerializer.Serialize(input.AgentCommand),
         };
         if (input.Workspace is not null)
         {
-            annotations[SessionLabels.Workspace] = input.Workspace;
+            annotations[SessionLabelKeys.Workspace] = input.Workspace;
         }
 
         if (input.User is not null)
         {
-            annotations[SessionLabels.User] = input.User;
+            annotations[SessionLabelKeys.User] = input.User;
         }
 
         return annotations;

@@ -1,5 +1,6 @@
 using k8s.Models;
 using Paude.Egress;
+using Paude.Sessions;
 
 namespace Paude.Backends.OpenShift.Manifests;
 
@@ -18,11 +19,11 @@ internal static class NetworkPolicyManifests
         {
             Name = SessionLabels.AgentEgressPolicy(input.Name),
             NamespaceProperty = input.Namespace,
-            Labels = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent),
+            Labels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleAgent),
         },
         Spec = new V1NetworkPolicySpec
         {
-            PodSelector = new V1LabelSelector { MatchLabels = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent) },
+            PodSelector = new V1LabelSelector { MatchLabels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleAgent) },
             PolicyTypes = ["Egress"],
             Egress =
             [
@@ -39,7 +40,7 @@ internal static class NetworkPolicyManifests
                 },
                 new V1NetworkPolicyEgressRule
                 {
-                    To = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = SessionLabels.ForRole(input.Name, SessionLabels.RoleProxy) } }],
+                    To = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleProxy) } }],
                     Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = SquidConfig.Port }],
                 },
             ],
@@ -54,17 +55,17 @@ internal static class NetworkPolicyManifests
         {
             Name = SessionLabels.ProxyIngressPolicy(input.Name),
             NamespaceProperty = input.Namespace,
-            Labels = SessionLabels.ForRole(input.Name, SessionLabels.RoleProxy),
+            Labels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleProxy),
         },
         Spec = new V1NetworkPolicySpec
         {
-            PodSelector = new V1LabelSelector { MatchLabels = SessionLabels.ForRole(input.Name, SessionLabels.RoleProxy) },
+            PodSelector = new V1LabelSelector { MatchLabels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleProxy) },
             PolicyTypes = ["Ingress"],
             Ingress =
             [
                 new V1NetworkPolicyIngressRule
                 {
-                    FromProperty = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = SessionLabels.ForRole(input.Name, SessionLabels.RoleAgent) } }],
+                    FromProperty = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleAgent) } }],
                     Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = SquidConfig.Port }],
                 },
             ],

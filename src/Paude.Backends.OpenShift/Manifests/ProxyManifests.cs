@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using k8s.Models;
 using Paude.Egress;
+using Paude.Sessions;
 
 namespace Paude.Backends.OpenShift.Manifests;
 
@@ -19,7 +20,7 @@ internal static class ProxyManifests
         {
             Name = SessionLabels.Proxy(input.Name),
             NamespaceProperty = input.Namespace,
-            Labels = SessionLabels.ForRole(input.Name, SessionLabels.RoleProxy),
+            Labels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleProxy),
         },
         Data = ConfigData(policy),
     };
@@ -38,7 +39,7 @@ internal static class ProxyManifests
 
     public static V1Deployment Deployment(SessionManifestInput input, OpenShiftBackendOptions options, string configHash, int replicas = 1)
     {
-        var podLabels = SessionLabels.ForRole(input.Name, SessionLabels.RoleProxy);
+        var podLabels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleProxy);
         return new V1Deployment
         {
             ApiVersion = "apps/v1",
@@ -47,7 +48,7 @@ internal static class ProxyManifests
             {
                 Name = SessionLabels.Proxy(input.Name),
                 NamespaceProperty = input.Namespace,
-                Labels = SessionLabels.ForRole(input.Name, SessionLabels.RoleProxy),
+                Labels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleProxy),
             },
             Spec = new V1DeploymentSpec
             {
@@ -108,11 +109,11 @@ internal static class ProxyManifests
         {
             Name = SessionLabels.Proxy(input.Name),
             NamespaceProperty = input.Namespace,
-            Labels = SessionLabels.ForRole(input.Name, SessionLabels.RoleProxy),
+            Labels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleProxy),
         },
         Spec = new V1ServiceSpec
         {
-            Selector = SessionLabels.ForRole(input.Name, SessionLabels.RoleProxy),
+            Selector = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleProxy),
             Ports = [new V1ServicePort { Name = "proxy", Port = SquidConfig.Port, TargetPort = SquidConfig.Port, Protocol = "TCP" }],
         },
     };

@@ -13,13 +13,13 @@ internal static class SessionConfig
         statefulSet.Metadata.Annotations is { } a && a.TryGetValue(key, out var value) ? value : null;
 
     public static IReadOnlyList<string> Credentials(V1StatefulSet statefulSet) =>
-        Annotation(statefulSet, SessionLabels.Credentials) is { Length: > 0 } list ? list.Split(',') : [];
+        Annotation(statefulSet, SessionLabelKeys.Credentials) is { Length: > 0 } list ? list.Split(',') : [];
 
     public static EgressPolicy? Egress(V1StatefulSet statefulSet)
     {
         try
         {
-            return Annotation(statefulSet, SessionLabels.AllowedDomains) is { } domains ? EgressPolicy.Parse([domains]) : null;
+            return Annotation(statefulSet, SessionLabelKeys.AllowedDomains) is { } domains ? EgressPolicy.Parse([domains]) : null;
         }
         catch (Errors.InvalidEgressPolicyException)
         {
@@ -29,14 +29,14 @@ internal static class SessionConfig
     }
 
     public static DateTimeOffset? CreatedAt(V1StatefulSet statefulSet) =>
-        DateTimeOffset.TryParse(Annotation(statefulSet, SessionLabels.CreatedAt), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : null;
+        DateTimeOffset.TryParse(Annotation(statefulSet, SessionLabelKeys.CreatedAt), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : null;
 
     /// <summary>Rebuilds the manifest input of an existing session (used to repair a missing proxy).</summary>
     public static SessionManifestInput ToInput(SessionName name, string ns, V1StatefulSet statefulSet)
     {
         var container = statefulSet.Spec.Template.Spec.Containers[0];
         IReadOnlyList<string> argv = ["claude"];
-        if (Annotation(statefulSet, SessionLabels.AgentArgv) is { } json)
+        if (Annotation(statefulSet, SessionLabelKeys.AgentArgv) is { } json)
         {
             try
             {
@@ -51,15 +51,15 @@ internal static class SessionConfig
         return new SessionManifestInput(
             name,
             ns,
-            Annotation(statefulSet, SessionLabels.AgentImage) ?? container.Image,
-            Annotation(statefulSet, SessionLabels.ProxyImage) ?? "localhost/paude-proxy:latest",
+            Annotation(statefulSet, SessionLabelKeys.AgentImage) ?? container.Image,
+            Annotation(statefulSet, SessionLabelKeys.ProxyImage) ?? "localhost/paude-proxy:latest",
             argv,
             new Dictionary<string, string>(),
             Egress(statefulSet) ?? EgressPolicy.Default,
-            Annotation(statefulSet, SessionLabels.Headless) != "false",
-            Annotation(statefulSet, SessionLabels.User),
+            Annotation(statefulSet, SessionLabelKeys.Headless) != "false",
+            Annotation(statefulSet, SessionLabelKeys.User),
             Credentials(statefulSet),
-            Annotation(statefulSet, SessionLabels.Workspace),
+            Annotation(statefulSet, SessionLabelKeys.Workspace),
             CreatedAt(statefulSet) ?? DateTimeOffset.UnixEpoch);
     }
 }

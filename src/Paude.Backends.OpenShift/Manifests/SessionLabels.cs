@@ -5,22 +5,6 @@ namespace Paude.Backends.OpenShift.Manifests;
 /// <summary>Names, labels and annotation keys of a session's Kubernetes objects (one place, so they never drift).</summary>
 internal static class SessionLabels
 {
-    public const string App = "app";
-    public const string AppValue = "paude";
-    public const string SessionName = "paude.io/session-name";
-    public const string Role = "paude.io/role";
-    public const string RoleAgent = "agent";
-    public const string RoleProxy = "proxy";
-
-    public const string Workspace = "paude.io/workspace";
-    public const string CreatedAt = "paude.io/created-at";
-    public const string AgentImage = "paude.io/agent-image";
-    public const string ProxyImage = "paude.io/proxy-image";
-    public const string AllowedDomains = "paude.io/allowed-domains";
-    public const string User = "paude.io/user";
-    public const string Headless = "paude.io/headless";
-    public const string Credentials = "paude.io/credentials";
-    public const string AgentArgv = "paude.io/agent-argv";
     public const string ConfigHash = "paude.io/config-hash";
 
     public const string AgentContainer = "paude";
@@ -44,21 +28,21 @@ internal static class SessionLabels
     public static string ProxyIngressPolicy(SessionName name) => $"paude-proxy-ingress-{name.Value}";
 
     /// <summary>The selector of every object of one session.</summary>
-    public static string SessionSelector(SessionName name) => $"{App}={AppValue},{SessionName}={name.Value}";
+    public static string SessionSelector(SessionName name) => $"{SessionLabelKeys.App}={SessionLabelKeys.AppValue},{SessionLabelKeys.SessionName}={name.Value}";
 
     /// <summary>The selector of every session's agent StatefulSet.</summary>
-    public static string AllAgentsSelector => $"{App}={AppValue},{Role}={RoleAgent}";
+    public static string AllAgentsSelector => $"{SessionLabelKeys.App}={SessionLabelKeys.AppValue},{SessionLabelKeys.Role}={SessionLabelKeys.RoleAgent}";
 
     public static Dictionary<string, string> Common(SessionName name) => new(StringComparer.Ordinal)
     {
-        [App] = AppValue,
-        [SessionName] = name.Value,
+        [SessionLabelKeys.App] = SessionLabelKeys.AppValue,
+        [SessionLabelKeys.SessionName] = name.Value,
     };
 
     public static Dictionary<string, string> ForRole(SessionName name, string role)
     {
         var labels = Common(name);
-        labels[Role] = role;
+        labels[SessionLabelKeys.Role] = role;
         return labels;
     }
 }

@@ -66,7 +66,7 @@ internal sealed partial class PodmanBackend
             var results = await Task.WhenAll(
                 CreateResourceAsync(rollback, Rollback.Kind.Volume, names.Workspace, ["volume", "create", .. LabelArgs(workspaceLabels), names.Workspace], ct),
                 CreateResourceAsync(rollback, Rollback.Kind.Network, names.Network, ["network", "create", "--internal", .. LabelArgs(Labels(name, null)), names.Network], ct),
-                CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxyConfig, ["volume", "create", .. LabelArgs(Labels(name, SessionLabels.RoleProxy)), names.ProxyConfig], ct)).ConfigureAwait(false);
+                CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxyConfig, ["volume", "create", .. LabelArgs(Labels(name, SessionLabelKeys.RoleProxy)), names.ProxyConfig], ct)).ConfigureAwait(false);
             if (results.Any(r => r == CreateOutcome.Conflict))
             {
                 throw new SessionAlreadyExistsException(name.Value, Name);
@@ -175,14 +175,14 @@ internal sealed partial class PodmanBackend
             args.Add(network);
         }
 
-        AddLabels(args, Labels(names.Session, SessionLabels.RoleProxy));
+        AddLabels(args, Labels(names.Session, SessionLabelKeys.RoleProxy));
         args.AddRange(["-v", $"{names.ProxyConfig}:{SquidConfig.ConfigDirectory}", proxyImage]);
         return args;
     }
 
     private List<string> AgentRunArgs(PodmanNames names, SessionConfig config, IReadOnlyDictionary<string, string> environment)
     {
-        var labels = Labels(names.Session, SessionLabels.RoleAgent);
+        var labels = Labels(names.Session, SessionLabelKeys.RoleAgent);
         SessionLabels.AddConfig(labels, config);
         var args = new List<string>
         {

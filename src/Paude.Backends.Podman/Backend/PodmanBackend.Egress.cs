@@ -77,7 +77,7 @@ internal sealed partial class PodmanBackend
             var exists = await RunAsync(["volume", "exists", names.ProxyConfig], cancellationToken).ConfigureAwait(false);
             if (!exists.Succeeded)
             {
-                await MustAsync(["volume", "create", .. LabelArgs(Labels(name, SessionLabels.RoleProxy)), names.ProxyConfig], "re-creating the proxy config volume", cancellationToken).ConfigureAwait(false);
+                await MustAsync(["volume", "create", .. LabelArgs(Labels(name, SessionLabelKeys.RoleProxy)), names.ProxyConfig], "re-creating the proxy config volume", cancellationToken).ConfigureAwait(false);
             }
 
             await WriteConfigVolumeAsync(names, policy, cancellationToken).ConfigureAwait(false);

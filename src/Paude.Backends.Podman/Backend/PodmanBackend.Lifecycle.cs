@@ -54,7 +54,7 @@ internal sealed partial class PodmanBackend
 
         if (!hasConfig)
         {
-            await MustAsync(["volume", "create", .. LabelArgs(Labels(names.Session, SessionLabels.RoleProxy)), names.ProxyConfig], "re-creating the proxy config volume", cancellationToken).ConfigureAwait(false);
+            await MustAsync(["volume", "create", .. LabelArgs(Labels(names.Session, SessionLabelKeys.RoleProxy)), names.ProxyConfig], "re-creating the proxy config volume", cancellationToken).ConfigureAwait(false);
             await WriteConfigVolumeAsync(names, config.Egress, cancellationToken).ConfigureAwait(false);
         }
 

@@ -51,7 +51,7 @@ internal sealed partial class PodmanBackend : ISessionBackend
     public async IAsyncEnumerable<SessionInfo> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // One engine call for the whole list: the labels carry everything.
-        var containers = await ListContainersAsync($"label={SessionLabels.App}={SessionLabels.AppValue}", cancellationToken).ConfigureAwait(false);
+        var containers = await ListContainersAsync($"label={SessionLabelKeys.App}={SessionLabelKeys.AppValue}", cancellationToken).ConfigureAwait(false);
         foreach (var group in containers.Where(c => c.Session is not null).GroupBy(c => c.Session!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             if (SessionName.TryParse(group.Key, out var sessionName))

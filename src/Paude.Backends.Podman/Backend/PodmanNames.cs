@@ -15,5 +15,5 @@ internal readonly record struct PodmanNames(SessionName Session)
 
     public string ProxyConfig => $"paude-proxy-{Session.Value}-config";
 
-    public string SessionLabelFilter => $"label={SessionLabels.SessionName}={Session.Value}";
+    public string SessionLabelFilter => $"label={SessionLabelKeys.SessionName}={Session.Value}";
 }

@@ -6,9 +6,9 @@ namespace Paude.Backends.Podman.Backend;
 /// <summary>One container as reported by <c>podman ps -a --format json</c>.</summary>
 internal sealed record ContainerEntry(string Name, string State, int ExitCode, IReadOnlyDictionary<string, string> Labels)
 {
-    public string? Session => Labels.TryGetValue(SessionLabels.SessionName, out var s) ? s : null;
+    public string? Session => Labels.TryGetValue(SessionLabelKeys.SessionName, out var s) ? s : null;
 
-    public string? Role => Labels.TryGetValue(SessionLabels.Role, out var r) ? r : null;
+    public string? Role => Labels.TryGetValue(SessionLabelKeys.Role, out var r) ? r : null;
 
     public bool IsRunning => State == "running";
 }

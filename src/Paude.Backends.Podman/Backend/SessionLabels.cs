@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Paude.Egress;
+using Paude.Sessions;
 
 namespace Paude.Backends.Podman.Backend;
 
@@ -13,22 +14,6 @@ namespace Paude.Backends.Podman.Backend;
 /// </summary>
 internal static class SessionLabels
 {
-    public const string App = "app";
-    public const string AppValue = "paude";
-    public const string SessionName = "paude.io/session-name";
-    public const string Role = "paude.io/role";
-    public const string Workspace = "paude.io/workspace";
-    public const string CreatedAt = "paude.io/created-at";
-    public const string AgentImage = "paude.io/agent-image";
-    public const string ProxyImage = "paude.io/proxy-image";
-    public const string AllowedDomains = "paude.io/allowed-domains";
-    public const string User = "paude.io/user";
-    public const string Headless = "paude.io/headless";
-    public const string Credentials = "paude.io/credentials";
-    public const string AgentArgv = "paude.io/agent-argv";
-    public const string RoleAgent = "agent";
-    public const string RoleProxy = "proxy";
-
     /// <summary>The labels common to every resource of the session with <paramref name="role"/>.</summary>
     public static Dictionary<string, string> Base(string session, string? role, IEnumerable<KeyValuePair<string, string>> extra)
     {
@@ -38,11 +23,11 @@ internal static class SessionLabels
             labels[k] = v;
         }
 
-        labels[App] = AppValue;
-        labels[SessionName] = session;
+        labels[SessionLabelKeys.App] = SessionLabelKeys.AppValue;
+        labels[SessionLabelKeys.SessionName] = session;
         if (role is not null)
         {
-            labels[Role] = role;
+            labels[SessionLabelKeys.Role] = role;
         }
 
         return labels;
@@ -53,32 +38,32 @@ internal static class SessionLabels
     {
         if (config.Workspace is not null)
         {
-            labels[Workspace] = Encode(config.Workspace);
+            labels[SessionLabelKeys.Workspace] = Encode(config.Workspace);
         }
 
-        labels[CreatedAt] = config.CreatedAt.ToString("O", CultureInfo.InvariantCulture);
-        labels[AgentImage] = config.AgentImage;
-        labels[ProxyImage] = config.ProxyImage;
-        labels[AllowedDomains] = Encode(string.Join(",", config.Egress.Entries));
+        labels[SessionLabelKeys.CreatedAt] = config.CreatedAt.ToString("O", CultureInfo.InvariantCulture);
+        labels[SessionLabelKeys.AgentImage] = config.AgentImage;
+        labels[SessionLabelKeys.ProxyImage] = config.ProxyImage;
+        labels[SessionLabelKeys.AllowedDomains] = Encode(string.Join(",", config.Egress.Entries));
         if (config.User is not null)
         {
-            labels[User] = config.User;
+            labels[SessionLabelKeys.User] = config.User;
         }
 
-        labels[Headless] = config.Headless ? "true" : "false";
-        labels[Credentials] = string.Join(",", config.Credentials);
-        labels[AgentArgv] = Encode(JsonSerializer.Serialize(config.AgentCommand));
+        labels[SessionLabelKeys.Headless] = config.Headless ? "true" : "false";
+        labels[SessionLabelKeys.Credentials] = string.Join(",", config.Credentials);
+        labels[SessionLabelKeys.AgentArgv] = Encode(JsonSerializer.Serialize(config.AgentCommand));
     }
 
     /// <summary>Reads the session config back; labels come from the engine, so anything unreadable becomes a default.</summary>
     public static SessionConfig ReadConfig(IReadOnlyDictionary<string, string> labels, string defaultAgentImage, string defaultProxyImage)
     {
         string? Get(string key) => labels.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
-        var created = DateTimeOffset.TryParse(Get(CreatedAt), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var c) ? c : (DateTimeOffset?)null;
+        var created = DateTimeOffset.TryParse(Get(SessionLabelKeys.CreatedAt), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var c) ? c : (DateTimeOffset?)null;
         EgressPolicy egress;
         try
         {
-            egress = Decode(Get(AllowedDomains)) is { Length: > 0 } entries ? EgressPolicy.Parse(entries.Split(',')) : EgressPolicy.Default;
+            egress = Decode(Get(SessionLabelKeys.AllowedDomains)) is { Length: > 0 } entries ? EgressPolicy.Parse(entries.Split(',')) : EgressPolicy.Default;
         }
         catch (Errors.InvalidEgressPolicyException)
         {
@@ -88,7 +73,7 @@ internal static class SessionLabels
         IReadOnlyList<string> argv;
         try
         {
-            argv = JsonSerializer.Deserialize<string[]>(Decode(Get(AgentArgv)) ?? "null") ?? ["claude"];
+            argv = JsonSerializer.Deserialize<string[]>(Decode(Get(SessionLabelKeys.AgentArgv)) ?? "null") ?? ["claude"];
         }
         catch (JsonException)
         {
@@ -96,14 +81,14 @@ internal static class SessionLabels
         }
 
         return new SessionConfig(
-            Decode(Get(Workspace)),
+            Decode(Get(SessionLabelKeys.Workspace)),
             created ?? DateTimeOffset.MinValue,
-            Get(AgentImage) ?? defaultAgentImage,
-            Get(ProxyImage) ?? defaultProxyImage,
+            Get(SessionLabelKeys.AgentImage) ?? defaultAgentImage,
+            Get(SessionLabelKeys.ProxyImage) ?? defaultProxyImage,
             egress,
-            Get(User),
-            Get(Headless) != "false",
-            Get(Credentials)?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [],
+            Get(SessionLabelKeys.User),
+            Get(SessionLabelKeys.Headless) != "false",
+            Get(SessionLabelKeys.Credentials)?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [],
             argv)
         {
             HasCreatedAt = created is not null,

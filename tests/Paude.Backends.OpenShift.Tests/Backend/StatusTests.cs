@@ -12,7 +12,7 @@ public sealed class StatusTests
 
     private static V1Pod Pod(string role, string phase, string? waiting = null, bool running = false) => new()
     {
-        Metadata = new V1ObjectMeta { Name = role, Labels = new Dictionary<string, string> { [SessionLabels.Role] = role } },
+        Metadata = new V1ObjectMeta { Name = role, Labels = new Dictionary<string, string> { [SessionLabelKeys.Role] = role } },
         Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] },
         Status = new V1PodStatus
         {

@@ -56,9 +56,9 @@ public sealed class StatusAndLabelTests
     {
         var labels = new Dictionary<string, string>
         {
-            [SessionLabels.AllowedDomains] = "%%%not-base64",
-            [SessionLabels.AgentArgv] = SessionLabels.Encode("{not json"),
-            [SessionLabels.CreatedAt] = "yesterday",
+            [SessionLabelKeys.AllowedDomains] = "%%%not-base64",
+            [SessionLabelKeys.AgentArgv] = SessionLabels.Encode("{not json"),
+            [SessionLabelKeys.CreatedAt] = "yesterday",
         };
         var back = SessionLabels.ReadConfig(labels, "agent:img", "proxy:img");
         Assert.Equal(EgressPolicy.Default, back.Egress);
