@@ -188,34 +188,6 @@ internal sealed partial class OpenShiftBackend
         }
     }
 
-    /// <summary>
-    /// Streams the credential package into the memory-backed <c>/credentials</c> volume and runs the restore
-    /// command (after every start: the volume is emptied when the pod goes).
-    /// </summary>
-    private async Task DeliverCredentialsAsync(SessionName name, IReadOnlyList<string> sources, CancellationToken cancellationToken)
-    {
-        if (sources.Count == 0 || _credentials is null)
-        {
-            return;
-        }
-
-        await UploadFromAsync(name, "/credentials", (stdin, ct) => _credentials.WritePackageAsync(sources, stdin, ct), cancellationToken).ConfigureAwait(false);
-        var restore = await StartProcessAsync(name, new ProcessSpec(_credentials.RestoreCommand), cancellationToken).ConfigureAwait(false);
-        await using (restore.ConfigureAwait(false))
-        {
-            var stderr = ReadBoundedAsync(restore.StandardError, cancellationToken);
-            await restore.StandardOutput.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-            var exit = await restore.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            var error = await stderr.ConfigureAwait(false);
-            if (exit != 0)
-            {
-                throw new BackendOperationException($"Restoring credentials in session {name} failed (exit {exit}): {error}");
-            }
-        }
-
-        Log.CredentialsDelivered(_logger, name, string.Join(",", sources));
-    }
-
     private async Task<(string Pod, string Uid)> RequireRunningAgentAsync(SessionName name, CancellationToken cancellationToken)
     {
         var podName = SessionLabels.AgentPod(name);

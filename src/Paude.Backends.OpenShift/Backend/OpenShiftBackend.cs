@@ -72,7 +72,12 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     public async Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        spec.Validate();
+        var errors = spec.GetErrors().Concat(Credentials.CredentialValidation.Errors(spec.Credentials, _credentials)).ToList();
+        if (errors.Count > 0)
+        {
+            throw new InvalidSessionSpecException(errors);
+        }
+
         var name = spec.ResolveName();
         await EnsureNamespaceAsync(cancellationToken).ConfigureAwait(false);
         if (await ReadStatefulSetAsync(name, cancellationToken).ConfigureAwait(false) is not null)
@@ -85,10 +90,11 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         var created = new List<(string What, Func<IKubernetes, CancellationToken, Task> Delete)>();
         try
         {
+            // Credentials first: a packaging refusal (e.g. an outside link) then has only these Secrets to undo.
+            var credentialParts = await CreateCredentialSecretsAsync(name, spec.Credentials, created, cancellationToken).ConfigureAwait(false);
             await CreateProxyObjectsAsync(input, created, cancellationToken).ConfigureAwait(false);
-            await CreateAgentObjectsAsync(input, created, cancellationToken).ConfigureAwait(false);
+            await CreateAgentObjectsAsync(input, credentialParts, created, cancellationToken).ConfigureAwait(false);
             await _waiter.WaitRunningAsync(name, cancellationToken).ConfigureAwait(false);
-            await DeliverCredentialsAsync(name, spec.Credentials, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -127,7 +133,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         created.Add(($"Deployment {proxy}", (c, ct) => c.AppsV1.DeleteNamespacedDeploymentAsync(proxy, Namespace, propagationPolicy: "Background", cancellationToken: ct)));
     }
 
-    private async Task CreateAgentObjectsAsync(SessionManifestInput input, List<(string, Func<IKubernetes, CancellationToken, Task>)> created, CancellationToken cancellationToken)
+    private async Task CreateAgentObjectsAsync(SessionManifestInput input, int credentialParts, List<(string, Func<IKubernetes, CancellationToken, Task>)> created, CancellationToken cancellationToken)
     {
         var name = input.Name;
         var agent = SessionLabels.Agent(name);
@@ -144,6 +150,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         var pvc = SessionLabels.Pvc(name);
         created.Add(($"PersistentVolumeClaim {pvc}", (c, ct) => c.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(pvc, Namespace, cancellationToken: ct)));
         var statefulSet = AgentManifests.StatefulSet(input, _options);
+        Credentials.CredentialPodSpec.Apply(statefulSet.Spec.Template.Spec, name, credentialParts);
         await _api.CreateAsync($"StatefulSet {agent}", (c, ct) => c.AppsV1.CreateNamespacedStatefulSetAsync(statefulSet, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         created.Add(($"StatefulSet {agent}", (c, ct) => c.AppsV1.DeleteNamespacedStatefulSetAsync(agent, Namespace, propagationPolicy: "Background", cancellationToken: ct)));
     }
