@@ -139,21 +139,7 @@ public sealed class CredentialDeliveryTests(KubeServerFixture fixture) : IAsyncL
         Assert.Empty(await fixture.SessionObjectsAsync(name));
     }
 
-    private ServiceProvider BuildServices(FakeClaudeHome home)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs));
-        services.AddPaude()
-            .AddOpenShiftBackend(configure: o =>
-            {
-                o.KubeconfigPath = fixture.Server.KubeconfigPath;
-                o.Namespace = KubeServerFixture.Namespace;
-                o.ReadyTimeout = TimeSpan.FromMinutes(3);
-                o.RetryBaseDelay = TimeSpan.FromMilliseconds(50);
-            })
-            .AddPaudeCredentials(home.Configure);
-        return services.BuildServiceProvider();
-    }
+    private ServiceProvider BuildServices(FakeClaudeHome home) => CredentialServices.Build(fixture, home, _logs);
 
     private async Task AssertDeliveredAsync(SessionName name)
     {
