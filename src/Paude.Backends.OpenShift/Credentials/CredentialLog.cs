@@ -13,4 +13,7 @@ internal static partial class CredentialLog
 
     [LoggerMessage(6052, LogLevel.Warning, "Session {Session} has credentials ({Sources}) but no credential packager is registered; its existing Secrets are kept, not refreshed")]
     public static partial void NotRefreshed(ILogger logger, string session, string sources);
+
+    [LoggerMessage(6053, LogLevel.Warning, "Agent pod {Pod} of session {Session} keeps failing; replacing it so it mounts the refreshed credentials")]
+    public static partial void ReplacingPod(ILogger logger, string session, string pod);
 }

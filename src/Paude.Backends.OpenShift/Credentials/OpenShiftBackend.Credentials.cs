@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using Paude.Backends.OpenShift.Backend;
 using Paude.Backends.OpenShift.Credentials;
 using Paude.Backends.OpenShift.Manifests;
 using Paude.Sessions;
@@ -52,6 +53,7 @@ internal sealed partial class OpenShiftBackend
         var podSpec = statefulSet.Spec.Template.Spec;
         if (!CredentialPodSpec.Apply(podSpec, name, parts))
         {
+            await ReplaceCrashingAgentPodAsync(name, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -73,5 +75,37 @@ internal sealed partial class OpenShiftBackend
         var body = new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
         await _api.CallAsync($"update credential mounts of {name}", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(body, SessionLabels.Agent(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         CredentialLog.TemplateUpdated(_logger, name.Value, parts);
+    }
+
+    /// <summary>
+    /// A pod that keeps failing (e.g. its restore step refused parts that were tampered with or half-refreshed) holds
+    /// the Secret contents it was started with; delete it so the StatefulSet recreates it from the Secrets just
+    /// written. A pod that is running or merely starting is left alone. Waits until the old pod is gone, so the
+    /// readiness wait that follows does not judge the old pod's state.
+    /// </summary>
+    private async Task ReplaceCrashingAgentPodAsync(SessionName name, CancellationToken cancellationToken)
+    {
+        var podName = SessionLabels.AgentPod(name);
+        var pod = await _api.GetOrNullAsync("read agent pod", (c, ct) => c.CoreV1.ReadNamespacedPodAsync(podName, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        if (pod is null || pod.Metadata.DeletionTimestamp is not null)
+        {
+            return;
+        }
+
+        var restarted = pod.Status?.ContainerStatuses?.Any(c => c.RestartCount > 0) == true;
+        if (PodWaiter.FatalReason(pod) is null && !(restarted && !PodWaiter.IsPodRunning(pod)))
+        {
+            return;
+        }
+
+        var uid = pod.Metadata.Uid;
+        CredentialLog.ReplacingPod(_logger, name.Value, podName);
+        await _api.DeleteAsync($"Pod {podName}", (c, ct) => c.CoreV1.DeleteNamespacedPodAsync(podName, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        using var timeout = new CancellationTokenSource(_options.DeleteTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        while ((await _api.GetOrNullAsync("read agent pod", (c, ct) => c.CoreV1.ReadNamespacedPodAsync(podName, Namespace, cancellationToken: ct), linked.Token).ConfigureAwait(false))?.Metadata.Uid == uid)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), _timeProvider, linked.Token).ConfigureAwait(false);
+        }
     }
 }

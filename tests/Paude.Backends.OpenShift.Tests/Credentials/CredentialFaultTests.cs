@@ -71,15 +71,24 @@ public sealed class CredentialFaultTests(KubeServerFixture fixture) : IDisposabl
             await client.CoreV1.ReplaceNamespacedSecretAsync(secret, secretName, KubeServerFixture.Namespace);
             await fixture.KubectlAsync("delete", "pod", $"paude-{name}-0", "--wait=true");
 
+            // The restore step refuses the part (its message is in the pod log) and the container keeps restarting.
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             var logs = string.Empty;
-            while (!logs.Contains("paude-restore-credentials: credential part 'part-0001' is corrupted", StringComparison.Ordinal))
+            var restarts = 0;
+            while (!logs.Contains("paude-restore-credentials: credential part 'part-0001' is corrupted", StringComparison.Ordinal) || restarts < 1)
             {
                 await Task.Delay(500, timeout.Token);
                 logs = await PodLogsAsync(client, $"paude-{name}-0", timeout.Token);
+                restarts = await RestartsAsync(client, $"paude-{name}-0", timeout.Token);
             }
 
-            Assert.NotEqual(SessionStatus.Running, (await backend.GetAsync(name))!.Status);
+            Assert.Equal(string.Empty, await ExecOrEmptyAsync(backend, name));
+
+            // Start rewrites the Secrets from the host and replaces the failing pod: the credentials arrive again.
+            Assert.Equal(SessionStatus.Running, (await backend.StartAsync(name)).Status);
+            var expected = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Join(_home.ClaudeDir, ".credentials.json"))));
+            Assert.StartsWith(expected, await ExecAsync(backend, name, "sha256sum", "/credentials/claude/.credentials.json"), StringComparison.Ordinal);
+            Assert.Contains(_logs.Lines, l => l.Contains("keeps failing; replacing it", StringComparison.Ordinal));
         }
         finally
         {
@@ -87,6 +96,19 @@ public sealed class CredentialFaultTests(KubeServerFixture fixture) : IDisposabl
         }
 
         Assert.Empty(await fixture.SessionObjectsAsync(name));
+    }
+
+    private static async Task<int> RestartsAsync(IKubernetes client, string pod, CancellationToken ct)
+    {
+        try
+        {
+            var current = await client.CoreV1.ReadNamespacedPodAsync(pod, KubeServerFixture.Namespace, cancellationToken: ct);
+            return current.Status?.ContainerStatuses?.Sum(c => c.RestartCount) ?? 0;
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return 0; // not recreated yet
+        }
     }
 
     private static async Task<string> PodLogsAsync(IKubernetes client, string pod, CancellationToken ct)
@@ -100,6 +122,19 @@ public sealed class CredentialFaultTests(KubeServerFixture fixture) : IDisposabl
         catch (k8s.Autorest.HttpOperationException)
         {
             return string.Empty; // not created or not started yet
+        }
+    }
+
+    /// <summary>No exec is possible into a pod whose container never got past the restore step.</summary>
+    private static async Task<string> ExecOrEmptyAsync(ISessionBackend backend, SessionName name)
+    {
+        try
+        {
+            return await ExecAsync(backend, name, "ls", "-A", "/credentials");
+        }
+        catch (Errors.PaudeException)
+        {
+            return string.Empty;
         }
     }
 
