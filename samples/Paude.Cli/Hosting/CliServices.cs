@@ -44,13 +44,17 @@ internal static class CliServices
     }
 
     /// <summary>
-    /// Both backends are registered (podman first, so it is the default); the openshift one only connects when it is
-    /// used, so a podman command needs no kubeconfig.
+    /// Podman is always registered (first, so it is the default). The openshift backend is registered unless podman
+    /// was chosen: its options are validated at start, which loads KubernetesClient, and a podman command should not
+    /// pay for that (nor need a kubeconfig). An unknown name still gets the full list of backends in its error.
     /// </summary>
     private static void AddBackends(IPaudeBuilder paude, BackendSelection selection)
     {
         paude.AddPodmanBackend(BackendSelection.Podman, options => ApplyEnvironment(options, Environment.GetEnvironmentVariable));
-        paude.AddOpenShiftBackend(BackendSelection.OpenShift, options => ApplyCluster(options, selection, Environment.GetEnvironmentVariable));
+        if (selection.Backend != BackendSelection.Podman)
+        {
+            paude.AddOpenShiftBackend(BackendSelection.OpenShift, options => ApplyCluster(options, selection, Environment.GetEnvironmentVariable));
+        }
     }
 
     /// <summary>
