@@ -14,7 +14,25 @@ internal sealed partial class CliApp(CliConsole console, Action<IServiceCollecti
 {
     public Option<string?> Backend { get; } = new("--backend", "-b")
     {
-        Description = "The backend that holds the sessions (default: the first registered, podman).",
+        Description = "The backend that holds the sessions: podman or openshift (default: $PAUDE_BACKEND, else podman).",
+        Recursive = true,
+    };
+
+    public Option<string?> Kubeconfig { get; } = new("--kubeconfig")
+    {
+        Description = "openshift backend: the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).",
+        Recursive = true,
+    };
+
+    public Option<string?> KubeContext { get; } = new("--context")
+    {
+        Description = "openshift backend: the kubeconfig context (default: the current context).",
+        Recursive = true,
+    };
+
+    public Option<string?> Namespace { get; } = new("--namespace", "-n")
+    {
+        Description = "openshift backend: the namespace the sessions live in (default: the context's namespace, else default).",
         Recursive = true,
     };
 
@@ -36,8 +54,10 @@ internal sealed partial class CliApp(CliConsole console, Action<IServiceCollecti
         ServiceProvider? services = null;
         try
         {
-            services = CliServices.Build(verbose, configureServices);
-            var context = CliContext.Create(services, parse.GetValue(Backend), output);
+            var selection = BackendSelection.Resolve(
+                parse.GetValue(Backend), parse.GetValue(Kubeconfig), parse.GetValue(KubeContext), parse.GetValue(Namespace), Environment.GetEnvironmentVariable);
+            services = CliServices.Build(verbose, selection, configureServices);
+            var context = CliContext.Create(services, selection.Backend, output);
             return await body(context, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (error is not OutOfMemoryException)

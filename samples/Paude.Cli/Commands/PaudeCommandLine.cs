@@ -49,9 +49,12 @@ internal static class PaudeCommandLine
     internal static RootCommand Build(CliApp app)
     {
         var root = new RootCommand(
-            "paude: run AI coding agents in isolated, persistent containers (Podman; OpenShift later) and move their work back safely.")
+            "paude: run AI coding agents in isolated, persistent containers (Podman or OpenShift/Kubernetes) and move their work back safely.")
         {
             app.Backend,
+            app.Kubeconfig,
+            app.KubeContext,
+            app.Namespace,
             app.OutputFormat,
             app.Verbose,
         };

@@ -1,14 +1,16 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Paude.Backends.OpenShift;
 using Paude.Backends.Podman;
+using Paude.Errors;
 
 namespace Paude.Cli.Hosting;
 
 /// <summary>Builds the service provider of one invocation: logging on stderr, the SDK and its backends.</summary>
 internal static class CliServices
 {
-    public static ServiceProvider Build(bool verbose, Action<IServiceCollection>? configure)
+    public static ServiceProvider Build(bool verbose, BackendSelection selection, Action<IServiceCollection>? configure)
     {
         var services = new ServiceCollection();
         services.AddLogging(logging => logging
@@ -17,19 +19,63 @@ internal static class CliServices
             // Every log line goes to stderr: stdout carries only results (and exec output), so it can be piped.
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         var paude = services.AddPaude();
-        AddBackends(paude);
+        AddBackends(paude, selection);
         paude.AddPaudeSync();
         paude.AddPaudeCredentials();
         configure?.Invoke(services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
         // ValidateOnStart options are checked here, once, with every error together (there is no host to do it).
-        provider.GetService<IStartupValidator>()?.Validate();
+        try
+        {
+            provider.GetService<IStartupValidator>()?.Validate();
+        }
+        catch (OptionsValidationException error)
+        {
+            // The options monitor would throw again; the command line's own contribution names the problems.
+            provider.Dispose();
+            var cluster = new OpenShiftBackendOptions();
+            ApplyCluster(cluster, selection, Environment.GetEnvironmentVariable);
+            var errors = error.OptionsType == typeof(OpenShiftBackendOptions) && cluster.GetErrors() is { Count: > 0 } found ? found : [.. error.Failures];
+            throw new InvalidOptionsException($"Invalid options of backend '{error.OptionsName}'", errors);
+        }
+
         return provider;
     }
 
-    private static void AddBackends(IPaudeBuilder paude) =>
-        paude.AddPodmanBackend("podman", options => ApplyEnvironment(options, Environment.GetEnvironmentVariable));
+    /// <summary>
+    /// Podman is always registered (first, so it is the default). The openshift backend is registered unless podman
+    /// was chosen: its options are validated at start, which loads KubernetesClient, and a podman command should not
+    /// pay for that (nor need a kubeconfig). An unknown name still gets the full list of backends in its error.
+    /// </summary>
+    private static void AddBackends(IPaudeBuilder paude, BackendSelection selection)
+    {
+        paude.AddPodmanBackend(BackendSelection.Podman, options => ApplyEnvironment(options, Environment.GetEnvironmentVariable));
+        if (selection.Backend != BackendSelection.Podman)
+        {
+            paude.AddOpenShiftBackend(BackendSelection.OpenShift, options => ApplyCluster(options, selection, Environment.GetEnvironmentVariable));
+        }
+    }
+
+    /// <summary>
+    /// The cluster options of the command line, plus <c>PAUDE_AGENT_IMAGE</c> and <c>PAUDE_PROXY_IMAGE</c> from the
+    /// environment (the same overrides the Podman backend takes).
+    /// </summary>
+    internal static void ApplyCluster(OpenShiftBackendOptions options, BackendSelection selection, Func<string, string?> environment)
+    {
+        options.KubeconfigPath = selection.Kubeconfig ?? options.KubeconfigPath;
+        options.Context = selection.Context ?? options.Context;
+        options.Namespace = selection.Namespace ?? options.Namespace;
+        if (environment("PAUDE_AGENT_IMAGE") is { Length: > 0 } agent)
+        {
+            options.AgentImage = agent;
+        }
+
+        if (environment("PAUDE_PROXY_IMAGE") is { Length: > 0 } proxy)
+        {
+            options.ProxyImage = proxy;
+        }
+    }
 
     /// <summary>
     /// Lets the environment override the Podman backend's defaults: <c>PAUDE_PODMAN_PATH</c>, <c>PAUDE_AGENT_IMAGE</c>,

@@ -58,7 +58,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
                 ? KubernetesClientConfiguration.InClusterConfig()
                 : KubernetesClientConfiguration.BuildConfigFromConfigFile(options.KubeconfigPath, options.Context);
         }
-        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or FileNotFoundException or IOException)
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or FileNotFoundException or IOException or YamlDotNet.Core.YamlException)
         {
             throw new BackendUnavailableException(name, options.InCluster ? "in-cluster service account" : "kubeconfig", e.Message, e);
         }
