@@ -43,14 +43,14 @@ internal sealed partial class ContinuousSync(ISessionSync sync, TimeProvider tim
         var pushesCommits = options.Strategy == SyncStrategy.Branch;
 
         // Watching starts before the first round, so nothing changed during it goes unseen.
-        using var watcher = new WorkspaceWatcher(root, rules, pushesCommits, time);
+        using var watcher = new WorkspaceWatcher(root, rules, pushesCommits, time, options.FileSystemEvents);
         if (watcher.Unavailable is not null)
         {
             LogNoEvents(logger, root, watcher.Unavailable);
         }
 
         LogWatching(logger, session.Value, root, options.Strategy);
-        var state = new LoopState(session, root, isGit, options, rules, watcher);
+        var state = new LoopState(session, root, isGit, options, rules, watcher, time);
         var next = (Trigger: ContinuousSyncTrigger.Initial, Events: 0);
         for (var number = 1; ; number++)
         {
@@ -80,9 +80,22 @@ internal sealed partial class ContinuousSync(ISessionSync sync, TimeProvider tim
         var started = time.GetTimestamp();
         try
         {
-            // Taken before the push: a change made during the round then differs from it at the next rescan.
-            state.Snapshot = TakeSnapshot(state, cancellationToken);
-            var result = await sync.SyncAsync(state.Session, state.Root, state.Options.ToSyncOptions(), null, cancellationToken).ConfigureAwait(false);
+            var direction = SyncDirection.ToSession;
+            if (trigger == ContinuousSyncTrigger.Pull)
+            {
+                direction = SyncDirection.FromSession;
+                state.LastPull = started;
+            }
+            else
+            {
+                // Taken before the push: a change made during the round then differs from it at the next rescan.
+                state.Snapshot = TakeSnapshot(state, cancellationToken);
+            }
+
+            // Stopping lets a round in flight finish within the grace period rather than cut a transfer in half.
+            using var round = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+            using var stop = cancellationToken.Register(() => round.CancelAfter(state.Options.StopGracePeriod));
+            var result = await sync.SyncAsync(state.Session, state.Root, state.Options.ToSyncOptions(direction), null, round.Token).ConfigureAwait(false);
             state.Failures = 0;
             LogRound(logger, number, trigger, result.FilesChanged.Count, result.FilesDeleted.Count, result.CommitsTransferred, result.Conflicts.Count);
             return new ContinuousSyncRound { Number = number, Trigger = trigger, Events = events, StartedAt = startedAt, Duration = time.GetElapsedTime(started), Result = result };
@@ -128,8 +141,16 @@ internal sealed partial class ContinuousSync(ISessionSync sync, TimeProvider tim
             var rescanAt = time.GetTimestamp();
             while (true)
             {
+                cancellationToken.ThrowIfCancellationRequested();
+                var untilPull = state.Options.PullInterval is { } interval ? interval - time.GetElapsedTime(state.LastPull) : TimeSpan.MaxValue;
+                if (untilPull <= TimeSpan.Zero)
+                {
+                    return (ContinuousSyncTrigger.Pull, 0);
+                }
+
                 var untilRescan = state.Options.RescanInterval - time.GetElapsedTime(rescanAt);
-                if (untilRescan > TimeSpan.Zero && await state.Watcher.WaitAsync(untilRescan, cancellationToken).ConfigureAwait(false))
+                var wait = untilRescan < untilPull ? untilRescan : untilPull;
+                if (wait > TimeSpan.Zero && await state.Watcher.WaitAsync(wait, cancellationToken).ConfigureAwait(false))
                 {
                     await DebounceAsync(state, cancellationToken).ConfigureAwait(false);
                     var (events, paths, overflowed) = state.Watcher.Take();
@@ -143,6 +164,11 @@ internal sealed partial class ContinuousSync(ISessionSync sync, TimeProvider tim
                         return (ContinuousSyncTrigger.Changes, events);
                     }
 
+                    continue;
+                }
+
+                if (time.GetElapsedTime(rescanAt) < state.Options.RescanInterval)
+                {
                     continue;
                 }
 
@@ -211,24 +237,4 @@ internal sealed partial class ContinuousSync(ISessionSync sync, TimeProvider tim
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Continuous sync {Workspace} -> {Session}: stopped")]
     private static partial void LogStopped(ILogger logger, string session, string workspace);
-
-    /// <summary>The loop's state between rounds (only the loop touches it).</summary>
-    private sealed class LoopState(SessionName session, string root, bool isGit, ContinuousSyncOptions options, PathRules rules, WorkspaceWatcher watcher)
-    {
-        public SessionName Session { get; } = session;
-
-        public string Root { get; } = root;
-
-        public bool IsGit { get; } = isGit;
-
-        public ContinuousSyncOptions Options { get; } = options;
-
-        public PathRules Rules { get; } = rules;
-
-        public WorkspaceWatcher Watcher { get; } = watcher;
-
-        public LocalSnapshot? Snapshot { get; set; }
-
-        public int Failures { get; set; }
-    }
 }

@@ -42,8 +42,25 @@ public sealed record ContinuousSyncOptions
     /// <summary>The longest wait between retries (default 30 s).</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// When set, the session's file changes are also pulled back this often, with the exclude strategy (three-way: a
+    /// file changed on both sides is a reported conflict and neither copy is replaced). <c>null</c> (default): push only.
+    /// Needs <see cref="SyncStrategy.Exclude"/>.
+    /// </summary>
+    public TimeSpan? PullInterval { get; init; }
+
+    /// <summary>
+    /// When watching is cancelled during a round, how long that round may still run to finish (default 5 s); only then
+    /// is it cancelled too. A push cancelled mid-transfer can leave a partly written file in the session (the local
+    /// workspace is never half-written), so a clean stop lets the round complete. Zero cancels at once.
+    /// </summary>
+    public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a round waits for another sync of the same workspace to finish (default 30 s).</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether file-system events are used (tests turn them off to exercise the rescan alone).</summary>
+    internal bool FileSystemEvents { get; init; } = true;
 
     /// <summary>Returns every problem with these options (empty when valid).</summary>
     public IReadOnlyList<string> GetErrors()
@@ -58,8 +75,18 @@ public sealed record ContinuousSyncOptions
         Positive(errors, nameof(QuietPeriod), QuietPeriod, allowZero: true);
         Positive(errors, nameof(MaxDelay), MaxDelay, allowZero: true);
         Positive(errors, nameof(RescanInterval), RescanInterval, allowZero: false);
+        Positive(errors, nameof(StopGracePeriod), StopGracePeriod, allowZero: true);
         Positive(errors, nameof(RetryDelay), RetryDelay, allowZero: false);
         Positive(errors, nameof(MaxRetryDelay), MaxRetryDelay, allowZero: false);
+        if (PullInterval is { } pull)
+        {
+            Positive(errors, nameof(PullInterval), pull, allowZero: false);
+            if (Strategy != SyncStrategy.Exclude)
+            {
+                errors.Add("PullInterval: pulling back needs the exclude strategy");
+            }
+        }
+
         if (MaxDelay < QuietPeriod)
         {
             errors.Add($"MaxDelay: must be at least QuietPeriod ({QuietPeriod.TotalMilliseconds:0} ms)");
@@ -83,10 +110,10 @@ public sealed record ContinuousSyncOptions
         }
     }
 
-    /// <summary>The options of each round's push.</summary>
-    internal SyncOptions ToSyncOptions() => new()
+    /// <summary>The options of each round's sync (a push, or a pull when <paramref name="direction"/> says so).</summary>
+    internal SyncOptions ToSyncOptions(SyncDirection direction = SyncDirection.ToSession) => new()
     {
-        Direction = SyncDirection.ToSession,
+        Direction = direction,
         Strategy = Strategy,
         Excludes = Excludes,
         SessionWorkspace = SessionWorkspace,

@@ -16,6 +16,12 @@ public enum ContinuousSyncTrigger
 
     /// <summary>A retry after a failed round.</summary>
     Retry,
+
+    /// <summary>
+    /// The pull interval (<see cref="ContinuousSyncOptions.PullInterval"/>) passed: this round pulled the session's
+    /// file changes back (<see cref="SyncResult.Direction"/> is <see cref="SyncDirection.FromSession"/>).
+    /// </summary>
+    Pull,
 }
 
 /// <summary>One round of continuous sync: the push it made, or the error it met.</summary>
@@ -36,7 +42,7 @@ public sealed record ContinuousSyncRound
     /// <summary>How long the round took.</summary>
     public TimeSpan Duration { get; init; }
 
-    /// <summary>What the push did; <c>null</c> when the round failed. Conflicts are in <see cref="SyncResult.Conflicts"/>.</summary>
+    /// <summary>What the push (or pull) did; <c>null</c> when the round failed. Conflicts are in <see cref="SyncResult.Conflicts"/>.</summary>
     public SyncResult? Result { get; init; }
 
     /// <summary>Why the round failed (nothing was half-written); <c>null</c> when it succeeded.</summary>

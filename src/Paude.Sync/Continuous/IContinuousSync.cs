@@ -20,8 +20,9 @@ public interface IContinuousSync
     /// <param name="workspace">The local workspace folder.</param>
     /// <param name="options">What to push and how often; validated before anything happens.</param>
     /// <param name="cancellationToken">
-    /// Stops watching: the enumeration then ends without an exception. A round in flight is cancelled the way
-    /// <see cref="ISessionSync.SyncAsync"/> is (nothing half-written) and the workspace's sync lock is released.
+    /// Stops watching: the enumeration then ends without an exception. A round in flight may finish within
+    /// <see cref="ContinuousSyncOptions.StopGracePeriod"/> (and is yielded), else it is cancelled the way
+    /// <see cref="ISessionSync.SyncAsync"/> is; either way the workspace's sync lock is released.
     /// </param>
     /// <returns>The rounds, as they finish.</returns>
     /// <exception cref="Errors.InvalidOptionsException">The options or the workspace are invalid; nothing was changed.</exception>

@@ -28,12 +28,18 @@ internal sealed class WorkspaceWatcher : IDisposable
     private int _events;
     private int _overflowed;
 
-    public WorkspaceWatcher(string root, PathRules rules, bool watchGitRefs, TimeProvider time)
+    public WorkspaceWatcher(string root, PathRules rules, bool watchGitRefs, TimeProvider time, bool enabled = true)
     {
         _root = root;
         _rules = rules;
         _watchGitRefs = watchGitRefs;
         _time = time;
+        if (!enabled)
+        {
+            Unavailable = "file-system events are turned off";
+            return;
+        }
+
         try
         {
             _watcher = new FileSystemWatcher(root)

@@ -23,6 +23,7 @@ public sealed class ContinuousSyncOptionsTests
             MaxDelay = TimeSpan.FromSeconds(1),
             RescanInterval = TimeSpan.Zero,
             RetryDelay = TimeSpan.FromSeconds(-1),
+            PullInterval = TimeSpan.Zero,
         };
 
         var error = Assert.Throws<InvalidOptionsException>(options.Validate);
@@ -34,6 +35,8 @@ public sealed class ContinuousSyncOptionsTests
             "Excludes: '../up' must be a relative name, glob or path without '..'",
             "RescanInterval: must be more than zero and at most one day",
             "RetryDelay: must be more than zero and at most one day",
+            "PullInterval: must be more than zero and at most one day",
+            "PullInterval: pulling back needs the exclude strategy",
             "MaxDelay: must be at least QuietPeriod (10000 ms)",
         ], error.Errors);
         Assert.Empty(new ContinuousSyncOptions().GetErrors());
