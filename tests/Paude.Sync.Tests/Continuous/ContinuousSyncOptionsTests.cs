@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Paude.Errors;
 using Paude.Sessions;
 using Paude.Sync;
@@ -94,5 +95,22 @@ public sealed class ContinuousSyncOptionsTests
         Assert.True(events > 0);
         Assert.Contains("src/real.txt", paths!);
         Assert.DoesNotContain(paths!, p => p.StartsWith(".git", StringComparison.Ordinal) || p.StartsWith("node_modules", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_wait_for_events_runs_on_the_injected_clock()
+    {
+        using var local = await LocalRepo.CreateAsync(git: false);
+        var time = new FakeTimeProvider();
+        using var watcher = new WorkspaceWatcher(local.Path, new PathRules([]), watchGitRefs: false, time);
+        var waiting = watcher.WaitAsync(TimeSpan.FromMinutes(10), default);
+        Assert.False(waiting.IsCompleted);
+
+        time.Advance(TimeSpan.FromMinutes(10));
+
+        Assert.False(await waiting.WaitAsync(TimeSpan.FromSeconds(10)), "ten fake minutes pass at once: the wait times out without an event");
+        local.Write("x.txt", "x");
+        Assert.True(await watcher.WaitAsync(TimeSpan.FromMinutes(10), default).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(time.GetTimestamp(), watcher.LastEvent);
     }
 }
