@@ -21,9 +21,10 @@ internal static class SyncCommands
         var force = new Option<bool>("--force") { Description = "Go ahead although work would be replaced (it is kept under a backup ref)." };
         var excludes = new Option<string[]>("--exclude") { Description = "Extra excludes (name, glob or relative path). Repeatable.", AllowMultipleArgumentsPerToken = true };
         var prefix = new Option<string?>("--branch-prefix") { Description = "Prefix of the local branch that receives a session's commits (default paude/)." };
+        var watch = new Option<bool>("--watch") { Description = "With --direction to: keep pushing local changes (debounced), one line per round, until Ctrl+C. Strategy exclude unless given." };
         var command = new Command("sync", "Sync work between the local workspace and a session without losing any (see --strategy).")
         {
-            name, workspace, direction, strategy, dryRun, force, excludes, prefix,
+            name, workspace, direction, strategy, dryRun, force, excludes, prefix, watch,
         };
         command.SetAction((parse, ct) => app.RunAsync(parse, async (ctx, token) =>
         {
@@ -38,6 +39,21 @@ internal static class SyncCommands
                 BranchPrefix = parse.GetValue(prefix) ?? "paude/",
                 Backend = ctx.Backend.Name,
             };
+            if (parse.GetValue(watch))
+            {
+                // Continuous mode pushes files three-way by default (exclude): conflicts are reported, never overwritten.
+                var watchStrategy = parse.GetResult(strategy) is { Implicit: false } ? parse.GetValue(strategy)! : "exclude";
+                var continuous = new ContinuousSyncOptions { Strategy = Enum.Parse<SyncStrategy>(watchStrategy, ignoreCase: true), Excludes = options.Excludes, Backend = options.Backend };
+                var errors = SyncWatch.Conflicts(options.Direction == SyncDirection.ToSession, options.DryRun, options.Force).Concat(continuous.GetErrors()).ToList();
+                if (errors.Count > 0)
+                {
+                    throw new InvalidOptionsException("Invalid sync options", errors);
+                }
+
+                var root = Path.GetFullPath(parse.GetValue(workspace) ?? (await ctx.Backend.GetAsync(session, token).ConfigureAwait(false))?.Workspace ?? Environment.CurrentDirectory);
+                return await SyncWatch.RunAsync(ctx, session, root, continuous, token).ConfigureAwait(false);
+            }
+
             options.Validate();
             var sync = ctx.Services.GetService<ISessionSync>()
                 ?? throw new BackendUnavailableException(ctx.Backend.Name, "Paude.Sync", "sync is not registered in this build of paude");

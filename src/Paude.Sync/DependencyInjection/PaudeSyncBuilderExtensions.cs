@@ -10,7 +10,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PaudeSyncBuilderExtensions
 {
     /// <summary>
-    /// Adds <see cref="ISessionSync"/> (<c>services.AddPaude().AddPodmanBackend().AddPaudeSync()</c>). It works
+    /// Adds <see cref="ISessionSync"/> and <see cref="IContinuousSync"/> (<c>services.AddPaude().AddPodmanBackend().AddPaudeSync()</c>). It works
     /// with every registered backend (<see cref="SyncOptions.Backend"/> picks one). Idempotent.
     /// </summary>
     public static IPaudeBuilder AddPaudeSync(this IPaudeBuilder builder)
@@ -20,6 +20,10 @@ public static class PaudeSyncBuilderExtensions
             sp.GetRequiredService<ISessionBackendProvider>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             (ILogger<SessionSync>?)sp.GetService<ILogger<SessionSync>>() ?? NullLogger<SessionSync>.Instance));
+        builder.Services.TryAddSingleton<IContinuousSync>(sp => new Paude.Sync.Continuous.ContinuousSync(
+            sp.GetRequiredService<ISessionSync>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            (ILogger<Paude.Sync.Continuous.ContinuousSync>?)sp.GetService<ILogger<Paude.Sync.Continuous.ContinuousSync>>() ?? NullLogger<Paude.Sync.Continuous.ContinuousSync>.Instance));
         return builder;
     }
 }

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Paude.Benchmarks.Harness;
+using Paude.DependencyInjection;
+using Paude.Sessions;
+using Paude.Sync;
+
+namespace Paude.Benchmarks.Sync;
+
+/// <summary>
+/// Edit one file in a 1,000-file workspace until it is in the session: a running continuous sync (default options,
+/// so the 500 ms quiet period is included) vs running <c>rsync -a --blocking-io -e 'podman exec -i'</c> by hand right
+/// after the edit. Informative (no target): the watch waits for quiet on purpose.
+/// </summary>
+public sealed class ContinuousSyncLatencyBenchmark : IBenchmark
+{
+    private const int Files = 1000;
+
+    /// <inheritdoc />
+    public string Id => "sync-watch-latency";
+
+    /// <inheritdoc />
+    public string Description => "edit 1 of 1,000 files until it is in the session: continuous sync (500 ms quiet) vs rsync run right after the edit";
+
+    /// <inheritdoc />
+    public async Task<BenchmarkReport> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        var services = new ServiceCollection();
+        services.AddPaude().AddPodmanBackend("podman", o => o.ExtraLabels["paude.benchmark"] = "sync").AddPaudeSync();
+        await using var provider = services.BuildServiceProvider();
+        var backend = provider.GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
+        var continuous = provider.GetRequiredService<IContinuousSync>();
+        var session = SessionName.Parse("bench-watch-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)));
+        var container = "paude-" + session.Value;
+        var watched = Fill(Path.Combine(context.WorkDirectory, "watched"));
+        var manual = Fill(Path.Combine(context.WorkDirectory, "manual"));
+        await backend.CreateAsync(new SessionSpec { Name = session, AgentCommand = ["sleep", "infinity"] }, cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            await RunAsync("podman", ["exec", container, "mkdir", "-p", "/pvc/watch", "/pvc/rsync"], cancellationToken);
+            var rsync = new[] { "-a", "--blocking-io", "-e", "podman exec -i", manual + "/", container + ":/pvc/rsync/" };
+            await RunAsync("rsync", rsync, cancellationToken);
+            var rounds = Channel.CreateUnbounded<ContinuousSyncRound>();
+            var pump = Task.Run(async () =>
+            {
+                await foreach (var round in continuous.WatchToSessionAsync(session, watched, new ContinuousSyncOptions { SessionWorkspace = "/pvc/watch" }, stop.Token))
+                {
+                    await rounds.Writer.WriteAsync(round, CancellationToken.None);
+                }
+            }, CancellationToken.None);
+            _ = await rounds.Reader.ReadAsync(cancellationToken);
+            var durations = new List<double>();
+
+            var (sdk, baseline) = await Measure.AlternateAsync(
+                context.Iterations,
+                async i =>
+                {
+                    var path = $"d{i % 10}/f{i}.txt";
+                    await File.WriteAllTextAsync(Path.Combine(watched, path), $"edit {i}\n", cancellationToken);
+                    while (true)
+                    {
+                        var round = await rounds.Reader.ReadAsync(cancellationToken);
+                        if (round.Error is { } error)
+                        {
+                            throw new InvalidOperationException("a round failed", error);
+                        }
+
+                        if (round.Result!.FilesChanged.Contains(path))
+                        {
+                            durations.Add(round.Duration.TotalMilliseconds);
+                            break;
+                        }
+                    }
+                },
+                async i =>
+                {
+                    await File.WriteAllTextAsync(Path.Combine(manual, $"d{i % 10}/f{i}.txt"), $"edit {i}\n", cancellationToken);
+                    await RunAsync("rsync", rsync, cancellationToken);
+                });
+            await stop.CancelAsync();
+            await pump;
+            var ratio = Measure.Median(sdk) / Measure.Median(baseline);
+            return new BenchmarkReport(Id,
+            [
+                ("continuous edit-to-session median ms", Measure.Median(sdk)),
+                ("continuous round (push only) median ms", Measure.Median(durations)),
+                ("rsync after the edit median ms", Measure.Median(baseline)),
+            ], ratio, null);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await backend.DeleteAsync(session, CancellationToken.None);
+        }
+    }
+
+    private static string Fill(string root)
+    {
+        for (var i = 0; i < Files; i++)
+        {
+            var file = Path.Combine(root, $"d{i % 10}", $"f{i}.txt");
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllText(file, new string((char)('a' + (i % 26)), 4096));
+        }
+
+        return root;
+    }
+
+    private static async Task RunAsync(string program, IEnumerable<string> args, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info)!;
+        var err = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} failed: {await err}");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Runtime.Versioning;
+using System.Threading.Channels;
+using Paude.Cli.Tests.Infrastructure;
+
+namespace Paude.Cli.Tests;
+
+/// <summary><c>paude sync NAME --direction to --watch</c> as a real process against a real Podman session.</summary>
+[Collection("podman")]
+[SupportedOSPlatform("linux")]
+public sealed class ContinuousSyncTests(SharedSessionFixture shared)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Watch_prints_a_line_per_round_pushes_a_local_change_and_exits_0_on_SIGINT()
+    {
+        var name = TestRun.NewSessionName("watch");
+        var workspace = TestRun.NewGitWorkspace("watch");
+        try
+        {
+            var create = await PaudeCli.RunAsync("create", name, "--workspace", workspace, "--agent-command", SharedSessionFixture.StandInAgent, "--allowed-domains", "default");
+            Assert.True(create.ExitCode == 0, create.ToString());
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+            foreach (var arg in new[] { PaudeCli.AssemblyPath, "sync", name, "--direction", "to", "--watch", "--workspace", workspace })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            start.Environment["PAUDE_EXTRA_LABELS"] = $"paude.test={TestRun.Id}";
+            using var process = Process.Start(start)!;
+            var lines = Channel.CreateUnbounded<string>();
+            var stdout = new List<string>();
+            var pump = Task.Run(async () =>
+            {
+                while (await process.StandardOutput.ReadLineAsync() is { } line)
+                {
+                    stdout.Add(line);
+                    await lines.Writer.WriteAsync(line);
+                }
+
+                lines.Writer.Complete();
+            });
+            var stderr = process.StandardError.ReadToEndAsync();
+            try
+            {
+                var first = await NextLineAsync(lines, stderr);
+                Assert.Matches(@"^\d\d:\d\d:\d\d round 1 \(initial\): \d+ written, 0 deleted, 0 commit\(s\), \d+ bytes, 0 conflict\(s\) \[\d+\.\d s\]$", first);
+
+                await File.WriteAllTextAsync(Path.Combine(workspace, "watched.txt"), "arrived\n");
+                await EventuallyAsync(async () => await SessionFileAsync(name, "/pvc/workspace/watched.txt") == "arrived\n");
+                var second = await NextLineAsync(lines, stderr);
+                Assert.Matches(@"^\d\d:\d\d:\d\d round 2 \((changes, \d+ event\(s\)|rescan)\): 1 written, ", second);
+
+                TestRun.Run("kill", "-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                await process.WaitForExitAsync(exit.Token);
+                await pump;
+                Assert.Equal(0, process.ExitCode);
+                Assert.Contains($"Stopped after {stdout.Count} round(s).", await stderr, StringComparison.Ordinal);
+                Assert.All(stdout, l => Assert.Matches(@"^\d\d:\d\d:\d\d round \d+ ", l));
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+        }
+        finally
+        {
+            await PaudeCli.RunAsync("delete", name);
+            Directory.Delete(workspace, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Watch_with_unsupported_options_exits_2_naming_every_problem()
+    {
+        var run = await PaudeCli.RunAsync("sync", shared.Name, "--watch", "--dry-run", "--force", "--strategy", "merge", "-o", "json");
+
+        Assert.Equal(2, run.ExitCode);
+        var errors = run.ErrorJson().GetProperty("error").GetProperty("errors").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Equal(
+        [
+            "--watch: continuous sync pushes local changes; use --direction to",
+            "--watch: cannot be combined with --dry-run",
+            "--watch: cannot be combined with --force (a round never replaces the session's own changes)",
+            "Strategy: continuous sync pushes with exclude or branch, not 'Merge'",
+        ], errors);
+    }
+
+    private static async Task<string> NextLineAsync(Channel<string> lines, Task<string> stderr)
+    {
+        using var timeout = new CancellationTokenSource(Bound);
+        try
+        {
+            return await lines.Reader.ReadAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            throw new TimeoutException($"no round line; stderr so far: {(stderr.IsCompleted ? await stderr : "(running)")}", e);
+        }
+    }
+
+    private static async Task<string?> SessionFileAsync(string session, string path)
+    {
+        var start = new ProcessStartInfo("podman") { ArgumentList = { "exec", "paude-" + session, "cat", "--", path } };
+        var run = await PaudeCli.RunAsync(start, null, TimeSpan.FromSeconds(30));
+        return run.ExitCode == 0 ? run.Stdout : null;
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var limit = DateTimeOffset.UtcNow + Bound;
+        while (!await condition())
+        {
+            Assert.True(DateTimeOffset.UtcNow < limit, "the local change did not arrive in the session in time");
+            await Task.Delay(200);
+        }
+    }
+}
