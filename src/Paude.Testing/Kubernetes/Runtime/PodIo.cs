@@ -59,8 +59,17 @@ internal sealed class PodIo(ServerResources resources, PodmanCli podman) : IPodI
             args.AddRange(["-t", "--env", "TERM=xterm"]);
         }
 
-        args.Add(resources.Container(pod.Namespace()!, pod.Name(), container));
+        var podmanName = resources.Container(pod.Namespace()!, pod.Name(), container);
+        args.Add(podmanName);
         args.AddRange(command);
+        ExecTerminal? terminal = null;
+        if (tty)
+        {
+            // With -t the pty merges stderr into stdout (like a real kubelet's TTY exec) and channel 4 resizes it.
+            terminal = new ExecTerminal(podman, podmanName, command);
+            await terminal.PrepareAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
         using var process = podman.Start(args, redirectStdin: true);
         using var sendLock = new SemaphoreSlim(1);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
@@ -72,7 +81,7 @@ internal sealed class PodIo(ServerResources resources, PodmanCli podman) : IPodI
 
         var stdout = PumpAsync(process.StandardOutput.BaseStream, 1, socket, sendLock, ct);
         var stderr = PumpAsync(process.StandardError.BaseStream, 2, socket, sendLock, ct);
-        var receive = ReceiveAsync(socket, process, stdin, protocol == Protocols[0], abort);
+        var receive = ReceiveAsync(socket, process, stdin, protocol == Protocols[0], terminal, abort);
         try
         {
             await process.WaitForExitAsync(ct).ConfigureAwait(false);
@@ -194,6 +203,22 @@ internal sealed class PodIo(ServerResources resources, PodmanCli podman) : IPodI
     private static bool IsRunning(JsonObject pod, string container) =>
         pod["status"]?["containerStatuses"].Objects().Any(s => s.Str("name") == container && s["state"]?["running"] is not null) == true;
 
+    /// <summary>The resize channel's <c>{"Width":..,"Height":..}</c>; anything else is ignored like the kubelet ignores it.</summary>
+    private static (int Width, int Height)? TerminalSize(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var size = JsonNode.Parse(json) as JsonObject;
+            return size?["Width"] is JsonValue w && size["Height"] is JsonValue h && w.TryGetValue<int>(out var width) && h.TryGetValue<int>(out var height)
+                ? (width, height)
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     private static async Task PumpAsync(Stream from, byte channel, WebSocket socket, SemaphoreSlim sendLock, CancellationToken ct)
     {
         var buffer = new byte[32 * 1024];
@@ -226,8 +251,8 @@ internal sealed class PodIo(ServerResources resources, PodmanCli podman) : IPodI
         }
     }
 
-    /// <summary>Channel 0 → stdin; v5 channel 255 → close stdin; channel 4 (resize) is read and dropped; a client close kills the command.</summary>
-    private static async Task ReceiveAsync(WebSocket socket, Process process, bool stdin, bool v5, CancellationTokenSource abort)
+    /// <summary>Channel 0 → stdin; v5 channel 255 → close stdin; channel 4 → terminal resize (TTY only); a client close kills the command.</summary>
+    private static async Task ReceiveAsync(WebSocket socket, Process process, bool stdin, bool v5, ExecTerminal? terminal, CancellationTokenSource abort)
     {
         var ct = abort.Token;
         var buffer = new byte[64 * 1024];
@@ -274,6 +299,10 @@ internal sealed class PodIo(ServerResources resources, PodmanCli podman) : IPodI
                 {
                     stdinStream.Close();
                     stdinStream = null;
+                }
+                else if (frame.Length > 1 && frame[0] == 4 && terminal is not null && TerminalSize(frame.AsSpan(1)) is { } size)
+                {
+                    await terminal.ResizeAsync(size.Width, size.Height, ct).ConfigureAwait(false);
                 }
             }
         }
