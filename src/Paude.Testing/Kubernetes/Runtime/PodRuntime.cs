@@ -20,10 +20,15 @@ internal sealed partial class PodRuntime(
     private readonly Dictionary<string, PodState> _pods = new(StringComparer.Ordinal);
     private readonly HashSet<(string Ns, string Claim)> _releasedClaims = [];
     private readonly Signal _wake = new();
+    private ReadinessProbes? _probes;
+    private CancellationToken _stopping;
     private TimeProvider Time => options.TimeProvider;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        _stopping = cancellationToken;
+        using var probes = new ReadinessProbes(podman, events, _wake.Set);
+        _probes = probes;
         var feed = store.Subscribe(store.CurrentResourceVersion, out _);
         var pump = Task.Run(async () =>
         {
@@ -79,6 +84,8 @@ internal sealed partial class PodRuntime(
         {
             await ReconcilePodAsync(pod, containers, ct).ConfigureAwait(false);
         }
+
+        _probes?.Retain(containers.Values.Where(c => c.Running).Select(c => c.Id).ToHashSet(StringComparer.Ordinal));
 
         // Containers whose pod is gone (deleted while the server was busy): remove them.
         var orphans = containers.Values.Where(c => c.PodUid is { } uid && !liveUids.Contains(uid)).Select(c => c.Name).ToList();
@@ -189,6 +196,8 @@ internal sealed partial class PodRuntime(
                 {
                     state.PodIp = (await podman.RunAsync(["inspect", "--format", $"{{{{(index .NetworkSettings.Networks \"{resources.Network}\").IPAddress}}}}", podmanName], ct).ConfigureAwait(false)).StdOut.Trim();
                 }
+
+                _probes?.Ensure(pod, c, entry.Id, podmanName, state.PodIp, _stopping);
 
                 continue;
             }
