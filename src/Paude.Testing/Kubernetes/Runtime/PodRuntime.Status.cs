@@ -127,6 +127,11 @@ internal sealed partial class PodRuntime
 
         public string? PodIp { get; set; }
 
+        public string? PodMac { get; set; }
+
+        /// <summary>The aliases the pod's first container has on the pod network (null until inspected).</summary>
+        public HashSet<string>? Aliases { get; set; }
+
         public string? ReadyValue { get; set; }
 
         public string ReadySince { get; set; } = scheduledAt;

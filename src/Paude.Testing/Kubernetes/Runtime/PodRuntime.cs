@@ -42,7 +42,7 @@ internal sealed partial class PodRuntime(
                     }
                 }
 
-                if (e.Resource == ResourceTypes.Pods || e.Resource == ResourceTypes.PersistentVolumeClaims || e.Resource == ResourceTypes.Secrets || e.Resource == ResourceTypes.ConfigMaps)
+                if (e.Resource == ResourceTypes.Pods || e.Resource == ResourceTypes.PersistentVolumeClaims || e.Resource == ResourceTypes.Secrets || e.Resource == ResourceTypes.ConfigMaps || e.Resource == ResourceTypes.Services)
                 {
                     _wake.Set();
                 }
@@ -192,9 +192,14 @@ internal sealed partial class PodRuntime(
                 cs.Running = true;
                 cs.Waiting = null;
                 cs.StartedAt = Meta.Timestamp(DateTimeOffset.FromUnixTimeSeconds(entry.StartedAt));
-                if (i == 0 && state.PodIp is null)
+                if (i == 0)
                 {
-                    state.PodIp = (await podman.RunAsync(["inspect", "--format", $"{{{{(index .NetworkSettings.Networks \"{resources.Network}\").IPAddress}}}}", podmanName], ct).ConfigureAwait(false)).StdOut.Trim();
+                    if (state.PodIp is null)
+                    {
+                        await InspectNetworkAsync(state, podmanName, ct).ConfigureAwait(false);
+                    }
+
+                    await SyncAliasesAsync(pod, state, podmanName, entry.Id, ct).ConfigureAwait(false);
                 }
 
                 _probes?.Ensure(pod, c, entry.Id, podmanName, state.PodIp, _stopping);
