@@ -42,6 +42,11 @@ internal sealed partial class PodRuntime(
                     }
                 }
 
+                if (e.Resource == ResourceTypes.Secrets || e.Resource == ResourceTypes.ConfigMaps)
+                {
+                    Interlocked.Exchange(ref _sourcesChanged, 1);
+                }
+
                 if (e.Resource == ResourceTypes.Pods || e.Resource == ResourceTypes.PersistentVolumeClaims || e.Resource == ResourceTypes.Secrets || e.Resource == ResourceTypes.ConfigMaps || e.Resource == ResourceTypes.Services)
                 {
                     _wake.Set();
@@ -83,6 +88,11 @@ internal sealed partial class PodRuntime(
         foreach (var pod in pods)
         {
             await ReconcilePodAsync(pod, containers, ct).ConfigureAwait(false);
+        }
+
+        if (Interlocked.Exchange(ref _sourcesChanged, 0) == 1)
+        {
+            RefreshVolumes(pods);
         }
 
         _probes?.Retain(containers.Values.Where(c => c.Running).Select(c => c.Id).ToHashSet(StringComparer.Ordinal));
