@@ -183,7 +183,7 @@ internal sealed class ReadinessProbes(PodmanCli podman, EventRecorder events, Ac
             return number;
         }
 
-        var name = port?.GetValue<string>();
+        var name = port is JsonValue s && s.TryGetValue<string>(out var text) ? text : null;
         return int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out number)
             ? number
             : container["ports"].Objects().FirstOrDefault(p => p.Str("name") == name)?.Int("containerPort", 0) ?? 0;

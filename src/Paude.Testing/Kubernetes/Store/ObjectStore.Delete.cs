@@ -88,7 +88,7 @@ internal sealed partial class ObjectStore
                 return (JsonObject)(_objects.GetValueOrDefault(key) ?? waiting).DeepClone();
             }
 
-            var grace = type == ResourceTypes.Pods ? gracePeriodSeconds ?? current["spec"]?["terminationGracePeriodSeconds"]?.GetValue<long>() ?? 30 : (long?)null;
+            var grace = type == ResourceTypes.Pods ? gracePeriodSeconds ?? current["spec"].Int("terminationGracePeriodSeconds", 30) : (long?)null;
             var hasFinalizers = current.Metadata()["finalizers"] is JsonArray { Count: > 0 };
             if (hasFinalizers || (grace != 0 && DeferDeletion?.Invoke(type, current) == true))
             {
@@ -133,7 +133,7 @@ internal sealed partial class ObjectStore
 
         if (DeferDeletion?.Invoke(key.Type, current) == true)
         {
-            var grace = key.Type == ResourceTypes.Pods ? current["spec"]?["terminationGracePeriodSeconds"]?.GetValue<long>() ?? 30 : (long?)null;
+            var grace = key.Type == ResourceTypes.Pods ? current["spec"].Int("terminationGracePeriodSeconds", 30) : (long?)null;
             Commit("MODIFIED", key.Type, key.Ns, key.Name, Mark(current, time.GetUtcNow(), grace));
         }
         else
@@ -148,12 +148,12 @@ internal sealed partial class ObjectStore
         foreach (var ownerUid in removed.Metadata()["ownerReferences"].Objects().Select(r => r.Str("uid")).ToList())
         {
             var owner = _objects.FirstOrDefault(kv => kv.Value.Uid() == ownerUid && kv.Key.Ns == ns);
-            if (owner.Value is { } o && o.Metadata()["finalizers"] is JsonArray f && f.Any(x => x?.GetValue<string>() == ForegroundFinalizer)
+            if (owner.Value is { } o && o.Metadata()["finalizers"] is JsonArray f && f.Any(IsForeground)
                 && Dependents(o.Uid()).Count == 0)
             {
                 var done = (JsonObject)o.DeepClone();
                 var finalizers = (JsonArray)done.Metadata()["finalizers"]!;
-                foreach (var x in finalizers.Where(x => x?.GetValue<string>() == ForegroundFinalizer).ToList())
+                foreach (var x in finalizers.Where(IsForeground).ToList())
                 {
                     finalizers.Remove(x);
                 }
@@ -171,6 +171,9 @@ internal sealed partial class ObjectStore
             FinishNamespaceIfEmpty(ns);
         }
     }
+
+    private static bool IsForeground(JsonNode? finalizer) =>
+        finalizer is JsonValue v && v.TryGetValue<string>(out var text) && text == ForegroundFinalizer;
 
     private void FinishNamespaceIfEmpty(string ns)
     {
