@@ -6,9 +6,9 @@ using Paude.Tests.Infrastructure;
 namespace Paude.Tests;
 
 /// <summary>
-/// TTY exec driven through KubernetesClient's WebSocket: a real pty inside the container (stderr merged into stdout)
-/// and the resize channel 4 applied to it, observed with <c>stty size</c> inside. kubectl's own <c>-it</c> needs a pty
-/// on its side too, so the kubectl path is covered without a TTY (KubectlTests) and the TTY path here.
+/// TTY exec: a real pty inside the container (stderr merged into stdout) and the resize channel 4 applied to it,
+/// observed with <c>stty size</c> inside; driven through KubernetesClient's WebSocket and through the real
+/// <c>kubectl exec -it</c> (given a pty by script(1)).
 /// </summary>
 public sealed class TerminalTests(ServerFixture fx) : IClassFixture<ServerFixture>
 {
@@ -73,6 +73,31 @@ public sealed class TerminalTests(ServerFixture fx) : IClassFixture<ServerFixtur
         Assert.Contains("to-stderr\r\n/dev/pts/", text, StringComparison.Ordinal); // pty: stderr merged, CRLF line discipline
         Assert.Contains("end\r\n", text, StringComparison.Ordinal); // the pty echoes input like a real terminal
         Assert.Equal("", await errText.WaitAsync(TimeSpan.FromSeconds(10)));
+        await fx.Client.CoreV1.DeleteNamespacedPodAsync(name, "paude");
+    }
+
+    [Fact]
+    public async Task Kubectl_exec_it_under_a_pty_gets_a_terminal_of_its_size()
+    {
+        var name = $"ktty-{Guid.NewGuid().ToString("N")[..6]}";
+        await fx.Client.CoreV1.CreateNamespacedPodAsync(Manifests.Pod(name), "paude");
+        await Wait.UntilAsync(async () => await fx.Client.CoreV1.ReadNamespacedPodAsync(name, "paude"), p => p.Status?.Phase == "Running", "running");
+
+        // script(1) gives kubectl a pty (a test has none); stty sizes it and kubectl sends that size on channel 4.
+        // The shell line is built from the test's own kubeconfig path and pod name, never from container output.
+        var info = new System.Diagnostics.ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        info.ArgumentList.Add("-qec");
+        info.ArgumentList.Add($"stty rows 41 cols 123; kubectl --kubeconfig '{fx.Server.KubeconfigPath}' -n paude exec -it {name} -- sh -c 'stty size; tty; exit 3'");
+        info.ArgumentList.Add("/dev/null");
+        info.Environment["KUBECTL_REMOTE_COMMAND_WEBSOCKETS"] = "true";
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        var text = await stdout;
+
+        Assert.Contains("41 123\r\n/dev/pts/", text, StringComparison.Ordinal);
+        Assert.Equal(3, process.ExitCode); // script -e passes kubectl's exit code, which is the command's
         await fx.Client.CoreV1.DeleteNamespacedPodAsync(name, "paude");
     }
 }
