@@ -74,4 +74,33 @@ public sealed class FaultAndDisposalTests
         Assert.Empty(await Podman.LinesAsync("volume", "ls", "-q", "--filter", $"label=paude.kubetest={id}"));
         Assert.Empty(await Podman.LinesAsync("network", "ls", "-q", "--filter", $"name=kt-{id}"));
     }
+
+    [Fact]
+    public async Task A_test_that_fails_mid_way_still_leaves_no_container_volume_network_or_host_directory()
+    {
+        string? id = null;
+        string? root = null;
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await using var server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions { ResourceLabels = new Dictionary<string, string> { ["paude.test"] = ServerFixture.RunId } });
+            (id, root) = (server.ServerId, Path.GetDirectoryName(server.KubeconfigPath));
+            using var client = server.CreateClient();
+            await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s" }, StringData = new Dictionary<string, string> { ["k"] = "v" } }, "default");
+            var sts = Manifests.StatefulSet("busy");
+            sts.Spec.Template.Spec.Volumes = [new V1Volume { Name = "s", Secret = new V1SecretVolumeSource { SecretName = "s" } }];
+            sts.Spec.Template.Spec.Containers[0].VolumeMounts.Add(new V1VolumeMount { Name = "s", MountPath = "/s" });
+            sts.Spec.Template.Spec.Containers[0].ReadinessProbe = new V1Probe { Exec = new V1ExecAction { Command = ["true"] }, PeriodSeconds = 1 };
+            await client.AppsV1.CreateNamespacedStatefulSetAsync(sts, "default");
+            await Wait.UntilAsync(async () => await client.CoreV1.ReadNamespacedPodAsync("busy-0", "default"), p => p.Status?.ContainerStatuses?.SingleOrDefault()?.Ready == true, "pod ready");
+            using var exec = await client.WebSocketNamespacedPodExecAsync("busy-0", "default", ["sleep", "600"], "main", tty: true); // an exec still running
+            throw new InvalidOperationException("the test failed here");
+        });
+        Assert.Equal("the test failed here", failure.Message);
+
+        Assert.NotNull(id);
+        Assert.Empty(await Podman.LinesAsync("ps", "-a", "-q", "--filter", $"label=paude.kubetest={id}"));
+        Assert.Empty(await Podman.LinesAsync("volume", "ls", "-q", "--filter", $"label=paude.kubetest={id}"));
+        Assert.Empty(await Podman.LinesAsync("network", "ls", "-q", "--filter", $"label=paude.kubetest={id}"));
+        Assert.False(Directory.Exists(root), $"host directory {root} left behind");
+    }
 }

@@ -74,4 +74,22 @@ public sealed class KubectlTests(ServerFixture fx) : IClassFixture<ServerFixture
         Assert.Contains($"Error from server (NotFound): statefulsets.apps \"{name}\" not found", err, StringComparison.Ordinal);
         await fx.Kubectl.OkAsync("-n", "paude", "delete", "pvc", $"data-{pod}");
     }
+
+    [Fact]
+    public async Task Scale_a_deployment_through_its_scale_subresource_and_wait_for_its_deletion()
+    {
+        var name = Unique("kd");
+        await fx.Kubectl.OkAsync("-n", "paude", "create", "deployment", name, $"--image={Manifests.Image}", "--", "sleep", "infinity");
+        await Wait.UntilAsync(async () => (await fx.Client.CoreV1.ListNamespacedPodAsync("paude", labelSelector: $"app={name}")).Items, p => p.Count == 1 && p[0].Status?.Phase == "Running", "deployment pod running");
+
+        Assert.Equal($"deployment.apps/{name} scaled\n", await fx.Kubectl.OkAsync("-n", "paude", "scale", "deployment", name, "--replicas=0"));
+        await Wait.UntilAsync(async () => (await fx.Client.CoreV1.ListNamespacedPodAsync("paude", labelSelector: $"app={name}")).Items.Count, n => n == 0, "scaled to 0");
+        var scale = JsonNode.Parse(await fx.Kubectl.OkAsync("-n", "paude", "get", "deployment", name, "--subresource=scale", "-o", "json"))!;
+        Assert.Equal(("Scale", "autoscaling/v1", 0), ((string?)scale["kind"], (string?)scale["apiVersion"], (int?)scale["spec"]!["replicas"] ?? 0));
+
+        await fx.Kubectl.OkAsync("-n", "paude", "scale", "deployment", name, "--replicas=1");
+        await Wait.UntilAsync(async () => (await fx.Client.CoreV1.ListNamespacedPodAsync("paude", labelSelector: $"app={name}")).Items, p => p.Count == 1 && p[0].Status?.Phase == "Running", "scaled back to 1");
+        Assert.Equal($"deployment.apps \"{name}\" deleted\n", await fx.Kubectl.OkAsync("-n", "paude", "delete", "deployment", name, "--wait=true"));
+        await Wait.UntilAsync(async () => (await fx.Client.CoreV1.ListNamespacedPodAsync("paude", labelSelector: $"app={name}")).Items.Count, n => n == 0, "pods gone with the deployment");
+    }
 }

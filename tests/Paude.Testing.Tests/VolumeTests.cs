@@ -29,8 +29,9 @@ public sealed class VolumeTests(ServerFixture fx) : IClassFixture<ServerFixture>
         await fx.Client.CoreV1.CreateNamespacedPodAsync(pod, "paude");
         await Wait.UntilAsync(async () => await fx.Client.CoreV1.ReadNamespacedPodAsync($"vol-{id}", "paude"), p => p.Status?.Phase == "Running", "running");
 
+        // -L: like a kubelet's volume, top-level names are symlinks (..data layout), the mode is on the target.
         var output = await fx.Kubectl.OkAsync("-n", "paude", "exec", $"vol-{id}", "--", "sh", "-c",
-            "stat -c %a /secret/dir/token; cat /secret/dir/token; echo; ls /secret; cat /etc/cfg/squid.conf; stat -c %a /etc/cfg/squid.conf; stat -f -c %T /credentials");
+            "stat -c %a /secret/dir/token; cat /secret/dir/token; echo; ls /secret; cat /etc/cfg/squid.conf; stat -L -c %a /etc/cfg/squid.conf; stat -f -c %T /credentials");
         Assert.Equal("600\nt0k\ndir\nhttp_port 3128\n644\ntmpfs\n", output);
         await fx.Client.CoreV1.DeleteNamespacedPodAsync($"vol-{id}", "paude");
     }

@@ -21,8 +21,8 @@ namespace Paude.Testing.Kubernetes;
 /// semantics for the resources it serves, and runs StatefulSet/Deployment controllers and a kubelet-like runtime.
 /// <para>
 /// This is <b>test infrastructure, not a conformant cluster</b>: no scheduler, no RBAC, no server-side apply, no
-/// OpenAPI; NetworkPolicies are stored and served but <b>not enforced</b>; readiness = container running (probes are
-/// not executed); Service names resolve through Podman network aliases set when a pod starts.
+/// OpenAPI; NetworkPolicies are stored and served but <b>not enforced</b>; readiness probes run, liveness/startup
+/// probes do not; Service names resolve to the selected pods through Podman network aliases (no cluster IPs).
 /// </para>
 /// </summary>
 public sealed class KubernetesTestServer : IAsyncDisposable
@@ -101,7 +101,7 @@ public sealed class KubernetesTestServer : IAsyncDisposable
             }
 
             server.WriteKubeconfig(server.KubeconfigPath);
-            var runtime = new PodRuntime(store, resources, podman, new PodLaunch(store, resources, podman), events, options);
+            var runtime = new PodRuntime(store, resources, podman, new PodLaunch(store, resources, podman, options.TimeProvider), events, options);
             var controller = new WorkloadController(store, events, TimeSpan.FromSeconds(2));
             server._loops.Add(Task.Run(() => runtime.RunAsync(server._stopping.Token), CancellationToken.None));
             server._loops.Add(Task.Run(() => controller.RunAsync(server._stopping.Token), CancellationToken.None));

@@ -143,10 +143,14 @@ internal sealed partial class ApiHandler(ObjectStore store, KubernetesFaults fau
                 {
                     var options = await ReadOptionalObjectAsync(context).ConfigureAwait(false);
                     var uid = options?["preconditions"]?.Str("uid");
-                    var result = store.Delete(type, r.Namespace, r.Name!, uid);
-                    // Like the apiserver's registries: these return the deleted object, the others a Success Status.
+                    long? grace = options?["gracePeriodSeconds"] is JsonValue g && g.TryGetValue<long>(out var body) ? body
+                        : long.TryParse(http.Query["gracePeriodSeconds"], out var query) ? query : null;
+                    var propagation = options?.Str("propagationPolicy") ?? (string?)http.Query["propagationPolicy"];
+                    var result = store.Delete(type, r.Namespace, r.Name!, uid, grace, propagation);
+                    // Like the apiserver's registries (ReturnDeletedObject): these return the deleted object, the
+                    // others a Success Status, unless the object is still there (graceful/finalizers/foreground).
                     var returnsObject = type == ResourceTypes.Pods || type == ResourceTypes.PersistentVolumeClaims
-                        || type == ResourceTypes.Services || type == ResourceTypes.ServiceAccounts;
+                        || type == ResourceTypes.Services || type == ResourceTypes.ServiceAccounts || type == ResourceTypes.Namespaces;
                     await WriteAsync(context, 200, returnsObject || store.TryGet(type, r.Namespace, r.Name!) is not null ? result : Success(type, result)).ConfigureAwait(false);
                     break;
                 }

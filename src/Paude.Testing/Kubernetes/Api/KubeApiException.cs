@@ -54,6 +54,14 @@ internal sealed class KubeApiException(int code, string reason, string message, 
     public static KubeApiException Forbidden(ResourceType type, string name, string why) =>
         new(403, "Forbidden", $"{type.Qualified} \"{name}\" is forbidden: {why}", Detail(type, name));
 
+    /// <summary>403 for new content in a namespace being deleted, with the apiserver's NamespaceTerminating cause.</summary>
+    public static KubeApiException NamespaceTerminating(ResourceType type, string name, string ns)
+    {
+        var details = Detail(type, name);
+        details["causes"] = new JsonArray(new JsonObject { ["reason"] = "NamespaceTerminating", ["message"] = $"namespace {ns} is being terminated", ["field"] = "metadata.namespace" });
+        return new(403, "Forbidden", $"{type.Qualified} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated", details);
+    }
+
     /// <summary>422 Invalid with one cause per field error, message <c>Kind "name" is invalid: [e1, e2]</c> like the apiserver.</summary>
     public static KubeApiException Invalid(ResourceType type, string name, IReadOnlyList<FieldError> errors)
     {

@@ -12,7 +12,7 @@ namespace Paude.Testing.Kubernetes.Runtime;
 /// Exec over WebSocket (<c>v5.channel.k8s.io</c>, <c>v4.channel.k8s.io</c>) backed by a streaming
 /// <c>podman exec -i</c>, and container logs backed by <c>podman logs</c>. Nothing is buffered whole.
 /// </summary>
-internal sealed class PodIo(ServerResources resources, PodmanCli podman) : IPodIo
+internal sealed partial class PodIo(ServerResources resources, PodmanCli podman) : IPodIo
 {
     private static readonly string[] Protocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
 
@@ -59,8 +59,17 @@ internal sealed class PodIo(ServerResources resources, PodmanCli podman) : IPodI
             args.AddRange(["-t", "--env", "TERM=xterm"]);
         }
 
-        args.Add(resources.Container(pod.Namespace()!, pod.Name(), container));
+        var podmanName = resources.Container(pod.Namespace()!, pod.Name(), container);
+        args.Add(podmanName);
         args.AddRange(command);
+        ExecTerminal? terminal = null;
+        if (tty)
+        {
+            // With -t the pty merges stderr into stdout (like a real kubelet's TTY exec) and channel 4 resizes it.
+            terminal = new ExecTerminal(podman, podmanName, command);
+            await terminal.PrepareAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
         using var process = podman.Start(args, redirectStdin: true);
         using var sendLock = new SemaphoreSlim(1);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
@@ -72,7 +81,7 @@ internal sealed class PodIo(ServerResources resources, PodmanCli podman) : IPodI
 
         var stdout = PumpAsync(process.StandardOutput.BaseStream, 1, socket, sendLock, ct);
         var stderr = PumpAsync(process.StandardError.BaseStream, 2, socket, sendLock, ct);
-        var receive = ReceiveAsync(socket, process, stdin, protocol == Protocols[0], abort);
+        var receive = ReceiveAsync(socket, process, stdin, protocol == Protocols[0], terminal, abort);
         try
         {
             await process.WaitForExitAsync(ct).ConfigureAwait(false);
@@ -193,93 +202,4 @@ internal sealed class PodIo(ServerResources resources, PodmanCli podman) : IPodI
 
     private static bool IsRunning(JsonObject pod, string container) =>
         pod["status"]?["containerStatuses"].Objects().Any(s => s.Str("name") == container && s["state"]?["running"] is not null) == true;
-
-    private static async Task PumpAsync(Stream from, byte channel, WebSocket socket, SemaphoreSlim sendLock, CancellationToken ct)
-    {
-        var buffer = new byte[32 * 1024];
-        int n;
-        while ((n = await from.ReadAsync(buffer.AsMemory(1, buffer.Length - 1), ct).ConfigureAwait(false)) > 0)
-        {
-            buffer[0] = channel;
-            await SendRawAsync(socket, sendLock, buffer.AsMemory(0, n + 1), ct).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task SendAsync(WebSocket socket, SemaphoreSlim sendLock, byte channel, byte[] payload, CancellationToken ct)
-    {
-        var frame = new byte[payload.Length + 1];
-        frame[0] = channel;
-        payload.CopyTo(frame, 1);
-        await SendRawAsync(socket, sendLock, frame, ct).ConfigureAwait(false);
-    }
-
-    private static async Task SendRawAsync(WebSocket socket, SemaphoreSlim sendLock, ReadOnlyMemory<byte> frame, CancellationToken ct)
-    {
-        await sendLock.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            sendLock.Release();
-        }
-    }
-
-    /// <summary>Channel 0 → stdin; v5 channel 255 → close stdin; channel 4 (resize) is read and dropped; a client close kills the command.</summary>
-    private static async Task ReceiveAsync(WebSocket socket, Process process, bool stdin, bool v5, CancellationTokenSource abort)
-    {
-        var ct = abort.Token;
-        var buffer = new byte[64 * 1024];
-        var message = new MemoryStream();
-        var stdinStream = stdin ? process.StandardInput.BaseStream : null;
-        try
-        {
-            while (socket.State == WebSocketState.Open)
-            {
-                var result = await socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    if (!process.HasExited)
-                    {
-                        await abort.CancelAsync().ConfigureAwait(false);
-                    }
-
-                    return;
-                }
-
-                // Stdin frames are streamed straight through, even when the client fragments them.
-                if (message.Length == 0 && result.Count > 0 && buffer[0] == 0 && stdinStream is not null)
-                {
-                    await stdinStream.WriteAsync(buffer.AsMemory(1, result.Count - 1), ct).ConfigureAwait(false);
-                    while (!result.EndOfMessage)
-                    {
-                        result = await socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
-                        await stdinStream.WriteAsync(buffer.AsMemory(0, result.Count), ct).ConfigureAwait(false);
-                    }
-
-                    await stdinStream.FlushAsync(ct).ConfigureAwait(false);
-                    continue;
-                }
-
-                message.Write(buffer, 0, result.Count);
-                if (!result.EndOfMessage)
-                {
-                    continue;
-                }
-
-                var frame = message.ToArray();
-                message.SetLength(0);
-                if (v5 && frame.Length >= 2 && frame[0] == 255 && frame[1] == 0 && stdinStream is not null)
-                {
-                    stdinStream.Close();
-                    stdinStream = null;
-                }
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
-        {
-            // Socket or process gone.
-        }
-    }
 }

@@ -12,7 +12,7 @@ namespace Paude.Testing.Kubernetes.Runtime;
 /// $(VAR) expansion), volumes (PVC → named volume, Secret/ConfigMap → files with their modes, emptyDir → host dir,
 /// emptyDir Memory → tmpfs), securityContext and network aliases for the Services selecting the pod.
 /// </summary>
-internal sealed partial class PodLaunch(ObjectStore store, ServerResources names, PodmanCli podman)
+internal sealed partial class PodLaunch(ObjectStore store, ServerResources names, PodmanCli podman, TimeProvider time)
 {
     public async Task<List<string>> BuildAsync(JsonObject pod, int index, CancellationToken cancellationToken)
     {
@@ -316,8 +316,24 @@ internal sealed partial class PodLaunch(ObjectStore store, ServerResources names
                 throw LaunchFailure.ConfigError($"cannot find volume \"{volName}\" to mount into container \"{container.Str("name")}\"");
             }
 
+            var subPath = mount.Str("subPath") is { Length: > 0 } sp ? sp : null;
+            if (subPath is not null && (subPath.StartsWith('/') || subPath.Split('/').Contains("..")))
+            {
+                throw LaunchFailure.ConfigError($"failed to prepare subPath for volumeMount \"{volName}\" of container \"{container.Str("name")}\": invalid subPath {subPath}");
+            }
+
+            if (subPath is not null && volume["secret"] is null && volume["configMap"] is null && volume["emptyDir"]?.Str("medium") is not (null or ""))
+            {
+                throw LaunchFailure.ConfigError($"subPath on volume \"{volName}\" is not supported by the Kubernetes test server (only Secret, ConfigMap and disk emptyDir volumes)");
+            }
+
             if (volume["persistentVolumeClaim"] is JsonObject pvcRef)
             {
+                if (subPath is not null)
+                {
+                    throw LaunchFailure.ConfigError($"subPath on volume \"{volName}\" is not supported by the Kubernetes test server (only Secret, ConfigMap and disk emptyDir volumes)");
+                }
+
                 var claim = pvcRef.Str("claimName") ?? "";
                 if (store.TryGet(ResourceTypes.PersistentVolumeClaims, ns, claim) is null)
                 {
@@ -341,18 +357,23 @@ internal sealed partial class PodLaunch(ObjectStore store, ServerResources names
                     {
                         File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32("777", 8));
                     }
+                    if (subPath is not null)
+                    {
+                        dir = Directory.CreateDirectory(Path.Combine(dir, subPath)).FullName;
+                    }
+
                     args.AddRange(["--volume", $"{dir}:{path}{(ro ? ":ro" : "")}"]);
                 }
             }
             else if (volume["secret"] is JsonObject secretVol)
             {
-                var dir = WriteFiles(pod, volName, ResourceTypes.Secrets, secretVol.Str("secretName") ?? "", secretVol, fsGroup);
-                args.AddRange(["--volume", $"{dir}:{path}:ro"]);
+                var dir = WriteFiles(pod, volName, ResourceTypes.Secrets, secretVol, fsGroup);
+                args.AddRange(["--volume", $"{SubPathSource(dir, subPath)}:{path}:ro"]);
             }
             else if (volume["configMap"] is JsonObject mapVol)
             {
-                var dir = WriteFiles(pod, volName, ResourceTypes.ConfigMaps, mapVol.Str("name") ?? "", mapVol, fsGroup);
-                args.AddRange(["--volume", $"{dir}:{path}:ro"]);
+                var dir = WriteFiles(pod, volName, ResourceTypes.ConfigMaps, mapVol, fsGroup);
+                args.AddRange(["--volume", $"{SubPathSource(dir, subPath)}:{path}:ro"]);
             }
             else
             {
@@ -361,9 +382,33 @@ internal sealed partial class PodLaunch(ObjectStore store, ServerResources names
         }
     }
 
-    /// <summary>Writes a Secret/ConfigMap volume's files with defaultMode/items modes; fsGroup owns them like kubelet does.</summary>
-    private string WriteFiles(JsonObject pod, string volName, ResourceType type, string sourceName, JsonObject volume, long? fsGroup)
+    /// <summary>
+    /// A subPath of a Secret/ConfigMap volume is bound from the current timestamped directory, so, as with a real
+    /// kubelet, it keeps its content when the object changes (only whole-volume mounts are refreshed).
+    /// </summary>
+    private static string SubPathSource(string dir, string? subPath)
     {
+        if (subPath is null)
+        {
+            return dir;
+        }
+
+        var current = Path.Combine(dir, new FileInfo(Path.Combine(dir, "..data")).LinkTarget ?? "..data", subPath);
+        return Path.Exists(current) ? current : throw LaunchFailure.ConfigError($"failed to prepare subPath for volumeMount: {subPath} does not exist in the volume");
+    }
+
+    /// <summary>Writes a Secret/ConfigMap volume's files (atomic writer layout) with defaultMode/items modes and fsGroup ownership.</summary>
+    private string WriteFiles(JsonObject pod, string volName, ResourceType type, JsonObject volume, long? fsGroup)
+    {
+        var dir = names.PodDirectory(pod.Uid(), type.Plural, volName);
+        AtomicWriter.Write(dir, Payload(pod, volName, type, volume), fsGroup, time);
+        return dir;
+    }
+
+    /// <summary>The files a Secret/ConfigMap volume projects now; <see cref="LaunchFailure"/> when the source or a key is missing.</summary>
+    internal List<ProjectedFile> Payload(JsonObject pod, string volName, ResourceType type, JsonObject volume)
+    {
+        var sourceName = (type == ResourceTypes.Secrets ? volume.Str("secretName") : volume.Str("name")) ?? "";
         var source = store.TryGet(type, pod.Namespace(), sourceName);
         var optional = volume["optional"] is JsonValue o && o.GetValue<bool>();
         if (source is null && !optional)
@@ -373,23 +418,11 @@ internal sealed partial class PodLaunch(ObjectStore store, ServerResources names
 
         var data = DataBytes(source, type == ResourceTypes.Secrets);
         var defaultMode = volume.Int("defaultMode", 420);
-        var dir = names.PodDirectory(pod.Uid(), type.Plural, volName);
-        foreach (var f in Directory.EnumerateFileSystemEntries(dir))
-        {
-            if (Directory.Exists(f))
-            {
-                Directory.Delete(f, recursive: true);
-            }
-            else
-            {
-                File.Delete(f);
-            }
-        }
-
         var items = volume["items"].Objects().ToList();
         var files = items.Count > 0
             ? items.Select(i => (Key: i.Str("key") ?? "", Path: i.Str("path") ?? "", Mode: i.Int("mode", defaultMode)))
             : data.Keys.Select(k => (Key: k, Path: k, Mode: defaultMode));
+        var payload = new List<ProjectedFile>();
         foreach (var (key, relative, mode) in files)
         {
             if (!data.TryGetValue(key, out var bytes))
@@ -402,36 +435,15 @@ internal sealed partial class PodLaunch(ObjectStore store, ServerResources names
                 throw LaunchFailure.Mount(volName, $"configmap references non-existent config key: {key}");
             }
 
-            if (relative.Contains("..", StringComparison.Ordinal) || relative.StartsWith('/'))
+            if (relative.Length == 0 || relative.Split('/').Any(part => part is "" or ".." || part.StartsWith("..", StringComparison.Ordinal)))
             {
                 throw LaunchFailure.Mount(volName, $"invalid path {relative}");
             }
 
-            var full = Path.Combine(dir, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            File.WriteAllBytes(full, bytes);
-            // kubelet's volume ownership for fsGroup: group = fsGroup and group-readable (mode | 0440).
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(full, (UnixFileMode)(fsGroup is null ? mode : mode | 0x120));
-            }
-            if (fsGroup is { } g)
-            {
-                Chown(full, g);
-            }
+            payload.Add(new ProjectedFile(relative, bytes, mode));
         }
 
-        return dir;
-    }
-
-    private static void Chown(string path, long gid)
-    {
-        // .NET has no chown; the coreutils tool takes an argument vector, no shell.
-        var info = new System.Diagnostics.ProcessStartInfo("chgrp") { UseShellExecute = false, RedirectStandardError = true };
-        info.ArgumentList.Add(gid.ToString(CultureInfo.InvariantCulture));
-        info.ArgumentList.Add(path);
-        using var process = System.Diagnostics.Process.Start(info)!;
-        process.WaitForExit();
+        return payload;
     }
 
     internal static List<string> Strings(JsonNode? node) =>

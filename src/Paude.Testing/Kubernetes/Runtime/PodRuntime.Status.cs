@@ -9,6 +9,7 @@ internal sealed partial class PodRuntime
     private void WriteStatus(JsonObject pod, PodState state, List<JsonObject> specContainers, string restartPolicy)
     {
         var statuses = new JsonArray();
+        var unready = new List<string>();
         var allReady = true;
         var anyStarted = false;
         var allTerminated = true;
@@ -17,7 +18,12 @@ internal sealed partial class PodRuntime
         {
             var name = c.Str("name") ?? "";
             var cs = state.Containers.GetValueOrDefault(name) ?? new ContainerState();
-            var ready = cs.Running && cs.Waiting is null;
+            var ready = cs.Running && cs.Waiting is null && _probes?.IsReady(c, cs.ContainerId) != false;
+            if (!ready)
+            {
+                unready.Add(name);
+            }
+
             allReady &= ready;
             anyStarted |= cs.Running || cs.Terminated is not null || cs.LastTerminated is not null;
             allTerminated &= cs.Terminated is not null;
@@ -60,6 +66,7 @@ internal sealed partial class PodRuntime
             if (reason is not null)
             {
                 condition["reason"] = reason;
+                condition["message"] = $"containers with unready status: [{string.Join(' ', unready)}]";
             }
 
             return condition;
@@ -119,6 +126,11 @@ internal sealed partial class PodRuntime
         public Dictionary<string, ContainerState> Containers { get; } = new(StringComparer.Ordinal);
 
         public string? PodIp { get; set; }
+
+        public string? PodMac { get; set; }
+
+        /// <summary>The aliases the pod's first container has on the pod network (null until inspected).</summary>
+        public HashSet<string>? Aliases { get; set; }
 
         public string? ReadyValue { get; set; }
 

@@ -20,10 +20,15 @@ internal sealed partial class PodRuntime(
     private readonly Dictionary<string, PodState> _pods = new(StringComparer.Ordinal);
     private readonly HashSet<(string Ns, string Claim)> _releasedClaims = [];
     private readonly Signal _wake = new();
+    private ReadinessProbes? _probes;
+    private CancellationToken _stopping;
     private TimeProvider Time => options.TimeProvider;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        _stopping = cancellationToken;
+        using var probes = new ReadinessProbes(podman, events, _wake.Set);
+        _probes = probes;
         var feed = store.Subscribe(store.CurrentResourceVersion, out _);
         var pump = Task.Run(async () =>
         {
@@ -37,7 +42,12 @@ internal sealed partial class PodRuntime(
                     }
                 }
 
-                if (e.Resource == ResourceTypes.Pods || e.Resource == ResourceTypes.PersistentVolumeClaims || e.Resource == ResourceTypes.Secrets || e.Resource == ResourceTypes.ConfigMaps)
+                if (e.Resource == ResourceTypes.Secrets || e.Resource == ResourceTypes.ConfigMaps)
+                {
+                    Interlocked.Exchange(ref _sourcesChanged, 1);
+                }
+
+                if (e.Resource == ResourceTypes.Pods || e.Resource == ResourceTypes.PersistentVolumeClaims || e.Resource == ResourceTypes.Secrets || e.Resource == ResourceTypes.ConfigMaps || e.Resource == ResourceTypes.Services)
                 {
                     _wake.Set();
                 }
@@ -79,6 +89,13 @@ internal sealed partial class PodRuntime(
         {
             await ReconcilePodAsync(pod, containers, ct).ConfigureAwait(false);
         }
+
+        if (Interlocked.Exchange(ref _sourcesChanged, 0) == 1)
+        {
+            RefreshVolumes(pods);
+        }
+
+        _probes?.Retain(containers.Values.Where(c => c.Running).Select(c => c.Id).ToHashSet(StringComparer.Ordinal));
 
         // Containers whose pod is gone (deleted while the server was busy): remove them.
         var orphans = containers.Values.Where(c => c.PodUid is { } uid && !liveUids.Contains(uid)).Select(c => c.Name).ToList();
@@ -185,10 +202,17 @@ internal sealed partial class PodRuntime(
                 cs.Running = true;
                 cs.Waiting = null;
                 cs.StartedAt = Meta.Timestamp(DateTimeOffset.FromUnixTimeSeconds(entry.StartedAt));
-                if (i == 0 && state.PodIp is null)
+                if (i == 0)
                 {
-                    state.PodIp = (await podman.RunAsync(["inspect", "--format", $"{{{{(index .NetworkSettings.Networks \"{resources.Network}\").IPAddress}}}}", podmanName], ct).ConfigureAwait(false)).StdOut.Trim();
+                    if (state.PodIp is null)
+                    {
+                        await InspectNetworkAsync(state, podmanName, ct).ConfigureAwait(false);
+                    }
+
+                    await SyncAliasesAsync(pod, state, podmanName, entry.Id, ct).ConfigureAwait(false);
                 }
+
+                _probes?.Ensure(pod, c, entry.Id, podmanName, state.PodIp, _stopping);
 
                 continue;
             }

@@ -37,6 +37,13 @@ internal sealed class ServerResources(string serverId, PodmanCli podman, IReadOn
         return dir;
     }
 
+    /// <summary>A pod volume's host directory if it was made (null otherwise); never creates one.</summary>
+    public string? ExistingPodDirectory(string podUid, string kind, string volume)
+    {
+        var dir = Path.Combine(Root, "pods", podUid, kind, volume);
+        return Directory.Exists(dir) ? dir : null;
+    }
+
     public void DeletePodDirectory(string podUid)
     {
         var dir = Path.Combine(Root, "pods", podUid);

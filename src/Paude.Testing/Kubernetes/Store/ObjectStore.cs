@@ -9,7 +9,7 @@ namespace Paude.Testing.Kubernetes.Store;
 /// concurrency, owner-reference garbage collection and an ordered event feed for watches and controllers.
 /// Objects are kept as JSON so what a client sent comes back field for field.
 /// </summary>
-internal sealed class ObjectStore(TimeProvider time)
+internal sealed partial class ObjectStore(TimeProvider time)
 {
     private const int HistoryLimit = 20_000;
     private readonly Lock _gate = new();
@@ -63,6 +63,11 @@ internal sealed class ObjectStore(TimeProvider time)
             if (type.Namespaced && !_objects.ContainsKey((ResourceTypes.Namespaces, "", ns)))
             {
                 throw KubeApiException.NotFound(ResourceTypes.Namespaces, ns);
+            }
+
+            if (type.Namespaced && _objects[(ResourceTypes.Namespaces, "", ns)].Metadata()["deletionTimestamp"] is not null)
+            {
+                throw KubeApiException.NamespaceTerminating(type, name, ns);
             }
 
             if (_objects.ContainsKey((type, ns, name)))
@@ -195,7 +200,7 @@ internal sealed class ObjectStore(TimeProvider time)
 
             Commit("MODIFIED", type, ns ?? "", name, next);
             if (next.Metadata()["deletionTimestamp"] is not null && next.Metadata()["finalizers"] is not JsonArray { Count: > 0 }
-                && DeferDeletion?.Invoke(type, next) != true)
+                && type != ResourceTypes.Namespaces && DeferDeletion?.Invoke(type, next) != true)
             {
                 RemoveLocked(type, ns ?? "", name);
             }
@@ -218,41 +223,6 @@ internal sealed class ObjectStore(TimeProvider time)
             }
 
             return Replace(type, ns, name, next, statusOnly);
-        }
-    }
-
-    /// <summary>Deletes an object (or marks it when deletion is deferred); dependents are garbage collected.</summary>
-    public JsonObject Delete(ResourceType type, string? ns, string name, string? preconditionUid = null)
-    {
-        lock (_gate)
-        {
-            var key = (type, ns ?? "", name);
-            if (!_objects.TryGetValue(key, out var current))
-            {
-                throw KubeApiException.NotFound(type, name);
-            }
-
-            if (preconditionUid is not null && preconditionUid != current.Uid())
-            {
-                throw new KubeApiException(409, "Conflict", $"Operation cannot be fulfilled on {type.Qualified} \"{name}\": Precondition failed: UID in precondition: {preconditionUid}, UID in object meta: {current.Uid()}");
-            }
-
-            if (current.Metadata()["deletionTimestamp"] is not null)
-            {
-                return (JsonObject)current.DeepClone();
-            }
-
-            var hasFinalizers = current.Metadata()["finalizers"] is JsonArray { Count: > 0 };
-            if (hasFinalizers || DeferDeletion?.Invoke(type, current) == true)
-            {
-                var marked = (JsonObject)current.DeepClone();
-                marked.Metadata()["deletionTimestamp"] = Meta.Timestamp(time.GetUtcNow());
-                marked.Metadata()["deletionGracePeriodSeconds"] = 0;
-                Commit("MODIFIED", type, key.Item2, name, marked);
-                return (JsonObject)marked.DeepClone();
-            }
-
-            return RemoveLocked(type, key.Item2, name);
         }
     }
 
@@ -324,6 +294,7 @@ internal sealed class ObjectStore(TimeProvider time)
         finalCopy.Metadata()["resourceVersion"] = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Publish(new WatchEvent("DELETED", type, finalCopy, _resourceVersion));
         CollectDependents(removed.Uid());
+        FinishWaitingOwners(removed, type, ns);
         if (type == ResourceTypes.Namespaces)
         {
             foreach (var key in _objects.Keys.Where(k => k.Type.Namespaced && k.Ns == name).ToList())
@@ -336,41 +307,6 @@ internal sealed class ObjectStore(TimeProvider time)
         }
 
         return (JsonObject)finalCopy.DeepClone();
-    }
-
-    private void CollectDependents(string ownerUid)
-    {
-        var dependents = _objects
-            .Where(kv => kv.Value.Metadata()["ownerReferences"].Objects().Any(r => r.Str("uid") == ownerUid))
-            .Select(kv => kv.Key)
-            .ToList();
-        foreach (var key in dependents)
-        {
-            if (_objects.ContainsKey(key))
-            {
-                DeleteLocked(key);
-            }
-        }
-    }
-
-    private void DeleteLocked((ResourceType Type, string Ns, string Name) key)
-    {
-        var current = _objects[key];
-        if (current.Metadata()["deletionTimestamp"] is not null)
-        {
-            return;
-        }
-
-        if (DeferDeletion?.Invoke(key.Type, current) == true)
-        {
-            var marked = (JsonObject)current.DeepClone();
-            marked.Metadata()["deletionTimestamp"] = Meta.Timestamp(time.GetUtcNow());
-            Commit("MODIFIED", key.Type, key.Ns, key.Name, marked);
-        }
-        else
-        {
-            RemoveLocked(key.Type, key.Ns, key.Name);
-        }
     }
 
     private void Commit(string type, ResourceType resource, string ns, string name, JsonObject obj)

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text.Json.Nodes;
+
+namespace Paude.Testing.Kubernetes.Runtime;
+
+/// <summary>The WebSocket side of exec: output channels out, stdin/close/resize channels in.</summary>
+internal sealed partial class PodIo
+{
+    /// <summary>The resize channel's <c>{"Width":..,"Height":..}</c>; anything else is ignored like the kubelet ignores it.</summary>
+    private static (int Width, int Height)? TerminalSize(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var size = JsonNode.Parse(json) as JsonObject;
+            return size?["Width"] is JsonValue w && size["Height"] is JsonValue h && w.TryGetValue<int>(out var width) && h.TryGetValue<int>(out var height)
+                ? (width, height)
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task PumpAsync(Stream from, byte channel, WebSocket socket, SemaphoreSlim sendLock, CancellationToken ct)
+    {
+        var buffer = new byte[32 * 1024];
+        int n;
+        while ((n = await from.ReadAsync(buffer.AsMemory(1, buffer.Length - 1), ct).ConfigureAwait(false)) > 0)
+        {
+            buffer[0] = channel;
+            await SendRawAsync(socket, sendLock, buffer.AsMemory(0, n + 1), ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task SendAsync(WebSocket socket, SemaphoreSlim sendLock, byte channel, byte[] payload, CancellationToken ct)
+    {
+        var frame = new byte[payload.Length + 1];
+        frame[0] = channel;
+        payload.CopyTo(frame, 1);
+        await SendRawAsync(socket, sendLock, frame, ct).ConfigureAwait(false);
+    }
+
+    private static async Task SendRawAsync(WebSocket socket, SemaphoreSlim sendLock, ReadOnlyMemory<byte> frame, CancellationToken ct)
+    {
+        await sendLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            sendLock.Release();
+        }
+    }
+
+    /// <summary>Channel 0 → stdin; v5 channel 255 → close stdin; channel 4 → terminal resize (TTY only); a client close kills the command.</summary>
+    private static async Task ReceiveAsync(WebSocket socket, Process process, bool stdin, bool v5, ExecTerminal? terminal, CancellationTokenSource abort)
+    {
+        var ct = abort.Token;
+        var buffer = new byte[64 * 1024];
+        var message = new MemoryStream();
+        var stdinStream = stdin ? process.StandardInput.BaseStream : null;
+        try
+        {
+            while (socket.State == WebSocketState.Open)
+            {
+                var result = await socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    if (!process.HasExited)
+                    {
+                        await abort.CancelAsync().ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+
+                // Stdin frames are streamed straight through, even when the client fragments them.
+                if (message.Length == 0 && result.Count > 0 && buffer[0] == 0 && stdinStream is not null)
+                {
+                    await stdinStream.WriteAsync(buffer.AsMemory(1, result.Count - 1), ct).ConfigureAwait(false);
+                    while (!result.EndOfMessage)
+                    {
+                        result = await socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
+                        await stdinStream.WriteAsync(buffer.AsMemory(0, result.Count), ct).ConfigureAwait(false);
+                    }
+
+                    await stdinStream.FlushAsync(ct).ConfigureAwait(false);
+                    continue;
+                }
+
+                message.Write(buffer, 0, result.Count);
+                if (!result.EndOfMessage)
+                {
+                    continue;
+                }
+
+                var frame = message.ToArray();
+                message.SetLength(0);
+                if (v5 && frame.Length >= 2 && frame[0] == 255 && frame[1] == 0 && stdinStream is not null)
+                {
+                    stdinStream.Close();
+                    stdinStream = null;
+                }
+                else if (frame.Length > 1 && frame[0] == 4 && terminal is not null && TerminalSize(frame.AsSpan(1)) is { } size)
+                {
+                    await terminal.ResizeAsync(size.Width, size.Height, ct).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        {
+            // Socket or process gone.
+        }
+    }
+}

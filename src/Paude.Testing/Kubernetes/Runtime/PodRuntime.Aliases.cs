@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using Paude.Testing.Kubernetes.Store;
+
+namespace Paude.Testing.Kubernetes.Runtime;
+
+internal sealed partial class PodRuntime
+{
+    /// <summary>
+    /// Reads the pod IP and the Service aliases its first container has on the pod network (podman inspect).
+    /// </summary>
+    private async Task InspectNetworkAsync(PodState state, string podmanName, CancellationToken ct)
+    {
+        var (code, stdout, _) = await podman.RunAsync(["inspect", "--type", "container", "--format", $"{{{{json (index .NetworkSettings.Networks \"{resources.Network}\")}}}}", podmanName], ct).ConfigureAwait(false);
+        if (code != 0 || JsonNode.Parse(stdout) is not JsonObject network)
+        {
+            return;
+        }
+
+        state.PodIp = network.Str("IPAddress");
+        state.PodMac = network.Str("MacAddress");
+        state.Aliases = PodLaunch.Strings(network["Aliases"]).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Keeps the pod's network aliases equal to the Services that select it now, so a Service created (or re-selected)
+    /// after its pods started still resolves to them, and one deleted stops resolving. Podman cannot change the aliases
+    /// of a connected container, so the container is reconnected with the same IP, MAC and the new aliases: the pod is
+    /// off the network for the ~1 s of the reconnect (packets then are lost), its processes and listeners keep running.
+    /// </summary>
+    private async Task SyncAliasesAsync(JsonObject pod, PodState state, string podmanName, string containerId, CancellationToken ct)
+    {
+        if (state.PodIp is not { Length: > 0 } ip || state.Aliases is null)
+        {
+            return;
+        }
+
+        var desired = launch.Aliases(pod).ToHashSet(StringComparer.Ordinal);
+        var current = state.Aliases.Where(a => !containerId.StartsWith(a, StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+        if (desired.SetEquals(current))
+        {
+            return;
+        }
+
+        await podman.RunAsync(["network", "disconnect", resources.Network, podmanName], ct).ConfigureAwait(false);
+        if (await ConnectAsync(desired).ConfigureAwait(false) || await ConnectAsync(current).ConfigureAwait(false))
+        {
+            // Re-read what podman now has (the connect that worked), so a failed attempt is retried next pass.
+            await InspectNetworkAsync(state, podmanName, ct).ConfigureAwait(false);
+        }
+
+        async Task<bool> ConnectAsync(IEnumerable<string> aliases)
+        {
+            // Same IP and MAC: peers' ARP caches stay valid, so the pod is reachable again at once.
+            var args = new List<string> { "network", "connect", "--ip", ip };
+            if (state.PodMac is { Length: > 0 } mac)
+            {
+                args.AddRange(["--mac-address", mac]);
+            }
+
+            foreach (var alias in aliases)
+            {
+                args.AddRange(["--alias", alias]);
+            }
+
+            args.AddRange([resources.Network, podmanName]);
+            return (await podman.RunAsync(args, ct).ConfigureAwait(false)).ExitCode == 0;
+        }
+    }
+}
