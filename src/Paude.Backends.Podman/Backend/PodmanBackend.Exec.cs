@@ -86,14 +86,15 @@ internal sealed partial class PodmanBackend
     }
 
     /// <summary>
-    /// Streams a tar archive into <c>tar -x</c> in the agent container. The directory is an argument of a fixed script
-    /// (<c>$1</c>), never part of the script text.
+    /// Streams a tar archive into <c>tar -x</c> in the agent container, in one exec (mkdir included). The directory is an
+    /// argument of a fixed script (<c>$1</c>), never part of the script text. <c>-b 2048</c>: tar reads its stdin in
+    /// 1 MiB records instead of 10 KiB (reading from a pipe, GNU tar accepts short records and any archive length).
     /// </summary>
     private async Task UploadCoreAsync(PodmanNames names, string containerDirectory, Func<Stream, CancellationToken, Task> writeTar, CancellationToken cancellationToken)
     {
         ValidateContainerPath(containerDirectory);
         var result = await RunAsync(
-            ["exec", "-i", names.Agent, "sh", "-c", "mkdir -p -- \"$1\" && exec tar -x --no-same-owner -C \"$1\" -f -", "sh", containerDirectory],
+            ["exec", "-i", names.Agent, "sh", "-c", "mkdir -p -- \"$1\" && exec tar -x --no-same-owner -b 2048 -C \"$1\" -f -", "sh", containerDirectory],
             cancellationToken,
             writeTar).ConfigureAwait(false);
         if (!result.Succeeded)
