@@ -74,6 +74,7 @@ public sealed class PodmanUploadBenchmark : IBenchmark
                     ("tree files", TreeGenerator.FileCount), ("tree MiB", bytes / 1048576.0),
                     ("files found after sdk upload", double.Parse(lines[0], System.Globalization.CultureInfo.InvariantCulture)),
                     ("sdk UploadDirectoryAsync median ms", sdkMedian), ("tar | podman exec -i tar median ms", pipeMedian),
+                    ("sdk min ms", sdk.Min()), ("sdk max ms", sdk.Max()), ("tar pipe min ms", pipe.Min()), ("tar pipe max ms", pipe.Max()),
                     ("podman cp median ms", Measure.Median(cp)), ("sdk / podman cp", sdkMedian / Measure.Median(cp)),
                     ("probe: 2,000 empty files before ms", probeBefore), ("probe: 2,000 empty files after ms", probeAfter),
                     ("working set at start MiB", sampler.Baseline / 1048576.0), ("working set growth during sdk uploads MiB", (sampler.Max - sampler.Baseline) / 1048576.0),
