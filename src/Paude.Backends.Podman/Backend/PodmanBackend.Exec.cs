@@ -87,14 +87,15 @@ internal sealed partial class PodmanBackend
 
     /// <summary>
     /// Streams a tar archive into <c>tar -x</c> in the agent container, in one exec (mkdir included). The directory is an
-    /// argument of a fixed script (<c>$1</c>), never part of the script text. <c>-b 2048</c>: tar reads its stdin in
-    /// 1 MiB records instead of 10 KiB (reading from a pipe, GNU tar accepts short records and any archive length).
+    /// argument of a fixed script (<c>$1</c>), never part of the script text. tar keeps its default 10 KiB records:
+    /// with <c>-b 2048</c> (1 MiB) it alternates between gathering a record and extracting it instead of overlapping
+    /// the two, which doubled the upload time (measured A/B with GNU tar as producer: 4.9–8.9 s vs 10.6–17.7 s).
     /// </summary>
     private async Task UploadCoreAsync(PodmanNames names, string containerDirectory, Func<Stream, CancellationToken, Task> writeTar, CancellationToken cancellationToken)
     {
         ValidateContainerPath(containerDirectory);
         var result = await RunAsync(
-            ["exec", "-i", names.Agent, "sh", "-c", "mkdir -p -- \"$1\" && exec tar -x --no-same-owner -b 2048 -C \"$1\" -f -", "sh", containerDirectory],
+            ["exec", "-i", names.Agent, "sh", "-c", "mkdir -p -- \"$1\" && exec tar -x --no-same-owner -C \"$1\" -f -", "sh", containerDirectory],
             cancellationToken,
             writeTar).ConfigureAwait(false);
         if (!result.Succeeded)
