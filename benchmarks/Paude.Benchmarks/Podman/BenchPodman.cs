@@ -49,21 +49,37 @@ internal static class BenchPodman
 
     public static Task<string> PodmanAsync(params string[] args) => RunAsync("podman", args);
 
+    /// <summary>A podman listing, retried: it fails when another user's resource is removed while podman reads it.</summary>
+    private static async Task<string> ListAsync(params string[] args)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await PodmanAsync(args);
+            }
+            catch (InvalidOperationException) when (attempt < 5)
+            {
+                await Task.Delay(200 * attempt);
+            }
+        }
+    }
+
     /// <summary>Removes containers, then networks, then volumes whose names contain <paramref name="runId"/> — nothing else.</summary>
     public static async Task RemoveContainingAsync(string runId)
     {
         static IEnumerable<string> Lines(string s) => s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        foreach (var c in Lines(await PodmanAsync("ps", "-a", "--format", "{{.Names}}")).Where(n => n.Contains(runId, StringComparison.Ordinal)))
+        foreach (var c in Lines(await ListAsync("ps", "-a", "--format", "{{.Names}}")).Where(n => n.Contains(runId, StringComparison.Ordinal)))
         {
             await PodmanAsync("rm", "-f", "-t", "0", c);
         }
 
-        foreach (var n in Lines(await PodmanAsync("network", "ls", "--format", "{{.Name}}")).Where(n => n.Contains(runId, StringComparison.Ordinal)))
+        foreach (var n in Lines(await ListAsync("network", "ls", "--format", "{{.Name}}")).Where(n => n.Contains(runId, StringComparison.Ordinal)))
         {
             await PodmanAsync("network", "rm", "-f", n);
         }
 
-        foreach (var v in Lines(await PodmanAsync("volume", "ls", "--format", "{{.Name}}")).Where(n => n.Contains(runId, StringComparison.Ordinal)))
+        foreach (var v in Lines(await ListAsync("volume", "ls", "--format", "{{.Name}}")).Where(n => n.Contains(runId, StringComparison.Ordinal)))
         {
             await PodmanAsync("volume", "rm", "-f", v);
         }

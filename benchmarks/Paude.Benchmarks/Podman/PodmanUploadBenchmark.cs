@@ -39,6 +39,9 @@ public sealed class PodmanUploadBenchmark : IBenchmark
             await backend.UploadDirectoryAsync(name, tree, "/pvc/workspace/warm-sdk", cancellationToken);
             await TarPipeAsync(tree, container, "/pvc/workspace/warm-tar", cancellationToken);
 
+            // ext4 here slows file creation for minutes after a large delete (environment.md): time a probe before
+            // and after, so a run measured in that state shows it.
+            var probeBefore = await CreateProbeAsync(container, "probe-before", cancellationToken);
             using var sampler = new WorkingSetSampler();
             var (sdk, pipe) = await Measure.AlternateAsync(
                 context.Iterations,
@@ -60,6 +63,7 @@ public sealed class PodmanUploadBenchmark : IBenchmark
                 cp.Add(watch.Elapsed.TotalMilliseconds);
             }
 
+            var probeAfter = await CreateProbeAsync(container, "probe-after", cancellationToken);
             var check = await backend.ExecAsync(name, ["bash", "-c", "find /pvc/workspace/sdk-0 -type f | wc -l; du -sb /pvc/workspace/sdk-0 | cut -f1"], cancellationToken);
             var sdkMedian = Measure.Median(sdk);
             var pipeMedian = Measure.Median(pipe);
@@ -70,7 +74,9 @@ public sealed class PodmanUploadBenchmark : IBenchmark
                     ("tree files", TreeGenerator.FileCount), ("tree MiB", bytes / 1048576.0),
                     ("files found after sdk upload", double.Parse(lines[0], System.Globalization.CultureInfo.InvariantCulture)),
                     ("sdk UploadDirectoryAsync median ms", sdkMedian), ("tar | podman exec -i tar median ms", pipeMedian),
+                    ("sdk min ms", sdk.Min()), ("sdk max ms", sdk.Max()), ("tar pipe min ms", pipe.Min()), ("tar pipe max ms", pipe.Max()),
                     ("podman cp median ms", Measure.Median(cp)), ("sdk / podman cp", sdkMedian / Measure.Median(cp)),
+                    ("probe: 2,000 empty files before ms", probeBefore), ("probe: 2,000 empty files after ms", probeAfter),
                     ("working set at start MiB", sampler.Baseline / 1048576.0), ("working set growth during sdk uploads MiB", (sampler.Max - sampler.Baseline) / 1048576.0),
                 ],
                 sdkMedian / pipeMedian,
@@ -83,11 +89,20 @@ public sealed class PodmanUploadBenchmark : IBenchmark
         }
     }
 
+    /// <summary>Times the creation of 2,000 empty files in a fresh folder of the workspace volume (normal here: ~0.1 s).</summary>
+    private static async Task<double> CreateProbeAsync(string container, string folder, CancellationToken ct)
+    {
+        await BenchPodman.RunAsync("sync", [], ct: ct);
+        var watch = Stopwatch.StartNew();
+        await BenchPodman.PodmanAsync("exec", container, "sh", "-c", "mkdir -p -- \"$1\" && cd \"$1\" && seq 2000 | xargs touch", "sh", "/pvc/workspace/" + folder);
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
     /// <summary>The baseline: GNU tar piped into <c>podman exec -i</c>, as a shell pipeline with positional arguments.</summary>
     private static Task<string> TarPipeAsync(string tree, string container, string destination, CancellationToken ct)
         => BenchPodman.RunAsync("bash", ["-c", "tar -C \"$1\" -cf - . | podman exec -i \"$2\" sh -c 'mkdir -p -- \"$1\" && exec tar -C \"$1\" -xf -' sh \"$3\"", "_", tree, container, destination], ct: ct);
 
-    /// <summary>Samples the process working set every 5 ms while <see cref="Active"/>.</summary>
+    /// <summary>Samples the process working set every 20 ms while <see cref="Active"/> (rarely enough not to tax the side it watches).</summary>
     private sealed class WorkingSetSampler : IDisposable
     {
         private readonly Timer _timer;
@@ -97,7 +112,7 @@ public sealed class PodmanUploadBenchmark : IBenchmark
             GC.Collect();
             Baseline = Environment.WorkingSet;
             Max = Baseline;
-            _timer = new Timer(_ => Sample(), null, 0, 5);
+            _timer = new Timer(_ => Sample(), null, 0, 20);
         }
 
         public volatile bool Active;

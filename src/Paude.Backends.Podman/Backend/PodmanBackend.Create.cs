@@ -63,6 +63,7 @@ internal sealed partial class PodmanBackend
             // Independent resources in parallel; a name conflict on any of them means the session exists.
             var workspaceLabels = Labels(name, null);
             SessionLabels.AddConfig(workspaceLabels, config);
+            SessionLabels.AddEnvironment(workspaceLabels, spec.Environment);
             var results = await Task.WhenAll(
                 CreateResourceAsync(rollback, Rollback.Kind.Volume, names.Workspace, ["volume", "create", .. LabelArgs(workspaceLabels), names.Workspace], ct),
                 CreateResourceAsync(rollback, Rollback.Kind.Network, names.Network, ["network", "create", "--internal", .. LabelArgs(Labels(name, null)), names.Network], ct),
@@ -180,13 +181,13 @@ internal sealed partial class PodmanBackend
         return args;
     }
 
-    private List<string> AgentRunArgs(PodmanNames names, SessionConfig config, IReadOnlyDictionary<string, string> environment)
+    private List<string> AgentRunArgs(PodmanNames names, SessionConfig config, IReadOnlyDictionary<string, string> environment, bool run = true)
     {
         var labels = Labels(names.Session, SessionLabelKeys.RoleAgent);
         SessionLabels.AddConfig(labels, config);
-        var args = new List<string>
+        var args = new List<string>(run ? ["run", "-d"] : ["create"])
         {
-            "run", "-d", "--name", names.Agent, "--init", "--pull=never", "--network", names.Network,
+            "--name", names.Agent, "--init", "--pull=never", "--network", names.Network,
             "-v", $"{names.Workspace}:{WorkspaceMount}",
             "--mount", $"type=tmpfs,destination={CredentialsPath},tmpfs-mode=0770",
         };
@@ -261,6 +262,17 @@ internal sealed partial class PodmanBackend
             Volume,
             Network,
             Container,
+        }
+
+        public bool Any
+        {
+            get
+            {
+                lock (_items)
+                {
+                    return _items.Count > 0;
+                }
+            }
         }
 
         public void Add(Kind kind, string name)

@@ -10,6 +10,9 @@ internal sealed partial class PodmanBackend
 {
     private const string ExecIdVariable = "PAUDE_EXEC_ID";
 
+    // Big copies into podman's stdin: with the 1 MiB pipe buffer, fewer and larger writes (less CPU on both sides).
+    private const int UploadChunkSize = 256 * 1024;
+
     // Fixed script; the id ($1) is a GUID the backend made. Kills every process whose environment carries it.
     private const string KillByExecIdScript =
         "for f in $(grep -lzx \"" + ExecIdVariable + "=$1\" /proc/[0-9]*/environ 2>/dev/null); do p=${f#/proc/}; kill -KILL \"${p%/environ}\" 2>/dev/null; done; true";
@@ -17,7 +20,9 @@ internal sealed partial class PodmanBackend
     public async Task<ISessionProcess> StartProcessAsync(SessionName name, ProcessSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        await RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
+
+        // No state check up front (a `podman ps` costs ~0.1 s per exec, and sync runs many): a missing or stopped
+        // session makes podman exec fail at once, and only then is the state read to throw the typed error.
         var args = new List<string> { "exec" };
         if (spec.RedirectStandardInput)
         {
@@ -51,6 +56,7 @@ internal sealed partial class PodmanBackend
         args.Add(agent);
         args.AddRange(spec.Command);
         var process = await _podman.StartAsync(args, spec.RedirectStandardInput, cancellationToken).ConfigureAwait(false);
+        process.OnPodmanFailure(ct => RequireRunningAsync(name, ct));
         process.OnKill(async () =>
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -70,7 +76,7 @@ internal sealed partial class PodmanBackend
         // the exec fail at once; only then is the session's state read, to throw the typed error it deserves.
         try
         {
-            await UploadCoreAsync(new PodmanNames(name), containerDirectory, (s, ct) => tarArchive.CopyToAsync(s, 81920, ct), cancellationToken).ConfigureAwait(false);
+            await UploadCoreAsync(new PodmanNames(name), containerDirectory, (s, ct) => tarArchive.CopyToAsync(s, UploadChunkSize, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is BackendOperationException or IOException && !cancellationToken.IsCancellationRequested)
         {
@@ -80,8 +86,10 @@ internal sealed partial class PodmanBackend
     }
 
     /// <summary>
-    /// Streams a tar archive into <c>tar -x</c> in the agent container. The directory is an argument of a fixed script
-    /// (<c>$1</c>), never part of the script text.
+    /// Streams a tar archive into <c>tar -x</c> in the agent container, in one exec (mkdir included). The directory is an
+    /// argument of a fixed script (<c>$1</c>), never part of the script text. tar keeps its default 10 KiB records:
+    /// with <c>-b 2048</c> (1 MiB) it alternates between gathering a record and extracting it instead of overlapping
+    /// the two, which doubled the upload time (measured A/B with GNU tar as producer: 4.9–8.9 s vs 10.6–17.7 s).
     /// </summary>
     private async Task UploadCoreAsync(PodmanNames names, string containerDirectory, Func<Stream, CancellationToken, Task> writeTar, CancellationToken cancellationToken)
     {

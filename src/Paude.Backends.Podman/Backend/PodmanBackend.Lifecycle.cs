@@ -12,20 +12,33 @@ internal sealed partial class PodmanBackend
     {
         var names = new PodmanNames(name);
         var (_, containers) = await RequireAsync(name, cancellationToken).ConfigureAwait(false);
-        var agent = containers.FirstOrDefault(c => c.Name == names.Agent)
-            ?? throw new BackendOperationException($"Backend '{Name}': session '{name.Value}' has no agent container; delete it and create it again.");
-        var config = SessionLabels.ReadConfig(agent.Labels, _options.AgentImage, _options.ProxyImage);
+        var agent = containers.FirstOrDefault(c => c.Name == names.Agent);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ReadyTimeout);
         var ct = timeout.Token;
 
-        if (!containers.Any(c => c.Name == names.Proxy))
+        // What a repair creates is removed again when the start fails, so a failed start changes nothing.
+        var rollback = new Rollback();
+        SessionConfig config;
+        try
         {
-            await RepairProxyAsync(names, config, ct).ConfigureAwait(false);
-        }
+            config = agent is null
+                ? await RecreateAgentAsync(names, rollback, ct).ConfigureAwait(false)
+                : SessionLabels.ReadConfig(agent.Labels, _options.AgentImage, _options.ProxyImage);
+            if (!containers.Any(c => c.Name == names.Proxy))
+            {
+                await RepairProxyAsync(names, config, rollback, ct).ConfigureAwait(false);
+            }
 
-        // 'podman start' on a running container is a no-op, so one call makes both idempotently running.
-        await MustAsync(["start", names.Proxy, names.Agent], $"starting session '{name.Value}'", ct).ConfigureAwait(false);
+            // 'podman start' on a running container is a no-op, so one call makes both idempotently running.
+            await MustAsync(["start", names.Proxy, names.Agent], $"starting session '{name.Value}'", ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (rollback.Any)
+        {
+            Log.RollingBack(_logger, name.Value, ex);
+            await RollbackAsync(name, rollback).ConfigureAwait(false);
+            throw;
+        }
 
         // Podman 4.3 re-creates the tmpfs on restart with mode 0755 despite tmpfs-mode=0770 (measured), which would lock
         // an arbitrary UID with GID 0 out of it; restore the contract's mode as root (a fixed command, no user input).
@@ -38,7 +51,7 @@ internal sealed partial class PodmanBackend
     /// Re-creates a proxy container removed behind our back: the network and config volume are re-created when they
     /// are gone too (the allow-list then comes from the agent's labels, i.e. the one the session was created with).
     /// </summary>
-    private async Task RepairProxyAsync(PodmanNames names, SessionConfig config, CancellationToken cancellationToken)
+    private async Task RepairProxyAsync(PodmanNames names, SessionConfig config, Rollback rollback, CancellationToken cancellationToken)
     {
         var volumes = await ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
         var hasConfig = volumes.Any(v => v.Name == names.ProxyConfig);
@@ -46,7 +59,7 @@ internal sealed partial class PodmanBackend
         var networkExists = await RunAsync(["network", "exists", names.Network], cancellationToken).ConfigureAwait(false);
         if (!networkExists.Succeeded)
         {
-            await MustAsync(["network", "create", "--internal", .. LabelArgs(Labels(names.Session, null)), names.Network], "re-creating the session network", cancellationToken).ConfigureAwait(false);
+            await RepairResourceAsync(rollback, Rollback.Kind.Network, names.Network, ["network", "create", "--internal", .. LabelArgs(Labels(names.Session, null)), names.Network], cancellationToken).ConfigureAwait(false);
 
             // The agent lost its only network with the old one; attach it to the new one.
             await MustAsync(["network", "connect", names.Network, names.Agent], "reconnecting the agent to the session network", cancellationToken).ConfigureAwait(false);
@@ -54,11 +67,11 @@ internal sealed partial class PodmanBackend
 
         if (!hasConfig)
         {
-            await MustAsync(["volume", "create", .. LabelArgs(Labels(names.Session, SessionLabelKeys.RoleProxy)), names.ProxyConfig], "re-creating the proxy config volume", cancellationToken).ConfigureAwait(false);
+            await RepairResourceAsync(rollback, Rollback.Kind.Volume, names.ProxyConfig, ["volume", "create", .. LabelArgs(Labels(names.Session, SessionLabelKeys.RoleProxy)), names.ProxyConfig], cancellationToken).ConfigureAwait(false);
             await WriteConfigVolumeAsync(names, config.Egress, cancellationToken).ConfigureAwait(false);
         }
 
-        await MustAsync(ProxyRunArgs(names, config.ProxyImage, run: false), "re-creating the proxy container", cancellationToken).ConfigureAwait(false);
+        await RepairResourceAsync(rollback, Rollback.Kind.Container, names.Proxy, ProxyRunArgs(names, config.ProxyImage, run: false), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<SessionInfo> StopAsync(SessionName name, CancellationToken cancellationToken = default)

@@ -36,28 +36,45 @@ internal sealed partial class PodmanBackend : ISessionBackend
     {
         var names = new PodmanNames(name);
         var containers = await ListContainersAsync(names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
-        if (containers.Count == 0)
+        if (containers.Any(c => c.Name == names.Agent))
         {
-            // A workspace volume without containers is a broken session, not "no session": report it so it can be deleted.
-            var volumes = await ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
-            return volumes.Count == 0
-                ? null
-                : ToInfo(name, null, null, volumes.FirstOrDefault(v => v.Name == names.Workspace).Labels);
+            return Build(name, containers);
         }
 
-        return Build(name, containers);
+        // No agent container: the volumes and network may remain (removed behind our back); that is a broken
+        // session, not "no session", so it is reported and can be started (re-created) or deleted.
+        return await ReadWithoutAgentAsync(names, containers, cancellationToken).ConfigureAwait(false);
     }
 
     public async IAsyncEnumerable<SessionInfo> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        // One engine call for the whole list: the labels carry everything.
-        var containers = await ListContainersAsync($"label={SessionLabelKeys.App}={SessionLabelKeys.AppValue}", cancellationToken).ConfigureAwait(false);
-        foreach (var group in containers.Where(c => c.Session is not null).GroupBy(c => c.Session!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        // Three engine calls in parallel for the whole list: the labels carry everything, and sessions whose containers
+        // are gone still show up through their volumes or network.
+        var filter = $"label={SessionLabelKeys.App}={SessionLabelKeys.AppValue}";
+        var containersTask = ListContainersAsync(filter, cancellationToken);
+        var volumesTask = ListNamedAsync("volume", filter, cancellationToken);
+        var networksTask = ListNamedAsync("network", filter, cancellationToken);
+        await Task.WhenAll(containersTask, volumesTask, networksTask).ConfigureAwait(false);
+        var containers = await containersTask.ConfigureAwait(false);
+        var volumes = await volumesTask.ConfigureAwait(false);
+        var networks = await networksTask.ConfigureAwait(false);
+        var sessions = containers.Select(c => c.Session)
+            .Concat(volumes.Concat(networks).Select(v => v.Labels.TryGetValue(SessionLabelKeys.SessionName, out var s) ? s : null))
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+        foreach (var session in sessions)
         {
-            if (SessionName.TryParse(group.Key, out var sessionName))
+            if (!SessionName.TryParse(session, out var sessionName))
             {
-                yield return Build(sessionName.Value, [.. group]);
+                continue;
             }
+
+            var names = new PodmanNames(sessionName.Value);
+            var own = containers.Where(c => c.Session == session).ToList();
+            yield return own.Any(c => c.Name == names.Agent)
+                ? Build(sessionName.Value, own)
+                : FromLeftovers(names, own, volumes.FirstOrDefault(v => v.Name == names.Workspace).Labels);
         }
     }
 
@@ -71,7 +88,7 @@ internal sealed partial class PodmanBackend : ISessionBackend
 
     private SessionInfo ToInfo(SessionName name, ContainerEntry? agent, ContainerEntry? proxy, IReadOnlyDictionary<string, string>? labels)
     {
-        var (status, reason) = PodmanState.Derive(agent, proxy);
+        var (status, reason) = PodmanState.Derive(agent, proxy, canRecreate: labels is not null && SessionLabels.HasConfig(labels));
         var config = labels is null ? null : SessionLabels.ReadConfig(labels, _options.AgentImage, _options.ProxyImage);
         return new SessionInfo(name, Name, status)
         {
@@ -83,17 +100,18 @@ internal sealed partial class PodmanBackend : ISessionBackend
         };
     }
 
-    /// <summary>Reads the session and requires that it exists.</summary>
+    /// <summary>Reads the session and requires that it exists (a session whose containers are gone still does).</summary>
     private async Task<(SessionInfo Info, List<ContainerEntry> Containers)> RequireAsync(SessionName name, CancellationToken cancellationToken)
     {
         var names = new PodmanNames(name);
         var containers = await ListContainersAsync(names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
-        if (containers.Count == 0)
+        if (containers.Any(c => c.Name == names.Agent))
         {
-            throw new SessionNotFoundException(name.Value, Name);
+            return (Build(name, containers), containers);
         }
 
-        return (Build(name, containers), containers);
+        var info = await ReadWithoutAgentAsync(names, containers, cancellationToken).ConfigureAwait(false);
+        return (info ?? throw new SessionNotFoundException(name.Value, Name), containers);
     }
 
     /// <summary>Requires a running agent container (exec, file channel, attach).</summary>

@@ -61,12 +61,18 @@ internal static class PodmanState
         return result;
     }
 
-    /// <summary>Derives the status of a session from its agent and proxy containers.</summary>
-    public static (SessionStatus Status, string? Reason) Derive(ContainerEntry? agent, ContainerEntry? proxy)
+    /// <summary>
+    /// Derives the status of a session from its agent and proxy containers. <paramref name="canRecreate"/> says whether
+    /// the workspace volume (with the session config in its labels) is there, so a missing agent can be re-created.
+    /// </summary>
+    public static (SessionStatus Status, string? Reason) Derive(ContainerEntry? agent, ContainerEntry? proxy, bool canRecreate = false)
     {
         if (agent is null)
         {
-            return (SessionStatus.Error, "the agent container is missing; delete the session and create it again");
+            // Containers removed behind our back (e.g. `podman rm`, a reset engine) while the workspace volume stayed.
+            return canRecreate
+                ? (SessionStatus.Degraded, "the agent container is missing but the workspace volume remains; start the session to re-create its containers, or delete it")
+                : (SessionStatus.Error, "the agent container and the workspace volume are missing; delete the session to remove what is left");
         }
 
         switch (agent.State)

@@ -14,6 +14,13 @@ namespace Paude.Backends.Podman.Backend;
 /// </summary>
 internal static class SessionLabels
 {
+    /// <summary>
+    /// The spec's extra environment (JSON, base64), on the workspace volume only: it is what re-creates an agent
+    /// container removed behind our back. The contract keeps secrets out of it (they travel as credentials), and the
+    /// same values are in the agent container's own config anyway.
+    /// </summary>
+    public const string Environment = "paude.io/environment";
+
     /// <summary>The labels common to every resource of the session with <paramref name="role"/>.</summary>
     public static Dictionary<string, string> Base(string session, string? role, IEnumerable<KeyValuePair<string, string>> extra)
     {
@@ -54,6 +61,34 @@ internal static class SessionLabels
         labels[SessionLabelKeys.Credentials] = string.Join(",", config.Credentials);
         labels[SessionLabelKeys.AgentArgv] = Encode(JsonSerializer.Serialize(config.AgentCommand));
     }
+
+    /// <summary>Adds the spec's extra environment (see <see cref="Environment"/>).</summary>
+    public static void AddEnvironment(Dictionary<string, string> labels, IReadOnlyDictionary<string, string> environment)
+    {
+        if (environment.Count > 0)
+        {
+            labels[Environment] = Encode(JsonSerializer.Serialize(environment));
+        }
+    }
+
+    /// <summary>Reads the extra environment back; a missing or unreadable label is an empty environment.</summary>
+    public static IReadOnlyDictionary<string, string> ReadEnvironment(IReadOnlyDictionary<string, string> labels)
+    {
+        try
+        {
+            return labels.TryGetValue(Environment, out var v) && Decode(v) is { } json
+                ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []
+                : new Dictionary<string, string>();
+        }
+        catch (JsonException)
+        {
+            return new Dictionary<string, string>();
+        }
+    }
+
+    /// <summary>Whether <paramref name="labels"/> carry a session config (the workspace volume of a create does).</summary>
+    public static bool HasConfig(IReadOnlyDictionary<string, string> labels) =>
+        labels.ContainsKey(SessionLabelKeys.CreatedAt) && labels.ContainsKey(SessionLabelKeys.AgentImage);
 
     /// <summary>Reads the session config back; labels come from the engine, so anything unreadable becomes a default.</summary>
     public static SessionConfig ReadConfig(IReadOnlyDictionary<string, string> labels, string defaultAgentImage, string defaultProxyImage)

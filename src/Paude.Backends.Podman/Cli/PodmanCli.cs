@@ -106,6 +106,7 @@ internal sealed class PodmanCli(string podmanPath, string backendName) : IPodman
             else
             {
                 var stdin = process.StandardInput.BaseStream;
+                PipeBuffer.TryEnlarge(stdin);
                 try
                 {
                     await writeStdin(stdin, cancellationToken).ConfigureAwait(false);

@@ -9,6 +9,7 @@ internal sealed class PodmanProcess : ISessionProcess
     private readonly Process _process;
     private int _disposed;
     private Func<Task>? _killRemote;
+    private Func<CancellationToken, Task>? _onPodmanFailure;
 
     public PodmanProcess(Process process, bool redirectStdin)
     {
@@ -32,6 +33,13 @@ internal sealed class PodmanProcess : ISessionProcess
     /// </summary>
     public void OnKill(Func<Task> killRemote) => _killRemote = killRemote;
 
+    /// <summary>
+    /// Sets what to do when the process ends with an exit code that <c>podman exec</c> itself uses when the exec
+    /// cannot run (see <see cref="IsPodmanFailure"/>): the handler reads the container's state and throws the typed
+    /// error when it is missing or stopped; otherwise the exit code goes to the caller as it is.
+    /// </summary>
+    public void OnPodmanFailure(Func<CancellationToken, Task> handler) => _onPodmanFailure = handler;
+
     public async Task<int> WaitForExitAsync(CancellationToken cancellationToken = default)
     {
         try
@@ -44,8 +52,21 @@ internal sealed class PodmanProcess : ISessionProcess
             throw;
         }
 
-        return _process.ExitCode;
+        var exitCode = _process.ExitCode;
+        if (_onPodmanFailure is { } handler && IsPodmanFailure(exitCode))
+        {
+            await handler(cancellationToken).ConfigureAwait(false);
+        }
+
+        return exitCode;
     }
+
+    /// <summary>
+    /// The exit codes of a failed <c>podman exec</c> (podman 4.3, measured): 125 for a missing container, 255 for a
+    /// stopped one ("container state improper"), 126/127 when the exec cannot start. A command inside the container
+    /// may exit with them too, so they only trigger a state check; stderr belongs to the caller and is not parsed.
+    /// </summary>
+    internal static bool IsPodmanFailure(int exitCode) => exitCode is 125 or 126 or 127 or 255;
 
     private async Task KillAsync()
     {

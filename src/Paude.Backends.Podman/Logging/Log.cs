@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Delivered credentials {Sources} to session '{Session}'")]
     public static partial void CredentialsDelivered(ILogger logger, string session, string sources);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Re-creating the missing agent container of session '{Session}' from its workspace volume's labels")]
+    public static partial void RecreatingAgent(ILogger logger, string session);
 }

@@ -154,14 +154,14 @@ public sealed class PodmanBackendTests(BackendFixture fixture) : IClassFixture<B
     }
 
     [Fact]
-    public async Task Orphaned_workspace_volume_reads_as_Error_and_Delete_removes_it()
+    public async Task Orphaned_workspace_volume_reads_as_Degraded_and_Delete_removes_it()
     {
         var name = fixture.NewName("orphan");
         await fixture.Backend.CreateAsync(fixture.Spec(name));
         await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}", $"paude-proxy-{name}");
 
         var info = await fixture.Backend.GetAsync(name);
-        Assert.Equal(SessionStatus.Error, info!.Status);
+        Assert.Equal(SessionStatus.Degraded, info!.Status);
         Assert.Contains("agent container is missing", info.StatusReason, StringComparison.Ordinal);
 
         Assert.True(await fixture.Backend.DeleteAsync(name));

@@ -26,12 +26,41 @@ public sealed class StatusAndLabelTests
     }
 
     [Fact]
-    public void Missing_agent_is_Error()
+    public void Missing_agent_is_Degraded_when_the_workspace_volume_can_recreate_it_and_Error_otherwise()
     {
-        var (status, reason) = PodmanState.Derive(null, C("running"));
-        Assert.Equal(SessionStatus.Error, status);
+        var (status, reason) = PodmanState.Derive(null, C("running"), canRecreate: true);
+        Assert.Equal(SessionStatus.Degraded, status);
         Assert.Contains("agent container is missing", reason, StringComparison.Ordinal);
+        Assert.Contains("start the session", reason, StringComparison.Ordinal);
+
+        (status, reason) = PodmanState.Derive(null, null, canRecreate: false);
+        Assert.Equal(SessionStatus.Error, status);
+        Assert.Contains("delete the session", reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Environment_round_trips_through_the_workspace_label_and_garbage_reads_as_empty()
+    {
+        var labels = new Dictionary<string, string>();
+        SessionLabels.AddEnvironment(labels, new Dictionary<string, string> { ["A"] = "x=y, z\n", ["B"] = "ü" });
+        Assert.All(labels.Values, v => Assert.Matches("^[A-Za-z0-9_-]+$", v));
+        Assert.Equal(new Dictionary<string, string> { ["A"] = "x=y, z\n", ["B"] = "ü" }, SessionLabels.ReadEnvironment(labels));
+
+        labels[SessionLabels.Environment] = SessionLabels.Encode("[not a map");
+        Assert.Empty(SessionLabels.ReadEnvironment(labels));
+        Assert.Empty(SessionLabels.ReadEnvironment(new Dictionary<string, string>()));
+    }
+
+    [Theory]
+    [InlineData(125, true)]
+    [InlineData(126, true)]
+    [InlineData(127, true)]
+    [InlineData(255, true)]
+    [InlineData(0, false)]
+    [InlineData(1, false)]
+    [InlineData(124, false)]
+    public void Only_the_exit_codes_of_a_failed_podman_exec_trigger_a_state_check(int exitCode, bool check)
+        => Assert.Equal(check, Paude.Backends.Podman.Cli.PodmanProcess.IsPodmanFailure(exitCode));
 
     [Fact]
     public void Session_config_round_trips_through_labels_including_unicode_and_commas()

@@ -129,6 +129,66 @@ public sealed class DirectoryTarTests : IDisposable
     }
 
     [Fact]
+    public async Task CopyToAsync_writes_the_same_bytes_as_reading_and_the_archive_can_be_consumed_once()
+    {
+        var src = BuildSampleTree();
+        for (var i = 0; i < 300; i++)
+        {
+            _tmp.File($"src/many/f{i:D3}.txt", new string('x', i * 37));
+        }
+
+        using var read = new MemoryStream();
+        await using (var archive = DirectoryTar.OpenRead(src))
+        {
+            var buffer = new byte[7919]; // odd size: the reader sees every chunk boundary of the writer
+            int n;
+            while ((n = await archive.ReadAsync(buffer)) > 0)
+            {
+                read.Write(buffer, 0, n);
+            }
+        }
+
+        using var copied = new MemoryStream();
+        await using (var archive = DirectoryTar.OpenRead(src))
+        {
+            await archive.CopyToAsync(copied);
+            await Assert.ThrowsAsync<InvalidOperationException>(() => archive.CopyToAsync(Stream.Null));
+        }
+
+        // Part read, the rest copied: the copy continues from where the reader is.
+        using var mixed = new MemoryStream();
+        await using (var archive = DirectoryTar.OpenRead(src))
+        {
+            var head = new byte[1000];
+            await archive.ReadExactlyAsync(head);
+            mixed.Write(head);
+            await archive.CopyToAsync(mixed);
+        }
+
+        Assert.True(read.Length > 300 * 512);
+        Assert.Equal(0, read.Length % 512);
+        Assert.Equal(read.ToArray(), copied.ToArray());
+        Assert.Equal(read.ToArray(), mixed.ToArray());
+    }
+
+    [Fact]
+    public async Task Cancelling_a_CopyToAsync_stops_the_writer_with_OperationCanceledException()
+    {
+        var src = _tmp.Dir("src");
+        for (var i = 0; i < 200; i++)
+        {
+            _tmp.File($"src/f{i:D3}.txt", new string('y', 4096));
+        }
+
+        using var cts = new CancellationTokenSource();
+        await using var archive = DirectoryTar.OpenRead(src);
+        var slow = new CancelAfterFirstWriteStream(cts);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => archive.CopyToAsync(slow, 81920, cts.Token));
+        Assert.Equal(1, slow.Writes);
+    }
+
+    [Fact]
     public void Missing_folder_is_a_clear_error()
     {
         var ex = Assert.Throws<DirectoryNotFoundException>(() => DirectoryTar.OpenRead(_tmp.Path("nope")));
@@ -150,5 +210,37 @@ public sealed class DirectoryTarTests : IDisposable
         }
 
         return names;
+    }
+
+    /// <summary>A destination that cancels the copy when it receives its first write.</summary>
+    private sealed class CancelAfterFirstWriteStream(CancellationTokenSource cts) : Stream
+    {
+        public int Writes { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => 0;
+
+        public override long Position { get => 0; set { } }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            Writes++;
+            cts.Cancel();
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Logging;
+using Paude.Backends.Podman.Logging;
+using Paude.Errors;
+using Paude.Sessions;
+
+namespace Paude.Backends.Podman.Backend;
+
+/// <summary>
+/// Sessions whose agent container was removed behind our back (<c>podman rm</c>, an engine reset) while their
+/// workspace volume, network or proxy config volume remain: they are listed, can be started (the containers are
+/// re-created from the workspace volume's labels, which carry the whole session config) and deleted.
+/// </summary>
+internal sealed partial class PodmanBackend
+{
+    /// <summary>Reads a session without an agent container from its leftovers; <c>null</c> when nothing is left.</summary>
+    private async Task<SessionInfo?> ReadWithoutAgentAsync(PodmanNames names, List<ContainerEntry> containers, CancellationToken cancellationToken)
+    {
+        var volumesTask = ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken);
+        var networksTask = ListNamedAsync("network", names.SessionLabelFilter, cancellationToken);
+        await Task.WhenAll(volumesTask, networksTask).ConfigureAwait(false);
+        var volumes = await volumesTask.ConfigureAwait(false);
+        var networks = await networksTask.ConfigureAwait(false);
+        if (containers.Count + volumes.Count + networks.Count == 0)
+        {
+            return null;
+        }
+
+        return FromLeftovers(names, containers, volumes.FirstOrDefault(v => v.Name == names.Workspace).Labels);
+    }
+
+    /// <summary>The info of a session without an agent container; the workspace volume's labels hold its config.</summary>
+    private SessionInfo FromLeftovers(PodmanNames names, List<ContainerEntry> containers, IReadOnlyDictionary<string, string>? workspaceLabels)
+        => ToInfo(names.Session, null, containers.FirstOrDefault(c => c.Name == names.Proxy), workspaceLabels);
+
+    /// <summary>
+    /// Re-creates the agent container (and the session network when it is gone too) from the workspace volume's
+    /// labels. Every resource made here is recorded in <paramref name="rollback"/>, so a failure removes it again
+    /// and leaves the session as it was. Returns the session config read from the labels.
+    /// </summary>
+    private async Task<SessionConfig> RecreateAgentAsync(PodmanNames names, Rollback rollback, CancellationToken cancellationToken)
+    {
+        var volumes = await ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
+        var workspace = volumes.FirstOrDefault(v => v.Name == names.Workspace).Labels;
+        if (workspace is null || !SessionLabels.HasConfig(workspace))
+        {
+            throw new BackendOperationException(
+                $"Backend '{Name}': session '{names.Session.Value}' has neither an agent container nor a workspace volume with its configuration; delete it and create it again.");
+        }
+
+        Log.RecreatingAgent(_logger, names.Session.Value);
+        var config = SessionLabels.ReadConfig(workspace, _options.AgentImage, _options.ProxyImage);
+        await RequireImageAsync(config.AgentImage, cancellationToken).ConfigureAwait(false);
+        var network = await RunAsync(["network", "exists", names.Network], cancellationToken).ConfigureAwait(false);
+        if (!network.Succeeded)
+        {
+            await RepairResourceAsync(rollback, Rollback.Kind.Network, names.Network, ["network", "create", "--internal", .. LabelArgs(Labels(names.Session, null)), names.Network], cancellationToken).ConfigureAwait(false);
+        }
+
+        var args = AgentRunArgs(names, config, SessionLabels.ReadEnvironment(workspace), run: false);
+        await RepairResourceAsync(rollback, Rollback.Kind.Container, names.Agent, args, cancellationToken).ConfigureAwait(false);
+        return config;
+    }
+
+    /// <summary>
+    /// Creates a missing resource of an existing session, recorded for rollback before it runs (a cancelled podman call
+    /// may still have made it); a name conflict means someone else's resource holds the name: it is never recorded,
+    /// so a rollback cannot remove it.
+    /// </summary>
+    private async Task RepairResourceAsync(Rollback rollback, Rollback.Kind kind, string resource, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        rollback.Add(kind, resource);
+        var result = await RunAsync(args, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            if (IsConflict(result))
+            {
+                rollback.Remove(kind, resource);
+            }
+
+            throw Failure($"re-creating {kind.ToString().ToLowerInvariant()} '{resource}'", result);
+        }
+    }
+}
