@@ -12,7 +12,10 @@ public enum SessionStatus
     /// <summary>The session is stopped; its workspace volume is kept.</summary>
     Stopped,
 
-    /// <summary>The agent runs but its egress proxy is missing or stopped; <c>Start</c> repairs it.</summary>
+    /// <summary>
+    /// Part of the session is missing but its workspace is intact (the egress proxy is gone or stopped, or the agent
+    /// container/pod is gone while its workspace volume remains); <c>Start</c> repairs it.
+    /// </summary>
     Degraded,
 
     /// <summary>The session is broken (dead container, failing pod); see <see cref="SessionInfo.StatusReason"/>.</summary>
