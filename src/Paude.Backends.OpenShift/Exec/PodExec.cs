@@ -67,15 +67,19 @@ internal sealed partial class PodExec(IKubernetes client, string ns, ResilienceP
                         // Every non-101 answer arrives here (ClientWebSocket keeps only the status, in the message).
                         // Only a 400 or a handshake without our protocol is a refusal of the protocol; a 429/5xx is a
                         // transient failure to retry — taking it for a refusal would downgrade to v4 for good.
-                        switch (HandshakeStatus(e))
+                        // A connection lost during the handshake (no status at all) is transient too.
+                        var status = HandshakeStatus(e);
+                        if (status == 400 || e.WebSocketErrorCode == WebSocketError.UnsupportedProtocol)
                         {
-                            case 429 or >= 500:
-                                throw;
-                            case { } status and not 400:
-                                throw new HandshakeRejectedException(status, e);
-                            default:
-                                throw new ProtocolRefusedException(e);
+                            throw new ProtocolRefusedException(e);
                         }
+
+                        if (status is { } rejected && rejected != 429 && rejected < 500)
+                        {
+                            throw new HandshakeRejectedException(rejected, e);
+                        }
+
+                        throw;
                     }
                 },
                 cancellationToken).ConfigureAwait(false);
