@@ -55,6 +55,22 @@ public abstract class ConformanceFixture : IAsyncLifetime
     /// <summary>Lists every backend resource (containers, volumes, networks, pods, ...) that belongs to <paramref name="name"/>.</summary>
     public abstract Task<IReadOnlyList<string>> ListSessionResourcesAsync(SessionName name, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Whether the environment itself blocks a session's direct (proxy-bypassing) connections. <c>false</c> where
+    /// the backend only declares the isolation for a component the test environment does not run (NetworkPolicies
+    /// on a Kubernetes test server without a network plugin); the suite then checks the declaration through
+    /// <see cref="AssertNetworkIsolationDeclaredAsync"/> instead of the connection.
+    /// </summary>
+    public virtual bool EnforcesNetworkIsolation => true;
+
+    /// <summary>
+    /// Asserts that the session's declared isolation (e.g. NetworkPolicies) would block a direct connection on an
+    /// enforcing environment. Required when <see cref="EnforcesNetworkIsolation"/> is <c>false</c>: the default fails
+    /// the test, so the bypass test can never pass silently.
+    /// </summary>
+    public virtual Task AssertNetworkIsolationDeclaredAsync(SessionName name, CancellationToken cancellationToken = default) =>
+        throw new InvalidOperationException($"{GetType().Name} does not enforce network isolation and does not say how it is declared.");
+
     /// <summary>Removes what the fixture itself created outside the backend (outside world, leftovers by label).</summary>
     protected abstract Task CleanupAsync();
 

@@ -130,6 +130,7 @@ internal sealed partial class OpenShiftBackend
         if ((deployment.Spec.Replicas ?? 0) > 0)
         {
             await _waiter.WaitProxyAsync(name, cancellationToken).ConfigureAwait(false);
+            await WaitProxyListeningAsync(name, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -35,7 +35,8 @@ internal sealed partial class OpenShiftBackend
     /// <inheritdoc />
     public async Task<bool> DeleteAsync(SessionName name, CancellationToken cancellationToken = default)
     {
-        var existed = false;
+        // Read up front: under retries a delete's own 404 is ambiguous (did our attempt whose answer was lost delete it?).
+        var existed = (await RemainingObjectsAsync(name, cancellationToken).ConfigureAwait(false)).Count > 0;
         var agent = SessionLabels.Agent(name);
         var proxy = SessionLabels.Proxy(name);
         var deletes = new (string What, Func<IKubernetes, CancellationToken, Task> Delete)[]
@@ -53,7 +54,7 @@ internal sealed partial class OpenShiftBackend
         };
         foreach (var (what, delete) in deletes)
         {
-            existed |= await _api.DeleteAsync(what, delete, cancellationToken).ConfigureAwait(false);
+            await _api.DeleteAsync(what, delete, cancellationToken).ConfigureAwait(false);
         }
 
         // Credential Secrets and anything else carrying the session label.
@@ -61,7 +62,7 @@ internal sealed partial class OpenShiftBackend
         foreach (var secret in secrets.Items)
         {
             var secretName = secret.Metadata.Name;
-            existed |= await _api.DeleteAsync($"Secret {secretName}", (c, ct) => c.CoreV1.DeleteNamespacedSecretAsync(secretName, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+            await _api.DeleteAsync($"Secret {secretName}", (c, ct) => c.CoreV1.DeleteNamespacedSecretAsync(secretName, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         }
 
         using var timeout = new CancellationTokenSource(_options.DeleteTimeout, _timeProvider);

@@ -128,6 +128,11 @@ internal sealed class PodWaiter(KubeApi api, OpenShiftBackendOptions options, Ti
             await ThrowIfFatalAsync(pod, cancellationToken).ConfigureAwait(false);
         }
 
+        if (pods.Items.Count == 0 && (deployment.Spec?.Replicas ?? 0) > 0)
+        {
+            await PodCreationFailures.ThrowIfForbiddenAsync(api, statefulSet: false, SessionLabels.SessionSelector(name) + $",{SessionLabelKeys.Role}={SessionLabelKeys.RoleProxy}", cancellationToken).ConfigureAwait(false);
+        }
+
         return IsProxyReady(deployment, pods.Items);
     }
 
@@ -145,7 +150,13 @@ internal sealed class PodWaiter(KubeApi api, OpenShiftBackendOptions options, Ti
     private async Task<bool> AgentReadyAsync(SessionName name, CancellationToken cancellationToken)
     {
         var pod = await api.GetOrNullAsync("read agent pod", (c, ct) => c.CoreV1.ReadNamespacedPodAsync(SessionLabels.AgentPod(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        if (pod is null || pod.Metadata.DeletionTimestamp is not null)
+        if (pod is null)
+        {
+            await PodCreationFailures.ThrowIfForbiddenAsync(api, statefulSet: true, SessionLabels.SessionSelector(name) + $",{SessionLabelKeys.Role}={SessionLabelKeys.RoleAgent}", cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        if (pod.Metadata.DeletionTimestamp is not null)
         {
             return false;
         }

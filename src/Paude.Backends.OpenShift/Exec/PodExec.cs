@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Net.WebSockets;
+using System.Text.RegularExpressions;
 using k8s;
 using k8s.Autorest;
 using Paude.Errors;
@@ -14,7 +16,7 @@ namespace Paude.Backends.OpenShift.Exec;
 /// remembered per backend so the fallback costs one extra handshake only once. Handshakes go through the
 /// resilience pipeline: opening an exec stream has no side effect until it is connected.
 /// </summary>
-internal sealed class PodExec(IKubernetes client, string ns, ResiliencePipeline pipeline)
+internal sealed partial class PodExec(IKubernetes client, string ns, ResiliencePipeline pipeline)
 {
     private volatile bool _v4Only;
 
@@ -62,8 +64,22 @@ internal sealed class PodExec(IKubernetes client, string ns, ResiliencePipeline 
                     }
                     catch (WebSocketException e) when (e.WebSocketErrorCode != WebSocketError.ConnectionClosedPrematurely)
                     {
-                        // The handshake completed without the protocol we asked for.
-                        throw new ProtocolRefusedException(e);
+                        // Every non-101 answer arrives here (ClientWebSocket keeps only the status, in the message).
+                        // Only a 400 or a handshake without our protocol is a refusal of the protocol; a 429/5xx is a
+                        // transient failure to retry — taking it for a refusal would downgrade to v4 for good.
+                        // A connection lost during the handshake (no status at all) is transient too.
+                        var status = HandshakeStatus(e);
+                        if (status == 400 || e.WebSocketErrorCode == WebSocketError.UnsupportedProtocol)
+                        {
+                            throw new ProtocolRefusedException(e);
+                        }
+
+                        if (status is { } rejected && rejected != 429 && rejected < 500)
+                        {
+                            throw new HandshakeRejectedException(rejected, e);
+                        }
+
+                        throw;
                     }
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -71,6 +87,10 @@ internal sealed class PodExec(IKubernetes client, string ns, ResiliencePipeline 
         catch (ProtocolRefusedException)
         {
             return null;
+        }
+        catch (HandshakeRejectedException e)
+        {
+            throw new BackendOperationException($"Could not start a process in pod {pod}: the API server answered {e.Status} to the exec request.", e.InnerException);
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.BadRequest && protocol == WebSocketProtocol.V5BinaryWebsocketProtocol)
         {
@@ -87,5 +107,25 @@ internal sealed class PodExec(IKubernetes client, string ns, ResiliencePipeline 
         }
     }
 
+    /// <summary>The HTTP status of a failed WebSocket handshake ("The server returned status code '500' when ..."), or <c>null</c>.</summary>
+    internal static int? HandshakeStatus(WebSocketException e)
+    {
+        if (e.WebSocketErrorCode != WebSocketError.NotAWebSocket)
+        {
+            return null;
+        }
+
+        var match = StatusInMessage().Match(e.Message);
+        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+    }
+
+    [GeneratedRegex("'([1-5][0-9]{2})'")]
+    private static partial Regex StatusInMessage();
+
     private sealed class ProtocolRefusedException(Exception inner) : Exception("protocol refused", inner);
+
+    private sealed class HandshakeRejectedException(int status, Exception inner) : Exception($"handshake answered {status}", inner)
+    {
+        public int Status { get; } = status;
+    }
 }

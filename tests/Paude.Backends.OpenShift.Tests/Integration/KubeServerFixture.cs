@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Paude.DependencyInjection;
 using Paude.Sessions;
+using Paude.Sync;
 using Paude.Testing.Kubernetes;
 
 namespace Paude.Backends.OpenShift.Tests.Integration;
@@ -16,13 +17,16 @@ public sealed class KubeServerFixture : IAsyncLifetime
 {
     public const string Namespace = "paude-sessions";
 
-    private ServiceProvider? _services;
+    private readonly List<ServiceProvider> _services = [];
 
     public string RunId { get; } = "os" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
 
     public KubernetesTestServer Server { get; private set; } = null!;
 
     public ISessionBackend Backend { get; private set; } = null!;
+
+    /// <summary>Paude.Sync over <see cref="Backend"/> (the sync works through the session contract only).</summary>
+    public ISessionSync Sync { get; private set; } = null!;
 
     public static readonly IReadOnlyList<string> AgentStandIn = ["bash", "-c", "echo started > /tmp/agent-started; exec sleep infinity"];
 
@@ -38,13 +42,18 @@ public sealed class KubeServerFixture : IAsyncLifetime
             OpenShiftRestricted = true,
             ResourceLabels = new Dictionary<string, string> { ["paude.test"] = RunId },
         });
-        Backend = BuildBackend(o => { });
+        var sp = Build(o => { }, withSync: true);
+        Backend = sp.GetRequiredService<ISessionBackendProvider>().GetBackend("openshift");
+        Sync = sp.GetRequiredService<ISessionSync>();
     }
 
-    public ISessionBackend BuildBackend(Action<OpenShiftBackendOptions> configure)
+    public ISessionBackend BuildBackend(Action<OpenShiftBackendOptions> configure) =>
+        Build(configure, withSync: false).GetRequiredService<ISessionBackendProvider>().GetBackend("openshift");
+
+    private ServiceProvider Build(Action<OpenShiftBackendOptions> configure, bool withSync)
     {
         var services = new ServiceCollection();
-        services.AddPaude().AddOpenShiftBackend(configure: o =>
+        var paude = services.AddPaude().AddOpenShiftBackend(configure: o =>
         {
             o.KubeconfigPath = Server.KubeconfigPath;
             o.Namespace = Namespace;
@@ -53,9 +62,18 @@ public sealed class KubeServerFixture : IAsyncLifetime
             o.MaxRetries = 10;
             configure(o);
         });
+        if (withSync)
+        {
+            paude.AddPaudeSync();
+        }
+
         var sp = services.BuildServiceProvider();
-        _services ??= sp;
-        return sp.GetRequiredService<ISessionBackendProvider>().GetBackend("openshift");
+        lock (_services)
+        {
+            _services.Add(sp);
+        }
+
+        return sp;
     }
 
     /// <summary>Runs the real kubectl against the server and returns its stdout.</summary>
@@ -88,9 +106,9 @@ public sealed class KubeServerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_services is not null)
+        foreach (var sp in _services)
         {
-            await _services.DisposeAsync();
+            await sp.DisposeAsync();
         }
 
         if (Server is not null)

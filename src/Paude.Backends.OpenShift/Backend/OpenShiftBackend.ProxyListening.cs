@@ -1,0 +1,72 @@
+using System.Globalization;
+using k8s;
+using Paude.Backends.OpenShift.Backend;
+using Paude.Backends.OpenShift.Manifests;
+using Paude.Egress;
+using Paude.Errors;
+using Paude.Execution;
+using Paude.Sessions;
+
+namespace Paude.Backends.OpenShift;
+
+/// <summary>Waiting for the proxy to serve, not only to run.</summary>
+internal sealed partial class OpenShiftBackend
+{
+    /// <summary>
+    /// Waits until squid in every live proxy pod accepts connections on its port. A pod counts as running once its
+    /// container started; without a readiness probe honoured by the cluster (the Kubernetes test server runs none)
+    /// an allow-list change would otherwise return while the new proxy still refuses the agent's requests.
+    /// </summary>
+    private async Task WaitProxyListeningAsync(SessionName name, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_options.ReadyTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var selector = SessionLabels.SessionSelector(name) + $",{SessionLabelKeys.Role}={SessionLabelKeys.RoleProxy}";
+        var probe = new ProcessSpec(["bash", "-c", "exec 3<>\"/dev/tcp/127.0.0.1/$1\"", "paude-probe", SquidConfig.Port.ToString(CultureInfo.InvariantCulture)]);
+        var delay = TimeSpan.FromMilliseconds(100);
+        try
+        {
+            while (true)
+            {
+                var pods = await _api.CallAsync("list proxy pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: selector, cancellationToken: ct), linked.Token).ConfigureAwait(false);
+                var live = pods.Items.Where(p => p.Metadata.DeletionTimestamp is null && PodWaiter.IsPodRunning(p)).Select(p => p.Metadata.Name).ToList();
+                var listening = live.Count > 0;
+                foreach (var pod in live)
+                {
+                    listening &= await ProbeAsync(pod, probe, linked.Token).ConfigureAwait(false);
+                }
+
+                if (listening)
+                {
+                    return;
+                }
+
+                await Task.Delay(delay, _timeProvider, linked.Token).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new BackendOperationException($"The proxy of session {name} did not accept connections on port {SquidConfig.Port} within {_options.ReadyTimeout}.");
+        }
+    }
+
+    private async Task<bool> ProbeAsync(string pod, ProcessSpec probe, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var process = await _exec.StartAsync(pod, SessionLabels.ProxyContainer, probe, cancellationToken).ConfigureAwait(false);
+            await using (process.ConfigureAwait(false))
+            {
+                await process.StandardOutput.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+                await process.StandardError.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+                return await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false) == 0;
+            }
+        }
+        catch (BackendOperationException)
+        {
+            // The pod went away or is not ready for exec yet: look again.
+            return false;
+        }
+    }
+}
