@@ -110,9 +110,11 @@ internal sealed partial class PodIo(ServerResources resources, PodmanCli podman)
         {
             PodmanCli.TryKill(process);
 
-            // Give the client up to 2 s to read the status and answer the close: ending the connection at once
-            // resets it, and a reset makes the client's kernel drop the status it has not read yet.
-            await Task.WhenAny(receive, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
+            // Give the client time to read the status and answer the close: ending the connection at once resets
+            // it, and a reset makes the client's kernel drop the status it has not read yet. A busy client (one
+            // still unpacking a large download on a loaded machine) can take seconds to get there — 2 s was seen to
+            // be too short — so wait up to 30 s; a client that answers the close ends the wait at once.
+            await Task.WhenAny(receive, Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None)).ConfigureAwait(false);
             await abort.CancelAsync().ConfigureAwait(false);
             await receive.ConfigureAwait(false);
         }
