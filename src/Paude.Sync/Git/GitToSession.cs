@@ -30,6 +30,12 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
             return fast;
         }
 
+        // Never synced with this session from here: if its workspace is empty, one tar stream of files and objects.
+        if (last is null && !context.Options.DryRun && await new FirstPush(context, repo).TryRunAsync(cancellationToken).ConfigureAwait(false) is { } first)
+        {
+            return first;
+        }
+
         var branch = repo.Head.FriendlyName;
         var head = repo.Head.Tip;
         context.Report(SyncStage.Checking, "Reading the session's repository state");

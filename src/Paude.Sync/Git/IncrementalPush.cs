@@ -27,7 +27,7 @@ namespace Paude.Sync.Git;
 /// </summary>
 internal sealed class IncrementalPush(SyncContext context, Repository repo)
 {
-    private static readonly string Absent = new('-', IncrementalPushScript.HashLength);
+    private static readonly string Absent = new('-', PushScripts.HashLength);
 
     /// <summary>Whether the fast path applies: the last sync was a git push of the commit the branch is at now.</summary>
     public static bool Applies(SyncContext context, Repository repo, SessionSyncRecord? last) =>
@@ -44,8 +44,21 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         var options = context.Options;
         var rules = new PathRules(options.Excludes);
         var head = repo.Head.Tip;
+        string[] argv = ["bash", "-c", PushScripts.Apply, "bash", options.SessionWorkspace, repo.Head.FriendlyName, head.Sha, options.Force ? "1" : "0"];
+
+        // Start the session program first: starting an exec costs more than the local status scan, so they overlap.
+        var starting = context.Backend.StartProcessAsync(context.Session, new ProcessSpec(argv) { RedirectStandardInput = true }, cancellationToken);
         context.Report(SyncStage.Checking, "Comparing the workspace with the last push");
-        var plan = Plan(head, last.Uploaded, GitHistory.Dirty(repo, rules.IsExcluded).Where(p => !rules.IsExcluded(p)), cancellationToken);
+        (List<PushOp> Ops, Dictionary<string, string> Uploaded) plan;
+        try
+        {
+            plan = Plan(head, last.Uploaded, GitHistory.Dirty(repo, rules.IsExcluded).Where(p => !rules.IsExcluded(p)), cancellationToken);
+        }
+        catch
+        {
+            await AbandonAsync(starting).ConfigureAwait(false);
+            throw;
+        }
 
         var header = new MemoryStream();
         foreach (var op in plan.Ops)
@@ -56,23 +69,21 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
 
         var writes = plan.Ops.Where(o => o.New is not null).Select(o => o.Path).ToList();
         var deletes = plan.Ops.Where(o => o.New is null).Select(o => o.Path).ToList();
-        string[] argv =
-        [
-            "bash", "-c", IncrementalPushScript.Apply, "bash", options.SessionWorkspace, repo.Head.FriendlyName, head.Sha,
-            options.Force ? "1" : "0", header.Length.ToString(CultureInfo.InvariantCulture), writes.Count > 0 ? "1" : "0",
-        ];
+        // Nothing to change: end-of-file right away, so the session only verifies its state and no byte is sent.
+        var first = plan.Ops.Count == 0 ? Array.Empty<byte>() : Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{header.Length} {(writes.Count > 0 ? 1 : 0)}\n"));
         context.Report(SyncStage.Transferring, $"Pushing {writes.Count} file(s), {deletes.Count} deletion(s)", 0, plan.Ops.Count);
-        var (exit, output, error, sent) = await RunAsync(argv, header.ToArray(), writes, cancellationToken).ConfigureAwait(false);
+        var (exit, output, error, sent) = await RunAsync(starting, [.. first, .. header.ToArray()], writes, cancellationToken).ConfigureAwait(false);
         var records = SessionCommand.Records(output).ToList();
         switch (exit)
         {
-            case IncrementalPushScript.StateMoved:
+            case PushScripts.StateMoved:
                 return null;
-            case IncrementalPushScript.AtRisk:
+            case PushScripts.AtRisk:
                 var atRisk = records.Select(AtRiskPath).ToList();
                 throw new UnsafeSyncException(
                     $"Push to session '{context.Session.Value}' refused: the session has uncommitted changes of its own that the push would replace.", [], atRisk);
             case 0 when records.LastOrDefault() == "K":
+            case PushScripts.NothingSent when plan.Ops.Count == 0:
                 break;
             default:
                 throw new SyncTransportException($"Pushing files to session '{context.Session.Value}' failed (exit {exit}): {(error.Length > 1000 ? error[..1000] : error)}");
@@ -135,9 +146,27 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         return (ops, uploaded);
     }
 
-    private async Task<(int Exit, byte[] Output, string Error, long Sent)> RunAsync(string[] argv, byte[] header, List<string> writes, CancellationToken cancellationToken)
+    /// <summary>Ends a started program without sending anything: end-of-file before the first line makes it exit unchanged.</summary>
+    internal static async Task AbandonAsync(Task<ISessionProcess> starting)
     {
-        var process = await context.Backend.StartProcessAsync(context.Session, new ProcessSpec(argv) { RedirectStandardInput = true }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var process = await starting.ConfigureAwait(false);
+            await using (process.ConfigureAwait(false))
+            {
+                await process.StandardInput.DisposeAsync().ConfigureAwait(false);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or Errors.PaudeException)
+        {
+            // The start itself failed or was cancelled: nothing runs in the session.
+        }
+    }
+
+    private async Task<(int Exit, byte[] Output, string Error, long Sent)> RunAsync(Task<ISessionProcess> starting, byte[] header, List<string> writes, CancellationToken cancellationToken)
+    {
+        var process = await starting.ConfigureAwait(false);
         await using (process.ConfigureAwait(false))
         {
             var stdout = ReadCappedAsync(process.StandardOutput, 16 * 1024 * 1024, cancellationToken);
@@ -154,7 +183,7 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
     private async Task<long> SendAsync(Stream stdin, byte[] header, List<string> writes, CancellationToken cancellationToken)
     {
         long sent = 0;
-        if (!await TryWriteAsync(stdin, header, cancellationToken).ConfigureAwait(false))
+        if (header.Length > 0 && !await TryWriteAsync(stdin, header, cancellationToken).ConfigureAwait(false))
         {
             return sent;
         }
@@ -223,7 +252,7 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
     }
 
-    private static async Task<byte[]> ReadCappedAsync(Stream stream, int limit, CancellationToken cancellationToken)
+    internal static async Task<byte[]> ReadCappedAsync(Stream stream, int limit, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[16384];

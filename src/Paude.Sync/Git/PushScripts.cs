@@ -1,9 +1,9 @@
 namespace Paude.Sync.Git;
 
 /// <summary>
-/// The one program an incremental push runs in the session (bash; values arrive as positional arguments only).
+/// The one program a fast push runs in the session (bash; values arrive as positional arguments only).
 /// </summary>
-internal static class IncrementalPushScript
+internal static class PushScripts
 {
     /// <summary>Exit code: the session is not where the last push left it (other branch, other commit, no repository).</summary>
     public const int StateMoved = 3;
@@ -14,13 +14,19 @@ internal static class IncrementalPushScript
     /// </summary>
     public const int AtRisk = 4;
 
+    /// <summary>Exit code: end-of-file before the first line; nothing was changed.</summary>
+    public const int NothingSent = 5;
+
     /// <summary>Length of a SHA-256 in hex; a run of this many <c>-</c> means "no such file".</summary>
     public const int HashLength = 64;
 
     /// <summary>
-    /// $1 = workspace, $2 = branch, $3 = commit the session must be at, $4 = force (1/0), $5 = header length,
-    /// $6 = 1 when a tar follows the header. stdin = the header (records <c>&lt;W|D&gt;&lt;expected&gt;&lt;new&gt;&lt;path&gt;\0</c>,
-    /// hashes as 64 hex or 64 <c>-</c>) then the tar of the written files.
+    /// $1 = workspace, $2 = branch, $3 = commit the session must be at, $4 = force (1/0). stdin = a line
+    /// <c>&lt;header length&gt; &lt;1 when a tar follows&gt;</c>, the header (records
+    /// <c>&lt;W|D&gt;&lt;expected&gt;&lt;new&gt;&lt;path&gt;\0</c>, hashes as 64 hex or 64 <c>-</c>), then the tar of the
+    /// written files. The state checks run before stdin is read, so the host can start this program first and plan
+    /// while podman starts it; end-of-file before the first line (nothing to push, or the host gave up) exits 5 with
+    /// nothing changed.
     /// <para>
     /// Checks before changing anything: HEAD is the branch at the commit, and every path to write or delete holds
     /// what the last push left there (expected) or already what this push brings (new) — so an agent's edit is never
@@ -31,9 +37,11 @@ internal static class IncrementalPushScript
         set -e
         export LC_ALL=C
         cd -- "$1" 2>/dev/null || exit 3
-        branch=$2; commit=$3; force=$4; n=$5; tar=$6
-        [ "$(git symbolic-ref -q HEAD </dev/null || true)" = "refs/heads/$branch" ] || exit 3
-        [ "$(git rev-parse -q --verify 'HEAD^{commit}' </dev/null || true)" = "$commit" ] || exit 3
+        branch=$2; commit=$3; force=$4
+        st=$(git rev-parse 'HEAD^{commit}' --symbolic-full-name HEAD 2>/dev/null </dev/null) || exit 3
+        [ "$st" = "$commit"$'\n'"refs/heads/$branch" ] || exit 3
+        IFS=' ' read -r n tar || exit 5 # end-of-file: nothing to push (the state above is verified)
+        case "$n" in ''|*[!0-9]*) exit 5 ;; esac
         dash=----------------------------------------------------------------
         ops=(); exp=(); new=(); paths=()
         if [ "$n" -gt 0 ]; then
@@ -74,6 +82,31 @@ internal static class IncrementalPushScript
           if [ "${ops[$i]}" = D ]; then rm -f -- "${paths[$i]}"; fi
         done
         if [ "$tar" = 1 ]; then tar -x --no-same-owner -f -; fi
+        printf 'K\0'
+        """;
+
+    /// <summary>
+    /// The first push into an empty (or missing) session workspace. $1 = workspace, $2 = branch, $3 = commit.
+    /// stdin = a line <c>1</c>, then a tar of the working files and of the commit's git objects as loose objects
+    /// (<c>.git/objects/xx/…</c>, content-addressed, written into the repository this script has just created, so
+    /// nothing existing can be replaced). Exits 3, changing nothing, when the workspace is not empty (the caller takes
+    /// the full path, which never overwrites session files); end-of-file before the first line exits 5 unchanged.
+    /// </summary>
+    public const string First = """
+        set -e
+        export LC_ALL=C
+        ws=$1; branch=$2; commit=$3
+        if [ -e "$ws" ] || [ -L "$ws" ]; then
+          [ -d "$ws" ] && [ ! -L "$ws" ] && [ -z "$(ls -A -- "$ws")" ] || exit 3
+        fi
+        IFS= read -r go || exit 5
+        [ "$go" = 1 ] || exit 5
+        mkdir -p -- "$ws"
+        cd -- "$ws"
+        git init -q -b "$branch" . </dev/null >/dev/null
+        tar -x --no-same-owner -f -
+        git update-ref "refs/heads/$branch" "$commit" </dev/null
+        git read-tree "$commit" </dev/null
         printf 'K\0'
         """;
 }
