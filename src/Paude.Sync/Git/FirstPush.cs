@@ -63,8 +63,15 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
             var counting = new CountingStream(process.StandardInput);
             try
             {
-                await counting.WriteAsync("1\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
-                await WriteTarAsync(counting, plan, cancellationToken).ConfigureAwait(false);
+                // Buffered: a tar of 10,000 small entries would otherwise be ~30,000 small pipe writes.
+                var buffered = new BufferedStream(counting, 256 * 1024);
+                await using (buffered.ConfigureAwait(false))
+                {
+                    await buffered.WriteAsync("1\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                    await WriteTarAsync(buffered, plan, cancellationToken).ConfigureAwait(false);
+                    await buffered.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 await process.StandardInput.DisposeAsync().ConfigureAwait(false);
             }
             catch (IOException)
