@@ -44,13 +44,13 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
         }
         catch
         {
-            await IncrementalPush.AbandonAsync(starting).ConfigureAwait(false);
+            await PushProcess.AbandonAsync(starting).ConfigureAwait(false);
             throw;
         }
 
         if (plan is null)
         {
-            await IncrementalPush.AbandonAsync(starting).ConfigureAwait(false);
+            await PushProcess.AbandonAsync(starting).ConfigureAwait(false);
             return null;
         }
 
@@ -58,19 +58,22 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
         var process = await starting.ConfigureAwait(false);
         await using (process.ConfigureAwait(false))
         {
-            var stdout = IncrementalPush.ReadCappedAsync(process.StandardOutput, 4096, cancellationToken);
-            var stderr = IncrementalPush.ReadCappedAsync(process.StandardError, 64 * 1024, cancellationToken);
+            var stdout = PushProcess.ReadCappedAsync(process.StandardOutput, 4096, cancellationToken);
+            var stderr = PushProcess.ReadCappedAsync(process.StandardError, 64 * 1024, cancellationToken);
             var counting = new CountingStream(process.StandardInput);
             try
             {
-                // Buffered: a tar of 10,000 small entries would otherwise be ~30,000 small pipe writes.
-                var buffered = new BufferedStream(counting, 256 * 1024);
-                await using (buffered.ConfigureAwait(false))
-                {
-                    await buffered.WriteAsync("1\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
-                    await WriteTarAsync(buffered, plan, cancellationToken).ConfigureAwait(false);
-                    await buffered.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
+                // Buffered: a tar of 10,000 small entries would otherwise be ~30,000 small pipe writes. Synchronous on
+                // a worker thread: async file reads cost far more per small file than the reads themselves.
+                await Task.Run(
+                    () =>
+                    {
+                        using var buffered = new BufferedStream(counting, 1024 * 1024);
+                        buffered.Write("1\n"u8);
+                        WriteTar(buffered, plan, cancellationToken);
+                        buffered.Flush();
+                    },
+                    cancellationToken).ConfigureAwait(false);
 
                 await process.StandardInput.DisposeAsync().ConfigureAwait(false);
             }
@@ -108,29 +111,30 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
         }
     }
 
-    private async Task WriteTarAsync(Stream output, FirstPushPlan plan, CancellationToken cancellationToken)
+    private void WriteTar(Stream output, FirstPushPlan plan, CancellationToken cancellationToken)
     {
-        var writer = new TarWriter(output, TarEntryFormat.Gnu, leaveOpen: true);
-        await using (writer.ConfigureAwait(false))
+        using var writer = new TarWriter(output, TarEntryFormat.Gnu, leaveOpen: true);
         {
             foreach (var (id, loose) in plan.Objects)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var name = $".git/objects/{id.Sha[..2]}/{id.Sha[2..]}";
                 if (loose is not null)
                 {
-                    await writer.WriteEntryAsync(loose, name, cancellationToken).ConfigureAwait(false);
+                    writer.WriteEntry(loose, name);
                 }
                 else
                 {
-                    await writer.WriteEntryAsync(new GnuTarEntry(TarEntryType.RegularFile, name) { DataStream = LooseBlob(repo.Lookup<Blob>(id)), Mode = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead }, cancellationToken).ConfigureAwait(false);
+                    writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, name) { DataStream = LooseBlob(repo.Lookup<Blob>(id)), Mode = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead });
                 }
             }
 
             foreach (var (path, committed) in plan.Files)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 if (committed is null)
                 {
-                    await writer.WriteEntryAsync(Path.Combine(context.Workspace, path), path, cancellationToken).ConfigureAwait(false);
+                    writer.WriteEntry(Path.Combine(context.Workspace, path), path);
                     continue;
                 }
 
@@ -141,7 +145,7 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
                     DataStream = new MemoryStream(ReadAll(blob)),
                     Mode = committed.Value.Mode == Mode.ExecutableFile ? (UnixFileMode)0b111_101_101 : (UnixFileMode)0b110_100_100,
                 };
-                await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+                writer.WriteEntry(entry);
             }
         }
     }

@@ -56,7 +56,7 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         }
         catch
         {
-            await AbandonAsync(starting).ConfigureAwait(false);
+            await PushProcess.AbandonAsync(starting).ConfigureAwait(false);
             throw;
         }
 
@@ -146,31 +146,13 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         return (ops, uploaded);
     }
 
-    /// <summary>Ends a started program without sending anything: end-of-file before the first line makes it exit unchanged.</summary>
-    internal static async Task AbandonAsync(Task<ISessionProcess> starting)
-    {
-        try
-        {
-            var process = await starting.ConfigureAwait(false);
-            await using (process.ConfigureAwait(false))
-            {
-                await process.StandardInput.DisposeAsync().ConfigureAwait(false);
-                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or Errors.PaudeException)
-        {
-            // The start itself failed or was cancelled: nothing runs in the session.
-        }
-    }
-
     private async Task<(int Exit, byte[] Output, string Error, long Sent)> RunAsync(Task<ISessionProcess> starting, byte[] header, List<string> writes, CancellationToken cancellationToken)
     {
         var process = await starting.ConfigureAwait(false);
         await using (process.ConfigureAwait(false))
         {
-            var stdout = ReadCappedAsync(process.StandardOutput, 16 * 1024 * 1024, cancellationToken);
-            var stderr = ReadCappedAsync(process.StandardError, 64 * 1024, cancellationToken);
+            var stdout = PushProcess.ReadCappedAsync(process.StandardOutput, 16 * 1024 * 1024, cancellationToken);
+            var stderr = PushProcess.ReadCappedAsync(process.StandardError, 64 * 1024, cancellationToken);
             var sent = await SendAsync(process.StandardInput, header, writes, cancellationToken).ConfigureAwait(false);
             var output = await stdout.ConfigureAwait(false);
             var error = Encoding.UTF8.GetString(await stderr.ConfigureAwait(false)).Trim();
@@ -183,7 +165,7 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
     private async Task<long> SendAsync(Stream stdin, byte[] header, List<string> writes, CancellationToken cancellationToken)
     {
         long sent = 0;
-        if (header.Length > 0 && !await TryWriteAsync(stdin, header, cancellationToken).ConfigureAwait(false))
+        if (header.Length > 0 && !await PushProcess.TryWriteAsync(stdin, header, cancellationToken).ConfigureAwait(false))
         {
             return sent;
         }
@@ -198,7 +180,7 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
                 int n;
                 while ((n = await tar.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
                 {
-                    if (!await TryWriteAsync(stdin, buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false))
+                    if (!await PushProcess.TryWriteAsync(stdin, buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false))
                     {
                         return sent;
                     }
@@ -219,23 +201,6 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         return sent;
     }
 
-    /// <summary>
-    /// <c>false</c> when the session stopped reading: the script exited early (state moved, or paths at risk) and
-    /// its exit code says why.
-    /// </summary>
-    private static async Task<bool> TryWriteAsync(Stream stdin, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await stdin.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
     private static string AtRiskPath(string record) =>
         record.Length > 1 && record[0] == 'R' && PathRules.IsSafeRelative(record[1..])
             ? record[1..]
@@ -250,24 +215,6 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
 
         using var content = blob.GetContentStream();
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
-    }
-
-    internal static async Task<byte[]> ReadCappedAsync(Stream stream, int limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16384];
-        int n;
-        while ((n = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + n > limit)
-            {
-                throw new Errors.UnsafeContentException("(push output)", $"exceeds {limit} bytes");
-            }
-
-            buffer.Write(chunk, 0, n);
-        }
-
-        return buffer.ToArray();
     }
 
     /// <summary>One path to replace: the hash the session should hold (<c>null</c>: absent) and the new one (<c>null</c>: delete).</summary>
