@@ -100,7 +100,14 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
         AddTree(commit.Tree, files, rules);
         foreach (var (path, hash) in last.Uploaded)
         {
-            files[path] = hash;
+            if (hash == SessionSyncRecord.Deleted)
+            {
+                files.Remove(path);
+            }
+            else
+            {
+                files[path] = hash;
+            }
         }
 
         return files;

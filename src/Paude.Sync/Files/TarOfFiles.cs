@@ -3,7 +3,10 @@ using System.IO.Pipelines;
 
 namespace Paude.Sync.Files;
 
-/// <summary>Streams a tar of selected workspace files (only those cross the wire).</summary>
+/// <summary>
+/// Streams a tar of selected workspace files (only those cross the wire). GNU format: one 512-byte header per file
+/// (PAX adds an extended header of 1 KiB per file for timestamps nobody needs here); long names still work.
+/// </summary>
 internal static class TarOfFiles
 {
     /// <summary>Returns a stream producing the archive while it is read (never buffered whole).</summary>
@@ -16,7 +19,7 @@ internal static class TarOfFiles
                 var output = pipe.Writer.AsStream();
                 try
                 {
-                    var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
+                    var writer = new TarWriter(output, TarEntryFormat.Gnu, leaveOpen: true);
                     await using (writer.ConfigureAwait(false))
                     {
                         foreach (var path in paths)

@@ -40,9 +40,12 @@ internal static class GitHistory
 
     public static string Describe(Commit commit) => $"{commit.Sha[..10]} {commit.MessageShort}";
 
-    /// <summary>Uncommitted changes (staged, modified, deleted, untracked; not ignored, not excluded).</summary>
+    /// <summary>
+    /// Uncommitted changes (staged, modified, deleted, untracked; not ignored, not excluded). No rename detection:
+    /// a staged rename must list both the old path (gone) and the new one.
+    /// </summary>
     public static List<string> Dirty(Repository repo, Func<string, bool> excluded) =>
-        [.. repo.RetrieveStatus(new StatusOptions { IncludeIgnored = false, IncludeUntracked = true, RecurseUntrackedDirs = true })
+        [.. repo.RetrieveStatus(new StatusOptions { IncludeIgnored = false, IncludeUntracked = true, RecurseUntrackedDirs = true, DetectRenamesInIndex = false, DetectRenamesInWorkDir = false })
             .Where(e => e.State != FileStatus.Unaltered && !e.State.HasFlag(FileStatus.Ignored) && !excluded(e.FilePath))
             .Select(e => e.FilePath)
             .Distinct(StringComparer.Ordinal)

@@ -24,6 +24,18 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
                 repo.Info.IsHeadUnborn ? "The local branch has no commits yet: commit first, or use the exclude strategy to push files only." : "HEAD is detached: check out a branch to push.", [], []);
         }
 
+        // The common case (the branch is where the last push left it; files edited): one exec, changed files only.
+        if (IncrementalPush.Applies(context, repo, last) && await new IncrementalPush(context, repo).TryRunAsync(last!, cancellationToken).ConfigureAwait(false) is { } fast)
+        {
+            return fast;
+        }
+
+        // Never synced with this session from here: if its workspace is empty, one tar stream of files and objects.
+        if (last is null && !context.Options.DryRun && await new FirstPush(context, repo).TryRunAsync(cancellationToken).ConfigureAwait(false) is { } first)
+        {
+            return first;
+        }
+
         var branch = repo.Head.FriendlyName;
         var head = repo.Head.Tip;
         context.Report(SyncStage.Checking, "Reading the session's repository state");
@@ -92,11 +104,7 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
             var expected = kept.TryGetValue(path, out var s) ? s : session.Deleted.Contains(path) ? null : CommittedHash(head, path);
             if (local == expected)
             {
-                if (local is not null)
-                {
-                    nowUploaded[path] = local;
-                }
-
+                nowUploaded[path] = local ?? SessionSyncRecord.Deleted;
                 continue;
             }
 
@@ -117,6 +125,7 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
             else
             {
                 deletes.Add(path);
+                nowUploaded[path] = SessionSyncRecord.Deleted;
             }
         }
 

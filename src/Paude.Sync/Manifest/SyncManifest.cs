@@ -30,6 +30,12 @@ internal sealed record SessionSyncRecord
     /// </summary>
     public Dictionary<string, string> Files { get; init; } = new(StringComparer.Ordinal);
 
-    /// <summary>Uncommitted files pushed to the session by the last git push (path → SHA-256), so a later push knows they are ours.</summary>
+    /// <summary>Marks, in <see cref="Uploaded"/>, a committed file the push deleted in the session.</summary>
+    public const string Deleted = "-";
+
+    /// <summary>
+    /// Uncommitted files pushed to the session by the last git push (path → SHA-256, or <see cref="Deleted"/>), so a
+    /// later push knows they are ours and what the session holds without asking it.
+    /// </summary>
     public Dictionary<string, string> Uploaded { get; init; } = new(StringComparer.Ordinal);
 }

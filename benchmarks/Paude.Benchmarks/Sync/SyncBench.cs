@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Paude.Benchmarks.Podman;
+using Paude.DependencyInjection;
+using Paude.Sessions;
+using Paude.Sync;
+
+namespace Paude.Benchmarks.Sync;
+
+/// <summary>Shared plumbing of the push benchmarks: a real Podman session, the SDK sync, a realistic source tree.</summary>
+internal sealed class SyncBench : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private SyncBench(ServiceProvider services, SessionName session)
+    {
+        _services = services;
+        Session = session;
+        Backend = services.GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
+        Sync = services.GetRequiredService<ISessionSync>();
+    }
+
+    public SessionName Session { get; }
+
+    public ISessionBackend Backend { get; }
+
+    public ISessionSync Sync { get; }
+
+    /// <summary>The agent container (Podman backend contract: <c>paude-&lt;session&gt;</c>).</summary>
+    public string Container => "paude-" + Session.Value;
+
+    public static async Task<SyncBench> StartAsync(CancellationToken cancellationToken)
+    {
+        var services = new ServiceCollection();
+        services.AddPaude().AddPodmanBackend("podman", o => o.ExtraLabels["paude.benchmark"] = "sync").AddPaudeSync();
+        var provider = services.BuildServiceProvider();
+        var bench = new SyncBench(provider, SessionName.Parse(BenchPodman.NewRunId("bench-push-")));
+        await bench.Backend.CreateAsync(new SessionSpec { Name = bench.Session, AgentCommand = ["sleep", "infinity"] }, cancellationToken);
+        return bench;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="files"/> files totalling about <paramref name="totalBytes"/> under <paramref name="root"/>
+    /// (source-like: 50 folders, sizes log-uniform between 300 B and 60 KB, text content that compresses like code)
+    /// and commits them once with the git CLI.
+    /// </summary>
+    public static async Task CreateRepositoryAsync(string root, int files, long totalBytes, CancellationToken cancellationToken)
+    {
+        var random = new Random(42);
+        var sizes = Enumerable.Range(0, files).Select(_ => Math.Exp(random.NextDouble() * (Math.Log(60_000) - Math.Log(300)) + Math.Log(300))).ToArray();
+        var scale = totalBytes / sizes.Sum();
+        var words = Enumerable.Range(0, 400).Select(i => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2 + (i % 6)))).ToArray();
+        for (var i = 0; i < files; i++)
+        {
+            var path = Path.Combine(root, "src", $"module{i % 50:D2}", $"part{i / 50 % 10}", $"file{i:D4}.cs");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllTextAsync(path, Text(random, words, (int)(sizes[i] * scale)), cancellationToken);
+        }
+
+        await BenchPodman.RunAsync("git", ["-C", root, "init", "-q", "-b", "main"], ct: cancellationToken);
+        await BenchPodman.RunAsync("git", ["-C", root, "add", "-A"], ct: cancellationToken);
+        await BenchPodman.RunAsync("git", ["-C", root, "-c", "user.name=Bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "tree"], ct: cancellationToken);
+    }
+
+    /// <summary>Text of about <paramref name="size"/> bytes: lines of pseudo-random identifiers.</summary>
+    public static string Text(Random random, string[] words, int size)
+    {
+        var text = new System.Text.StringBuilder(size + 80);
+        while (text.Length < size)
+        {
+            text.Append("    var ").Append(words[random.Next(words.Length)]).Append(" = ").Append(words[random.Next(words.Length)])
+                .Append('(').Append(random.Next(100000)).Append(");\n");
+        }
+
+        text.Length = size;
+        return text.ToString();
+    }
+
+    public Task<SyncResult> PushAsync(string root, string sessionWorkspace, CancellationToken cancellationToken) =>
+        Sync.SyncAsync(Session, root, new SyncOptions { Direction = SyncDirection.ToSession, SessionWorkspace = sessionWorkspace }, null, cancellationToken);
+
+    /// <summary>SHA-256 of a file in the session (to check both sides really arrived).</summary>
+    public async Task<string> SessionHashAsync(string path) =>
+        (await BenchPodman.PodmanAsync("exec", Container, "sha256sum", "--", path)).Split(' ')[0];
+
+    public async ValueTask DisposeAsync()
+    {
+        await Backend.DeleteAsync(Session, CancellationToken.None);
+        await _services.DisposeAsync();
+    }
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using Paude.Benchmarks.Harness;
+using Paude.Benchmarks.Podman;
+
+namespace Paude.Benchmarks.Sync;
+
+/// <summary>
+/// Incremental push after changing one 20 KB file in a 5,000-file / ~50 MB repository (one commit): Paude.Sync
+/// (to session, default strategy) vs <c>rsync -a --blocking-io -e 'podman exec -i'</c> of the working files into
+/// its own folder of the same container. Each side is incremental against its own previous state. Also reports
+/// the bytes each sent into the container: Paude's stdin bytes (<c>SyncResult.BytesMoved</c>) and rsync's
+/// "Total bytes sent" (<c>--stats</c>).
+/// </summary>
+public sealed class SyncPushIncrementalBenchmark : IBenchmark
+{
+    private const int ChangedBytes = 20 * 1024;
+    private const string ChangedFile = "src/module07/part3/file0157.cs";
+
+    /// <inheritdoc />
+    public string Id => "sync-push-incremental";
+
+    /// <inheritdoc />
+    public string Description => "push after changing 1 file (20 KB) of 5,000 / ~50 MB: Paude.Sync to session vs rsync -a over podman exec -i";
+
+    /// <inheritdoc />
+    public async Task<BenchmarkReport> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        var tree = Path.Combine(context.WorkDirectory, "push-incremental");
+        await SyncBench.CreateRepositoryAsync(tree, 5000, 50L * 1024 * 1024, cancellationToken);
+        await using var bench = await SyncBench.StartAsync(cancellationToken);
+        const string SdkDir = "/pvc/sdk";
+        const string RsyncDir = "/pvc/rsync";
+
+        // The first push of each side (not measured), then one warm-up change so both paths are JIT-ed and cached.
+        await bench.PushAsync(tree, SdkDir, cancellationToken);
+        await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken);
+        var random = new Random(7);
+        var words = Enumerable.Range(0, 50).Select(i => $"w{i}").ToArray();
+        void Change() => File.WriteAllText(Path.Combine(tree, ChangedFile), SyncBench.Text(random, words, ChangedBytes));
+        Change();
+        await bench.PushAsync(tree, SdkDir, cancellationToken);
+        await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken);
+
+        Change();
+        var sdkBytes = new List<long>();
+        var rsyncBytes = new List<long>();
+        var sides = 0;
+        var precheck = new List<double>();
+        var (sdk, rsync) = await Measure.AlternateAsync(
+            context.Iterations,
+            async _ =>
+            {
+                var result = await bench.PushAsync(tree, SdkDir, cancellationToken);
+                if (result.FilesChanged is not [ChangedFile] || result.CommitsTransferred != 0)
+                {
+                    throw new InvalidOperationException($"expected exactly {ChangedFile} to be pushed, got [{string.Join(", ", result.FilesChanged)}]");
+                }
+
+                sdkBytes.Add(result.BytesMoved);
+            },
+            async _ => rsyncBytes.Add(await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken)),
+            async _ =>
+            {
+                // A new change once both sides have pushed the current one (rsync compares size and mtime).
+                if (++sides % 2 == 0)
+                {
+                    Change();
+                }
+
+                precheck.Add(await TimePrecheckAsync(bench, cancellationToken));
+            });
+
+        // Both sides really hold the last change.
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(tree, ChangedFile))));
+        await bench.PushAsync(tree, SdkDir, cancellationToken);
+        await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken);
+        if (await bench.SessionHashAsync($"{SdkDir}/{ChangedFile}") != expected || await bench.SessionHashAsync($"{RsyncDir}/{ChangedFile}") != expected)
+        {
+            throw new InvalidOperationException("the changed file did not arrive on both sides");
+        }
+
+        var sdkMedian = Measure.Median(sdk);
+        var rsyncMedian = Measure.Median(rsync);
+        var bytes = Measure.Median(sdkBytes.Select(b => (double)b).ToList());
+        Console.WriteLine("   sdk ms:   " + string.Join(' ', sdk.Select(v => v.ToString("F0", CultureInfo.InvariantCulture))));
+        Console.WriteLine("   rsync ms: " + string.Join(' ', rsync.Select(v => v.ToString("F0", CultureInfo.InvariantCulture))));
+        return new BenchmarkReport(
+            Id,
+            [
+                ("paude-sync push median ms", sdkMedian), ("rsync median ms", rsyncMedian),
+                ("changed bytes", ChangedBytes), ("paude bytes sent (median)", bytes),
+                ("paude bytes / changed bytes", bytes / ChangedBytes), ("metadata bytes (sent - changed)", bytes - ChangedBytes),
+                ("rsync total bytes sent (median)", Measure.Median(rsyncBytes.Select(b => (double)b).ToList())),
+                ("podman ps pre-check median ms", Measure.Median(precheck)),
+                ("ratio without the pre-check (estimate)", (sdkMedian - Measure.Median(precheck)) / rsyncMedian),
+            ],
+            sdkMedian / rsyncMedian,
+            1.0);
+    }
+
+    /// <summary>
+    /// The Podman backend still runs this <c>podman ps</c> before every exec (being moved to the failure path, as was
+    /// done for upload); timed on its own so the report can say what the push costs without it.
+    /// </summary>
+    private static async Task<double> TimePrecheckAsync(SyncBench bench, CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await BenchPodman.RunAsync("podman", ["ps", "-a", "--format", "json", "--filter", $"label=paude.io/session-name={bench.Session.Value}"], ct: cancellationToken);
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>rsync of the working files (not <c>.git</c>) over <c>podman exec -i</c>; returns "Total bytes sent".</summary>
+    private static async Task<long> RsyncAsync(string tree, string container, string destination, CancellationToken cancellationToken)
+    {
+        var output = await BenchPodman.RunAsync(
+            "rsync", ["-a", "--blocking-io", "--stats", "--exclude=/.git", "-e", "podman exec -i", tree + "/", $"{container}:{destination}/"], ct: cancellationToken);
+        var line = output.Split('\n').First(l => l.StartsWith("Total bytes sent:", StringComparison.Ordinal));
+        return long.Parse(line["Total bytes sent:".Length..].Trim().Replace(",", string.Empty, StringComparison.Ordinal), CultureInfo.InvariantCulture);
+    }
+}

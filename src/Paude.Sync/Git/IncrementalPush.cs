@@ -1,0 +1,222 @@
+using System.Globalization;
+using System.Text;
+using LibGit2Sharp;
+using Paude.Execution;
+using Paude.Sync.Files;
+using Paude.Sync.Manifest;
+
+namespace Paude.Sync.Git;
+
+/// <summary>
+/// The fast path of a git push when the local branch is still at the commit of the last push: one exec, and only
+/// the changed files cross the wire.
+/// <para>
+/// What changed is decided on the host, with no listing from the session: the session holds the last pushed
+/// commit plus the files that push uploaded (the manifest records their hashes), and git's index (stat cache) says
+/// which local files differ from the commit. The paths whose content differs from what the session should hold are
+/// written or deleted.
+/// </para>
+/// <para>
+/// Safety without a listing: the session may have changed files since (an agent at work). Rather than sending the
+/// session's state back (a round trip, and a listing of every dirty file), the host sends, per path it is about to
+/// replace, the hash the session should hold; the session hashes only those paths and refuses — changing nothing —
+/// when one holds something else. Its other files are not touched, so they need no check. When the session is not
+/// on the branch at the expected commit (the agent committed, switched branch, or the repository is gone) the
+/// script exits before reading anything and the caller takes the full path (probe, divergence check, receive-pack).
+/// </para>
+/// </summary>
+internal sealed class IncrementalPush(SyncContext context, Repository repo)
+{
+    private static readonly string Absent = new('-', PushScripts.HashLength);
+
+    /// <summary>Whether the fast path applies: the last sync was a git push of the commit the branch is at now.</summary>
+    public static bool Applies(SyncContext context, Repository repo, SessionSyncRecord? last) =>
+        last is { Direction: SyncDirection.ToSession, Commit: not null }
+        && last.Strategy != SyncStrategy.Exclude
+        && !context.Options.DryRun
+        && !repo.Info.IsHeadDetached
+        && !repo.Info.IsHeadUnborn
+        && repo.Head.Tip.Sha == last.Commit;
+
+    /// <summary>Pushes; <c>null</c> (nothing changed anywhere) when the session is not where the last push left it.</summary>
+    public async Task<(SyncResult Result, Dictionary<string, string> Uploaded)?> TryRunAsync(SessionSyncRecord last, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        var rules = new PathRules(options.Excludes);
+        var head = repo.Head.Tip;
+        string[] argv = ["bash", "-c", PushScripts.Apply, "bash", options.SessionWorkspace, repo.Head.FriendlyName, head.Sha, options.Force ? "1" : "0"];
+
+        // Start the session program first: starting an exec costs more than the local status scan, so they overlap.
+        var starting = context.Backend.StartProcessAsync(context.Session, new ProcessSpec(argv) { RedirectStandardInput = true }, cancellationToken);
+        context.Report(SyncStage.Checking, "Comparing the workspace with the last push");
+        (List<PushOp> Ops, Dictionary<string, string> Uploaded) plan;
+        try
+        {
+            plan = Plan(head, last.Uploaded, GitHistory.Dirty(repo, rules.IsExcluded).Where(p => !rules.IsExcluded(p)), cancellationToken);
+        }
+        catch
+        {
+            await PushProcess.AbandonAsync(starting).ConfigureAwait(false);
+            throw;
+        }
+
+        var header = new MemoryStream();
+        foreach (var op in plan.Ops)
+        {
+            header.Write(Encoding.UTF8.GetBytes($"{(op.New is null ? 'D' : 'W')}{op.Expected ?? Absent}{op.New ?? Absent}{op.Path}"));
+            header.WriteByte(0);
+        }
+
+        var writes = plan.Ops.Where(o => o.New is not null).Select(o => o.Path).ToList();
+        var deletes = plan.Ops.Where(o => o.New is null).Select(o => o.Path).ToList();
+        // Nothing to change: end-of-file right away, so the session only verifies its state and no byte is sent.
+        var first = plan.Ops.Count == 0 ? Array.Empty<byte>() : Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{header.Length} {(writes.Count > 0 ? 1 : 0)}\n"));
+        context.Report(SyncStage.Transferring, $"Pushing {writes.Count} file(s), {deletes.Count} deletion(s)", 0, plan.Ops.Count);
+        var (exit, output, error, sent) = await RunAsync(starting, [.. first, .. header.ToArray()], writes, cancellationToken).ConfigureAwait(false);
+        var records = SessionCommand.Records(output).ToList();
+        switch (exit)
+        {
+            case PushScripts.StateMoved:
+                return null;
+            case PushScripts.AtRisk:
+                var atRisk = records.Select(AtRiskPath).ToList();
+                throw new UnsafeSyncException(
+                    $"Push to session '{context.Session.Value}' refused: the session has uncommitted changes of its own that the push would replace.", [], atRisk);
+            case 0 when records.LastOrDefault() == "K":
+            case PushScripts.NothingSent when plan.Ops.Count == 0:
+                break;
+            default:
+                throw new SyncTransportException($"Pushing files to session '{context.Session.Value}' failed (exit {exit}): {(error.Length > 1000 ? error[..1000] : error)}");
+        }
+
+        var warnings = new List<string>();
+        var forced = records.Where(r => r.Length > 1 && r[0] == 'F').Select(r => AtRiskPath("R" + r[1..])).ToList();
+        if (forced.Count > 0)
+        {
+            warnings.Add($"Forced: the session's uncommitted changes to {string.Join(", ", forced.Take(20))} were replaced (tracked changes are kept in the session's git stash).");
+        }
+
+        context.Report(SyncStage.Done, $"{writes.Count} file(s) pushed, {deletes.Count} deleted");
+        var result = new SyncResult
+        {
+            Strategy = options.Strategy,
+            Direction = SyncDirection.ToSession,
+            CommitsTransferred = 0,
+            FilesChanged = writes,
+            FilesDeleted = deletes,
+            Commit = head.Sha,
+            BytesMoved = sent,
+            Warnings = warnings,
+        };
+        return (result, plan.Uploaded);
+    }
+
+    /// <summary>
+    /// Per candidate path (locally dirty, or uploaded by the last push): what the session holds (the upload, else the
+    /// commit's blob) against what the workspace holds now.
+    /// </summary>
+    private (List<PushOp> Ops, Dictionary<string, string> Uploaded) Plan(Commit head, Dictionary<string, string> lastUploaded, IEnumerable<string> dirty, CancellationToken cancellationToken)
+    {
+        var dirtySet = new HashSet<string>(dirty, StringComparer.Ordinal);
+        var ops = new List<PushOp>();
+        var uploaded = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in dirtySet.Union(lastUploaded.Keys).Order(StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var full = Path.Combine(context.Workspace, path);
+            var info = new FileInfo(full);
+            if (Directory.Exists(full) || info.LinkTarget is not null)
+            {
+                continue;
+            }
+
+            var local = info.Exists ? LocalTree.Hash(full) : null;
+            var expected = lastUploaded.TryGetValue(path, out var ours) ? (ours == SessionSyncRecord.Deleted ? null : ours) : CommittedHash(head, path);
+            if (dirtySet.Contains(path))
+            {
+                uploaded[path] = local ?? SessionSyncRecord.Deleted;
+            }
+
+            if (local != expected)
+            {
+                ops.Add(new PushOp(path, expected, local));
+            }
+        }
+
+        return (ops, uploaded);
+    }
+
+    private async Task<(int Exit, byte[] Output, string Error, long Sent)> RunAsync(Task<ISessionProcess> starting, byte[] header, List<string> writes, CancellationToken cancellationToken)
+    {
+        var process = await starting.ConfigureAwait(false);
+        await using (process.ConfigureAwait(false))
+        {
+            var stdout = PushProcess.ReadCappedAsync(process.StandardOutput, 16 * 1024 * 1024, cancellationToken);
+            var stderr = PushProcess.ReadCappedAsync(process.StandardError, 64 * 1024, cancellationToken);
+            var sent = await SendAsync(process.StandardInput, header, writes, cancellationToken).ConfigureAwait(false);
+            var output = await stdout.ConfigureAwait(false);
+            var error = Encoding.UTF8.GetString(await stderr.ConfigureAwait(false)).Trim();
+            var exit = await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            return (exit, output, error, sent);
+        }
+    }
+
+    /// <summary>Writes the header and the tar; returns the bytes written. A session that stopped reading (it refused) ends it early.</summary>
+    private async Task<long> SendAsync(Stream stdin, byte[] header, List<string> writes, CancellationToken cancellationToken)
+    {
+        long sent = 0;
+        if (header.Length > 0 && !await PushProcess.TryWriteAsync(stdin, header, cancellationToken).ConfigureAwait(false))
+        {
+            return sent;
+        }
+
+        sent += header.Length;
+        if (writes.Count > 0)
+        {
+            var tar = TarOfFiles.Open(context.Workspace, writes, cancellationToken);
+            await using (tar.ConfigureAwait(false))
+            {
+                var buffer = new byte[81920];
+                int n;
+                while ((n = await tar.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    if (!await PushProcess.TryWriteAsync(stdin, buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false))
+                    {
+                        return sent;
+                    }
+
+                    sent += n;
+                }
+            }
+        }
+
+        try
+        {
+            await stdin.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+        }
+
+        return sent;
+    }
+
+    private static string AtRiskPath(string record) =>
+        record.Length > 1 && record[0] == 'R' && PathRules.IsSafeRelative(record[1..])
+            ? record[1..]
+            : throw new Errors.UnsafeContentException(record.Length > 80 ? record[..80] : record, "is not a push refusal record");
+
+    private static string? CommittedHash(Commit head, string path)
+    {
+        if (head[path]?.Target is not Blob blob)
+        {
+            return null;
+        }
+
+        using var content = blob.GetContentStream();
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
+    }
+
+    /// <summary>One path to replace: the hash the session should hold (<c>null</c>: absent) and the new one (<c>null</c>: delete).</summary>
+    private sealed record PushOp(string Path, string? Expected, string? New);
+}

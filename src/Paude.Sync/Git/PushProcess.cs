@@ -1,0 +1,61 @@
+using Paude.Execution;
+
+namespace Paude.Sync.Git;
+
+/// <summary>Plumbing shared by the fast pushes: the one session program they start, feed and read.</summary>
+internal static class PushProcess
+{
+    /// <summary>Ends a started program without sending anything: end-of-file before the first line makes it exit unchanged.</summary>
+    internal static async Task AbandonAsync(Task<ISessionProcess> starting)
+    {
+        try
+        {
+            var process = await starting.ConfigureAwait(false);
+            await using (process.ConfigureAwait(false))
+            {
+                await process.StandardInput.DisposeAsync().ConfigureAwait(false);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or Errors.PaudeException)
+        {
+            // The start itself failed or was cancelled: nothing runs in the session.
+        }
+    }
+
+    /// <summary>
+    /// <c>false</c> when the session stopped reading: the script exited early (state moved, or paths at risk) and
+    /// its exit code says why.
+    /// </summary>
+    internal static async Task<bool> TryWriteAsync(Stream stdin, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await stdin.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reads a stream of the session program to its end; its output is untrusted, so it is capped.</summary>
+    internal static async Task<byte[]> ReadCappedAsync(Stream stream, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16384];
+        int n;
+        while ((n = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + n > limit)
+            {
+                throw new Errors.UnsafeContentException("(push output)", $"exceeds {limit} bytes");
+            }
+
+            buffer.Write(chunk, 0, n);
+        }
+
+        return buffer.ToArray();
+    }
+}

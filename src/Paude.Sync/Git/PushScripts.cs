@@ -1,0 +1,112 @@
+namespace Paude.Sync.Git;
+
+/// <summary>
+/// The one program a fast push runs in the session (bash; values arrive as positional arguments only).
+/// </summary>
+internal static class PushScripts
+{
+    /// <summary>Exit code: the session is not where the last push left it (other branch, other commit, no repository).</summary>
+    public const int StateMoved = 3;
+
+    /// <summary>
+    /// Exit code: some paths hold session work the push would replace; one <c>R&lt;path&gt;</c> record each. When
+    /// forced, the same paths come back as <c>F&lt;path&gt;</c> records before the final <c>K</c>.
+    /// </summary>
+    public const int AtRisk = 4;
+
+    /// <summary>Exit code: end-of-file before the first line; nothing was changed.</summary>
+    public const int NothingSent = 5;
+
+    /// <summary>Length of a SHA-256 in hex; a run of this many <c>-</c> means "no such file".</summary>
+    public const int HashLength = 64;
+
+    /// <summary>
+    /// $1 = workspace, $2 = branch, $3 = commit the session must be at, $4 = force (1/0). stdin = a line
+    /// <c>&lt;header length&gt; &lt;1 when a tar follows&gt;</c>, the header (records
+    /// <c>&lt;W|D&gt;&lt;expected&gt;&lt;new&gt;&lt;path&gt;\0</c>, hashes as 64 hex or 64 <c>-</c>), then the tar of the
+    /// written files. The state checks run before stdin is read, so the host can start this program first and plan
+    /// while podman starts it; end-of-file before the first line (nothing to push, or the host gave up) exits 5 with
+    /// nothing changed.
+    /// <para>
+    /// Checks before changing anything: HEAD is the branch at the commit, and every path to write or delete holds
+    /// what the last push left there (expected) or already what this push brings (new) — so an agent's edit is never
+    /// overwritten silently. Only those paths are hashed: a push of one file costs one file's hash, not a listing.
+    /// </para>
+    /// </summary>
+    public const string Apply = """
+        set -e
+        export LC_ALL=C
+        cd -- "$1" 2>/dev/null || exit 3
+        branch=$2; commit=$3; force=$4
+        st=$(git rev-parse 'HEAD^{commit}' --symbolic-full-name HEAD 2>/dev/null </dev/null) || exit 3
+        [ "$st" = "$commit"$'\n'"refs/heads/$branch" ] || exit 3
+        IFS=' ' read -r n tar || exit 5 # end-of-file: nothing to push (the state above is verified)
+        case "$n" in ''|*[!0-9]*) exit 5 ;; esac
+        dash=----------------------------------------------------------------
+        ops=(); exp=(); new=(); paths=()
+        if [ "$n" -gt 0 ]; then
+          while IFS= read -r -d '' r; do
+            ops+=("${r:0:1}"); exp+=("${r:1:64}"); new+=("${r:65:64}"); paths+=("${r:129}")
+          done < <(head -c "$n")
+        fi
+        declare -A have=()
+        reg=()
+        for p in "${paths[@]}"; do
+          if [ -L "$p" ]; then have["$p"]=other
+          elif [ -f "$p" ]; then reg+=("$p")
+          elif [ -e "$p" ]; then have["$p"]=other
+          fi
+        done
+        if [ "${#reg[@]}" -gt 0 ]; then
+          while IFS= read -r -d '' r; do have["${r:66}"]=${r:0:64}; done < <(printf '%s\0' "${reg[@]}" | xargs -0 sha256sum -z --)
+        fi
+        risk=()
+        for i in "${!paths[@]}"; do
+          p=${paths[$i]}; a=${have["$p"]:-$dash}
+          if [ "$a" != "${exp[$i]}" ] && [ "$a" != "${new[$i]}" ]; then risk+=("$p"); fi
+        done
+        if [ "${#risk[@]}" -gt 0 ]; then
+          if [ "$force" != 1 ]; then printf 'R%s\0' "${risk[@]}"; exit 4; fi
+          printf 'F%s\0' "${risk[@]}"
+          tracked=()
+          for p in "${risk[@]}"; do
+            if git --literal-pathspecs ls-files --error-unmatch -- "$p" >/dev/null 2>&1 </dev/null; then tracked+=("$p"); fi
+          done
+          if [ "${#tracked[@]}" -gt 0 ]; then
+            ident=()
+            git config user.email >/dev/null 2>&1 </dev/null || ident=(-c user.name=paude-sync -c user.email=paude-sync@localhost)
+            git "${ident[@]}" --literal-pathspecs stash push -q -m "paude sync: session work before a forced push" -- "${tracked[@]}" </dev/null >&2 || true
+          fi
+        fi
+        for i in "${!paths[@]}"; do
+          if [ "${ops[$i]}" = D ]; then rm -f -- "${paths[$i]}"; fi
+        done
+        if [ "$tar" = 1 ]; then tar -x --no-same-owner -f -; fi
+        printf 'K\0'
+        """;
+
+    /// <summary>
+    /// The first push into an empty (or missing) session workspace. $1 = workspace, $2 = branch, $3 = commit.
+    /// stdin = a line <c>1</c>, then a tar of the working files and of the commit's git objects as loose objects
+    /// (<c>.git/objects/xx/…</c>, content-addressed, written into the repository this script has just created, so
+    /// nothing existing can be replaced). Exits 3, changing nothing, when the workspace is not empty (the caller takes
+    /// the full path, which never overwrites session files); end-of-file before the first line exits 5 unchanged.
+    /// </summary>
+    public const string First = """
+        set -e
+        export LC_ALL=C
+        ws=$1; branch=$2; commit=$3
+        if [ -e "$ws" ] || [ -L "$ws" ]; then
+          [ -d "$ws" ] && [ ! -L "$ws" ] && [ -z "$(ls -A -- "$ws")" ] || exit 3
+        fi
+        IFS= read -r go || exit 5
+        [ "$go" = 1 ] || exit 5
+        mkdir -p -- "$ws"
+        cd -- "$ws"
+        git init -q -b "$branch" . </dev/null >/dev/null
+        tar -x --no-same-owner -f -
+        git update-ref "refs/heads/$branch" "$commit" </dev/null
+        git read-tree "$commit" </dev/null
+        printf 'K\0'
+        """;
+}
