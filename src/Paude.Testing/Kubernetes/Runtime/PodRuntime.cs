@@ -61,9 +61,10 @@ internal sealed partial class PodRuntime(
                 {
                     await ReconcileAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is InvalidOperationException or Api.KubeApiException or IOException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // A pod vanished or podman failed mid-pass: the next pass starts from the facts again.
+                    // A pod vanished or podman failed mid-pass: the next pass starts from the facts again. Whatever
+                    // the failure, the loop must survive it — a dead loop leaves every pod as it is forever.
                 }
 
                 await _wake.WaitAsync(options.PollInterval, cancellationToken).ConfigureAwait(false);
@@ -87,7 +88,15 @@ internal sealed partial class PodRuntime(
         var liveUids = pods.Select(p => p.Uid()).ToHashSet(StringComparer.Ordinal);
         foreach (var pod in pods)
         {
-            await ReconcilePodAsync(pod, containers, ct).ConfigureAwait(false);
+            try
+            {
+                await ReconcilePodAsync(pod, containers, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One pod whose Podman step keeps failing must not hold back the others (a pass used to end at the
+                // first failure, so pods listed after it — e.g. one waiting to be deleted — were never reconciled).
+            }
         }
 
         if (Interlocked.Exchange(ref _sourcesChanged, 0) == 1)
