@@ -259,6 +259,46 @@ public abstract class BackendConformanceTests<TFixture>(TFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task File_channel_uploads_a_large_mixed_tree_byte_for_byte()
+    {
+        // Multi-MiB files between thousands of small ones, ~30 MiB in all: the stream crosses the transport's frame
+        // and buffer sizes many times over.
+        var name = await Fixture.SharedSessionAsync();
+        var local = Directory.CreateTempSubdirectory("paude-ct-mixed-").FullName;
+        try
+        {
+            var random = new Random(5000);
+            var expected = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            for (var f = 0; f < 2000; f++)
+            {
+                var relative = $"d{f % 37:D2}/{(f < 5 ? $"blob{f}.bin" : $"file{f:D4}.txt")}";
+                var content = new byte[f < 5 ? (f + 1) * 1024 * 1024 : 1024 + (int)(Math.Pow(random.NextDouble(), 2) * 19 * 1024)];
+                random.NextBytes(content);
+                Directory.CreateDirectory(Path.Combine(local, Path.GetDirectoryName(relative)!));
+                await File.WriteAllBytesAsync(Path.Combine(local, relative), content);
+                expected[relative] = Convert.ToHexStringLower(SHA256.HashData(content));
+            }
+
+            var container = $"/pvc/workspace/mixed-{Guid.NewGuid():N}";
+            await Backend.UploadDirectoryAsync(name, local, container);
+
+            var listing = await Backend.CheckAsync(name, "bash", "-c", "cd \"$1\" && find . -type f -print0 | xargs -0 sha256sum", "_", container);
+            var actual = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var line in listing.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                actual[line[(line.IndexOf("./", StringComparison.Ordinal) + 2)..]] = line[..64];
+            }
+
+            Assert.Equal(expected, actual);
+            await Backend.CheckAsync(name, "rm", "-rf", container);
+        }
+        finally
+        {
+            Directory.Delete(local, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Allowed_host_is_reachable_through_the_proxy()
     {
         var name = await Fixture.SharedSessionAsync();

@@ -22,7 +22,10 @@ internal sealed class ExecSession : ISessionProcess
     private const byte StderrChannel = 2;
     private const byte StatusChannel = 3;
     private const byte CloseChannel = 255;
-    private const int MaxFrame = 64 * 1024;
+    // 32 KiB, the chunk kubectl's own stdin copy uses: 64 KiB frames (65,537 bytes with the channel byte) were
+    // measured to corrupt a 50 MiB upload through the test server's exec (issue 6 benchmark), while 32 KiB frames
+    // never did; no server is known to need more, and the throughput is the same.
+    private const int MaxFrame = 32 * 1024;
     private const int MaxStatusBytes = 64 * 1024;
 
     private readonly WebSocket _socket;

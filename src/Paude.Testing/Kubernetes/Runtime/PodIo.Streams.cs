@@ -59,7 +59,10 @@ internal sealed partial class PodIo
     private static async Task ReceiveAsync(WebSocket socket, Process process, bool stdin, bool v5, ExecTerminal? terminal, CancellationTokenSource abort)
     {
         var ct = abort.Token;
-        var buffer = new byte[64 * 1024];
+        // Large enough to take a whole client frame in one receive: with a 64 KiB buffer, 64 KiB + 1 byte stdin
+        // frames (split into 65,535 + 1 byte writes) corrupted a 50 MiB upload, reproducibly, while whole-frame
+        // receives never did. The cause below this loop was not pinned down; frames up to 1 MiB now arrive whole.
+        var buffer = new byte[1024 * 1024];
         var message = new MemoryStream();
         var stdinStream = stdin ? process.StandardInput.BaseStream : null;
         try
