@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Paude.Benchmarks.Harness;
+using Paude.Benchmarks.Podman;
 using Paude.DependencyInjection;
 using Paude.Sessions;
 using Paude.Sync;
@@ -39,9 +39,9 @@ public sealed class ContinuousSyncLatencyBenchmark : IBenchmark
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            await RunAsync("podman", ["exec", container, "mkdir", "-p", "/pvc/watch", "/pvc/rsync"], cancellationToken);
+            await BenchPodman.RunAsync("podman", ["exec", container, "mkdir", "-p", "/pvc/watch", "/pvc/rsync"], ct: cancellationToken);
             var rsync = new[] { "-a", "--blocking-io", "-e", "podman exec -i", manual + "/", container + ":/pvc/rsync/" };
-            await RunAsync("rsync", rsync, cancellationToken);
+            await BenchPodman.RunAsync("rsync", rsync, ct: cancellationToken);
             var rounds = Channel.CreateUnbounded<ContinuousSyncRound>();
             var pump = Task.Run(async () =>
             {
@@ -77,7 +77,7 @@ public sealed class ContinuousSyncLatencyBenchmark : IBenchmark
                 async i =>
                 {
                     await File.WriteAllTextAsync(Path.Combine(manual, $"d{i % 10}/f{i}.txt"), $"edit {i}\n", cancellationToken);
-                    await RunAsync("rsync", rsync, cancellationToken);
+                    await BenchPodman.RunAsync("rsync", rsync, ct: cancellationToken);
                 });
             await stop.CancelAsync();
             await pump;
@@ -106,23 +106,5 @@ public sealed class ContinuousSyncLatencyBenchmark : IBenchmark
         }
 
         return root;
-    }
-
-    private static async Task RunAsync(string program, IEnumerable<string> args, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var err = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} failed: {await err}");
-        }
     }
 }

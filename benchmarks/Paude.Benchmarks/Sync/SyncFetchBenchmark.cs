@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Paude.Benchmarks.Harness;
+using Paude.Benchmarks.Podman;
 using Paude.DependencyInjection;
 using Paude.Sessions;
 using Paude.Sync;
@@ -32,15 +32,15 @@ public sealed class SyncFetchBenchmark : IBenchmark
         try
         {
             const string Repo = "/pvc/bench";
-            await RunAsync("podman", ["exec", "paude-" + session.Value, "bash", "-c",
+            await BenchPodman.RunAsync("podman", ["exec", "paude-" + session.Value, "bash", "-c",
                 "set -e; git init -q -b main \"$1\"; cd \"$1\"; for i in $(seq 1 200); do printf '%s\\n' \"$i\" > \"f$((i % 20)).txt\"; git add -A; git -c user.name=a -c user.email=a@b commit -q -m \"c$i\"; done",
-                "bash", Repo], cancellationToken);
+                "bash", Repo], ct: cancellationToken);
             var n = 0;
             string NewRepo()
             {
                 var dir = Path.Combine(context.WorkDirectory, $"fetch-{n++}");
                 Directory.CreateDirectory(dir);
-                RunAsync("git", ["init", "-q", dir], cancellationToken).GetAwaiter().GetResult();
+                BenchPodman.RunAsync("git", ["init", "-q", dir], ct: cancellationToken).GetAwaiter().GetResult();
                 return dir;
             }
 
@@ -54,31 +54,13 @@ public sealed class SyncFetchBenchmark : IBenchmark
                         throw new InvalidOperationException($"expected 200 commits, got {result.CommitsTransferred}");
                     }
                 },
-                async _ => await RunAsync("git", ["-C", NewRepo(), "-c", "protocol.ext.allow=always", "fetch", "-q", $"ext::podman exec -i paude-{session.Value} %S {Repo}", "+HEAD:refs/heads/x"], cancellationToken));
+                async _ => await BenchPodman.RunAsync("git", ["-C", NewRepo(), "-c", "protocol.ext.allow=always", "fetch", "-q", $"ext::podman exec -i paude-{session.Value} %S {Repo}", "+HEAD:refs/heads/x"], ct: cancellationToken));
             var ratio = Measure.Median(sdk) / Measure.Median(baseline);
             return new BenchmarkReport(Id, [("paude-sync median ms", Measure.Median(sdk)), ("git ext:: fetch median ms", Measure.Median(baseline))], ratio, 1.0);
         }
         finally
         {
             await backend.DeleteAsync(session, CancellationToken.None);
-        }
-    }
-
-    private static async Task RunAsync(string program, IEnumerable<string> args, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var err = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} failed: {await err}");
         }
     }
 }

@@ -36,7 +36,18 @@ public sealed class SyncPushIncrementalBenchmark : IBenchmark
         await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken);
         var random = new Random(7);
         var words = Enumerable.Range(0, 50).Select(i => $"w{i}").ToArray();
-        void Change() => File.WriteAllText(Path.Combine(tree, ChangedFile), SyncBench.Text(random, words, ChangedBytes));
+        // Every change gets a later mtime, one second apart: rsync's quick check compares size and whole-second
+        // mtimes, so a same-size change within the second of the previous one would not be sent (it made the
+        // baseline skip work on a fast machine and the final check fail).
+        var stamp = TimeProvider.System.GetUtcNow().UtcDateTime;
+        void Change()
+        {
+            var path = Path.Combine(tree, ChangedFile);
+            File.WriteAllText(path, SyncBench.Text(random, words, ChangedBytes));
+            stamp = stamp.AddSeconds(1);
+            File.SetLastWriteTimeUtc(path, stamp);
+        }
+
         Change();
         await bench.PushAsync(tree, SdkDir, cancellationToken);
         await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken);
