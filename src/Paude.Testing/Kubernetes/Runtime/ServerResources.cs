@@ -113,28 +113,43 @@ internal sealed class ServerResources(string serverId, PodmanCli podman, IReadOn
     /// <summary>Removes every container, volume and network labelled with this server, then its directory.</summary>
     public async Task RemoveAllAsync(CancellationToken ct)
     {
-        var filter = $"label={ServerLabel}={ServerId}";
-        var ids = (await podman.RunAsync(["ps", "-a", "-q", "--filter", filter], ct).ConfigureAwait(false)).StdOut
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (ids.Length > 0)
+        // Repeated until a listing comes back empty: a `podman create` killed by the shutdown can still finish
+        // after the first listing (one such container once outlived its server, keeping the network too).
+        for (var attempt = 1; ; attempt++)
         {
-            await podman.RunAsync(["rm", "--force", "--time", "0", .. ids], ct).ConfigureAwait(false);
+            var ids = await ListAsync(["ps", "-a", "-q"], ct).ConfigureAwait(false);
+            if (ids.Length > 0)
+            {
+                await podman.RunAsync(["rm", "--force", "--time", "0", .. ids], ct).ConfigureAwait(false);
+            }
+
+            var volumes = await ListAsync(["volume", "ls", "-q"], ct).ConfigureAwait(false);
+            if (volumes.Length > 0)
+            {
+                await podman.RunAsync(["volume", "rm", "--force", .. volumes], ct).ConfigureAwait(false);
+            }
+
+            await podman.RunAsync(["network", "rm", "--force", Network], ct).ConfigureAwait(false);
+            var left = (await ListAsync(["ps", "-a", "-q"], ct).ConfigureAwait(false)).Length
+                + (await ListAsync(["volume", "ls", "-q"], ct).ConfigureAwait(false)).Length;
+            if (left == 0 || attempt == 5)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
         }
 
-        var volumes = (await podman.RunAsync(["volume", "ls", "-q", "--filter", filter], ct).ConfigureAwait(false)).StdOut
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (volumes.Length > 0)
-        {
-            await podman.RunAsync(["volume", "rm", "--force", .. volumes], ct).ConfigureAwait(false);
-        }
-
-        await podman.RunAsync(["network", "rm", Network], ct).ConfigureAwait(false);
         _volumes.Clear();
         if (Directory.Exists(Root))
         {
             Directory.Delete(Root, recursive: true);
         }
     }
+
+    private async Task<string[]> ListAsync(string[] command, CancellationToken ct) =>
+        (await podman.RunAsync([.. command, "--filter", $"label={ServerLabel}={ServerId}"], ct).ConfigureAwait(false)).StdOut
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public static string NewServerId() =>
         Convert.ToHexString(Guid.NewGuid().ToByteArray())[..8].ToLower(CultureInfo.InvariantCulture);
