@@ -10,7 +10,8 @@ namespace Paude.Benchmarks.Podman;
 /// <summary>
 /// create→Running through the SDK vs the raw podman commands that do the same work (workspace volume, internal
 /// network, proxy config volume with the rendered squid.conf, proxy run on both networks, agent run with init,
-/// tmpfs credentials and the contract's environment). Deletes run outside the timing.
+/// tmpfs credentials and the contract's environment, then waiting until squid accepts connections). Deletes run
+/// outside the timing.
 /// </summary>
 public sealed class PodmanCreateBenchmark : IBenchmark
 {
@@ -112,6 +113,12 @@ public sealed class PodmanCreateBenchmark : IBenchmark
             "-e", $"PAUDE_SESSION_NAME={n}", "-e", $"PAUDE_AGENT_ARGV={argv}", "-e", "PAUDE_HEADLESS=1",
             "-e", $"HTTP_PROXY={proxy}", "-e", $"HTTPS_PROXY={proxy}", "-e", $"http_proxy={proxy}", "-e", $"https_proxy={proxy}",
             "-e", "NO_PROXY=localhost,127.0.0.1", "--label", $"paude.io/agent-argv={JsonSerializer.Serialize(AgentCommand)}", AgentImage]);
+
+        // Like the SDK, done means the proxy serves: probe squid's port until it accepts a connection.
+        while (!await ExistsAsync("exec", $"paude-proxy-{n}", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/3128"))
+        {
+            await Task.Delay(50, ct);
+        }
     }
 
     private static MemoryStream ConfigTar()

@@ -84,7 +84,8 @@ internal sealed partial class PodmanBackend
                 throw new SessionAlreadyExistsException(name.Value, Name);
             }
 
-            await DeliverCredentialsAsync(names, config.Credentials, ct).ConfigureAwait(false);
+            // Credentials go to the agent while squid starts; the session is returned only once both are done.
+            await Task.WhenAll(DeliverCredentialsAsync(names, config.Credentials, ct), WaitProxyListeningAsync(names, ct)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -101,7 +102,7 @@ internal sealed partial class PodmanBackend
         var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         Log.Created(_logger, name.Value, elapsedMs);
 
-        // 'podman run -d' returns once the container runs, so the state is known without another engine call.
+        // Both containers run and the proxy serves, so the state is known without another engine call.
         return new SessionInfo(name, Name, SessionStatus.Running)
         {
             Workspace = config.Workspace,

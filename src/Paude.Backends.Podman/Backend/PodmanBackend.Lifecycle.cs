@@ -40,11 +40,26 @@ internal sealed partial class PodmanBackend
             throw;
         }
 
-        // Podman 4.3 re-creates the tmpfs on restart with mode 0755 despite tmpfs-mode=0770 (measured), which would lock
-        // an arbitrary UID with GID 0 out of it; restore the contract's mode as root (a fixed command, no user input).
-        await MustAsync(["exec", "--user", "0", names.Agent, "chmod", "0770", CredentialsPath], "restoring the credentials directory mode", ct).ConfigureAwait(false);
-        await DeliverCredentialsAsync(names, config.Credentials, ct).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(RestoreCredentialsAsync(names, config, ct), WaitProxyListeningAsync(names, ct)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new BackendOperationException($"Backend '{Name}': session '{name.Value}' was not ready within {_options.ReadyTimeout}.", ex);
+        }
+
         return await GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, Name);
+    }
+
+    /// <summary>
+    /// Podman 4.3 re-creates the tmpfs on restart with mode 0755 despite tmpfs-mode=0770 (measured), which would lock an
+    /// arbitrary UID with GID 0 out of it; restore the contract's mode as root (a fixed command, no user input).
+    /// </summary>
+    private async Task RestoreCredentialsAsync(PodmanNames names, SessionConfig config, CancellationToken cancellationToken)
+    {
+        await MustAsync(["exec", "--user", "0", names.Agent, "chmod", "0770", CredentialsPath], "restoring the credentials directory mode", cancellationToken).ConfigureAwait(false);
+        await DeliverCredentialsAsync(names, config.Credentials, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

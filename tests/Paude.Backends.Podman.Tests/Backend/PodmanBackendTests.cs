@@ -177,7 +177,8 @@ public sealed class PodmanBackendTests(BackendFixture fixture) : IClassFixture<B
         await fixture.Backend.CreateAsync(fixture.Spec(name));
         try
         {
-            await fixture.Backend.CurlAsync(name, "http://denied-host.test/x");
+            // Create returns only once the proxy serves, so the very first request gets squid's answer, not a refusal.
+            Assert.Equal("403", (await fixture.Backend.CurlAsync(name, "http://denied-host.test/x")).Status);
             await fixture.Backend.StopAsync(name);
             var blocked = await fixture.Backend.GetBlockedRequestsAsync(name).ToListAsync();
             Assert.Contains(blocked, b => b.Host == "denied-host.test");
