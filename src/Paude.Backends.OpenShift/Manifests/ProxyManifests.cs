@@ -78,6 +78,15 @@ internal static class ProxyManifests
                                 Image = input.ProxyImage,
                                 ImagePullPolicy = options.ImagePullPolicy,
                                 Ports = [new V1ContainerPort { Name = "proxy", ContainerPort = SquidConfig.Port, Protocol = "TCP" }],
+
+                                // Running is not serving: squid parses its config before it listens, so the Deployment
+                                // (and with it create/start) counts the proxy ready only once the port accepts connections.
+                                ReadinessProbe = new V1Probe
+                                {
+                                    TcpSocket = new V1TCPSocketAction { Port = SquidConfig.Port },
+                                    PeriodSeconds = 1,
+                                    FailureThreshold = 3,
+                                },
                                 Resources = PodSecurity.Resources(options.ProxyResources),
                                 SecurityContext = PodSecurity.Container(),
                                 VolumeMounts = [new V1VolumeMount { Name = SessionLabels.ProxyConfigVolume, MountPath = SquidConfig.ConfigDirectory, ReadOnlyProperty = true }],
