@@ -41,7 +41,7 @@ internal sealed partial class OpenShiftBackend
     private async Task UploadFromAsync(SessionName name, string containerDirectory, Func<Stream, CancellationToken, Task> writeArchive, CancellationToken cancellationToken)
     {
         ValidateContainerPath(containerDirectory);
-        var spec = new ProcessSpec(["/bin/sh", "-c", "mkdir -p -- \"$1\" && exec tar -x -f - -C \"$1\"", "paude-upload", containerDirectory]) { RedirectStandardInput = true };
+        var spec = new ProcessSpec(["/bin/sh", "-c", "mkdir -p -- \"$1\" && exec tar -x --no-same-owner -f - -C \"$1\"", "paude-upload", containerDirectory]) { RedirectStandardInput = true };
         var process = await StartProcessAsync(name, spec, cancellationToken).ConfigureAwait(false);
         await using (process.ConfigureAwait(false))
         {
