@@ -27,7 +27,7 @@ internal sealed class PackIndexer : IDisposable
     // struct git_indexer_progress: 6 × unsigned int + size_t → 32 bytes; 64 leaves room.
     private const int StatsSize = 64;
 
-    private static readonly Lazy<Native> Api = new(Native.Load);
+    private static LibGit2Native Api => LibGit2Native.Instance;
     private readonly IntPtr _stats;
     private IntPtr _odb;
     private IntPtr _indexer;
@@ -50,7 +50,7 @@ internal sealed class PackIndexer : IDisposable
     /// <summary>Opens an indexer that writes into <paramref name="repo"/>'s <c>objects/pack</c> folder.</summary>
     public static PackIndexer Open(Repository repo)
     {
-        var api = Api.Value;
+        var api = Api;
         var objects = ObjectsDirectory(repo);
         var options = Marshal.AllocHGlobal(OptionsSize);
         var stats = Marshal.AllocHGlobal(StatsSize);
@@ -89,7 +89,7 @@ internal sealed class PackIndexer : IDisposable
             return;
         }
 
-        Check(Api.Value.Append(_indexer, ref buffer[offset], (nuint)count, _stats), "the pack from the session is invalid");
+        Check(Api.Append(_indexer, ref buffer[offset], (nuint)count, _stats), "the pack from the session is invalid");
         Received += count;
     }
 
@@ -97,8 +97,8 @@ internal sealed class PackIndexer : IDisposable
     public string Commit()
     {
         ObjectDisposedException.ThrowIf(_indexer == IntPtr.Zero, this);
-        Check(Api.Value.Commit(_indexer, _stats), "the pack from the session is invalid");
-        var name = Marshal.PtrToStringUTF8(Api.Value.Name(_indexer));
+        Check(Api.Commit(_indexer, _stats), "the pack from the session is invalid");
+        var name = Marshal.PtrToStringUTF8(Api.Name(_indexer));
         if (name is null || name.Length != 40 || !name.All(char.IsAsciiHexDigitLower))
         {
             throw new SyncTransportException("libgit2 did not name the pack it indexed.");
@@ -111,11 +111,37 @@ internal sealed class PackIndexer : IDisposable
     {
         if (_indexer != IntPtr.Zero)
         {
-            Api.Value.IndexerFree(_indexer);
+            Api.IndexerFree(_indexer);
             _indexer = IntPtr.Zero;
-            Api.Value.OdbFree(_odb);
+            Api.OdbFree(_odb);
             _odb = IntPtr.Zero;
             Marshal.FreeHGlobal(_stats);
+        }
+    }
+
+    /// <summary>
+    /// The connectivity check of the committed pack (see <see cref="PackConnectivity"/>); on failure the pack is removed
+    /// again unless an identical one was already there (<paramref name="existed"/>).
+    /// </summary>
+    public void VerifyConnectivity(string indexPath, bool existed)
+    {
+        ObjectDisposedException.ThrowIf(_indexer == IntPtr.Zero, this);
+        try
+        {
+            Check(Api.OdbRefresh(_odb), "git_odb_refresh");
+            PackConnectivity.Verify(Api, _odb, indexPath);
+        }
+        catch (SyncTransportException)
+        {
+            if (!existed)
+            {
+                foreach (var extension in new[] { ".pack", ".idx", ".rev" })
+                {
+                    File.Delete(Path.ChangeExtension(indexPath, extension));
+                }
+            }
+
+            throw;
         }
     }
 
@@ -136,82 +162,8 @@ internal sealed class PackIndexer : IDisposable
     {
         if (code < 0)
         {
-            var detail = Api.Value.LastError();
+            var detail = Api.LastError();
             throw new SyncTransportException(detail.Length > 0 ? $"{what}: {detail}" : what);
         }
-    }
-
-    private sealed class Native
-    {
-        private Native(IntPtr lib)
-        {
-            OptionsInit = Get<OptionsInitFn>(lib, "git_indexer_options_init");
-            OdbOpen = Get<OdbOpenFn>(lib, "git_odb_open");
-            OdbFree = Get<FreeFn>(lib, "git_odb_free");
-            IndexerNew = Get<IndexerNewFn>(lib, "git_indexer_new");
-            Append = Get<AppendFn>(lib, "git_indexer_append");
-            Commit = Get<CommitFn>(lib, "git_indexer_commit");
-            IndexerFree = Get<FreeFn>(lib, "git_indexer_free");
-            Name = Get<NameFn>(lib, "git_indexer_name");
-            ErrorLast = Get<ErrorLastFn>(lib, "git_error_last");
-        }
-
-        public delegate int OptionsInitFn(IntPtr options, uint version);
-
-        public delegate int OdbOpenFn(out IntPtr odb, [MarshalAs(UnmanagedType.LPUTF8Str)] string objectsDir);
-
-        public delegate void FreeFn(IntPtr handle);
-
-        public delegate int IndexerNewFn(out IntPtr indexer, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint mode, IntPtr odb, IntPtr options);
-
-        public delegate int AppendFn(IntPtr indexer, ref byte data, nuint size, IntPtr stats);
-
-        public delegate int CommitFn(IntPtr indexer, IntPtr stats);
-
-        public delegate IntPtr ErrorLastFn();
-
-        public delegate IntPtr NameFn(IntPtr indexer);
-
-        public OptionsInitFn OptionsInit { get; }
-
-        public OdbOpenFn OdbOpen { get; }
-
-        public FreeFn OdbFree { get; }
-
-        public IndexerNewFn IndexerNew { get; }
-
-        public AppendFn Append { get; }
-
-        public CommitFn Commit { get; }
-
-        public FreeFn IndexerFree { get; }
-
-        public NameFn Name { get; }
-
-        private ErrorLastFn ErrorLast { get; }
-
-        /// <summary>libgit2's last error message on this thread (<c>git_error { char *message; int klass; }</c>).</summary>
-        public string LastError()
-        {
-            var error = ErrorLast();
-            return error == IntPtr.Zero ? string.Empty : Marshal.PtrToStringUTF8(Marshal.ReadIntPtr(error)) ?? string.Empty;
-        }
-
-        public static Native Load()
-        {
-            // The library LibGit2Sharp itself loaded (and initialised: a Repository is always open before a fetch).
-            if (!NativeLibrary.TryLoad(ExecTransport.NativeLibraryName, typeof(Repository).Assembly, null, out var lib))
-            {
-                throw new SyncTransportException($"The native libgit2 library '{ExecTransport.NativeLibraryName}' could not be loaded.");
-            }
-
-            return new Native(lib);
-        }
-
-        private static T Get<T>(IntPtr lib, string name)
-            where T : Delegate =>
-            NativeLibrary.TryGetExport(lib, name, out var address)
-                ? Marshal.GetDelegateForFunctionPointer<T>(address)
-                : throw new SyncTransportException($"The native libgit2 library has no '{name}'.");
     }
 }

@@ -181,24 +181,7 @@ internal static class SessionFetch
         SyncTrace.Mark("pack received");
         var existed = Directory.GetFiles(indexer.PackDirectory, "pack-*.idx").ToHashSet(StringComparer.Ordinal);
         var index = indexer.Commit();
-        try
-        {
-            PackConnectivity.Verify(repo, index);
-        }
-        catch (Exception ex) when (ex is SyncTransportException or LibGit2SharpException)
-        {
-            // Not ours to keep (an identical pack that was already here stays): nothing was written.
-            if (!existed.Contains(index))
-            {
-                foreach (var file in new[] { ".pack", ".idx", ".rev" })
-                {
-                    File.Delete(Path.ChangeExtension(index, file));
-                }
-            }
-
-            throw ex as SyncTransportException ?? new SyncTransportException($"The pack from the session is unusable: {ex.Message}", ex);
-        }
-
+        indexer.VerifyConnectivity(index, existed.Contains(index));
         SyncTrace.Mark("pack committed");
     }
 

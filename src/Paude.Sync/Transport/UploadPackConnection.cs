@@ -36,8 +36,16 @@ internal sealed class UploadPackConnection : IAsyncDisposable
 
     public async Task SendAsync(MemoryStream request)
     {
-        await _process.StandardInput.WriteAsync(request.GetBuffer().AsMemory(0, (int)request.Length), _cancellationToken).ConfigureAwait(false);
-        await _process.StandardInput.FlushAsync(_cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _process.StandardInput.WriteAsync(request.GetBuffer().AsMemory(0, (int)request.Length), _cancellationToken).ConfigureAwait(false);
+            await _process.StandardInput.FlushAsync(_cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            throw new SyncTransportException("The session closed the git connection early.");
+        }
+
         Bytes += request.Length;
     }
 
@@ -96,16 +104,26 @@ internal sealed class UploadPackConnection : IAsyncDisposable
             return new OperationCanceledException("The sync was cancelled.", failure, _cancellationToken);
         }
 
-        // The remote's stderr says why ("'/x' does not appear to be a git repository"); wait for the process to end.
+        // The remote's stderr says why ("'/x' does not appear to be a git repository"); wait for the process to end
+        // (stdin closed first: a program still waiting for a request ends at once).
+        try
+        {
+            await _process.StandardInput.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // Already gone (a broken pipe): the process ended, which is what is waited for below.
+        }
+
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
             await _stderrPump.WaitAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
-            // Still running (it sent garbage): its stderr so far is all there is.
+            // Still running (it sent garbage) or its stdin is gone: its stderr so far is all there is.
         }
 
         string remote;
@@ -162,6 +180,14 @@ internal sealed class UploadPackConnection : IAsyncDisposable
         try
         {
             await _process.StandardInput.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // Already gone (a broken pipe): the process ended, which is what is waited for below.
+        }
+
+        try
+        {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
         }
