@@ -15,7 +15,6 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
 {
     public async Task<SyncResult> SyncAsync(SessionName session, string workspace, SyncOptions options, IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        SyncTrace.Mark("start");
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(workspace);
         options.Validate();
@@ -27,7 +26,6 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
 
         var backend = backends.GetBackend(options.Backend);
         var gitDirectory = FindGitDirectory(root);
-        SyncTrace.Mark("found git dir");
         if (gitDirectory is null && options.Strategy == SyncStrategy.Branch)
         {
             throw new NotAGitRepositoryException(root, "the branch strategy needs a git repository; use exclude, merge or overwrite for a plain folder");
@@ -35,7 +33,6 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
 
         var store = ManifestStore.For(root, gitDirectory);
         using var held = await store.LockAsync(options.LockTimeout, time, cancellationToken).ConfigureAwait(false);
-        SyncTrace.Mark("locked");
         if (LocalApplier.Recover(store.Directory))
         {
             LogRecovered(logger, root);
@@ -43,7 +40,6 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
 
         RemoveLeftoverStaging(root, gitDirectory);
         var manifest = store.Read();
-        SyncTrace.Mark("manifest read");
         var context = new SyncContext(backend, session, root, gitDirectory, options, store, manifest, time, progress);
         var last = manifest.Sessions.GetValueOrDefault(session.Value);
         LogStarting(logger, session.Value, root, options.Direction, options.Strategy, options.DryRun);
@@ -60,7 +56,6 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
         else
         {
             using var repo = new Repository(gitDirectory);
-        SyncTrace.Mark("repo open");
             if (options.Direction == SyncDirection.FromSession)
             {
                 result = await new GitFromSession(context, repo).RunAsync(cancellationToken).ConfigureAwait(false);
@@ -73,7 +68,6 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
             }
         }
 
-        SyncTrace.Mark("strategy done");
         var newer = context.NewerSyncFromOtherSession(last);
         if (newer is not null && options.Direction == SyncDirection.FromSession)
         {
@@ -86,7 +80,6 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
             store.Write(manifest);
         }
 
-        SyncTrace.Mark("manifest written");
         LogFinished(logger, session.Value, result.CommitsTransferred, result.FilesChanged.Count, result.Conflicts.Count, result.BytesMoved);
         progress?.Report(new SyncProgress(SyncStage.Done, "Done"));
         return result;

@@ -27,14 +27,12 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
         var tips = GitHistory.RefTips(repo).ToList();
         var (incoming, bytes) = await SessionFetch.FetchHeadAsync(
             repo, context.Backend, context.Session, context.Options.SessionWorkspace, Haves(tips), SessionFetch.DefaultMaxPackBytes, cancellationToken).ConfigureAwait(false);
-        SyncTrace.Mark("fetch returned");
         if (incoming is null)
         {
             return Result(0, bytes, null, [], [], warning: "The session's repository has no commits yet; nothing to sync.");
         }
 
         var arrived = GitHistory.Only(repo, incoming, tips).Count;
-        SyncTrace.Mark("counted");
         cancellationToken.ThrowIfCancellationRequested();
         context.Report(SyncStage.Applying, $"{arrived} new commit(s) from the session");
         return context.Options.Strategy switch

@@ -29,10 +29,8 @@ internal sealed class ExecStream : SmartSubtransportStream
     public static ExecStream Start(SmartSubtransport owner, SessionEndpoint endpoint, string program)
     {
         endpoint.CancellationToken.ThrowIfCancellationRequested();
-        SyncTrace.Mark("exec start");
         var process = ExecSmartSubtransport.Wait(endpoint.Backend.StartProcessAsync(
             endpoint.Session, ExecSmartSubtransport.PackSpec(program, endpoint.RepositoryPath), endpoint.CancellationToken));
-        SyncTrace.Mark("exec started");
         return new ExecStream(owner, endpoint, process);
     }
 
@@ -43,7 +41,6 @@ internal sealed class ExecStream : SmartSubtransportStream
         {
             var want = (int)Math.Min(length, _buffer.Length);
             var n = _process.StandardOutput.Read(_buffer, 0, want);
-            SyncTrace.Mark($"read {n}");
             if (n == 0)
             {
                 return FailFromRemote("the session closed the git connection early");
@@ -74,7 +71,6 @@ internal sealed class ExecStream : SmartSubtransportStream
                 }
 
                 _process.StandardInput.Write(_buffer, 0, n);
-                SyncTrace.Mark($"write {n}");
                 left -= n;
                 _endpoint.AddBytes(n);
             }

@@ -27,11 +27,9 @@ internal sealed class PackIndexer : IDisposable
     // struct git_indexer_progress: 6 × unsigned int + size_t → 32 bytes; 64 leaves room.
     private const int StatsSize = 64;
 
-    private static LibGit2Native Api => LibGit2Native.Instance;
     private readonly IntPtr _stats;
     private IntPtr _odb;
     private IntPtr _indexer;
-
 
     private PackIndexer(IntPtr odb, IntPtr indexer, IntPtr stats, string packDirectory)
     {
@@ -40,6 +38,8 @@ internal sealed class PackIndexer : IDisposable
         _indexer = indexer;
         _stats = stats;
     }
+
+    private static LibGit2Native Api => LibGit2Native.Instance;
 
     /// <summary>The repository's <c>objects/pack</c> folder, where the pack lands.</summary>
     public string PackDirectory { get; }

@@ -54,9 +54,7 @@ internal static class SessionFetch
                 [MallocTunables.Key] = MallocTunables.Value,
             },
         };
-        SyncTrace.Mark("exec start");
         var process = await backend.StartProcessAsync(session, spec, cancellationToken).ConfigureAwait(false);
-        SyncTrace.Mark("exec started");
         var connection = new UploadPackConnection(process, cancellationToken);
         var done = false;
         try
@@ -82,7 +80,7 @@ internal static class SessionFetch
         }
         catch (SyncTransportException ex) when (!done)
         {
-            throw await connection.ExplainAsync(ex, session, path).ConfigureAwait(false);
+            throw await connection.ExplainAsync(ex, backend, session, path).ConfigureAwait(false);
         }
         finally
         {
@@ -111,7 +109,6 @@ internal static class SessionFetch
         // Sent before the advertisement is read (the pipe holds it): one round trip less.
         await connection.SendAsync(request).ConfigureAwait(false);
         var first = await connection.ReadLineAsync().ConfigureAwait(false);
-        SyncTrace.Mark("first line");
         if (first != "version 2")
         {
             throw new ProtocolV2UnsupportedException();
@@ -141,7 +138,6 @@ internal static class SessionFetch
             head = new ObjectId(parts[0]);
         }
 
-        SyncTrace.Mark("ls-refs done");
         return head;
     }
 
@@ -174,15 +170,11 @@ internal static class SessionFetch
             throw new SyncTransportException($"The session's git answered the fetch with '{PktLine.Printable(System.Text.Encoding.UTF8.GetBytes(section ?? "(flush)"))}' instead of a pack.");
         }
 
-        SyncTrace.Mark("packfile section");
         using var indexer = PackIndexer.Open(repo);
-        SyncTrace.Mark("indexer open");
         await connection.ReceivePackAsync(indexer, maxPackBytes).ConfigureAwait(false);
-        SyncTrace.Mark("pack received");
         var existed = Directory.GetFiles(indexer.PackDirectory, "pack-*.idx").ToHashSet(StringComparer.Ordinal);
         var index = indexer.Commit();
         indexer.VerifyConnectivity(index, existed.Contains(index));
-        SyncTrace.Mark("pack committed");
     }
 
     private static Commit Peel(Repository repo, ObjectId id) =>

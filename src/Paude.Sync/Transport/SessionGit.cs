@@ -25,7 +25,6 @@ internal static class SessionGit
                             TagFetchMode = TagFetchMode.None,
                             OnTransferProgress = _ => !cancellationToken.IsCancellationRequested,
                         };
-                        SyncTrace.Mark("fetch thread");
                         WithTemporaryRemote(repo, url, remote => Commands.Fetch(repo, remote.Name, refspecs, options, "paude sync: fetch from session " + session.Value));
                     }
                     catch (LibGit2SharpException ex)
@@ -85,19 +84,15 @@ internal static class SessionGit
     private static void WithTemporaryRemote(Repository repo, string url, Action<Remote> action)
     {
         RemoveStaleRemotes(repo);
-        SyncTrace.Mark("stale remotes");
         var name = TemporaryRemotePrefix + Guid.NewGuid().ToString("N")[..12];
         var remote = repo.Network.Remotes.Add(name, url, $"+refs/heads/*:refs/{name}/*");
-        SyncTrace.Mark("remote added");
         try
         {
             action(remote);
         }
         finally
         {
-            SyncTrace.Mark("action done");
             repo.Network.Remotes.Remove(name);
-            SyncTrace.Mark("remote removed");
         }
     }
 

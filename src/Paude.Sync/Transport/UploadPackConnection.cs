@@ -84,7 +84,6 @@ internal sealed class UploadPackConnection : IAsyncDisposable
                     }
 
                     indexer.Append(_buffer, 1, n - 1);
-                    SyncTrace.Mark($"appended {n - 1}");
                     break;
                 case ProgressBand:
                     break;
@@ -97,7 +96,7 @@ internal sealed class UploadPackConnection : IAsyncDisposable
     }
 
     /// <summary>The real cause of a failed exchange: cancellation, a missing repository, the remote's stderr.</summary>
-    public async Task<Exception> ExplainAsync(SyncTransportException failure, SessionName session, string path)
+    public async Task<Exception> ExplainAsync(SyncTransportException failure, ISessionBackend backend, SessionName session, string path)
     {
         if (_cancellationToken.IsCancellationRequested)
         {
@@ -115,10 +114,11 @@ internal sealed class UploadPackConnection : IAsyncDisposable
             // Already gone (a broken pipe): the process ended, which is what is waited for below.
         }
 
+        int? exitCode = null;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            exitCode = await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
             await _stderrPump.WaitAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
@@ -132,13 +132,30 @@ internal sealed class UploadPackConnection : IAsyncDisposable
             remote = ExecTransport.Describe(_stderr);
         }
 
-        if (remote.Contains("does not appear to be a git repository", StringComparison.Ordinal))
+        // podman 4.3 sometimes drops the output of an exec that ends at once (seen here: git's "fatal:" line missing);
+        // git's exit code 128 then gets a second, deterministic look at the path.
+        if (remote.Contains("does not appear to be a git repository", StringComparison.Ordinal)
+            || (remote.Length == 0 && exitCode == 128 && !await IsRepositoryAsync(backend, session, path).ConfigureAwait(false)))
         {
             return new NotAGitRepositoryException($"{session.Value}:{path}", "the session workspace has no git repository (push to the session first)");
         }
 
         var message = $"Git transfer with session '{session.Value}' failed: {failure.Message}";
         return new SyncTransportException(remote.Length > 0 ? $"{message} ({remote})" : message, failure);
+    }
+
+    /// <summary>Whether <paramref name="path"/> itself (or its <c>.git</c>) is a repository: git's discovery stops at its parent.</summary>
+    private async Task<bool> IsRepositoryAsync(ISessionBackend backend, SessionName session, string path)
+    {
+        var parent = Path.GetDirectoryName(path.TrimEnd('/'));
+        var spec = new ProcessSpec(["git", "-C", path, "rev-parse", "--git-dir"])
+        {
+            Environment = parent is null ? null : new Dictionary<string, string>(StringComparer.Ordinal) { ["GIT_CEILING_DIRECTORIES"] = parent },
+        };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        await using var probe = await backend.StartProcessAsync(session, spec, timeout.Token).ConfigureAwait(false);
+        return await probe.WaitForExitAsync(timeout.Token).ConfigureAwait(false) == 0;
     }
 
     /// <summary>Closes stdin and reaps the process in the background (the exchange is complete).</summary>
