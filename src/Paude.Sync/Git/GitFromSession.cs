@@ -11,42 +11,53 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
     private readonly List<string> _backups = [];
     private readonly List<string> _warnings = [];
 
+    /// <summary>Where older versions fetched to; a leftover (killed process) is removed and never taken for local work.</summary>
     private string IncomingRef => $"refs/paude/incoming/{context.Session.Value}";
+
+    private string TargetBranch => $"refs/heads/{context.Options.BranchPrefix}{context.Session.Value}";
 
     public async Task<SyncResult> RunAsync(CancellationToken cancellationToken)
     {
-        context.Report(SyncStage.Transferring, "Fetching the session's commits");
-        var bytes = await SessionGit.FetchAsync(repo, context.Backend, context.Session, context.Options.SessionWorkspace, [$"+HEAD:{IncomingRef}"], cancellationToken).ConfigureAwait(false);
-        try
+        if (repo.Refs[IncomingRef] is not null)
         {
-            var incoming = GitHistory.ToCommit(repo.Refs[IncomingRef]?.ResolveToDirectReference()?.Target);
-            if (incoming is null)
-            {
-                return Result(0, bytes, null, [], [], warning: "The session's repository has no commits yet; nothing to sync.");
-            }
+            repo.Refs.Remove(IncomingRef);
+        }
 
-            var arrived = GitHistory.Only(repo, incoming, GitHistory.RefTips(repo, IncomingRef)).Count;
-            cancellationToken.ThrowIfCancellationRequested();
-            context.Report(SyncStage.Applying, $"{arrived} new commit(s) from the session");
-            return context.Options.Strategy switch
-            {
-                SyncStrategy.Branch => Branch(incoming, arrived, bytes),
-                SyncStrategy.Merge => Merge(incoming, arrived, bytes),
-                _ => Overwrite(incoming, arrived, bytes),
-            };
-        }
-        finally
+        context.Report(SyncStage.Transferring, "Fetching the session's commits");
+        var tips = GitHistory.RefTips(repo).ToList();
+        var (incoming, bytes) = await SessionFetch.FetchHeadAsync(
+            repo, context.Backend, context.Session, context.Options.SessionWorkspace, Haves(tips), SessionFetch.DefaultMaxPackBytes, cancellationToken).ConfigureAwait(false);
+        if (incoming is null)
         {
-            if (repo.Refs[IncomingRef] is not null)
-            {
-                repo.Refs.Remove(IncomingRef);
-            }
+            return Result(0, bytes, null, [], [], warning: "The session's repository has no commits yet; nothing to sync.");
         }
+
+        var arrived = GitHistory.Only(repo, incoming, tips).Count;
+        cancellationToken.ThrowIfCancellationRequested();
+        context.Report(SyncStage.Applying, $"{arrived} new commit(s) from the session");
+        return context.Options.Strategy switch
+        {
+            SyncStrategy.Branch => Branch(incoming, arrived, bytes),
+            SyncStrategy.Merge => Merge(incoming, arrived, bytes),
+            _ => Overwrite(incoming, arrived, bytes),
+        };
+    }
+
+    /// <summary>
+    /// The local tips offered as haves, the likeliest common ones first: this session's branch (its last fetch), then
+    /// the current branch (its last push), then the rest.
+    /// </summary>
+    private List<ObjectId> Haves(List<Commit> tips)
+    {
+        var first = new[] { repo.Refs[TargetBranch]?.ResolveToDirectReference()?.TargetIdentifier, repo.Info.IsHeadUnborn ? null : repo.Head.Tip?.Sha }
+            .OfType<string>()
+            .Select(sha => new ObjectId(sha));
+        return [.. first.Concat(tips.Select(t => t.Id)).Distinct()];
     }
 
     private SyncResult Branch(Commit incoming, int arrived, long bytes)
     {
-        var target = $"refs/heads/{context.Options.BranchPrefix}{context.Session.Value}";
+        var target = TargetBranch;
         if (repo.Head.CanonicalName == target && !repo.Info.IsHeadUnborn)
         {
             throw new UnsafeSyncException(

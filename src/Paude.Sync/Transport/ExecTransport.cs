@@ -14,6 +14,9 @@ internal static class ExecTransport
 {
     public const string Scheme = "paude-exec";
 
+    /// <summary>The native libgit2 library shipped with LibGit2Sharp (its name carries the libgit2 commit).</summary>
+    public const string NativeLibraryName = "git2-5853918";
+
     private static readonly ConcurrentDictionary<string, SessionEndpoint> Endpoints = new(StringComparer.Ordinal);
     private static readonly Lock Gate = new();
     private static bool s_registered;
@@ -51,7 +54,7 @@ internal static class ExecTransport
         {
             lock (Gate)
             {
-                if (s_setError is null && NativeLibrary.TryLoad("git2-5853918", typeof(Repository).Assembly, null, out var handle)
+                if (s_setError is null && NativeLibrary.TryLoad(NativeLibraryName, typeof(Repository).Assembly, null, out var handle)
                     && NativeLibrary.TryGetExport(handle, "git_error_set_str", out var address))
                 {
                     s_setError = Marshal.GetDelegateForFunctionPointer<ErrorSetter>(address);
