@@ -6,7 +6,7 @@ namespace Paude.Tests.Infrastructure;
 /// <summary>Runs the real kubectl against a kubeconfig; argument vectors only.</summary>
 public sealed class Kubectl(string kubeconfig)
 {
-    public async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(string[] args, byte[]? stdin = null, TimeSpan? timeout = null)
+    public async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(string[] args, byte[]? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("kubectl")
         {
@@ -23,6 +23,11 @@ public sealed class Kubectl(string kubeconfig)
         }
 
         info.Environment["KUBECTL_REMOTE_COMMAND_WEBSOCKETS"] = "true";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
