@@ -132,25 +132,6 @@ internal static class TestRun
     public static string Id { get; } = "pt" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..4]);
 
     public static string Label => $"{LabelKey}={Id}";
-
-    /// <summary>The repository root (the folder holding Paude.sln).</summary>
-    public static string RepoRoot() =>
-        FindUp(AppContext.BaseDirectory) ?? FindUp(Directory.GetCurrentDirectory())
-        ?? throw new InvalidOperationException("Cannot find the repository root (Paude.sln) above the test assembly.");
-
-    // Walk up from the test assembly: source paths are mapped to /_/ in CI builds, so [CallerFilePath] cannot be used.
-    private static string? FindUp(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Paude.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
-    }
 }
 
 /// <summary>Builds the agent and proxy images from the repository's Containerfiles under run-specific tags.</summary>
@@ -164,7 +145,7 @@ internal static class TestImages
 
     public static async Task BuildAsync(string image, string name)
     {
-        var dir = Path.Combine(TestRun.RepoRoot(), "images", name);
+        var dir = Path.Combine(RepositoryRoot.Path, "images", name);
         await PodmanCli.CheckAsync("build", "-q", "--pull=never", "--build-arg", $"BASE_IMAGE={Base}", "-t", image, dir);
     }
 
