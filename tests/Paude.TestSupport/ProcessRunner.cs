@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Paude.Conformance.Infrastructure;
+namespace Paude.TestSupport;
 
 /// <summary>The outcome of a host process run by tests.</summary>
 public sealed record ProcessOutcome(int ExitCode, string StandardOutput, string StandardError)
