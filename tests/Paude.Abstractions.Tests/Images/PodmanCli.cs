@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Paude.Tests.Images;
 
@@ -17,46 +16,14 @@ internal static class PodmanCli
 {
     public static async Task<PodmanResult> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var psi = new ProcessStartInfo("podman")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout ?? TimeSpan.FromMinutes(3));
-        Process process;
         try
         {
-            process = Process.Start(psi) ?? throw new InvalidOperationException("podman did not start");
+            var outcome = await ProcessRunner.RunAsync("podman", args, writeStdin: null, timeout: timeout ?? TimeSpan.FromMinutes(3), cancellationToken: cancellationToken);
+            return new PodmanResult(outcome.ExitCode, outcome.StandardOutput, outcome.StandardError);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new InvalidOperationException("These tests need podman on PATH (run scripts/setup.sh).", e);
-        }
-
-        using (process)
-        {
-            process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
-            var stderr = process.StandardError.ReadToEndAsync(cts.Token);
-            try
-            {
-                await process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"podman {string.Join(' ', psi.ArgumentList)} timed out");
-            }
-
-            return new PodmanResult(process.ExitCode, await stdout, await stderr);
         }
     }
 
