@@ -23,6 +23,19 @@ public sealed class KubectlWaitTests(ServerFixture fx) : IClassFixture<ServerFix
         return (code, stdout + stderr);
     }
 
+    /// <summary>Starts kubectl wait, makes the change once kubectl had time to list and watch, and returns its outcome.</summary>
+    private async Task<(int Code, string Out)> WaitThroughChangeAsync(Func<Task> change, params string[] args)
+    {
+        var wait = WaitAsync(args);
+
+        // Time for kubectl to list and start its watch, so the change reaches it as a watch event. Should it be
+        // slower, its list sees the change instead: the test still holds, it only covers less.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(wait.IsCompleted, "kubectl wait returned before the change: " + (wait.IsCompleted ? wait.Result.Out : ""));
+        await change();
+        return await wait;
+    }
+
     private Task<V1ConfigMap> ConfigMapAsync(string name, string value) =>
         fx.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name }, Data = new Dictionary<string, string> { ["k"] = value } }, Ns);
 
@@ -44,11 +57,10 @@ public sealed class KubectlWaitTests(ServerFixture fx) : IClassFixture<ServerFix
         var name = Unique("wl");
         await ConfigMapAsync(name, "before");
 
-        var wait = WaitAsync($"configmap/{name}", "--for=jsonpath={.data.k}=after");
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.False(wait.IsCompleted, "kubectl wait returned before the value changed");
-        await fx.Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"data":{"k":"after"}}""", V1Patch.PatchType.MergePatch), name, Ns);
-        var (code, output) = await wait;
+        var (code, output) = await WaitThroughChangeAsync(
+            () => fx.Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"data":{"k":"after"}}""", V1Patch.PatchType.MergePatch), name, Ns),
+            $"configmap/{name}",
+            "--for=jsonpath={.data.k}=after");
 
         Assert.True(code == 0, output);
         Assert.Contains($"configmap/{name} condition met", output, StringComparison.Ordinal);
@@ -72,11 +84,7 @@ public sealed class KubectlWaitTests(ServerFixture fx) : IClassFixture<ServerFix
         var name = Unique("wdl");
         await ConfigMapAsync(name, "v");
 
-        var wait = WaitAsync($"configmap/{name}", "--for=delete");
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.False(wait.IsCompleted, "kubectl wait returned before the object was deleted");
-        await fx.Client.CoreV1.DeleteNamespacedConfigMapAsync(name, Ns);
-        var (code, output) = await wait;
+        var (code, output) = await WaitThroughChangeAsync(() => fx.Client.CoreV1.DeleteNamespacedConfigMapAsync(name, Ns), $"configmap/{name}", "--for=delete");
 
         Assert.True(code == 0, output);
         Assert.Contains($"configmap/{name} condition met", output, StringComparison.Ordinal);
