@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Paude.Conformance.Infrastructure;
 using Paude.Egress;
 using Paude.Errors;
 using Paude.Execution;

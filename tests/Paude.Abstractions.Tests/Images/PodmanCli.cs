@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Paude.Tests.Images;
 
@@ -17,46 +16,14 @@ internal static class PodmanCli
 {
     public static async Task<PodmanResult> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var psi = new ProcessStartInfo("podman")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout ?? TimeSpan.FromMinutes(3));
-        Process process;
         try
         {
-            process = Process.Start(psi) ?? throw new InvalidOperationException("podman did not start");
+            var outcome = await ProcessRunner.RunAsync("podman", args, writeStdin: null, timeout: timeout ?? TimeSpan.FromMinutes(3), cancellationToken: cancellationToken);
+            return new PodmanResult(outcome.ExitCode, outcome.StandardOutput, outcome.StandardError);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new InvalidOperationException("These tests need podman on PATH (run scripts/setup.sh).", e);
-        }
-
-        using (process)
-        {
-            process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
-            var stderr = process.StandardError.ReadToEndAsync(cts.Token);
-            try
-            {
-                await process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"podman {string.Join(' ', psi.ArgumentList)} timed out");
-            }
-
-            return new PodmanResult(process.ExitCode, await stdout, await stderr);
         }
     }
 
@@ -132,25 +99,6 @@ internal static class TestRun
     public static string Id { get; } = "pt" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..4]);
 
     public static string Label => $"{LabelKey}={Id}";
-
-    /// <summary>The repository root (the folder holding Paude.sln).</summary>
-    public static string RepoRoot() =>
-        FindUp(AppContext.BaseDirectory) ?? FindUp(Directory.GetCurrentDirectory())
-        ?? throw new InvalidOperationException("Cannot find the repository root (Paude.sln) above the test assembly.");
-
-    // Walk up from the test assembly: source paths are mapped to /_/ in CI builds, so [CallerFilePath] cannot be used.
-    private static string? FindUp(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Paude.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
-    }
 }
 
 /// <summary>Builds the agent and proxy images from the repository's Containerfiles under run-specific tags.</summary>
@@ -164,7 +112,7 @@ internal static class TestImages
 
     public static async Task BuildAsync(string image, string name)
     {
-        var dir = Path.Combine(TestRun.RepoRoot(), "images", name);
+        var dir = Path.Combine(RepositoryRoot.Path, "images", name);
         await PodmanCli.CheckAsync("build", "-q", "--pull=never", "--build-arg", $"BASE_IMAGE={Base}", "-t", image, dir);
     }
 

@@ -2,7 +2,6 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Paude.Conformance;
-using Paude.Conformance.Infrastructure;
 using Paude.DependencyInjection;
 using Paude.Egress;
 using Paude.Sessions;

@@ -1,5 +1,4 @@
 using Paude.Backends.OpenShift.Tests.Sync;
-using Paude.Conformance.Infrastructure;
 using Paude.Sessions;
 using Paude.Sync;
 using Paude.Testing.Kubernetes;

@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using Paude.Backends.OpenShift.Tests.Integration;
 using Paude.Conformance;
-using Paude.Conformance.Infrastructure;
 using Paude.Errors;
 using Paude.Sessions;
 using Paude.Sync;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Paude.Conformance.Infrastructure;
 
 namespace Paude.Tests.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using Paude.Conformance.Infrastructure;
 using Paude.Execution;
 
 namespace Paude.Tests.Tar;

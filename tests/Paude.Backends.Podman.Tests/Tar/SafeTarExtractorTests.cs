@@ -1,6 +1,5 @@
 using System.Formats.Tar;
 using System.Text;
-using Paude.Conformance.Infrastructure;
 using Paude.Errors;
 using Paude.Execution;
 

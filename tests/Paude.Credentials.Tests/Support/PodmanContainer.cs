@@ -21,7 +21,7 @@ internal sealed class PodmanContainer : IAsyncDisposable
 
     private bool _owned = true;
 
-    public static string RestoreScript => Path.Join(FindRepoRoot(), "images/agent/bin/paude-restore-credentials");
+    public static string RestoreScript => Path.Join(RepositoryRoot.Path, "images/agent/bin/paude-restore-credentials");
 
     /// <summary>Starts the container; <paramref name="mounts"/> are host folders mounted read-only (host → container path).</summary>
     public static async Task<PodmanContainer> StartAsync(params (string Host, string Container)[] mounts)
@@ -65,33 +65,5 @@ internal sealed class PodmanContainer : IAsyncDisposable
         {
             await Run.ExecAsync("podman", "rm", "-f", "-t", "0", id);
         }
-    }
-
-    private static string FindRepoRoot()
-    {
-        var built = typeof(PodmanContainer).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
-        if (built is not null && File.Exists(Path.Join(built, "Paude.sln")))
-        {
-            return Path.GetFullPath(built);
-        }
-
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Join(dir.FullName, "Paude.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Join(dir.FullName, "Paude.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Cannot find the repository root (Paude.sln) to mount the restore script.");
     }
 }

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Paude.Conformance.Infrastructure;
 using Paude.Sessions;
 using Paude.Sync;
 using Paude.Tests.Infrastructure;

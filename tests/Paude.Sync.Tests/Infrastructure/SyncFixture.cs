@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Paude.Conformance.Infrastructure;
 using Paude.Sessions;
 using Paude.Sync;
 

@@ -11,6 +11,8 @@ internal sealed partial class ApiHandler
     /// A watch: chunked JSON lines <c>{"type":..,"object":..}</c>. Without a resourceVersion (or "0") it starts with
     /// ADDED for every current match; with one it replays history after it (410 Expired when too old). An object that
     /// stops matching the selectors is sent as DELETED, one that starts matching as ADDED, like the watch cache.
+    /// <c>sendInitialEvents=true</c> (client-go's watch-list) sends ADDED for the current state whatever the
+    /// resourceVersion, then a BOOKMARK annotated <c>k8s.io/initial-events-end</c> when bookmarks are allowed.
     /// </summary>
     private async Task WatchAsync(HttpContext context, ResourceType type, string? ns, TimeSpan? cut)
     {
@@ -28,10 +30,12 @@ internal sealed partial class ApiHandler
         cts.CancelAfter(timeout);
         var ct = cts.Token;
 
+        var sendInitialEvents = IsTrue(query["sendInitialEvents"]);
+        var bookmarks = IsTrue(query["allowWatchBookmarks"]);
         var matching = new HashSet<(string, string)>();
         var initial = new List<JsonObject>();
         long startRv = fromRv;
-        if (fromRv == 0)
+        if (fromRv == 0 || sendInitialEvents)
         {
             var (items, rv) = store.List(type, ns, filter);
             initial = items;
@@ -52,6 +56,10 @@ internal sealed partial class ApiHandler
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
             await context.Response.StartAsync(ct).ConfigureAwait(false);
+
+            // Headers now, as the apiserver sends them: Kestrel holds them until the first body flush, and kubectl
+            // wait (watch with context.TODO()) cannot end until its watch request has its response headers.
+            await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
             if (expired)
             {
                 var status = KubeApiException.Status(410, "Expired", $"too old resource version: {fromRv} ({store.CurrentResourceVersion})", null);
@@ -63,6 +71,11 @@ internal sealed partial class ApiHandler
             {
                 matching.Add((item.Namespace() ?? "", item.Name()));
                 await WriteEventAsync(context, "ADDED", item, ct).ConfigureAwait(false);
+            }
+
+            if (sendInitialEvents && bookmarks)
+            {
+                await WriteEventAsync(context, "BOOKMARK", InitialEventsEnd(type, startRv), ct).ConfigureAwait(false);
             }
 
             await foreach (var e in reader.ReadAllAsync(ct).ConfigureAwait(false))
@@ -108,6 +121,18 @@ internal sealed partial class ApiHandler
             store.Unsubscribe(reader);
         }
     }
+
+    /// <summary>The bookmark that tells a watch-list client its initial state is complete (and at which version).</summary>
+    private static JsonObject InitialEventsEnd(ResourceType type, long resourceVersion) => new()
+    {
+        ["kind"] = type.Kind,
+        ["apiVersion"] = type.ApiVersion,
+        ["metadata"] = new JsonObject
+        {
+            ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture),
+            ["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" },
+        },
+    };
 
     private static async Task WriteEventAsync(HttpContext context, string type, JsonObject obj, CancellationToken ct)
     {

@@ -86,19 +86,7 @@ internal sealed partial class PodIo(ServerResources resources, PodmanCli podman)
         {
             await process.WaitForExitAsync(ct).ConfigureAwait(false);
             await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
-            var status = process.ExitCode == 0
-                ? new JsonObject { ["metadata"] = new JsonObject(), ["status"] = "Success" }
-                : new JsonObject
-                {
-                    ["metadata"] = new JsonObject(),
-                    ["status"] = "Failure",
-                    ["message"] = $"command terminated with non-zero exit code: error executing command [{string.Join(' ', command)}], exit code {process.ExitCode}",
-                    ["reason"] = "NonZeroExitCode",
-                    ["details"] = new JsonObject
-                    {
-                        ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ExitCode", ["message"] = process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
-                    },
-                };
+            var status = await ExitStatusAsync(podmanName, command, process.ExitCode, ct).ConfigureAwait(false);
             await SendAsync(socket, sendLock, 3, Encoding.UTF8.GetBytes(status.ToJsonString()), ct).ConfigureAwait(false);
             await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
         }
@@ -118,6 +106,44 @@ internal sealed partial class PodIo(ServerResources resources, PodmanCli podman)
             await abort.CancelAsync().ConfigureAwait(false);
             await receive.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The channel-3 Status: Success, NonZeroExitCode with the code, or — when podman could not exec because the
+    /// container is no longer running (it exited after the pod's status was last written) — the InternalError a
+    /// kubelet answers then, so a client sees a failed exec rather than a command that exited 255.
+    /// </summary>
+    private async Task<JsonObject> ExitStatusAsync(string podmanName, List<string> command, int exitCode, CancellationToken ct)
+    {
+        if (exitCode is 125 or 255)
+        {
+            var (code, running, _) = await podman.RunAsync(["container", "inspect", "--format", "{{.State.Running}}", podmanName], ct).ConfigureAwait(false);
+            if (code != 0 || running.Trim() != "true")
+            {
+                return new JsonObject
+                {
+                    ["metadata"] = new JsonObject(),
+                    ["status"] = "Failure",
+                    ["message"] = "Internal error occurred: error executing command in container: container is not created or running",
+                    ["reason"] = "InternalError",
+                    ["code"] = 500,
+                };
+            }
+        }
+
+        return exitCode == 0
+            ? new JsonObject { ["metadata"] = new JsonObject(), ["status"] = "Success" }
+            : new JsonObject
+            {
+                ["metadata"] = new JsonObject(),
+                ["status"] = "Failure",
+                ["message"] = $"command terminated with non-zero exit code: error executing command [{string.Join(' ', command)}], exit code {exitCode}",
+                ["reason"] = "NonZeroExitCode",
+                ["details"] = new JsonObject
+                {
+                    ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ExitCode", ["message"] = exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+                },
+            };
     }
 
     public async Task LogsAsync(HttpContext context, JsonObject pod)

@@ -1,8 +1,6 @@
-using Paude.Conformance.Infrastructure;
+namespace Paude.TestSupport;
 
-namespace Paude.Backends.OpenShift.Tests.Sync;
-
-/// <summary>A real local git repository in a temp folder, driven with the git CLI (copied in small from Paude.Sync.Tests).</summary>
+/// <summary>A real local git repository in a temp folder, driven with the git CLI (what a user would do).</summary>
 public sealed class LocalRepo : IDisposable
 {
     private LocalRepo(string path) => Path = path;
@@ -11,7 +9,8 @@ public sealed class LocalRepo : IDisposable
 
     public static async Task<LocalRepo> CreateAsync(bool git = true)
     {
-        var repo = new LocalRepo(Directory.CreateTempSubdirectory("paude-os-sync-").FullName);
+        var dir = Directory.CreateTempSubdirectory("paude-local-repo-").FullName;
+        var repo = new LocalRepo(dir);
         if (git)
         {
             await repo.GitAsync("init", "-q", "-b", "main");
@@ -22,8 +21,11 @@ public sealed class LocalRepo : IDisposable
         return repo;
     }
 
-    public async Task<string> GitAsync(params string[] args) =>
-        (await ProcessRunner.RunAsync("git", ["-C", Path, .. args])).EnsureSuccess("git " + string.Join(' ', args)).StandardOutput.Trim();
+    public async Task<string> GitAsync(params string[] args)
+    {
+        var result = await ProcessRunner.RunAsync("git", ["-C", Path, .. args]);
+        return result.EnsureSuccess("git " + string.Join(' ', args)).StandardOutput.Trim();
+    }
 
     public void Write(string path, string content)
     {
@@ -34,6 +36,8 @@ public sealed class LocalRepo : IDisposable
 
     public string Read(string path) => File.ReadAllText(System.IO.Path.Combine(Path, path));
 
+    public bool Exists(string path) => File.Exists(System.IO.Path.Combine(Path, path));
+
     public async Task<string> CommitAsync(string path, string content, string message)
     {
         Write(path, content);
@@ -43,18 +47,30 @@ public sealed class LocalRepo : IDisposable
     }
 
     /// <summary>Whether <paramref name="commit"/> is reachable from some ref (branches, backups, tags...).</summary>
-    public async Task<bool> IsReachableAsync(string commit) =>
-        (await GitAsync("for-each-ref", "--format=%(refname)", "--contains", commit)).Length > 0;
+    public async Task<bool> IsReachableAsync(string commit)
+    {
+        var refs = await GitAsync("for-each-ref", "--format=%(refname)", "--contains", commit);
+        return refs.Length > 0;
+    }
 
-    /// <summary>Everything a user sees of the workspace: HEAD, status, index and the files.</summary>
+    /// <summary>Everything a user sees of the workspace: status, HEAD, index and the files (for before/after checks).</summary>
     public async Task<string> StateAsync()
     {
-        var head = await ProcessRunner.RunAsync("git", ["-C", Path, "rev-parse", "HEAD"]);
         var status = await GitAsync("status", "--porcelain=v1", "--untracked-files=all");
+        var head = await ProcessRunner.RunAsync("git", ["-C", Path, "rev-parse", "HEAD"]);
         var index = await ProcessRunner.RunAsync("git", ["-C", Path, "ls-files", "-s"]);
-        var files = TreeSnapshot.Describe(Path).Where(l => !l.Contains(" .git", StringComparison.Ordinal));
+        var files = TreeSnapshot.Describe(Path).Where(l => !l.Contains(" .git", StringComparison.Ordinal) && !l.Contains(" .git/", StringComparison.Ordinal));
         return $"HEAD {head.StandardOutput.Trim()}\n{status}\n{index.StandardOutput}\n{string.Join('\n', files)}";
     }
 
-    public void Dispose() => Directory.Delete(Path, recursive: true);
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
 }

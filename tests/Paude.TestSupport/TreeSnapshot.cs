@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Paude.Conformance.Infrastructure;
+namespace Paude.TestSupport;
 
 /// <summary>
 /// A comparable description of a directory tree: every entry's relative path with its kind, permission bits,

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Paude.Tests.Support;
+namespace Paude.TestSupport;
 
-/// <summary>Collects every formatted log line (all levels) so tests can assert that no secret value was logged.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider
+/// <summary>Collects every formatted log line (all levels, with exceptions) so tests can assert that no secret value was logged.</summary>
+public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<string> Lines { get; } = new();
 
