@@ -41,7 +41,8 @@ internal sealed partial class PodExec(IKubernetes client, string ns, ResilienceP
             socket?.Dispose();
         }
 
-        var framed = spec.RedirectStandardInput;
+        // A TTY session never frames stdin: the framing pipe would stand between the pty and the command.
+        var framed = spec.RedirectStandardInput && !tty;
         var v4 = await OpenAsync(pod, container, ExecCommand.Build(spec, framed), WebSocketProtocol.V4BinaryWebsocketProtocol, tty, spec.RedirectStandardInput, cancellationToken).ConfigureAwait(false)
             ?? throw new BackendOperationException($"The API server refused the exec stream protocols v5 and v4 for {what}.");
         _v4Only = true;
