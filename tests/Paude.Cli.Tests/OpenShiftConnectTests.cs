@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Text;
+using Paude.Cli.Tests.Infrastructure;
+
+namespace Paude.Cli.Tests;
+
+/// <summary>
+/// <c>paude connect</c> on <c>--backend openshift</c> as a real process on a real pseudo-terminal (util-linux
+/// <c>script</c>) against the Kubernetes test server: the agent's tmux client sees the local terminal's size, the
+/// keys reach tmux untranslated (Ctrl+b d detaches, which a cooked terminal would hold back until Enter), the
+/// exit code is 0 and the local terminal settings are exactly as before.
+/// </summary>
+[Collection("openshift")]
+public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLifetime
+{
+    // Prints the size of the attached tmux client (= the pty of the exec) every half second, without spaces so
+    // tmux's screen drawing cannot split it.
+    private const string SizeReporter = "bash -c 'while :; do echo \"client=$(tmux display-message -p \"#{client_height}x#{client_width}\")\"; sleep 0.5; done'";
+
+    private readonly string _name = TestRun.NewSessionName("osconn");
+    private readonly string _workspace = TestRun.NewGitWorkspace("osconn");
+
+    public async Task InitializeAsync()
+    {
+        var created = await cluster.PaudeAsync("create", _name, "--workspace", _workspace, "--agent-command", SizeReporter);
+        Assert.True(created.ExitCode == 0, created.ToString());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await cluster.PaudeAsync("delete", _name);
+        Directory.Delete(_workspace, recursive: true);
+    }
+
+    [Fact]
+    public async Task Connect_passes_the_terminal_size_on_detaches_with_exit_0_and_restores_the_terminal()
+    {
+        using var script = StartConnect(cols: 91, rows: 33);
+
+        await script.WaitForAsync("client=33x91");
+        await script.TypeAsync("\u0002d");
+        var screen = await script.EndAsync();
+
+        Assert.Contains("[detached (from session paude)]", screen, StringComparison.Ordinal);
+        Assert.Contains("connect-exit=0", screen, StringComparison.Ordinal);
+        Assert.Contains("TERMINAL-RESTORED", screen, StringComparison.Ordinal);
+    }
+
+    private ScriptSession StartConnect(int cols, int rows)
+    {
+        var connect = string.Join(' ', ((string[])["dotnet", PaudeCli.AssemblyPath, "connect", _name, .. cluster.ClusterArgs]).Select(Quote));
+        var command = $"stty cols {cols} rows {rows}; before=$(stty -g); {connect}; code=$?; after=$(stty -g); echo connect-exit=$code; " +
+                      "if [ \"$before\" = \"$after\" ]; then echo TERMINAL-RESTORED; else echo \"TERMINAL-CHANGED $before -> $after\"; fi";
+        return new ScriptSession(command);
+    }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>A command under script(1): a real pty whose keys are written to script's stdin and whose screen is collected.</summary>
+    private sealed class ScriptSession : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _screen = new();
+        private readonly Task _reader;
+
+        public ScriptSession(string command)
+        {
+            var start = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[] { "-qfec", command, "/dev/null" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            _process = Process.Start(start)!;
+            _reader = Task.Run(async () =>
+            {
+                var buffer = new char[4096];
+                int n;
+                while ((n = await _process.StandardOutput.ReadAsync(buffer)) > 0)
+                {
+                    lock (_screen)
+                    {
+                        _screen.Append(buffer, 0, n);
+                    }
+                }
+            });
+        }
+
+        public string Screen
+        {
+            get
+            {
+                lock (_screen)
+                {
+                    return _screen.ToString();
+                }
+            }
+        }
+
+        public async Task WaitForAsync(string text)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            while (!Screen.Contains(text, StringComparison.Ordinal))
+            {
+                Assert.False(deadline.IsCancellationRequested || _process.HasExited, $"'{text}' never showed; screen:\n{Screen}\nstderr: {(_process.HasExited ? _process.StandardError.ReadToEnd() : "")}");
+                await Task.Delay(100);
+            }
+        }
+
+        public async Task TypeAsync(string keys)
+        {
+            await _process.StandardInput.WriteAsync(keys);
+            await _process.StandardInput.FlushAsync();
+        }
+
+        public async Task<string> EndAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await _process.WaitForExitAsync(timeout.Token);
+            await _reader;
+            Assert.True(_process.ExitCode == 0, $"script exited {_process.ExitCode}; screen:\n{Screen}");
+            return Screen;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.Dispose();
+        }
+    }
+}
