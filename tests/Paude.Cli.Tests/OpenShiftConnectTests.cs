@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using Paude.Cli.Tests.Infrastructure;
 
@@ -33,17 +34,44 @@ public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLif
     }
 
     [Fact]
-    public async Task Connect_passes_the_terminal_size_on_detaches_with_exit_0_and_restores_the_terminal()
+    public async Task Connect_passes_the_terminal_size_and_its_changes_on_detaches_with_exit_0_and_restores_the_terminal()
     {
         using var script = StartConnect(cols: 91, rows: 33);
 
         await script.WaitForAsync("client=33x91");
+
+        // Resizing the pty the way a terminal window does (TIOCSWINSZ): the kernel sends SIGWINCH to paude.
+        var terminal = TestRun.Run("readlink", $"/proc/{ConnectPid()}/fd/0").Trim();
+        Assert.StartsWith("/dev/pts/", terminal, StringComparison.Ordinal);
+        TestRun.Run("stty", "-F", terminal, "cols", "120", "rows", "40");
+        await script.WaitForAsync("client=40x120");
         await script.TypeAsync("\u0002d");
         var screen = await script.EndAsync();
 
         Assert.Contains("[detached (from session paude)]", screen, StringComparison.Ordinal);
         Assert.Contains("connect-exit=0", screen, StringComparison.Ordinal);
         Assert.Contains("TERMINAL-RESTORED", screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_interrupted_connect_exits_130_and_still_restores_the_terminal()
+    {
+        using var script = StartConnect(cols: 100, rows: 30);
+        await script.WaitForAsync("client=30x100");
+
+        TestRun.Run("kill", "-INT", ConnectPid().ToString(CultureInfo.InvariantCulture));
+        var screen = await script.EndAsync();
+
+        Assert.Contains("connect-exit=130", screen, StringComparison.Ordinal);
+        Assert.Contains("TERMINAL-RESTORED", screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", screen, StringComparison.Ordinal);
+    }
+
+    /// <summary>The paude process of this test's connect (the shell around it has the arguments quoted).</summary>
+    private int ConnectPid()
+    {
+        var pids = TestRun.Run("pgrep", "-f", $"paude.dll connect {_name} ").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return int.Parse(Assert.Single(pids).Trim(), CultureInfo.InvariantCulture);
     }
 
     private ScriptSession StartConnect(int cols, int rows)
