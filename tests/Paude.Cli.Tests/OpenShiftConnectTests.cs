@@ -46,8 +46,9 @@ public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLif
         TestRun.Run("stty", "-F", terminal, "cols", "120", "rows", "40");
         await script.WaitForAsync("client=40x120");
         await script.TypeAsync("\u0002d");
-        var screen = await script.EndAsync();
+        var (exit, screen) = await script.EndAsync();
 
+        Assert.True(exit == 0, screen);
         Assert.Contains("[detached (from session paude)]", screen, StringComparison.Ordinal);
         Assert.Contains("connect-exit=0", screen, StringComparison.Ordinal);
         Assert.Contains("TERMINAL-RESTORED", screen, StringComparison.Ordinal);
@@ -60,11 +61,30 @@ public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLif
         await script.WaitForAsync("client=30x100");
 
         TestRun.Run("kill", "-INT", ConnectPid().ToString(CultureInfo.InvariantCulture));
-        var screen = await script.EndAsync();
+        var (_, screen) = await script.EndAsync();
 
         Assert.Contains("connect-exit=130", screen, StringComparison.Ordinal);
         Assert.Contains("TERMINAL-RESTORED", screen, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_with_piped_input_just_pumps_the_bytes_and_detaches_with_exit_0()
+    {
+        // No terminal on this side: no raw mode and no size; the bytes still reach tmux in the session.
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in (string[])[PaudeCli.AssemblyPath, "connect", _name, .. cluster.ClusterArgs])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = new PipedSession(Process.Start(start)!);
+        await process.WaitForAsync("client=");
+        await process.TypeAsync("\u0002d");
+        var (exit, screen) = await process.EndAsync();
+
+        Assert.True(exit == 0, $"exit {exit}: {screen}");
+        Assert.Contains("[detached (from session paude)]", screen, StringComparison.Ordinal);
     }
 
     /// <summary>The paude process of this test's connect (the shell around it has the arguments quoted).</summary>
@@ -74,32 +94,34 @@ public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLif
         return int.Parse(Assert.Single(pids).Trim(), CultureInfo.InvariantCulture);
     }
 
-    private ScriptSession StartConnect(int cols, int rows)
+    private PipedSession StartConnect(int cols, int rows)
     {
         var connect = string.Join(' ', ((string[])["dotnet", PaudeCli.AssemblyPath, "connect", _name, .. cluster.ClusterArgs]).Select(Quote));
         var command = $"stty cols {cols} rows {rows}; before=$(stty -g); {connect}; code=$?; after=$(stty -g); echo connect-exit=$code; " +
                       "if [ \"$before\" = \"$after\" ]; then echo TERMINAL-RESTORED; else echo \"TERMINAL-CHANGED $before -> $after\"; fi";
-        return new ScriptSession(command);
+        var start = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-qfec", command, "/dev/null" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return new PipedSession(Process.Start(start)!);
     }
 
     private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    /// <summary>A command under script(1): a real pty whose keys are written to script's stdin and whose screen is collected.</summary>
-    private sealed class ScriptSession : IDisposable
+    /// <summary>A process (script(1) giving a real pty, or paude itself) whose keys are written to its stdin and whose screen is collected.</summary>
+    private sealed class PipedSession : IDisposable
     {
         private readonly Process _process;
         private readonly StringBuilder _screen = new();
         private readonly Task _reader;
+        private readonly Task<string> _stderr;
 
-        public ScriptSession(string command)
+        public PipedSession(Process process)
         {
-            var start = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in new[] { "-qfec", command, "/dev/null" })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            _process = Process.Start(start)!;
+            _process = process;
+            _stderr = process.StandardError.ReadToEndAsync();
             _reader = Task.Run(async () =>
             {
                 var buffer = new char[4096];
@@ -130,7 +152,7 @@ public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLif
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
             while (!Screen.Contains(text, StringComparison.Ordinal))
             {
-                Assert.False(deadline.IsCancellationRequested || _process.HasExited, $"'{text}' never showed; screen:\n{Screen}\nstderr: {(_process.HasExited ? _process.StandardError.ReadToEnd() : "")}");
+                Assert.False(deadline.IsCancellationRequested || _process.HasExited, $"'{text}' never showed; screen:\n{Screen}\nstderr: {(_process.HasExited ? _stderr.Result : "")}");
                 await Task.Delay(100);
             }
         }
@@ -141,13 +163,20 @@ public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLif
             await _process.StandardInput.FlushAsync();
         }
 
-        public async Task<string> EndAsync()
+        public async Task<(int ExitCode, string Screen)> EndAsync()
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await _process.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"still running a minute later; screen:\n{Screen}");
+            }
+
             await _reader;
-            Assert.True(_process.ExitCode == 0, $"script exited {_process.ExitCode}; screen:\n{Screen}");
-            return Screen;
+            return (_process.ExitCode, Screen + await _stderr);
         }
 
         public void Dispose()
@@ -155,6 +184,7 @@ public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLif
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
             }
 
             _process.Dispose();
