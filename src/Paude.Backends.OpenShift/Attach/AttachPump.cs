@@ -20,7 +20,17 @@ internal sealed class AttachPump(ISessionProcess process, Func<TerminalSize, Can
         var typing = ForwardInputAsync(input, stop.Token);
         try
         {
-            await CopyOutputAsync(output, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await CopyOutputAsync(output, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackendOperationException)
+            {
+                // The exec stream broke: the process's own end says why (e.g. that its pod went away).
+                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+
             return await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
