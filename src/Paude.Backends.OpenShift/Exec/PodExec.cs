@@ -20,6 +20,13 @@ internal sealed partial class PodExec(IKubernetes client, string ns, ResilienceP
 {
     private volatile bool _v4Only;
 
+    /// <summary>Whether only <c>v4.channel.k8s.io</c> is asked for (learnt from a refusal; settable for tests).</summary>
+    internal bool V4Only
+    {
+        get => _v4Only;
+        init => _v4Only = value;
+    }
+
     public async Task<ExecSession> StartAsync(string pod, string container, ProcessSpec spec, CancellationToken cancellationToken, bool tty = false)
     {
         if (spec.User is not null)

@@ -1,6 +1,9 @@
 using Paude.Backends.OpenShift.Attach;
 using Paude.Backends.OpenShift.Tests.Integration;
 using k8s;
+using Paude.Backends.OpenShift.Exec;
+using Paude.Backends.OpenShift.Resilience;
+using Paude.Execution;
 using Paude.Errors;
 
 namespace Paude.Backends.OpenShift.Tests.Attach;
@@ -86,5 +89,26 @@ public sealed class AttachTests(KubeServerFixture fixture)
 
         await Assert.ThrowsAsync<SessionNotFoundException>(() => Backend.AttachAsync(fixture.NewName("nosuch"), SizeLoop, terminal, CancellationToken.None));
         Assert.Equal(0, terminal.RawEntered);
+    }
+
+    [Fact]
+    public async Task On_a_v4_only_exec_stream_the_tty_gets_stdin_unframed_and_the_resizes_too()
+    {
+        var name = await SharedSession.GetAsync(fixture);
+        using var client = fixture.Server.CreateClient(KubeServerFixture.Namespace);
+        var options = new OpenShiftBackendOptions();
+        var exec = new PodExec(client, KubeServerFixture.Namespace, KubeResilience.Build(options, TimeProvider.System)) { V4Only = true };
+        using var terminal = new StreamTerminal(new TerminalSize(91, 33));
+
+        await using var session = await exec.StartAsync($"paude-{name}-0", "paude", new ProcessSpec(SizeLoop) { RedirectStandardInput = true }, CancellationToken.None, tty: true);
+        var pump = new AttachPump(session, (size, ct) => session.ResizeAsync(size.Width, size.Height, ct));
+        var attach = pump.RunAsync(terminal.Input, terminal.Output, terminal.SizesAsync(CancellationToken.None), CancellationToken.None);
+        await terminal.PressEnterUntilAsync("33 91\r\n", Patience);
+        terminal.Resize(100, 40);
+        await terminal.PressEnterUntilAsync("40 100\r\n", Patience);
+        await terminal.TypeAsync("end\n");
+
+        Assert.Equal((false, false), (session.IsV5, session.FramedStdin)); // v4, and no framing pipe between the pty and the command
+        Assert.Equal(7, await attach.WaitAsync(Patience));
     }
 }
