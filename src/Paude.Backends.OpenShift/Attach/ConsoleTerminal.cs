@@ -7,8 +7,8 @@ namespace Paude.Backends.OpenShift.Attach;
 
 /// <summary>
 /// The process's own console as an attach terminal. When stdin is a terminal, input and output are read and written
-/// on file descriptors 0 and 1 directly (System.Console's stdin stream edits lines itself, and initialising
-/// System.Console switches the keypad to application mode), sizes come from <see cref="Console.WindowWidth"/> and
+/// on file descriptors 0 and 1 directly, unbuffered (System.Console's stdin stream on a terminal edits lines itself,
+/// which would swallow the very keys raw mode lets through), sizes come from <see cref="Console.WindowWidth"/> and
 /// <see cref="Console.WindowHeight"/> at start and on every SIGWINCH, and raw mode is available. Otherwise the
 /// bytes are just pumped: no size, no raw mode.
 /// </summary>
