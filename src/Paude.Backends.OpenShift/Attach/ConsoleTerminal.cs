@@ -8,15 +8,16 @@ namespace Paude.Backends.OpenShift.Attach;
 /// <summary>
 /// The process's own console as an attach terminal. When stdin is a terminal, input and output are read and written
 /// on file descriptors 0 and 1 directly, unbuffered (System.Console's stdin stream on a terminal edits lines itself,
-/// which would swallow the very keys raw mode lets through), sizes come from <see cref="Console.WindowWidth"/> and
-/// <see cref="Console.WindowHeight"/> at start and on every SIGWINCH, and raw mode is available. Otherwise the
+/// which would swallow the very keys raw mode lets through), the size is read at start and on every SIGWINCH
+/// (<see cref="Stty.ReadSize"/>, else <see cref="Console.WindowWidth"/>/<see cref="Console.WindowHeight"/>), and raw mode is available. Otherwise the
 /// bytes are just pumped: no size, no raw mode.
 /// </summary>
 internal sealed class ConsoleTerminal : IAttachTerminal, IDisposable
 {
     // Windows consoles are pumped only (no stty, no SIGWINCH); Unix terminals get the full treatment.
     private readonly bool _isTerminal = !OperatingSystem.IsWindows() && !Console.IsInputRedirected;
-    private readonly Channel<TerminalSize> _sizes = Channel.CreateBounded<TerminalSize>(
+    // Only "it changed" is queued (coalesced); the size itself is read when the change is handled.
+    private readonly Channel<bool> _changes = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
     private PosixSignalRegistration? _resized;
@@ -38,14 +39,15 @@ internal sealed class ConsoleTerminal : IAttachTerminal, IDisposable
             yield break;
         }
 
-        _resized ??= PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => _sizes.Writer.TryWrite(Current()));
+        _resized ??= PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => _changes.Writer.TryWrite(true));
         yield return Current();
-        while (await _sizes.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await _changes.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (_sizes.Reader.TryRead(out var size))
+            while (_changes.Reader.TryRead(out _))
             {
-                yield return size;
             }
+
+            yield return Current();
         }
     }
 
@@ -54,13 +56,19 @@ internal sealed class ConsoleTerminal : IAttachTerminal, IDisposable
     public void Dispose()
     {
         _resized?.Dispose();
-        _sizes.Writer.TryComplete();
+        _changes.Writer.TryComplete();
         Input.Dispose();
         Output.Dispose();
     }
 
+    /// <summary>The size from stty (never stale); System.Console's (cached) only when stty cannot tell.</summary>
     private static TerminalSize Current()
     {
+        if (Stty.ReadSize() is { IsValid: true } size)
+        {
+            return size;
+        }
+
         try
         {
             return new TerminalSize(Console.WindowWidth, Console.WindowHeight);
