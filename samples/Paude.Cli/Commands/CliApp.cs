@@ -36,6 +36,12 @@ internal sealed partial class CliApp(CliConsole console, Action<IServiceCollecti
         Recursive = true,
     };
 
+    public Option<bool> InCluster { get; } = new("--in-cluster")
+    {
+        Description = "openshift backend: connect with the pod's service account (inside a cluster) instead of a kubeconfig.",
+        Recursive = true,
+    };
+
     public Option<string> OutputFormat { get; } = CreateOutputOption();
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v")
@@ -55,7 +61,7 @@ internal sealed partial class CliApp(CliConsole console, Action<IServiceCollecti
         try
         {
             var selection = BackendSelection.Resolve(
-                parse.GetValue(Backend), parse.GetValue(Kubeconfig), parse.GetValue(KubeContext), parse.GetValue(Namespace), Environment.GetEnvironmentVariable);
+                parse.GetValue(Backend), parse.GetValue(Kubeconfig), parse.GetValue(KubeContext), parse.GetValue(Namespace), Environment.GetEnvironmentVariable, parse.GetValue(InCluster));
             services = CliServices.Build(verbose, selection, configureServices);
             var context = CliContext.Create(services, selection.Backend, output);
             return await body(context, cancellationToken).ConfigureAwait(false);

@@ -55,6 +55,7 @@ internal static class PaudeCommandLine
             app.Kubeconfig,
             app.KubeContext,
             app.Namespace,
+            app.InCluster,
             app.OutputFormat,
             app.Verbose,
         };

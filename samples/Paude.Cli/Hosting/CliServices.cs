@@ -66,6 +66,7 @@ internal static class CliServices
         options.KubeconfigPath = selection.Kubeconfig ?? options.KubeconfigPath;
         options.Context = selection.Context ?? options.Context;
         options.Namespace = selection.Namespace ?? options.Namespace;
+        options.InCluster = selection.InCluster || options.InCluster;
         if (environment("PAUDE_AGENT_IMAGE") is { Length: > 0 } agent)
         {
             options.AgentImage = agent;

@@ -23,11 +23,14 @@ internal sealed partial class OpenShiftBackend
         ArgumentNullException.ThrowIfNull(spec);
         var (pod, uid) = await RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
         var process = await _exec.StartAsync(pod, SessionLabels.AgentContainer, spec, cancellationToken).ConfigureAwait(false);
-        return new PodBoundProcess(process, pod, async ct =>
-        {
-            var now = await _api.GetOrNullAsync("read agent pod", (c, t) => c.CoreV1.ReadNamespacedPodAsync(pod, Namespace, cancellationToken: t), ct).ConfigureAwait(false);
-            return now is not null && now.Metadata.Uid == uid && now.Metadata.DeletionTimestamp is null;
-        });
+        return new PodBoundProcess(process, pod, ct => IsSamePodAsync(pod, uid, ct));
+    }
+
+    /// <summary>Whether <paramref name="pod"/> is still the pod with <paramref name="uid"/> and not being deleted.</summary>
+    private async Task<bool> IsSamePodAsync(string pod, string uid, CancellationToken cancellationToken)
+    {
+        var now = await _api.GetOrNullAsync("read agent pod", (c, t) => c.CoreV1.ReadNamespacedPodAsync(pod, Namespace, cancellationToken: t), cancellationToken).ConfigureAwait(false);
+        return now is not null && now.Metadata.Uid == uid && now.Metadata.DeletionTimestamp is null;
     }
 
     /// <inheritdoc />
@@ -167,25 +170,6 @@ internal sealed partial class OpenShiftBackend
             {
                 throw new BackendOperationException($"Reading the proxy log of session {name} failed (exit {exit}): {error}");
             }
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task<int> AttachAsync(SessionName name, CancellationToken cancellationToken = default)
-    {
-        var (pod, _) = await RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
-        var process = await _exec.StartAsync(pod, SessionLabels.AgentContainer, new ProcessSpec(["paude-attach"]) { RedirectStandardInput = true }, cancellationToken, tty: true).ConfigureAwait(false);
-        await using (process.ConfigureAwait(false))
-        {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var input = Console.OpenStandardInput();
-            var output = Console.OpenStandardOutput();
-            var pumpIn = input.CopyToAsync(process.StandardInput, stop.Token);
-            await process.StandardOutput.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
-            var exit = await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            await stop.CancelAsync().ConfigureAwait(false);
-            _ = pumpIn.ContinueWith(t => t.Exception, TaskScheduler.Default);
-            return exit;
         }
     }
 

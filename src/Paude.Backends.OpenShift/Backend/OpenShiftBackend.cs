@@ -51,6 +51,14 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     /// <summary>Builds the client from the options (kubeconfig, context, in-cluster) and the backend on top.</summary>
     internal static OpenShiftBackend Create(string name, OpenShiftBackendOptions options, TimeProvider timeProvider, ILogger logger, ICredentialPackager? credentials)
     {
+        if (options.InCluster && !KubernetesClientConfiguration.IsInCluster())
+        {
+            // Checked here so the message says what is missing, not how the client library failed.
+            throw new BackendUnavailableException(name, "in-cluster service account",
+                "this process does not run in a pod with a service account (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set and " +
+                "/var/run/secrets/kubernetes.io/serviceaccount/token must exist); outside a cluster use a kubeconfig instead");
+        }
+
         KubernetesClientConfiguration config;
         try
         {

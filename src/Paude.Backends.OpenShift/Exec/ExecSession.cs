@@ -21,6 +21,7 @@ internal sealed class ExecSession : ISessionProcess
     private const byte StdoutChannel = 1;
     private const byte StderrChannel = 2;
     private const byte StatusChannel = 3;
+    private const byte ResizeChannel = 4;
     private const byte CloseChannel = 255;
     // 32 KiB, the chunk kubectl's own stdin copy uses: 64 KiB frames (65,537 bytes with the channel byte) were
     // measured to corrupt a 50 MiB upload through the test server's exec (issue 6 benchmark), while 32 KiB frames
@@ -112,6 +113,10 @@ internal sealed class ExecSession : ISessionProcess
             // The process already ended; its exit status tells the caller what happened.
         }
     }
+
+    /// <summary>Sends a terminal size on the resize channel (TTY sessions; the server ignores it otherwise).</summary>
+    internal async ValueTask ResizeAsync(int width, int height, CancellationToken cancellationToken) =>
+        await SendAsync(ResizeChannel, Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{{\"Width\":{width},\"Height\":{height}}}")), cancellationToken).ConfigureAwait(false);
 
     private async Task SendAsync(byte channel, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {

@@ -20,6 +20,13 @@ internal sealed partial class PodExec(IKubernetes client, string ns, ResilienceP
 {
     private volatile bool _v4Only;
 
+    /// <summary>Whether only <c>v4.channel.k8s.io</c> is asked for (learnt from a refusal; settable for tests).</summary>
+    internal bool V4Only
+    {
+        get => _v4Only;
+        init => _v4Only = value;
+    }
+
     public async Task<ExecSession> StartAsync(string pod, string container, ProcessSpec spec, CancellationToken cancellationToken, bool tty = false)
     {
         if (spec.User is not null)
@@ -41,7 +48,8 @@ internal sealed partial class PodExec(IKubernetes client, string ns, ResilienceP
             socket?.Dispose();
         }
 
-        var framed = spec.RedirectStandardInput;
+        // A TTY session never frames stdin: the framing pipe would stand between the pty and the command.
+        var framed = spec.RedirectStandardInput && !tty;
         var v4 = await OpenAsync(pod, container, ExecCommand.Build(spec, framed), WebSocketProtocol.V4BinaryWebsocketProtocol, tty, spec.RedirectStandardInput, cancellationToken).ConfigureAwait(false)
             ?? throw new BackendOperationException($"The API server refused the exec stream protocols v5 and v4 for {what}.");
         _v4Only = true;

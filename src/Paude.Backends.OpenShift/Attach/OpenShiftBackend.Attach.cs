@@ -1,0 +1,40 @@
+using Paude.Backends.OpenShift.Attach;
+using Paude.Backends.OpenShift.Exec;
+using Paude.Backends.OpenShift.Manifests;
+using Paude.Execution;
+using Paude.Sessions;
+
+namespace Paude.Backends.OpenShift;
+
+/// <summary>Attach: the agent's tmux session on this process's terminal, over a TTY exec.</summary>
+internal sealed partial class OpenShiftBackend
+{
+    private static readonly IReadOnlyList<string> AttachCommand = ["paude-attach"];
+
+    /// <inheritdoc />
+    public async Task<int> AttachAsync(SessionName name, CancellationToken cancellationToken = default)
+    {
+        using var terminal = new ConsoleTerminal();
+        return await AttachAsync(name, AttachCommand, terminal, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="command"/> in the agent container on a pseudo-terminal attached to <paramref name="terminal"/>:
+    /// raw mode from the moment the exec stream is open until it ends (restored on every path), the terminal size
+    /// sent on the resize channel at once and on every change. A pod deleted or replaced meanwhile is an error
+    /// (the exit code of a killed process would say nothing).
+    /// </summary>
+    internal async Task<int> AttachAsync(SessionName name, IReadOnlyList<string> command, IAttachTerminal terminal, CancellationToken cancellationToken)
+    {
+        var (pod, uid) = await RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
+        var spec = new ProcessSpec(command) { RedirectStandardInput = true };
+        var session = await _exec.StartAsync(pod, SessionLabels.AgentContainer, spec, cancellationToken, tty: true).ConfigureAwait(false);
+        var process = new PodBoundProcess(session, pod, ct => IsSamePodAsync(pod, uid, ct));
+        await using (process.ConfigureAwait(false))
+        {
+            using var raw = terminal.EnterRawMode();
+            var pump = new AttachPump(process, (size, ct) => session.ResizeAsync(size.Width, size.Height, ct));
+            return await pump.RunAsync(terminal.Input, terminal.Output, terminal.SizesAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
