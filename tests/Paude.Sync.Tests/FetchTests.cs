@@ -1,6 +1,5 @@
 using System.Text;
 using LibGit2Sharp;
-using Paude.Conformance.Infrastructure;
 using Paude.Errors;
 using Paude.Sync;
 using Paude.Sync.Transport;
