@@ -121,9 +121,9 @@ internal static class PushScripts
     /// stdin = a line <c>1</c>, then a tar of the working files, of the commit's git objects as loose objects
     /// (<c>.git/objects/xx/…</c>) and of the repository's packs (<c>.git/objects/pack/*.pack</c>, when part of the
     /// history is packed), ending with the empty entry <c>.git/paude-end</c>. Everything is staged first: the packs are
-    /// verified (<c>git index-pack</c> checks every object and builds the index), then the objects and the working
-    /// files are renamed into the repository this script has just created, so nothing existing can be replaced and
-    /// an interrupted push leaves no partly written file. Exits 3, changing nothing, when the workspace is not empty
+    /// verified (<c>git index-pack</c> checks every object and builds the index), then a repository is created around
+    /// the staged objects and it and the working files are renamed into the (empty) workspace, so nothing existing
+    /// can be replaced and an interrupted push leaves no partly written file. Exits 3, changing nothing, when the workspace is not empty
     /// (the caller takes the full path, which never overwrites session files); end-of-file before the first line
     /// exits 5 unchanged; an incomplete archive or a corrupt pack exits 6 with nothing placed.
     /// </summary>
@@ -148,15 +148,9 @@ internal static class PushScripts
         for p in "$stg"/.git/objects/pack/*.pack; do
           git index-pack "$p" </dev/null >/dev/null || { echo "a pushed pack is corrupt" >&2; paude_unstage; exit 6; }
         done
-        git init -q -b "$branch" . </dev/null >/dev/null
-        for d in "$stg"/.git/objects/??; do mv -T -- "$d" ".git/objects/${d##*/}"; done
-        for p in "$stg"/.git/objects/pack/*.pack; do
-          b=${p##*/}; b=${b%.pack}
-          mv -T -- "$p" ".git/objects/pack/$b.pack"; mv -T -- "${p%.pack}.idx" ".git/objects/pack/$b.idx"
-        done
-        for e in "$stg"/*; do
-          [ "${e##*/}" = .git ] || mv -T -- "$e" "${e##*/}"
-        done
+        # The repository is created around the staged objects (re-initialising keeps them), then moves in whole.
+        git init -q -b "$branch" "$stg" </dev/null >/dev/null
+        for e in "$stg"/*; do mv -T -- "$e" "${e##*/}"; done
         paude_unstage
         git update-ref "refs/heads/$branch" "$commit" </dev/null
         git read-tree "$commit" </dev/null
