@@ -60,7 +60,7 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         // Start the session program first: starting an exec costs more than the local status scan, so they overlap.
         var starting = context.Backend.StartProcessAsync(context.Session, new ProcessSpec(argv) { RedirectStandardInput = true }, cancellationToken);
         context.Report(SyncStage.Checking, "Comparing the workspace with the last push");
-        (List<PushOp> Ops, Dictionary<string, string> Uploaded)? planned;
+        PushPlan? planned;
         (byte[] Bytes, int Commits)? pack = null;
         try
         {
@@ -95,9 +95,9 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         // Nothing to change: end-of-file right away, so the session only verifies its state and no byte is sent.
         var packBytes = pack?.Bytes ?? [];
         var nothing = plan.Ops.Count == 0 && pack is null;
-        var first = nothing ? Array.Empty<byte>() : Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{header.Length} {(writes.Count > 0 ? 1 : 0)} {packBytes.Length}\n"));
+        var first = nothing ? Array.Empty<byte>() : Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{header.Length} {(writes.Count > 0 ? 1 : 0)} {packBytes.Length} {plan.IndexInfo.Length}\n"));
         context.Report(SyncStage.Transferring, $"Pushing {pack?.Commits ?? 0} commit(s), {writes.Count} file(s), {deletes.Count} deletion(s)", 0, plan.Ops.Count);
-        var (exit, output, error, sent) = await RunAsync(starting, [.. first, .. header.ToArray(), .. packBytes], writes, cancellationToken).ConfigureAwait(false);
+        var (exit, output, error, sent) = await RunAsync(starting, [.. first, .. header.ToArray(), .. plan.IndexInfo, .. packBytes], writes, cancellationToken).ConfigureAwait(false);
         var records = SessionCommand.Records(output).ToList();
         switch (exit)
         {
@@ -144,14 +144,15 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
     /// holds (the upload, else the pushed commit's blob) against what the workspace holds now. <c>null</c> when the new
     /// commits change a symlink or a submodule (the full path handles those).
     /// </summary>
-    private (List<PushOp> Ops, Dictionary<string, string> Uploaded)? Plan(Commit head, Commit? since, Dictionary<string, string> lastUploaded, IEnumerable<string> dirty, CancellationToken cancellationToken)
+    private PushPlan? Plan(Commit head, Commit? since, Dictionary<string, string> lastUploaded, IEnumerable<string> dirty, CancellationToken cancellationToken)
     {
         var dirtySet = new HashSet<string>(dirty, StringComparer.Ordinal);
         var committed = new HashSet<string>(StringComparer.Ordinal);
         var modeChanged = new HashSet<string>(StringComparer.Ordinal);
+        var indexInfo = new MemoryStream();
         if (since is not null)
         {
-            foreach (var change in repo.Diff.Compare<TreeChanges>(since.Tree, head.Tree))
+            foreach (var change in repo.Diff.Compare<TreeChanges>(since.Tree, head.Tree, new LibGit2Sharp.CompareOptions { Similarity = SimilarityOptions.None }))
             {
                 if (change.Mode is Mode.SymbolicLink or Mode.GitLink || change.OldMode is Mode.SymbolicLink or Mode.GitLink)
                 {
@@ -160,6 +161,13 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
 
                 committed.Add(change.Path);
                 committed.Add(change.OldPath);
+
+                // The session's index entry for the path becomes the new commit's (mode 0 removes it).
+                var entry = change.Mode == Mode.Nonexistent
+                    ? $"0 {ObjectId.Zero.Sha}\t{change.Path}"
+                    : $"{Convert.ToString((int)change.Mode, 8)} {change.Oid.Sha}\t{change.Path}";
+                indexInfo.Write(Encoding.UTF8.GetBytes(entry));
+                indexInfo.WriteByte(0);
                 if (change.Mode != change.OldMode && change.Mode != Mode.Nonexistent && change.OldMode != Mode.Nonexistent)
                 {
                     modeChanged.Add(change.Path);
@@ -194,7 +202,7 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
             }
         }
 
-        return (ops, uploaded);
+        return new PushPlan(ops, uploaded, indexInfo.ToArray());
     }
 
     private async Task<(int Exit, byte[] Output, string Error, long Sent)> RunAsync(Task<ISessionProcess> starting, byte[] header, List<string> writes, CancellationToken cancellationToken)
@@ -267,6 +275,12 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         using var content = blob.GetContentStream();
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
     }
+
+    /// <summary>
+    /// What one fast push sends: the file operations, the uncommitted files it leaves in the session (for the
+    /// manifest) and, with new commits, the session's index entries they change (<c>git update-index --index-info</c>).
+    /// </summary>
+    private sealed record PushPlan(List<PushOp> Ops, Dictionary<string, string> Uploaded, byte[] IndexInfo);
 
     /// <summary>One path to replace: the hash the session should hold (<c>null</c>: absent) and the new one (<c>null</c>: delete).</summary>
     private sealed record PushOp(string Path, string? Expected, string? New);

@@ -26,8 +26,9 @@ internal static class PushScripts
     /// <summary>
     /// $1 = workspace, $2 = branch, $3 = commit the session must be at, $4 = force (1/0), $5 = the commit the branch
     /// moves to (empty: it stays). stdin = a line <c>&lt;header length&gt; &lt;1 when a tar follows&gt; &lt;pack
-    /// length&gt;</c>, the header (records <c>&lt;W|D&gt;&lt;expected&gt;&lt;new&gt;&lt;path&gt;\0</c>, hashes as 64 hex or
-    /// 64 <c>-</c>), the pack of the new commits' objects, then the tar of the written files. The state checks run
+    /// length&gt; &lt;index entries length&gt;</c>, the header (records <c>&lt;W|D&gt;&lt;expected&gt;&lt;new&gt;&lt;path&gt;\0</c>,
+    /// hashes as 64 hex or 64 <c>-</c>), the index entries the new commits change (<c>--index-info -z</c> records), the
+    /// pack of the new commits' objects, then the tar of the written files. The state checks run
     /// before stdin is read, so the host can start this program first and plan while podman starts it; end-of-file
     /// before the first line (nothing to push, or the host gave up) exits 5 with nothing changed.
     /// <para>
@@ -40,8 +41,9 @@ internal static class PushScripts
     /// Then, in order: the pack is indexed (<c>git index-pack</c> verifies every object; only adds objects) and the
     /// new commit checked to be complete; the files are staged and verified; only then are deletions applied and files
     /// renamed into place; last the branch moves (<c>git update-ref</c> with the expected old value: refused, exit 7,
-    /// if the agent committed meanwhile) and the index follows (<c>git read-tree --reset</c>, a two-tree merge that keeps
-    /// every other entry and its stat data).
+    /// if the agent committed meanwhile) and the index follows: only the entries the new commits change are replaced
+    /// (<c>git update-index --index-info</c>), every other entry keeps its stat data (a two-tree <c>read-tree</c>
+    /// walks both whole trees: ~50 ms of CPU for 5,000 files, against a few ms).
     /// </para>
     /// </summary>
     public const string Apply = Files.StagingScripts.Functions + """
@@ -52,10 +54,10 @@ internal static class PushScripts
         st=$(git rev-parse 'HEAD^{commit}' --symbolic-full-name HEAD 2>/dev/null </dev/null) || exit 3
         [ "$st" = "$commit"$'\n'"refs/heads/$branch" ] || exit 3
         if [ "$target" != "$commit" ]; then git diff-index --cached --quiet "$commit" -- </dev/null >/dev/null 2>&1 || exit 3; fi
-        IFS=' ' read -r n tar pack || exit 5 # end-of-file: nothing to push (the state above is verified)
+        IFS=' ' read -r n tar pack idx || exit 5 # end-of-file: nothing to push (the state above is verified)
         case "$n" in ''|*[!0-9]*) exit 5 ;; esac
-        pack=${pack:-0}
-        case "$pack" in *[!0-9]*) exit 5 ;; esac
+        pack=${pack:-0}; idx=${idx:-0}
+        case "$pack$idx" in *[!0-9]*) exit 5 ;; esac
         dash=----------------------------------------------------------------
         ops=(); exp=(); new=(); paths=()
         if [ "$n" -gt 0 ]; then
@@ -80,17 +82,19 @@ internal static class PushScripts
           if [ "$a" != "${exp[$i]}" ] && [ "$a" != "${new[$i]}" ]; then risk+=("$p"); fi
         done
         if [ "${#risk[@]}" -gt 0 ] && [ "$force" != 1 ]; then printf 'R%s\0' "${risk[@]}"; exit 4; fi
+        paude_stage
+        mkdir -p -- "$stg/.git"
+        if [ "$idx" -gt 0 ]; then head -c "$idx" > "$stg/.git/index-info"; fi
         if [ "$pack" -gt 0 ]; then
-          head -c "$pack" | git index-pack --stdin --fix-thin >/dev/null || { echo "the pushed pack did not arrive intact" >&2; exit 6; }
+          head -c "$pack" | git index-pack --stdin --fix-thin >/dev/null || { echo "the pushed pack did not arrive intact" >&2; paude_unstage; exit 6; }
         fi
         if [ "$target" != "$commit" ]; then
-          git rev-list --quiet --objects "$target" --not "$commit" </dev/null >/dev/null 2>&1 || { echo "the pushed commit is incomplete" >&2; exit 6; }
+          git rev-list --quiet --objects "$target" --not "$commit" </dev/null >/dev/null 2>&1 || { echo "the pushed commit is incomplete" >&2; paude_unstage; exit 6; }
         fi
         sp=(); sh=()
         for i in "${!paths[@]}"; do
           if [ "${ops[$i]}" = W ]; then sp+=("${paths[$i]}"); sh+=("${new[$i]}"); fi
         done
-        paude_stage
         if [ "$tar" = 1 ]; then paude_receive; fi
         if [ "${#risk[@]}" -gt 0 ]; then
           printf 'F%s\0' "${risk[@]}"
@@ -108,11 +112,11 @@ internal static class PushScripts
           if [ "${ops[$i]}" = D ]; then rm -f -- "${paths[$i]}"; fi
         done
         paude_place
-        paude_unstage
         if [ "$target" != "$commit" ]; then
-          git update-ref -m "paude sync: push" "refs/heads/$branch" "$target" "$commit" </dev/null || { echo "the session's branch moved during the push" >&2; exit 7; }
-          git read-tree --reset "$commit" "$target" </dev/null
+          git update-ref -m "paude sync: push" "refs/heads/$branch" "$target" "$commit" </dev/null || { echo "the session's branch moved during the push" >&2; paude_unstage; exit 7; }
+          if [ "$idx" -gt 0 ]; then git update-index -z --index-info < "$stg/.git/index-info"; fi
         fi
+        paude_unstage
         printf 'K\0'
         """;
 
