@@ -18,19 +18,27 @@ internal static class StagingScripts
     public const int TransferFailed = 6;
 
     /// <summary>
-    /// <c>paude_stage</c> (sets <c>$stg</c>; run in the workspace), <c>paude_receive</c> (extracts the tar on stdin into
+    /// <c>paude_clean</c> (removes stale staging folders; no process unless there is one), <c>paude_stage</c>
+    /// (cleans, then creates <c>$stg</c>; run in the workspace), <c>paude_receive</c> (extracts the tar on stdin into
     /// <c>$stg</c>, then checks the files named in the arrays <c>sp</c> (paths) and <c>sh</c> (SHA-256, empty = not
     /// checked: a symlink); exits 6 after removing the folder otherwise), <c>paude_place</c> (renames <c>sp</c> into
     /// place, creating parent folders) and <c>paude_unstage</c>.
     /// </summary>
     public const string Functions = """
+        paude_clean() {
+          local old
+          for old in ./.paude-staging-* ./.git/.paude-staging-*; do
+            if [ -e "$old" ]; then rm -rf -- "$old"; fi
+          done
+        }
         paude_stage() {
           local base=.
           if [ -d .git ] && [ ! -L .git ]; then base=.git; fi
-          rm -rf -- ./.paude-staging-* ./.git/.paude-staging-* 2>/dev/null || true
-          stg=$(mktemp -d "$base/.paude-staging-XXXXXXXXXX")
+          paude_clean
+          stg=$base/.paude-staging-$$-$RANDOM$RANDOM
+          mkdir -m 700 -- "$stg"
         }
-        paude_unstage() { rm -rf -- "$stg"; }
+        paude_unstage() { if [ -n "$stg" ]; then rm -rf -- "$stg" "$stg.index-info"; fi; }
         paude_receive() {
           if ! tar -x --no-same-owner -f - -C "$stg"; then paude_unstage; exit 6; fi
           local i p sum bad=0
@@ -43,8 +51,10 @@ internal static class StagingScripts
             else bad=1
             fi
           done
-          if [ "${#check[@]}" -gt 0 ]; then
+          if [ "${#check[@]}" -gt 256 ]; then
             while IFS= read -r -d '' sum; do got["${sum:66}"]=${sum:0:64}; done < <(cd -- "$stg" && printf '%s\0' "${check[@]}" | xargs -0 sha256sum -z --)
+          elif [ "${#check[@]}" -gt 0 ]; then
+            while IFS= read -r -d '' sum; do got["${sum:$((67 + ${#stg}))}"]=${sum:0:64}; done < <(sha256sum -z -- "${check[@]/#/$stg/}")
           fi
           for i in "${!sp[@]}"; do
             if [ -n "${sh[$i]}" ] && [ "${got["${sp[$i]}"]:-}" != "${sh[$i]}" ]; then bad=1; fi
@@ -53,7 +63,8 @@ internal static class StagingScripts
         }
         paude_place() {
           [ "${#sp[@]}" -gt 0 ] || return 0
-          if command -v perl >/dev/null 2>&1; then
+          # Many files: one perl process renames them all (a mv per file costs a process each); few: mv.
+          if [ "${#sp[@]}" -gt 8 ] && command -v perl >/dev/null 2>&1; then
             printf '%s\0' "${sp[@]}" | perl -e 'use File::Path qw(make_path); $/ = "\0"; my $s = shift;
               while (my $p = <STDIN>) { chomp $p; my $d = $p; make_path($d) if $d =~ s{/[^/]*\z}{} && !-d $d;
                 rename("$s/$p", $p) or die "$p: $!\n"; }' "$stg"

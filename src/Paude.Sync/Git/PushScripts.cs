@@ -82,9 +82,9 @@ internal static class PushScripts
           if [ "$a" != "${exp[$i]}" ] && [ "$a" != "${new[$i]}" ]; then risk+=("$p"); fi
         done
         if [ "${#risk[@]}" -gt 0 ] && [ "$force" != 1 ]; then printf 'R%s\0' "${risk[@]}"; exit 4; fi
-        paude_stage
-        mkdir -p -- "$stg/.git"
-        if [ "$idx" -gt 0 ]; then head -c "$idx" > "$stg/.git/index-info"; fi
+        # Stage only when something arrives (a push with nothing to write starts no extra process).
+        if [ "$tar" = 1 ] || [ "$idx" -gt 0 ]; then paude_stage; else paude_clean; stg=; fi
+        if [ "$idx" -gt 0 ]; then head -c "$idx" > "$stg.index-info"; fi
         if [ "$pack" -gt 0 ]; then
           head -c "$pack" | git index-pack --stdin --fix-thin >/dev/null || { echo "the pushed pack did not arrive intact" >&2; paude_unstage; exit 6; }
         fi
@@ -114,7 +114,7 @@ internal static class PushScripts
         paude_place
         if [ "$target" != "$commit" ]; then
           git update-ref -m "paude sync: push" "refs/heads/$branch" "$target" "$commit" </dev/null || { echo "the session's branch moved during the push" >&2; paude_unstage; exit 7; }
-          if [ "$idx" -gt 0 ]; then git update-index -z --index-info < "$stg/.git/index-info"; fi
+          if [ "$idx" -gt 0 ]; then git update-index -z --index-info < "$stg.index-info"; fi
         fi
         paude_unstage
         printf 'K\0'
