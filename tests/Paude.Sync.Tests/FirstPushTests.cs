@@ -46,19 +46,31 @@ public sealed class FirstPushTests(SyncFixture fixture) : SyncTestBase(fixture)
     }
 
     [Fact]
-    public async Task A_packed_repository_takes_the_receive_pack_path_and_a_non_empty_workspace_is_never_overwritten()
+    public async Task A_packed_repository_ships_its_pack_in_the_one_exec_push_and_a_non_empty_workspace_is_never_overwritten()
     {
         var session = await Fixture.SessionAsync("s3");
         var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
         await local.CommitAsync("a.txt", "a\n", "X");
-        var head = await local.CommitAsync("a.txt", "a2\n", "Y");
+        await local.CommitAsync("a.txt", "a2\n", "Y");
         await local.GitAsync("gc", "-q");
+        var head = await local.CommitAsync("b.txt", "loose\n", "Z: loose objects on top of the pack");
+        var packs = Directory.GetFiles(Path.Combine(local.Path, ".git", "objects", "pack"), "*.pack").Select(Path.GetFileName).ToList();
+        Assert.Single(packs);
 
+        // An interrupted first push left a staging folder: it does not make the workspace "not empty".
+        await Fixture.WriteAsync(session, ws, ".paude-staging-interrupted/a.txt", "half");
         var packed = await PushAsync(session, local, ws);
-        Assert.Equal(2, packed.CommitsTransferred);
+
+        Assert.Equal(3, packed.CommitsTransferred);
         Assert.Equal(head, (await Fixture.GitAsync(session, ws, "rev-parse", "HEAD")).Trim());
         Assert.Equal("a2\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
+        Assert.Equal(string.Empty, (await Fixture.GitAsync(session, ws, "status", "--porcelain")).Trim());
+        await Fixture.GitAsync(session, ws, "fsck", "--strict", "--no-dangling");
+
+        // The pack itself travelled (receive-pack would have written a new one), and no staging folder is left.
+        Assert.Contains(packs[0]!, (await Fixture.ExecAsync(session, "ls", ws + "/.git/objects/pack")).Split('\n'));
+        Assert.Equal(string.Empty, (await Fixture.ExecAsync(session, "find", ws, "-name", ".paude-staging-*")).Trim());
 
         var other = NewSessionWorkspace();
         await Fixture.WriteAsync(session, other, "a.txt", "the session's own file\n");
@@ -66,5 +78,30 @@ public sealed class FirstPushTests(SyncFixture fixture) : SyncTestBase(fixture)
         await second.CommitAsync("a.txt", "local\n", "L");
         await Assert.ThrowsAnyAsync<SyncException>(() => PushAsync(session, second, other));
         Assert.Equal("the session's own file\n", await Fixture.ExecAsync(session, "cat", other + "/a.txt"));
+    }
+
+    [Fact]
+    public async Task A_first_push_cut_in_the_session_places_nothing_and_the_next_one_completes()
+    {
+        var session = await Fixture.SessionAsync("s3");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        var big = new byte[64 * 1024 * 1024];
+        new Random(5).NextBytes(big);
+        await File.WriteAllBytesAsync(Path.Combine(local.Path, "big.bin"), big);
+        var head = await local.CommitAsync("a.txt", "a\n", "X");
+
+        // The channel drops mid-stream: the session's tar is killed while the archive arrives.
+        var killer = Conformance.Infrastructure.ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "bash", "-c",
+            "for i in $(seq 1 3000); do p=$(pgrep -f -x 'tar -x --no-same-owner -f - -C [.]/[.]paude-staging-[A-Za-z0-9-]+'); [ -n \"$p\" ] && [ -n \"$(find \"$1\" -size +8M)\" ] && exec kill -9 $p; sleep 0.01; done; exit 1", "bash", ws]);
+        var cut = await Assert.ThrowsAnyAsync<SyncException>(() => PushAsync(session, local, ws));
+        Assert.Equal(0, (await killer).ExitCode);
+        Assert.Contains("exit 6", cut.Message, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, (await Fixture.ExecAsync(session, "ls", "-A", ws)).Trim());
+
+        var pushed = await PushAsync(session, local, ws);
+        Assert.Equal(1, pushed.CommitsTransferred);
+        Assert.Equal(head, (await Fixture.GitAsync(session, ws, "rev-parse", "HEAD")).Trim());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(big)), (await Fixture.ExecAsync(session, "sha256sum", ws + "/big.bin"))[..64]);
     }
 }

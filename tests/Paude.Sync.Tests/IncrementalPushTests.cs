@@ -1,3 +1,4 @@
+using Paude.Conformance.Infrastructure;
 using Paude.Sync;
 using Paude.Tests.Infrastructure;
 
@@ -140,6 +141,82 @@ public sealed class IncrementalPushTests(SyncFixture fixture) : SyncTestBase(fix
         local.Write("a.txt", "edit 2\n");
         var refused = await Assert.ThrowsAsync<UnsafeSyncException>(() => PushAsync(session, local, ws));
         Assert.Contains(s1[..10] + " S1", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("a\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
+    }
+
+    [Fact]
+    public async Task New_local_commits_travel_in_the_one_exec_push_as_a_pack_and_the_session_branch_follows()
+    {
+        var session = await Fixture.SessionAsync("s3");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        for (var i = 0; i < 100; i++)
+        {
+            local.Write($"src/d{i % 5}/f{i}.txt", $"file {i}\n");
+        }
+
+        local.Write("b.txt", "b\n");
+        local.Write("c.txt", "c\n");
+        await local.CommitAsync("a.txt", "a\n", "X");
+        await PushAsync(session, local, ws);
+        local.Write("a.txt", "edited and uploaded\n");
+        await PushAsync(session, local, ws);
+
+        await local.GitAsync("commit", "-q", "-am", "Y: commit the uploaded edit");
+        local.Write("b.txt", "b2\n");
+        File.SetUnixFileMode(Path.Combine(local.Path, "b.txt"), (UnixFileMode)0b111_101_101);
+        File.Delete(Path.Combine(local.Path, "c.txt"));
+        local.Write("src/d2/f7.txt", "changed 7\n");
+        await local.CommitAsync("d/new.txt", "new\n", "Z: modify, chmod, delete, add");
+        local.Write("e.txt", "untracked\n");
+        var head = await local.GitAsync("rev-parse", "HEAD");
+
+        var pushed = await PushAsync(session, local, ws);
+
+        Assert.Equal(2, pushed.CommitsTransferred);
+        Assert.Equal([$"{session.Value}:refs/heads/main"], pushed.RefsWritten);
+        Assert.Equal(["b.txt", "d/new.txt", "e.txt", "src/d2/f7.txt"], pushed.FilesChanged);
+        Assert.Equal(["c.txt"], pushed.FilesDeleted);
+        Assert.InRange(pushed.BytesMoved, 1, 16 * 1024);
+        Assert.Equal(head, (await Fixture.GitAsync(session, ws, "rev-parse", "HEAD")).Trim());
+        Assert.Equal("main", (await Fixture.GitAsync(session, ws, "symbolic-ref", "--short", "HEAD")).Trim());
+
+        // The fast path moved the branch (its reflog message), not the full path's checkout.
+        Assert.Equal("paude sync: push", (await Fixture.GitAsync(session, ws, "reflog", "-1", "--format=%gs")).Trim());
+        await Fixture.GitAsync(session, ws, "fsck", "--strict", "--no-dangling");
+        Assert.Equal("?? e.txt", (await Fixture.GitAsync(session, ws, "status", "--porcelain")).Trim());
+        Assert.Equal("b2\n", await Fixture.ExecAsync(session, "cat", ws + "/b.txt"));
+        Assert.Equal("755", (await Fixture.ExecAsync(session, "stat", "-c", "%a", ws + "/b.txt")).Trim());
+        Assert.Equal("new\n", await Fixture.ExecAsync(session, "cat", ws + "/d/new.txt"));
+        Assert.NotEqual(0, (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "test", "-e", ws + "/c.txt"])).ExitCode);
+
+        var nothing = await PushAsync(session, local, ws);
+        Assert.Empty(nothing.FilesChanged);
+        Assert.Equal(0, nothing.BytesMoved);
+    }
+
+    [Fact]
+    public async Task New_local_commits_are_refused_when_the_session_edited_a_path_they_change_or_committed_itself()
+    {
+        var session = await Fixture.SessionAsync("s3");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        local.Write("b.txt", "b\n");
+        var pushedCommit = await local.CommitAsync("a.txt", "a\n", "X");
+        await PushAsync(session, local, ws);
+
+        await Fixture.WriteAsync(session, ws, "a.txt", "agent edit\n");
+        await local.CommitAsync("a.txt", "a2\n", "Y");
+        var refused = await Assert.ThrowsAsync<UnsafeSyncException>(() => PushAsync(session, local, ws));
+        Assert.Equal(["a.txt"], refused.PathsAtRisk);
+        Assert.Equal(pushedCommit, (await Fixture.GitAsync(session, ws, "rev-parse", "HEAD")).Trim());
+        Assert.Equal("agent edit\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
+
+        await Fixture.GitAsync(session, ws, "checkout", "-q", "--", "a.txt");
+        var s1 = await Fixture.CommitAsync(session, ws, "s.txt", "session\n", "S1");
+        var moved = await Assert.ThrowsAsync<UnsafeSyncException>(() => PushAsync(session, local, ws));
+        Assert.Contains(s1[..10] + " S1", moved.Message, StringComparison.Ordinal);
+        Assert.Equal(s1, (await Fixture.GitAsync(session, ws, "rev-parse", "HEAD")).Trim());
         Assert.Equal("a\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
     }
 }

@@ -11,19 +11,28 @@ namespace Paude.Benchmarks.Sync;
 /// fresh folder and nothing is deleted until the end (ext4 here slows file creation after a large delete); the
 /// manifest is removed between SDK pushes (outside the timing) so each one is a first push.
 /// </summary>
-public sealed class SyncPushFirstBenchmark : IBenchmark
+public class SyncPushFirstBenchmark : IBenchmark
 {
     /// <inheritdoc />
-    public string Id => "sync-push-first";
+    public virtual string Id => "sync-push-first";
 
     /// <inheritdoc />
-    public string Description => "first push of 5,000 files / ~50 MB + its commit: Paude.Sync to session vs tar pipe of the folder with .git";
+    public virtual string Description => "first push of 5,000 files / ~50 MB + its commit: Paude.Sync to session vs tar pipe of the folder with .git";
+
+    /// <summary>Whether the repository's history is packed (<c>git repack -a -d</c>) before the pushes.</summary>
+    protected virtual bool Packed => false;
 
     /// <inheritdoc />
     public async Task<BenchmarkReport> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
         var tree = Path.Combine(context.WorkDirectory, "push-first");
         await SyncBench.CreateRepositoryAsync(tree, 5000, 50L * 1024 * 1024, cancellationToken);
+        if (Packed)
+        {
+            await BenchPodman.RunAsync("git", ["-C", tree, "repack", "-a", "-d", "-q"], ct: cancellationToken);
+            await BenchPodman.RunAsync("git", ["-C", tree, "prune-packed"], ct: cancellationToken);
+        }
+
         await using var bench = await SyncBench.StartAsync(cancellationToken);
         var manifest = Path.Combine(tree, ".git", "paude", "sync-manifest.json");
         var head = (await BenchPodman.RunAsync("git", ["-C", tree, "rev-parse", "HEAD"], ct: cancellationToken)).Trim();
@@ -77,4 +86,20 @@ public sealed class SyncPushFirstBenchmark : IBenchmark
     /// <summary>The baseline: GNU tar of the whole folder (with <c>.git</c>) piped into <c>podman exec -i</c>.</summary>
     private static Task<string> TarPipeAsync(string tree, string container, string destination, CancellationToken ct)
         => BenchPodman.RunAsync("bash", ["-c", "tar -C \"$1\" -cf - . | podman exec -i \"$2\" sh -c 'mkdir -p -- \"$1\" && exec tar -C \"$1\" -xf -' sh \"$3\"", "_", tree, container, destination], ct: ct);
+}
+
+/// <summary>
+/// The same first push with the history in a pack (a cloned or garbage-collected repository): the SDK ships the
+/// pack as it is and the session verifies it with <c>git index-pack</c>; the tar pipe copies <c>.git</c> as it is.
+/// </summary>
+public sealed class SyncPushFirstPackedBenchmark : SyncPushFirstBenchmark
+{
+    /// <inheritdoc />
+    public override string Id => "sync-push-first-packed";
+
+    /// <inheritdoc />
+    public override string Description => "first push of 5,000 files / ~50 MB with the history packed: Paude.Sync to session vs tar pipe of the folder with .git";
+
+    /// <inheritdoc />
+    protected override bool Packed => true;
 }

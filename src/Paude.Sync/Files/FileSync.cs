@@ -184,11 +184,7 @@ internal sealed class FileSync(SyncContext context)
         if (plan.Writes.Count > 0)
         {
             context.Report(SyncStage.Transferring, $"Uploading {plan.Writes.Count} file(s)", 0, plan.Writes.Count);
-            var tar = TarOfFiles.Open(context.Workspace, plan.Writes, cancellationToken);
-            await using (tar.ConfigureAwait(false))
-            {
-                await context.Backend.UploadAsync(context.Session, context.Options.SessionWorkspace, tar, cancellationToken).ConfigureAwait(false);
-            }
+            await StagedUpload.RunAsync(context, plan.Writes, cancellationToken).ConfigureAwait(false);
         }
 
         if (plan.Deletes.Count > 0)

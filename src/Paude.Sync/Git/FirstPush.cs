@@ -13,10 +13,15 @@ namespace Paude.Sync.Git;
 /// <para>
 /// Why not receive-pack: building a pack means inflating, delta-searching and deflating every object (≈25 s for
 /// 50 MB here), then index-pack and a checkout in the session. Loose objects are already deflated on disk and are
-/// content-addressed, so they are sent as they are (only the objects reachable from the branch — never other
-/// branches), into a repository the script has just created, where nothing can be replaced. Blobs that live in a
-/// pack are re-encoded as loose objects (their raw content is readable). A commit or tree that is only in a pack
-/// cannot be read raw through LibGit2Sharp: then the caller takes the receive-pack path.
+/// content-addressed, so they are sent as they are (only the loose objects reachable from the branch), into a
+/// repository the script has just created, where nothing can be replaced. When part of the history is packed, the
+/// packs travel as they are too (immutable, content-addressed; the session verifies every object with
+/// <c>git index-pack</c>, which also builds the index, so no <c>.idx</c> crosses the wire).
+/// </para>
+/// <para>
+/// Staged: the session extracts everything into a staging folder and renames it into place only once the archive's
+/// last entry (<c>.git/paude-end</c>) arrived and the packs verified, so an interrupted first push leaves no partly
+/// written file (and the next push removes the staging folder).
 /// </para>
 /// <para>
 /// The working tree arrives as files (the session does not need a checkout) and <c>git read-tree</c> builds the
@@ -118,15 +123,13 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
             foreach (var (id, loose) in plan.Objects)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var name = $".git/objects/{id.Sha[..2]}/{id.Sha[2..]}";
-                if (loose is not null)
-                {
-                    writer.WriteEntry(loose, name);
-                }
-                else
-                {
-                    writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, name) { DataStream = LooseBlob(repo.Lookup<Blob>(id)), Mode = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead });
-                }
+                writer.WriteEntry(loose, $".git/objects/{id.Sha[..2]}/{id.Sha[2..]}");
+            }
+
+            foreach (var pack in plan.Packs)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                writer.WriteEntry(pack, $".git/objects/pack/{Path.GetFileName(pack)}");
             }
 
             foreach (var (path, committed) in plan.Files)
@@ -147,22 +150,10 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
                 };
                 writer.WriteEntry(entry);
             }
-        }
-    }
 
-    /// <summary>A blob in git's loose-object form: zlib("blob &lt;size&gt;\0" + content).</summary>
-    private static MemoryStream LooseBlob(Blob blob)
-    {
-        var content = ReadAll(blob);
-        var encoded = new MemoryStream();
-        using (var zlib = new ZLibStream(encoded, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            zlib.Write(Encoding.ASCII.GetBytes($"blob {content.Length}\0"));
-            zlib.Write(content);
+            // Last: its arrival proves the archive arrived whole (tar accepts an end-of-file between two entries).
+            writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, ".git/paude-end"));
         }
-
-        encoded.Position = 0;
-        return encoded;
     }
 
     private static byte[] ReadAll(Blob blob)

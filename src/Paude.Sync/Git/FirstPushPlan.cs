@@ -3,11 +3,22 @@ using Paude.Sync.Files;
 
 namespace Paude.Sync.Git;
 
-/// <summary>What a first push sends: the branch's objects (loose files where they are loose) and the working files.</summary>
+/// <summary>
+/// What a first push sends: the branch's loose objects, the repository's packs when part of the branch's history is
+/// packed, and the working files.
+/// </summary>
 internal sealed class FirstPushPlan
 {
-    /// <summary>Objects reachable from the branch; the loose file when the object is stored loose, else <c>null</c> (a packed blob).</summary>
-    public List<(ObjectId Id, string? Loose)> Objects { get; } = [];
+    /// <summary>Loose objects reachable from the branch (id, file).</summary>
+    public List<(ObjectId Id, string Loose)> Objects { get; } = [];
+
+    /// <summary>
+    /// The repository's <c>.pack</c> files, when an object of the branch is not loose. Packs are immutable and
+    /// content-addressed; the session verifies each with <c>git index-pack</c>. They may hold objects of other
+    /// branches too (unreferenced in the session): re-packing only the branch would cost a delta search of the whole
+    /// history, the reason receive-pack was too slow here.
+    /// </summary>
+    public List<string> Packs { get; } = [];
 
     /// <summary>Working files in tar order; <c>Committed</c> is set for a tracked file deleted locally (its committed content is sent).</summary>
     public List<(string Path, (ObjectId Id, Mode Mode)? Committed)> Files { get; } = [];
@@ -19,11 +30,17 @@ internal sealed class FirstPushPlan
 
     public int Commits { get; private set; }
 
-    /// <summary>The plan, or <c>null</c> when a commit or tree is only in a pack (not readable raw here).</summary>
+    /// <summary>The plan, or <c>null</c> when the repository borrows objects from another (alternates): the full path then runs.</summary>
     public static FirstPushPlan? Create(Repository repo, Commit head, IEnumerable<string> dirty, CancellationToken cancellationToken)
     {
         var plan = new FirstPushPlan();
         var objects = Path.Combine(repo.Info.Path, "objects");
+        if (File.Exists(Path.Combine(objects, "info", "alternates")))
+        {
+            return null;
+        }
+
+        var packed = false;
         string? Loose(ObjectId id)
         {
             var path = Path.Combine(objects, id.Sha[..2], id.Sha[2..]);
@@ -38,40 +55,45 @@ internal sealed class FirstPushPlan
                 return true;
             }
 
-            if (Loose(tree.Id) is not { } file)
-            {
-                return false;
-            }
-
-            plan.Objects.Add((tree.Id, file));
+            Add(tree.Id);
             foreach (var entry in tree)
             {
                 if (entry.TargetType == TreeEntryTargetType.Tree)
                 {
-                    if (!AddTree((Tree)entry.Target))
-                    {
-                        return false;
-                    }
+                    AddTree((Tree)entry.Target);
                 }
                 else if (entry.TargetType == TreeEntryTargetType.Blob && seen.Add(entry.Target.Id))
                 {
-                    plan.Objects.Add((entry.Target.Id, Loose(entry.Target.Id)));
+                    Add(entry.Target.Id);
                 }
             }
 
             return true;
         }
 
+        void Add(ObjectId id)
+        {
+            if (Loose(id) is { } file)
+            {
+                plan.Objects.Add((id, file));
+            }
+            else
+            {
+                packed = true;
+            }
+        }
+
         foreach (var commit in repo.Commits.QueryBy(new CommitFilter { IncludeReachableFrom = head }))
         {
             cancellationToken.ThrowIfCancellationRequested();
             plan.Commits++;
-            if (Loose(commit.Id) is not { } file || !AddTree(commit.Tree))
-            {
-                return null;
-            }
+            AddTree(commit.Tree);
+            Add(commit.Id);
+        }
 
-            plan.Objects.Add((commit.Id, file));
+        if (packed)
+        {
+            plan.Packs.AddRange(Directory.EnumerateFiles(Path.Combine(objects, "pack"), "*.pack").Order(StringComparer.Ordinal));
         }
 
         var root = repo.Info.WorkingDirectory;

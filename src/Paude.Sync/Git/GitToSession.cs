@@ -182,12 +182,7 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
         if (writes.Count > 0)
         {
             context.Report(SyncStage.Transferring, $"Uploading {writes.Count} uncommitted file(s)", 0, writes.Count);
-            bytes += writes.Sum(p => new FileInfo(Path.Combine(context.Workspace, p)).Length);
-            var tar = TarOfFiles.Open(context.Workspace, writes, cancellationToken);
-            await using (tar.ConfigureAwait(false))
-            {
-                await context.Backend.UploadAsync(context.Session, options.SessionWorkspace, tar, cancellationToken).ConfigureAwait(false);
-            }
+            bytes += await StagedUpload.RunAsync(context, writes, cancellationToken).ConfigureAwait(false);
         }
 
         context.Report(SyncStage.Done, $"{commitsToSend} commit(s) and {writes.Count} file(s) pushed");

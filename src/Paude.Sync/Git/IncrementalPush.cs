@@ -8,8 +8,8 @@ using Paude.Sync.Manifest;
 namespace Paude.Sync.Git;
 
 /// <summary>
-/// The fast path of a git push when the local branch is still at the commit of the last push: one exec, and only
-/// the changed files cross the wire.
+/// The fast path of a git push when the local branch is still at the commit of the last push, or has new commits on
+/// top of it: one exec, and only the changed files (plus a pack of the new commits' objects) cross the wire.
 /// <para>
 /// What changed is decided on the host, with no listing from the session: the session holds the last pushed
 /// commit plus the files that push uploaded (the manifest records their hashes), and git's index (stat cache) says
@@ -24,19 +24,29 @@ namespace Paude.Sync.Git;
 /// on the branch at the expected commit (the agent committed, switched branch, or the repository is gone) the
 /// script exits before reading anything and the caller takes the full path (probe, divergence check, receive-pack).
 /// </para>
+/// <para>
+/// New local commits: the session holds the last pushed commit, so the pack carries only what the new commits add
+/// (<see cref="PushPack"/>), the paths those commits change join the candidates (their expected content is the last
+/// pushed commit's), and the session moves its branch with <c>git update-ref &lt;new&gt; &lt;old&gt;</c> once the files
+/// are in place — refused when the branch moved meanwhile. Commits that change a symlink or a submodule take the
+/// full path (the fast path writes regular files only).
+/// </para>
 /// </summary>
-internal sealed class IncrementalPush(SyncContext context, Repository repo)
+internal sealed partial class IncrementalPush(SyncContext context, Repository repo)
 {
     private static readonly string Absent = new('-', PushScripts.HashLength);
 
-    /// <summary>Whether the fast path applies: the last sync was a git push of the commit the branch is at now.</summary>
+    /// <summary>
+    /// Whether the fast path applies: the last sync was a git push of the commit the branch is at now, or of one of
+    /// its ancestors (only new commits on top: a fast-forward).
+    /// </summary>
     public static bool Applies(SyncContext context, Repository repo, SessionSyncRecord? last) =>
         last is { Direction: SyncDirection.ToSession, Commit: not null }
         && last.Strategy != SyncStrategy.Exclude
         && !context.Options.DryRun
         && !repo.Info.IsHeadDetached
         && !repo.Info.IsHeadUnborn
-        && repo.Head.Tip.Sha == last.Commit;
+        && (repo.Head.Tip.Sha == last.Commit || (repo.Lookup<Commit>(last.Commit) is { } pushed && GitHistory.IsAncestor(repo, pushed, repo.Head.Tip)));
 
     /// <summary>Pushes; <c>null</c> (nothing changed anywhere) when the session is not where the last push left it.</summary>
     public async Task<(SyncResult Result, Dictionary<string, string> Uploaded)?> TryRunAsync(SessionSyncRecord last, CancellationToken cancellationToken)
@@ -44,20 +54,33 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         var options = context.Options;
         var rules = new PathRules(options.Excludes);
         var head = repo.Head.Tip;
-        string[] argv = ["bash", "-c", PushScripts.Apply, "bash", options.SessionWorkspace, repo.Head.FriendlyName, head.Sha, options.Force ? "1" : "0"];
+        var since = head.Sha == last.Commit ? null : repo.Lookup<Commit>(last.Commit!);
+        string[] argv = ["bash", "-c", PushScripts.Apply, "bash", options.SessionWorkspace, repo.Head.FriendlyName, last.Commit!, options.Force ? "1" : "0", since is null ? string.Empty : head.Sha];
 
         // Start the session program first: starting an exec costs more than the local status scan, so they overlap.
         var starting = context.Backend.StartProcessAsync(context.Session, new ProcessSpec(argv) { RedirectStandardInput = true }, cancellationToken);
         context.Report(SyncStage.Checking, "Comparing the workspace with the last push");
-        (List<PushOp> Ops, Dictionary<string, string> Uploaded) plan;
+        PushPlan? planned;
+        (byte[] Bytes, int Commits)? pack = null;
         try
         {
-            plan = Plan(head, last.Uploaded, GitHistory.Dirty(repo, rules.IsExcluded).Where(p => !rules.IsExcluded(p)), cancellationToken);
+            planned = Plan(head, since, last.Uploaded, GitHistory.Dirty(repo, rules.IsExcluded).Where(p => !rules.IsExcluded(p)), cancellationToken);
+            if (planned is not null && since is not null)
+            {
+                context.Report(SyncStage.Checking, "Packing the new commits");
+                pack = PushPack.Build(repo, head, since, context.NewStagingFolder(), cancellationToken);
+            }
         }
         catch
         {
             await PushProcess.AbandonAsync(starting).ConfigureAwait(false);
             throw;
+        }
+
+        if (planned is not { } plan)
+        {
+            await PushProcess.AbandonAsync(starting).ConfigureAwait(false);
+            return null;
         }
 
         var header = new MemoryStream();
@@ -70,9 +93,11 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         var writes = plan.Ops.Where(o => o.New is not null).Select(o => o.Path).ToList();
         var deletes = plan.Ops.Where(o => o.New is null).Select(o => o.Path).ToList();
         // Nothing to change: end-of-file right away, so the session only verifies its state and no byte is sent.
-        var first = plan.Ops.Count == 0 ? Array.Empty<byte>() : Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{header.Length} {(writes.Count > 0 ? 1 : 0)}\n"));
-        context.Report(SyncStage.Transferring, $"Pushing {writes.Count} file(s), {deletes.Count} deletion(s)", 0, plan.Ops.Count);
-        var (exit, output, error, sent) = await RunAsync(starting, [.. first, .. header.ToArray()], writes, cancellationToken).ConfigureAwait(false);
+        var packBytes = pack?.Bytes ?? [];
+        var nothing = plan.Ops.Count == 0 && pack is null;
+        var first = nothing ? Array.Empty<byte>() : Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{header.Length} {(writes.Count > 0 ? 1 : 0)} {packBytes.Length} {plan.IndexInfo.Length}\n"));
+        context.Report(SyncStage.Transferring, $"Pushing {pack?.Commits ?? 0} commit(s), {writes.Count} file(s), {deletes.Count} deletion(s)", 0, plan.Ops.Count);
+        var (exit, output, error, sent) = await RunAsync(starting, [.. first, .. header.ToArray(), .. plan.IndexInfo, .. packBytes], writes, cancellationToken).ConfigureAwait(false);
         var records = SessionCommand.Records(output).ToList();
         switch (exit)
         {
@@ -83,8 +108,10 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
                 throw new UnsafeSyncException(
                     $"Push to session '{context.Session.Value}' refused: the session has uncommitted changes of its own that the push would replace.", [], atRisk);
             case 0 when records.LastOrDefault() == "K":
-            case PushScripts.NothingSent when plan.Ops.Count == 0:
+            case PushScripts.NothingSent when nothing:
                 break;
+            case PushScripts.BranchMoved:
+                throw new SyncTransportException($"Push to session '{context.Session.Value}' incomplete: the session's branch moved while the files were placed, so it was not updated. Sync from the session, then push again.");
             default:
                 throw new SyncTransportException($"Pushing files to session '{context.Session.Value}' failed (exit {exit}): {(error.Length > 1000 ? error[..1000] : error)}");
         }
@@ -101,7 +128,8 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         {
             Strategy = options.Strategy,
             Direction = SyncDirection.ToSession,
-            CommitsTransferred = 0,
+            CommitsTransferred = pack?.Commits ?? 0,
+            RefsWritten = since is null ? [] : [$"{context.Session.Value}:refs/heads/{repo.Head.FriendlyName}"],
             FilesChanged = writes,
             FilesDeleted = deletes,
             Commit = head.Sha,
@@ -109,41 +137,6 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
             Warnings = warnings,
         };
         return (result, plan.Uploaded);
-    }
-
-    /// <summary>
-    /// Per candidate path (locally dirty, or uploaded by the last push): what the session holds (the upload, else the
-    /// commit's blob) against what the workspace holds now.
-    /// </summary>
-    private (List<PushOp> Ops, Dictionary<string, string> Uploaded) Plan(Commit head, Dictionary<string, string> lastUploaded, IEnumerable<string> dirty, CancellationToken cancellationToken)
-    {
-        var dirtySet = new HashSet<string>(dirty, StringComparer.Ordinal);
-        var ops = new List<PushOp>();
-        var uploaded = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var path in dirtySet.Union(lastUploaded.Keys).Order(StringComparer.Ordinal))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var full = Path.Combine(context.Workspace, path);
-            var info = new FileInfo(full);
-            if (Directory.Exists(full) || info.LinkTarget is not null)
-            {
-                continue;
-            }
-
-            var local = info.Exists ? LocalTree.Hash(full) : null;
-            var expected = lastUploaded.TryGetValue(path, out var ours) ? (ours == SessionSyncRecord.Deleted ? null : ours) : CommittedHash(head, path);
-            if (dirtySet.Contains(path))
-            {
-                uploaded[path] = local ?? SessionSyncRecord.Deleted;
-            }
-
-            if (local != expected)
-            {
-                ops.Add(new PushOp(path, expected, local));
-            }
-        }
-
-        return (ops, uploaded);
     }
 
     private async Task<(int Exit, byte[] Output, string Error, long Sent)> RunAsync(Task<ISessionProcess> starting, byte[] header, List<string> writes, CancellationToken cancellationToken)
@@ -205,18 +198,4 @@ internal sealed class IncrementalPush(SyncContext context, Repository repo)
         record.Length > 1 && record[0] == 'R' && PathRules.IsSafeRelative(record[1..])
             ? record[1..]
             : throw new Errors.UnsafeContentException(record.Length > 80 ? record[..80] : record, "is not a push refusal record");
-
-    private static string? CommittedHash(Commit head, string path)
-    {
-        if (head[path]?.Target is not Blob blob)
-        {
-            return null;
-        }
-
-        using var content = blob.GetContentStream();
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
-    }
-
-    /// <summary>One path to replace: the hash the session should hold (<c>null</c>: absent) and the new one (<c>null</c>: delete).</summary>
-    private sealed record PushOp(string Path, string? Expected, string? New);
 }
