@@ -1,4 +1,3 @@
-using Paude.Conformance.Infrastructure;
 using Paude.Sync;
 using Paude.Tests.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Paude.Conformance.Infrastructure;
 using Paude.Sync;
 using Paude.Tests.Infrastructure;
 
