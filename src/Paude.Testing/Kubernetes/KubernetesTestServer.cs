@@ -84,7 +84,16 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
-        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(System.Net.IPAddress.Loopback, 0);
+
+            // kube-apiserver takes up to 1 MiB of request line + headers (Go's MaxHeaderBytes); Kestrel's 8 KiB line limit
+            // would refuse exec URLs a real API server accepts (a command vector travels as query parameters).
+            k.Limits.MaxRequestLineSize = 1024 * 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 1024 * 1024;
+            k.Limits.MaxRequestBufferSize = 2 * 1024 * 1024;
+        });
         var app = builder.Build();
         app.UseWebSockets();
         app.Run(handler.HandleAsync);
