@@ -25,7 +25,7 @@ public class SyncPushFirstBenchmark : IBenchmark
     /// <inheritdoc />
     public async Task<BenchmarkReport> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
-        var tree = Path.Combine(context.WorkDirectory, "push-first");
+        var tree = Path.Combine(context.WorkDirectory, Id); // per benchmark: the packed variant must not find the other's repository
         await SyncBench.CreateRepositoryAsync(tree, 5000, 50L * 1024 * 1024, cancellationToken);
         if (Packed)
         {
