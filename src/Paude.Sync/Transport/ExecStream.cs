@@ -150,26 +150,5 @@ internal sealed class ExecStream : SmartSubtransportStream
         return ExecTransport.Fail(_endpoint.Failure.Message);
     }
 
-    private async Task PumpStderrAsync()
-    {
-        var buffer = new byte[4096];
-        try
-        {
-            int n;
-            while ((n = await _process.StandardError.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-            {
-                lock (_stderr)
-                {
-                    if (_stderr.Length < 16 * 1024)
-                    {
-                        _stderr.Append(Encoding.UTF8.GetString(buffer, 0, n));
-                    }
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            // The process went away; what was read so far is kept.
-        }
-    }
+    private Task PumpStderrAsync() => StderrCapture.PumpAsync(_process.StandardError, _stderr);
 }
