@@ -129,6 +129,15 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
             foreach (var pack in plan.Packs)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+
+                // The index travels too when it exists: it is the host's own (trusted) data, and the end marker proves
+                // the archive arrived whole, so the session need not re-hash every object to rebuild it.
+                var index = Path.ChangeExtension(pack, ".idx");
+                if (File.Exists(index))
+                {
+                    writer.WriteEntry(index, $".git/objects/pack/{Path.GetFileName(index)}");
+                }
+
                 writer.WriteEntry(pack, $".git/objects/pack/{Path.GetFileName(pack)}");
             }
 

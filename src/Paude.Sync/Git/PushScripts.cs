@@ -124,8 +124,9 @@ internal static class PushScripts
     /// The first push into an empty (or missing) session workspace. $1 = workspace, $2 = branch, $3 = commit.
     /// stdin = a line <c>1</c>, then a tar of the working files, of the commit's git objects as loose objects
     /// (<c>.git/objects/xx/…</c>) and of the repository's packs (<c>.git/objects/pack/*.pack</c>, when part of the
-    /// history is packed), ending with the empty entry <c>.git/paude-end</c>. Everything is staged first: the packs are
-    /// verified (<c>git index-pack</c> checks every object and builds the index), then a repository is created around
+    /// history is packed, each with its <c>.idx</c> when the host has one), ending with the empty entry
+    /// <c>.git/paude-end</c>. Everything is staged first: a pack that came without its index is indexed (<c>git
+    /// index-pack</c> checks every object and builds the index), then a repository is created around
     /// the staged objects and it and the working files are renamed into the (empty) workspace, so nothing existing
     /// can be replaced and an interrupted push leaves no partly written file. Exits 3, changing nothing, when the workspace is not empty
     /// (the caller takes the full path, which never overwrites session files); end-of-file before the first line
@@ -150,6 +151,7 @@ internal static class PushScripts
         rm -f -- "$stg/.git/paude-end"
         shopt -s nullglob dotglob
         for p in "$stg"/.git/objects/pack/*.pack; do
+          [ -f "${p%.pack}.idx" ] && continue
           git index-pack "$p" </dev/null >/dev/null || { echo "a pushed pack is corrupt" >&2; paude_unstage; exit 6; }
         done
         # The repository is created around the staged objects (re-initialising keeps them), then moves in whole.
