@@ -32,8 +32,17 @@ public sealed class ServiceTests(ServerFixture fx) : IClassFixture<ServerFixture
     /// <summary>What the client pod sees for a name: the address it resolves to and the HTTP answer, or the failure.</summary>
     private async Task<string> LookAsync(string client, string host)
     {
-        var (code, stdout, stderr) = await fx.Kubectl.RunAsync(["-n", "paude", "exec", client, "--", "sh", "-c", "ip=$(getent hosts \"$1\") || exit 2; echo \"${ip%% *}\"; curl -s -m 3 \"http://$1:8080/id.txt\"", "sh", host]);
-        return code == 0 ? stdout.Trim().Replace('\n', ' ') : $"exit {code}: {stderr.Trim()}";
+        // One look is bounded: while the pod's network is reconnected for a Service, a lookup can stall (seen once under
+        // CI load for 60 s); a stalled look is "no answer yet" and the caller's wait looks again.
+        try
+        {
+            var (code, stdout, stderr) = await fx.Kubectl.RunAsync(["-n", "paude", "exec", client, "--", "sh", "-c", "ip=$(timeout 10 getent hosts \"$1\") || exit 2; echo \"${ip%% *}\"; curl -s -m 3 \"http://$1:8080/id.txt\"", "sh", host], timeout: TimeSpan.FromSeconds(30));
+            return code == 0 ? stdout.Trim().Replace('\n', ' ') : $"exit {code}: {stderr.Trim()}";
+        }
+        catch (TimeoutException ex)
+        {
+            return $"no answer: {ex.Message}";
+        }
     }
 
     [Fact]
