@@ -146,4 +146,27 @@ public sealed class DeleteTests(ServerFixture fx) : IClassFixture<ServerFixture>
         Assert.Equal($"namespace \"{other}\" deleted\n", await fx.Kubectl.OkAsync("delete", "namespace", other));
         await Assert.ThrowsAsync<HttpOperationException>(() => fx.Client.CoreV1.ReadNamespaceAsync(other));
     }
+
+    [Fact]
+    public async Task A_dependent_whose_owners_are_all_gone_is_garbage_collected_and_one_with_a_live_owner_stays()
+    {
+        var owner = Unique("owner");
+        var live = await fx.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = owner } }, "paude");
+        V1OwnerReference Ref(string name, string uid) => new() { ApiVersion = "v1", Kind = "ConfigMap", Name = name, Uid = uid };
+
+        // Created by the real kubectl, as a controller working from a stale snapshot would: the owner's uid no longer exists.
+        var orphan = Unique("orphan");
+        var manifest = $$$"""
+            {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"{{{orphan}}}","ownerReferences":[{"apiVersion":"v1","kind":"ConfigMap","name":"gone","uid":"{{{Guid.NewGuid()}}}"}]}}
+            """;
+        var created = await fx.Kubectl.RunAsync(["-n", "paude", "create", "--validate=false", "-f", "-"], Kubectl.Utf8(manifest));
+        Assert.Equal((0, $"configmap/{orphan} created\n", ""), (created.ExitCode, created.StdOut, created.StdErr));
+        var kept = Unique("kept");
+        await fx.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = kept, OwnerReferences = [Ref("gone", Guid.NewGuid().ToString()), Ref(owner, live.Metadata.Uid)] } }, "paude");
+
+        await GoneAsync(() => fx.Client.CoreV1.ReadNamespacedConfigMapAsync(orphan, "paude"), "the orphan collected");
+        var after = await fx.Kubectl.RunAsync(["-n", "paude", "get", "configmap", orphan]);
+        Assert.Equal((1, $"Error from server (NotFound): configmaps \"{orphan}\" not found\n"), (after.ExitCode, after.StdErr));
+        Assert.Equal(kept, (await fx.Client.CoreV1.ReadNamespacedConfigMapAsync(kept, "paude")).Metadata.Name);
+    }
 }

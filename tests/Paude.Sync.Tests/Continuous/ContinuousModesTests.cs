@@ -81,8 +81,10 @@ public sealed class ContinuousModesTests(SyncFixture fixture) : SyncTestBase(fix
         Assert.Equal("agent\n", await RunningWatch.SessionFileAsync(session, ws + "/both.txt"));
 
         await Fixture.WriteAsync(session, ws, "from-agent/report.md", "written by the agent\n");
-        await RunningWatch.EventuallyAsync(() => Task.FromResult(local.Exists("from-agent/report.md") && local.Read("from-agent/report.md") == "written by the agent\n"), "the session's new file comes back");
-        var pulled = watch.All.Single(r => r.Trigger == ContinuousSyncTrigger.Pull && r.Result?.FilesChanged.Contains("from-agent/report.md") == true);
+
+        // Wait for the round itself: its files land locally a moment before the round is yielded.
+        var pulled = await watch.NextAsync(r => r.Trigger == ContinuousSyncTrigger.Pull && r.Result?.FilesChanged.Contains("from-agent/report.md") == true);
+        Assert.Equal("written by the agent\n", local.Read("from-agent/report.md"));
         Assert.Equal(["both.txt"], pulled.Result!.Conflicts);
         Assert.Equal("mine\n", local.Read("both.txt"));
     }

@@ -34,18 +34,21 @@ internal sealed partial class WorkloadController(ObjectStore store, EventRecorde
             {
                 foreach (var sts in store.List(ResourceTypes.StatefulSets, null).Items)
                 {
-                    Guard(() => ReconcileStatefulSet(sts));
+                    Guard(() => ReconcileStatefulSet(Fresh(ResourceTypes.StatefulSets, sts)));
                 }
 
                 foreach (var deployment in store.List(ResourceTypes.Deployments, null).Items)
                 {
-                    Guard(() => ReconcileDeployment(deployment));
+                    Guard(() => ReconcileDeployment(Fresh(ResourceTypes.Deployments, deployment)));
                 }
 
                 foreach (var rs in store.List(ResourceTypes.ReplicaSets, null).Items)
                 {
-                    Guard(() => ReconcileReplicaSet(rs));
+                    Guard(() => ReconcileReplicaSet(Fresh(ResourceTypes.ReplicaSets, rs)));
                 }
+
+                // This pass worked from snapshots: a workload deleted meanwhile may have just been given a dependent.
+                store.CollectOrphans();
 
                 await _wake.WaitAsync(resync, cancellationToken).ConfigureAwait(false);
             }
@@ -60,6 +63,15 @@ internal sealed partial class WorkloadController(ObjectStore store, EventRecorde
             await pump.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The object as it is now (the list is a snapshot and the previous workloads' reconciles took time), so a workload
+    /// deleted meanwhile is not acted on; a vanished one throws NotFound, which <see cref="Guard"/> swallows.
+    /// </summary>
+    private JsonObject Fresh(ResourceType type, JsonObject snapshot) =>
+        store.TryGet(type, snapshot.Namespace(), snapshot.Name()) is { } now && now.Uid() == snapshot.Uid()
+            ? now
+            : throw KubeApiException.NotFound(type, snapshot.Name());
 
     private static void Guard(Action action)
     {
