@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Paude.Egress;
@@ -20,6 +21,14 @@ public static class SquidConfig
 
     /// <summary>The access log in the proxy container, in the format <see cref="ParseBlockedRequests"/> reads.</summary>
     public const string AccessLogPath = "/var/log/paude-proxy/access.log";
+
+    /// <summary>
+    /// A fixed command, run inside the proxy container, that exits 0 once squid accepts connections on
+    /// <see cref="Port"/> and 1 while it refuses them (bash's <c>/dev/tcp</c>: the image needs no curl). Both
+    /// backends wait on it, because a running proxy container is not yet a listening proxy.
+    /// </summary>
+    internal static readonly IReadOnlyList<string> ListeningProbe =
+        ["bash", "-c", "exec 3<>\"/dev/tcp/127.0.0.1/$1\"", "paude-probe", Port.ToString(CultureInfo.InvariantCulture)];
 
     /// <summary>The name of the log format; a line is only trusted when it has exactly this shape.</summary>
     internal const string LogFormatName = "paude";

@@ -1,4 +1,3 @@
-using System.Globalization;
 using k8s;
 using Paude.Backends.OpenShift.Backend;
 using Paude.Backends.OpenShift.Manifests;
@@ -22,7 +21,7 @@ internal sealed partial class OpenShiftBackend
         using var timeout = new CancellationTokenSource(_options.ReadyTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var selector = SessionLabels.SessionSelector(name) + $",{SessionLabelKeys.Role}={SessionLabelKeys.RoleProxy}";
-        var probe = new ProcessSpec(["bash", "-c", "exec 3<>\"/dev/tcp/127.0.0.1/$1\"", "paude-probe", SquidConfig.Port.ToString(CultureInfo.InvariantCulture)]);
+        var probe = new ProcessSpec([.. SquidConfig.ListeningProbe]);
         var delay = TimeSpan.FromMilliseconds(100);
         try
         {

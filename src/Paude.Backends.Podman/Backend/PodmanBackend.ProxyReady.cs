@@ -1,4 +1,3 @@
-using System.Globalization;
 using Paude.Egress;
 using Paude.Errors;
 
@@ -7,10 +6,6 @@ namespace Paude.Backends.Podman.Backend;
 /// <summary>Waiting for the proxy to serve, not only to run.</summary>
 internal sealed partial class PodmanBackend
 {
-    // Fixed probe: opens a TCP connection to squid's port inside the proxy container (bash's /dev/tcp; no curl needed).
-    private static readonly string[] ProbeCommand =
-        ["bash", "-c", "exec 3<>\"/dev/tcp/127.0.0.1/$1\"", "paude-probe", SquidConfig.Port.ToString(CultureInfo.InvariantCulture)];
-
     /// <summary>
     /// Waits until squid accepts connections. 'podman run -d' returns once the container's process started, and squid
     /// parses its config before it listens (a second or more on a loaded machine, measured in CI): an agent making its
@@ -22,7 +17,7 @@ internal sealed partial class PodmanBackend
         var delay = TimeSpan.FromMilliseconds(50);
         while (true)
         {
-            var probe = await RunAsync(["exec", names.Proxy, .. ProbeCommand], cancellationToken).ConfigureAwait(false);
+            var probe = await RunAsync(["exec", names.Proxy, .. SquidConfig.ListeningProbe], cancellationToken).ConfigureAwait(false);
             if (probe.Succeeded)
             {
                 return;
