@@ -19,6 +19,24 @@ internal static class LocalTree
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
+    /// <summary>
+    /// The state of one workspace path as a push sees it: <c>false</c> for a directory or a symbolic link (never sent
+    /// as content), else <c>true</c> with the regular file's hash, or <c>null</c> when nothing is there.
+    /// </summary>
+    public static bool TryHashRegular(string workspace, string path, out string? hash)
+    {
+        var full = Path.Combine(workspace, path);
+        var info = new FileInfo(full);
+        if (Directory.Exists(full) || info.LinkTarget is not null)
+        {
+            hash = null;
+            return false;
+        }
+
+        hash = info.Exists ? Hash(full) : null;
+        return true;
+    }
+
     public static string Hash(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content));
 
     /// <summary>Whether a local path is excluded by the rules or ignored by git.</summary>

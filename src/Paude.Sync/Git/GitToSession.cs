@@ -93,14 +93,11 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
         foreach (var path in GitHistory.Dirty(repo, rules.IsExcluded))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var full = Path.Combine(context.Workspace, path);
-            var info = new FileInfo(full);
-            if (Directory.Exists(full) || info.LinkTarget is not null)
+            if (!LocalTree.TryHashRegular(context.Workspace, path, out var local))
             {
                 continue;
             }
 
-            var local = info.Exists ? LocalTree.Hash(full) : null;
             var expected = kept.TryGetValue(path, out var s) ? s : session.Deleted.Contains(path) ? null : CommittedHash(head, path);
             if (local == expected)
             {

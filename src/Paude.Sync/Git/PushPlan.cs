@@ -50,14 +50,11 @@ internal sealed partial class IncrementalPush
         foreach (var path in dirtySet.Union(lastUploaded.Keys).Union(committed).Order(StringComparer.Ordinal))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var full = Path.Combine(context.Workspace, path);
-            var info = new FileInfo(full);
-            if (Directory.Exists(full) || info.LinkTarget is not null)
+            if (!LocalTree.TryHashRegular(context.Workspace, path, out var local))
             {
                 continue;
             }
 
-            var local = info.Exists ? LocalTree.Hash(full) : null;
             var expected = lastUploaded.TryGetValue(path, out var ours) ? (ours == SessionSyncRecord.Deleted ? null : ours) : CommittedHash(sessionCommit, path);
             if (dirtySet.Contains(path))
             {
