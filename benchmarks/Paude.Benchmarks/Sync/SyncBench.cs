@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Paude.Benchmarks.Podman;
@@ -78,6 +79,28 @@ internal sealed class SyncBench : IAsyncDisposable
 
     public Task<SyncResult> PushAsync(string root, string sessionWorkspace, CancellationToken cancellationToken) =>
         Sync.SyncAsync(Session, root, new SyncOptions { Direction = SyncDirection.ToSession, SessionWorkspace = sessionWorkspace }, null, cancellationToken);
+
+    /// <summary>
+    /// The baseline: <c>rsync -a --blocking-io -e 'podman exec -i'</c> of <paramref name="tree"/> into
+    /// <paramref name="destination"/> in the session, with or without <c>.git</c>; returns rsync's "Total bytes sent".
+    /// </summary>
+    public async Task<long> RsyncAsync(string tree, string destination, bool includeGit, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> exclude = includeGit ? [] : ["--exclude=/.git"];
+        var output = await BenchPodman.RunAsync(
+            "rsync", ["-a", "--blocking-io", "--stats", .. exclude, "-e", "podman exec -i", tree + "/", $"{Container}:{destination}/"], ct: cancellationToken);
+        var line = output.Split('\n').First(l => l.StartsWith("Total bytes sent:", StringComparison.Ordinal));
+        return long.Parse(line["Total bytes sent:".Length..].Trim().Replace(",", string.Empty, StringComparison.Ordinal), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Prints each side's measured times (ms), so a report's median can be read against its spread.</summary>
+    public static void PrintSeries(IReadOnlyList<double> sdk, string baseline, IReadOnlyList<double> other)
+    {
+        static string Join(IReadOnlyList<double> values) => string.Join(' ', values.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)));
+        var width = Math.Max(3, baseline.Length);
+        Console.WriteLine($"   {"sdk".PadRight(width)} ms: {Join(sdk)}");
+        Console.WriteLine($"   {baseline.PadRight(width)} ms: {Join(other)}");
+    }
 
     /// <summary>SHA-256 of a file in the session (to check both sides really arrived).</summary>
     public async Task<string> SessionHashAsync(string path) =>

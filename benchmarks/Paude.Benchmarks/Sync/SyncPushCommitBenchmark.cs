@@ -1,4 +1,3 @@
-using System.Globalization;
 using Paude.Benchmarks.Harness;
 using Paude.Benchmarks.Podman;
 
@@ -32,7 +31,7 @@ public sealed class SyncPushCommitBenchmark : IBenchmark
         const string RsyncDir = "/pvc/rsync";
 
         await bench.PushAsync(tree, SdkDir, cancellationToken);
-        await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken);
+        await bench.RsyncAsync(tree, RsyncDir, includeGit: true, cancellationToken);
         var random = new Random(11);
         var words = Enumerable.Range(0, 50).Select(i => $"w{i}").ToArray();
 
@@ -51,7 +50,7 @@ public sealed class SyncPushCommitBenchmark : IBenchmark
         // Warm-up: one commit pushed by both sides (JIT, caches).
         await CommitChangeAsync();
         await bench.PushAsync(tree, SdkDir, cancellationToken);
-        await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken);
+        await bench.RsyncAsync(tree, RsyncDir, includeGit: true, cancellationToken);
 
         await CommitChangeAsync();
         var sdkBytes = new List<long>();
@@ -69,7 +68,7 @@ public sealed class SyncPushCommitBenchmark : IBenchmark
 
                 sdkBytes.Add(result.BytesMoved);
             },
-            async _ => rsyncBytes.Add(await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken)),
+            async _ => rsyncBytes.Add(await bench.RsyncAsync(tree, RsyncDir, includeGit: true, cancellationToken)),
             async _ =>
             {
                 if (++sides % 2 == 0)
@@ -80,7 +79,7 @@ public sealed class SyncPushCommitBenchmark : IBenchmark
 
         // Both sides really hold the last commit and its file.
         await bench.PushAsync(tree, SdkDir, cancellationToken);
-        await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken);
+        await bench.RsyncAsync(tree, RsyncDir, includeGit: true, cancellationToken);
         var head = (await BenchPodman.RunAsync("git", ["-C", tree, "rev-parse", "HEAD"], ct: cancellationToken)).Trim();
         foreach (var dir in new[] { SdkDir, RsyncDir })
         {
@@ -95,8 +94,7 @@ public sealed class SyncPushCommitBenchmark : IBenchmark
         var sdkMedian = Measure.Median(sdk);
         var rsyncMedian = Measure.Median(rsync);
         var bytes = Measure.Median(sdkBytes.Select(b => (double)b).ToList());
-        Console.WriteLine("   sdk ms:   " + string.Join(' ', sdk.Select(v => v.ToString("F0", CultureInfo.InvariantCulture))));
-        Console.WriteLine("   rsync ms: " + string.Join(' ', rsync.Select(v => v.ToString("F0", CultureInfo.InvariantCulture))));
+        SyncBench.PrintSeries(sdk, "rsync", rsync);
         return new BenchmarkReport(
             Id,
             [
@@ -107,14 +105,5 @@ public sealed class SyncPushCommitBenchmark : IBenchmark
             ],
             sdkMedian / rsyncMedian,
             1.0);
-    }
-
-    /// <summary>rsync of the whole folder including <c>.git</c> over <c>podman exec -i</c>; returns "Total bytes sent".</summary>
-    private static async Task<long> RsyncAsync(string tree, string container, string destination, CancellationToken cancellationToken)
-    {
-        var output = await BenchPodman.RunAsync(
-            "rsync", ["-a", "--blocking-io", "--stats", "-e", "podman exec -i", tree + "/", $"{container}:{destination}/"], ct: cancellationToken);
-        var line = output.Split('\n').First(l => l.StartsWith("Total bytes sent:", StringComparison.Ordinal));
-        return long.Parse(line["Total bytes sent:".Length..].Trim().Replace(",", string.Empty, StringComparison.Ordinal), CultureInfo.InvariantCulture);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Paude.Benchmarks.Harness;
 using Paude.Benchmarks.Podman;
 
@@ -71,8 +70,7 @@ public class SyncPushFirstBenchmark : IBenchmark
         var sdkMedian = Measure.Median(sdk);
         var pipeMedian = Measure.Median(pipe);
         var treeBytes = Directory.EnumerateFiles(tree, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-        Console.WriteLine("   sdk ms:  " + string.Join(' ', sdk.Select(v => v.ToString("F0", CultureInfo.InvariantCulture))));
-        Console.WriteLine("   pipe ms: " + string.Join(' ', pipe.Select(v => v.ToString("F0", CultureInfo.InvariantCulture))));
+        SyncBench.PrintSeries(sdk, "pipe", pipe);
         return new BenchmarkReport(
             Id,
             [

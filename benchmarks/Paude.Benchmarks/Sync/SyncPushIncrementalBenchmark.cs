@@ -1,4 +1,3 @@
-using System.Globalization;
 using Paude.Benchmarks.Harness;
 using Paude.Benchmarks.Podman;
 
@@ -33,7 +32,7 @@ public sealed class SyncPushIncrementalBenchmark : IBenchmark
 
         // The first push of each side (not measured), then one warm-up change so both paths are JIT-ed and cached.
         await bench.PushAsync(tree, SdkDir, cancellationToken);
-        await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken);
+        await bench.RsyncAsync(tree, RsyncDir, includeGit: false, cancellationToken);
         var random = new Random(7);
         var words = Enumerable.Range(0, 50).Select(i => $"w{i}").ToArray();
         // Every change gets a later mtime, one second apart: rsync's quick check compares size and whole-second
@@ -50,13 +49,12 @@ public sealed class SyncPushIncrementalBenchmark : IBenchmark
 
         Change();
         await bench.PushAsync(tree, SdkDir, cancellationToken);
-        await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken);
+        await bench.RsyncAsync(tree, RsyncDir, includeGit: false, cancellationToken);
 
         Change();
         var sdkBytes = new List<long>();
         var rsyncBytes = new List<long>();
         var sides = 0;
-        var precheck = new List<double>();
         var (sdk, rsync) = await Measure.AlternateAsync(
             context.Iterations,
             async _ =>
@@ -69,7 +67,7 @@ public sealed class SyncPushIncrementalBenchmark : IBenchmark
 
                 sdkBytes.Add(result.BytesMoved);
             },
-            async _ => rsyncBytes.Add(await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken)),
+            async _ => rsyncBytes.Add(await bench.RsyncAsync(tree, RsyncDir, includeGit: false, cancellationToken)),
             async _ =>
             {
                 // A new change once both sides have pushed the current one (rsync compares size and mtime).
@@ -77,14 +75,12 @@ public sealed class SyncPushIncrementalBenchmark : IBenchmark
                 {
                     Change();
                 }
-
-                precheck.Add(await TimePrecheckAsync(bench, cancellationToken));
             });
 
         // Both sides really hold the last change.
         var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(tree, ChangedFile))));
         await bench.PushAsync(tree, SdkDir, cancellationToken);
-        await RsyncAsync(tree, bench.Container, RsyncDir, cancellationToken);
+        await bench.RsyncAsync(tree, RsyncDir, includeGit: false, cancellationToken);
         if (await bench.SessionHashAsync($"{SdkDir}/{ChangedFile}") != expected || await bench.SessionHashAsync($"{RsyncDir}/{ChangedFile}") != expected)
         {
             throw new InvalidOperationException("the changed file did not arrive on both sides");
@@ -93,8 +89,7 @@ public sealed class SyncPushIncrementalBenchmark : IBenchmark
         var sdkMedian = Measure.Median(sdk);
         var rsyncMedian = Measure.Median(rsync);
         var bytes = Measure.Median(sdkBytes.Select(b => (double)b).ToList());
-        Console.WriteLine("   sdk ms:   " + string.Join(' ', sdk.Select(v => v.ToString("F0", CultureInfo.InvariantCulture))));
-        Console.WriteLine("   rsync ms: " + string.Join(' ', rsync.Select(v => v.ToString("F0", CultureInfo.InvariantCulture))));
+        SyncBench.PrintSeries(sdk, "rsync", rsync);
         return new BenchmarkReport(
             Id,
             [
@@ -102,30 +97,8 @@ public sealed class SyncPushIncrementalBenchmark : IBenchmark
                 ("changed bytes", ChangedBytes), ("paude bytes sent (median)", bytes),
                 ("paude bytes / changed bytes", bytes / ChangedBytes), ("metadata bytes (sent - changed)", bytes - ChangedBytes),
                 ("rsync total bytes sent (median)", Measure.Median(rsyncBytes.Select(b => (double)b).ToList())),
-                ("podman ps pre-check median ms", Measure.Median(precheck)),
-                ("ratio without the pre-check (estimate)", (sdkMedian - Measure.Median(precheck)) / rsyncMedian),
             ],
             sdkMedian / rsyncMedian,
             1.0);
-    }
-
-    /// <summary>
-    /// The Podman backend still runs this <c>podman ps</c> before every exec (being moved to the failure path, as was
-    /// done for upload); timed on its own so the report can say what the push costs without it.
-    /// </summary>
-    private static async Task<double> TimePrecheckAsync(SyncBench bench, CancellationToken cancellationToken)
-    {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        await BenchPodman.RunAsync("podman", ["ps", "-a", "--format", "json", "--filter", $"label=paude.io/session-name={bench.Session.Value}"], ct: cancellationToken);
-        return watch.Elapsed.TotalMilliseconds;
-    }
-
-    /// <summary>rsync of the working files (not <c>.git</c>) over <c>podman exec -i</c>; returns "Total bytes sent".</summary>
-    private static async Task<long> RsyncAsync(string tree, string container, string destination, CancellationToken cancellationToken)
-    {
-        var output = await BenchPodman.RunAsync(
-            "rsync", ["-a", "--blocking-io", "--stats", "--exclude=/.git", "-e", "podman exec -i", tree + "/", $"{container}:{destination}/"], ct: cancellationToken);
-        var line = output.Split('\n').First(l => l.StartsWith("Total bytes sent:", StringComparison.Ordinal));
-        return long.Parse(line["Total bytes sent:".Length..].Trim().Replace(",", string.Empty, StringComparison.Ordinal), CultureInfo.InvariantCulture);
     }
 }
