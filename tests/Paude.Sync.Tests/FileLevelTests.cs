@@ -3,49 +3,13 @@ using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests;
 
-/// <summary>The exclude strategy and non-git workspaces: working files only, three-way per file against the last sync.</summary>
+/// <summary>
+/// Non-git workspaces and the exclude strategy's details: working files only, three-way per file against the last
+/// sync. The core exclude scenario is shared by every backend (<see cref="Paude.Conformance.Sync.SyncConformanceTests"/>).
+/// </summary>
 [Collection(SyncGroup.Name)]
 public sealed class FileLevelTests(SyncFixture fixture) : SyncTestBase(fixture)
 {
-    [Fact]
-    public async Task Exclude_takes_session_only_changes_keeps_local_only_changes_and_reports_a_file_changed_on_both_sides()
-    {
-        var session = await Fixture.SessionAsync("s1");
-        var ws = NewSessionWorkspace();
-        using var local = await LocalRepo.CreateAsync();
-        local.Write("only-session.txt", "base\n");
-        local.Write("only-local.txt", "base\n");
-        local.Write("both.txt", "base\n");
-        await local.CommitAsync("README.md", "r\n", "X");
-        await PushAsync(session, local, ws);
-        var head = await local.GitAsync("rev-parse", "HEAD");
-
-        await Fixture.WriteAsync(session, ws, "only-session.txt", "session\n");
-        await Fixture.WriteAsync(session, ws, "both.txt", "session\n");
-        await Fixture.WriteAsync(session, ws, "new/in-session.txt", "new\n");
-        await Fixture.GitAsync(session, ws, "commit", "-q", "-am", "session history is not synced by exclude");
-        local.Write("only-local.txt", "local\n");
-        local.Write("both.txt", "local\n");
-
-        var result = await SyncAsync(session, local, ws, SyncDirection.FromSession, SyncStrategy.Exclude);
-
-        Assert.Equal(["new/in-session.txt", "only-session.txt"], result.FilesChanged);
-        Assert.Equal(["both.txt"], result.Conflicts);
-        Assert.Equal("session\n", local.Read("only-session.txt"));
-        Assert.Equal("new\n", local.Read("new/in-session.txt"));
-        Assert.Equal("local\n", local.Read("only-local.txt"));
-        Assert.Equal("local\n", local.Read("both.txt"));
-        Assert.Equal(head, await local.GitAsync("rev-parse", "HEAD"));
-        Assert.Equal("main", await local.GitAsync("branch", "--show-current"));
-
-        // The other way: only the local-only change goes over; the conflict is still reported, not overwritten.
-        var back = await SyncAsync(session, local, ws, SyncDirection.ToSession, SyncStrategy.Exclude);
-        Assert.Equal(["only-local.txt"], back.FilesChanged);
-        Assert.Equal(["both.txt"], back.Conflicts);
-        Assert.Equal("local\n", await Fixture.ExecAsync(session, "cat", ws + "/only-local.txt"));
-        Assert.Equal("session\n", await Fixture.ExecAsync(session, "cat", ws + "/both.txt"));
-    }
-
     [Fact]
     public async Task Non_git_workspace_merges_files_three_way_refuses_branch_and_guards_overwrite()
     {

@@ -10,7 +10,7 @@ public abstract class SyncTestBase(SyncFixture fixture)
     protected SyncFixture Fixture { get; } = fixture;
 
     /// <summary>A workspace path inside the session unique to this test.</summary>
-    protected static string NewSessionWorkspace() => $"/pvc/t-{Guid.NewGuid():N}"[..20];
+    protected static string NewSessionWorkspace() => Paude.Conformance.Sync.SyncSessions.NewWorkspace();
 
     protected Task<SyncResult> SyncAsync(SessionName session, LocalRepo local, string sessionWorkspace, SyncDirection direction, SyncStrategy strategy, bool force = false, bool dryRun = false, CancellationToken cancellationToken = default) =>
         Fixture.Sync.SyncAsync(session, local.Path, new SyncOptions

@@ -34,7 +34,7 @@ public sealed class WatchDropFaultTests(KubeServerFixture fixture, ITestOutputHe
             // A sync round trip under the same faults: push, the agent commits, pull it back on a branch.
             var pushed = await Sync(name, local, SyncDirection.ToSession);
             Assert.Equal(1, pushed.CommitsTransferred);
-            var agentCommit = await backend.CommitAsync(name, Ws, "agent.txt", "from the agent\n", "agent work");
+            var agentCommit = await new OpenShiftSyncSessions(fixture).CommitAsync(name, Ws, "agent.txt", "from the agent\n", "agent work");
             var pulled = await Sync(name, local, SyncDirection.FromSession);
             Assert.Equal(1, pulled.CommitsTransferred);
             Assert.Equal(agentCommit, await local.GitAsync("rev-parse", $"paude/{name.Value}"));
