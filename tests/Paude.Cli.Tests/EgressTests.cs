@@ -75,7 +75,12 @@ public sealed class EgressTests(SharedSessionFixture shared)
         var curl = await PaudeCli.RunAsync("exec", shared.Name, "--", "curl", "-sS", "-o", "/dev/null", "-m", "20", "https://blocked.example.com/");
         Assert.NotEqual(0, curl.ExitCode);
 
-        var json = await PaudeCli.RunAsync("blocked-domains", shared.Name, "--raw", "-o", "json");
+        // squid writes its access-log line as the transaction ends, a moment after curl has its answer.
+        var json = await Eventually.UntilAsync(
+            () => PaudeCli.RunAsync("blocked-domains", shared.Name, "--raw", "-o", "json"),
+            run => run.ExitCode != 0 || run.Json().GetProperty("hosts").EnumerateArray().Any(h => h.GetProperty("host").GetString() == "blocked.example.com"),
+            "blocked.example.com in blocked-domains",
+            TimeSpan.FromSeconds(30));
         var human = await PaudeCli.RunAsync("blocked-domains", shared.Name);
 
         Assert.True(json.ExitCode == 0, json.ToString());

@@ -129,17 +129,14 @@ public sealed class ExecTests(SharedSessionFixture shared)
         }
 
         start.RedirectStandardInput = start.RedirectStandardOutput = start.RedirectStandardError = true;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        await process.StandardInput.WriteAsync("\u0002d");
-        await process.StandardInput.FlushAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        using var session = new PipedSession(Process.Start(start)!);
 
-        var screen = await output;
-        Assert.Equal(0, process.ExitCode);
-        Assert.Contains("agent ready", screen, StringComparison.Ordinal); // the stand-in agent's output in its tmux pane
+        // Keys only once tmux drew the pane: typed earlier they wait in the pty and detach before anything is shown.
+        await session.WaitForAsync("agent ready"); // the stand-in agent's output in its tmux pane
+        await session.TypeAsync("\u0002d");
+        var (exit, screen) = await session.EndAsync();
+
+        Assert.True(exit == 0, $"exit {exit}: {screen}");
         Assert.Contains("[detached (from session paude)]", screen, StringComparison.Ordinal);
     }
 

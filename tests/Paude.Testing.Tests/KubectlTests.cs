@@ -39,8 +39,8 @@ public sealed class KubectlTests(ServerFixture fx) : IClassFixture<ServerFixture
         Assert.Contains("Running", describe, StringComparison.Ordinal);
         Assert.Contains("Started", describe, StringComparison.Ordinal); // the Started event
 
-        var logs = await fx.Kubectl.OkAsync("-n", "paude", "logs", pod);
-        Assert.Equal("started-0\n", logs);
+        // The line goes through conmon into the log a moment after the container started: waited for, bounded.
+        await Wait.UntilAsync(() => fx.Kubectl.OkAsync("-n", "paude", "logs", pod), logs => logs == "started-0\n", "kubectl logs shows the container's first line");
 
         var (code, stdout, stderr) = await fx.Kubectl.RunAsync(["-n", "paude", "exec", "-i", pod, "--", "sh", "-c", "wc -c; exit 4"], Kubectl.Utf8("12345"));
         Assert.Equal(4, code);

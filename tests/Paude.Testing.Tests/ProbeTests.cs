@@ -16,7 +16,8 @@ public sealed class ProbeTests(ServerFixture fx) : IClassFixture<ServerFixture>
         ReadinessProbe = probe,
     };
 
-    private static V1Probe Probe() => new() { PeriodSeconds = 1, FailureThreshold = 1, TimeoutSeconds = 2 };
+    // A generous timeout: one exec probe slowed past it by a loaded machine would flip the container unready again.
+    private static V1Probe Probe() => new() { PeriodSeconds = 1, FailureThreshold = 1, TimeoutSeconds = 10 };
 
     [Fact]
     public async Task Exec_http_and_tcp_probes_gate_readiness_and_failures_become_events()

@@ -51,6 +51,9 @@ public sealed class VolumeRefreshTests(ServerFixture fx) : IClassFixture<ServerF
         Assert.Equal("640\n640\n600\nx=1\n", await ExecAsync(name, "stat -L -c %a /etc/cfg/app.conf /etc/cfg/extra.conf /secret/dir/token; cat /etc/cfg/extra.conf"));
         Assert.Equal(Sha(Big('a')) + "\n", await ExecAsync(name, "sha256sum < /pinned.conf | cut -d' ' -f1")); // subPath: not refreshed
 
+        // The reader loop has read version b at least once before it is replaced (it may be starved on a loaded machine).
+        await Wait.UntilAsync(() => ExecAsync(name, "sort -u /tmp/seen"), s => s.Contains(Sha(Big('b')), StringComparison.Ordinal), "the reader saw version b", TimeSpan.FromSeconds(30));
+
         // A key removed from the object disappears from the volume.
         await fx.Client.CoreV1.ReplaceNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = map }, Data = new Dictionary<string, string> { ["app.conf"] = Big('c') } }, map, "paude");
         await Wait.UntilAsync(() => ExecAsync(name, "ls /etc/cfg"), s => s == "app.conf\n", "extra.conf removed", TimeSpan.FromSeconds(30));
