@@ -41,11 +41,21 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
         RemoveLeftoverStaging(root, gitDirectory);
         var manifest = store.Read();
         var context = new SyncContext(backend, session, root, gitDirectory, options, store, manifest, time, progress);
-        var last = manifest.Sessions.GetValueOrDefault(session.Value);
+        var recorded = manifest.Sessions.GetValueOrDefault(session.Value);
+        var last = recorded is { SessionWorkspace: { } folder } && folder != options.SessionWorkspace ? null : recorded;
         LogStarting(logger, session.Value, root, options.Direction, options.Strategy, options.DryRun);
 
         SyncResult result;
-        var record = new SessionSyncRecord { LastSync = context.Now, Direction = options.Direction, Strategy = options.Strategy, Commit = last?.Commit, Files = last?.Files ?? [], Uploaded = last?.Uploaded ?? [] };
+        var record = new SessionSyncRecord
+        {
+            LastSync = context.Now,
+            Direction = options.Direction,
+            Strategy = options.Strategy,
+            SessionWorkspace = options.SessionWorkspace,
+            Commit = last?.Commit,
+            Files = last?.Files ?? [],
+            Uploaded = last?.Uploaded ?? [],
+        };
         if (options.Strategy == SyncStrategy.Exclude || gitDirectory is null)
         {
             using var repo = gitDirectory is null ? null : new Repository(gitDirectory);

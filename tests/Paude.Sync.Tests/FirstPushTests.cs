@@ -81,6 +81,42 @@ public sealed class FirstPushTests(SyncFixture fixture) : SyncTestBase(fixture)
     }
 
     [Fact]
+    public async Task A_pack_without_its_index_is_indexed_in_the_session_and_a_corrupt_one_places_nothing()
+    {
+        var session = await Fixture.SessionAsync("s3");
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "a\n", "X");
+        await local.GitAsync("gc", "-q");
+        var head = await local.CommitAsync("b.txt", "b\n", "Y");
+
+        // A second pack whose .idx is not there (as while a repack writes it): git ignores it locally (every object is
+        // also elsewhere), the first push ships every pack, and the session must build the missing index itself.
+        var objects = await local.GitAsync("rev-list", "--objects", "HEAD");
+        var packed = await ProcessRunner.RunAsync("git", ["-C", local.Path, "pack-objects", "-q", ".git/objects/pack/extra"], new MemoryStream(System.Text.Encoding.UTF8.GetBytes(objects + "\n")));
+        var extra = $"extra-{packed.EnsureSuccess("git pack-objects").StandardOutput.Trim()}";
+        File.Delete(Path.Combine(local.Path, ".git", "objects", "pack", extra + ".idx"));
+        await local.GitAsync("fsck", "--strict");
+
+        var ws = NewSessionWorkspace();
+        var pushed = await PushAsync(session, local, ws);
+
+        Assert.Equal(2, pushed.CommitsTransferred);
+        Assert.Equal(head, (await Fixture.GitAsync(session, ws, "rev-parse", "HEAD")).Trim());
+        Assert.Contains(extra + ".idx", (await Fixture.ExecAsync(session, "ls", ws + "/.git/objects/pack")).Split('\n'));
+        await Fixture.GitAsync(session, ws, "fsck", "--strict", "--no-dangling");
+
+        // The same pack cut short, pushed into another folder of the session (a first push there: the record of the
+        // push above is about the other folder): index-pack refuses it and the first push places nothing.
+        var pack = Path.Combine(local.Path, ".git", "objects", "pack", extra + ".pack");
+        var bytes = await File.ReadAllBytesAsync(pack);
+        await File.WriteAllBytesAsync(pack, bytes[..(bytes.Length / 2)]);
+        var other = NewSessionWorkspace();
+        var corrupt = await Assert.ThrowsAnyAsync<SyncException>(() => PushAsync(session, local, other));
+        Assert.Contains("a pushed pack is corrupt", corrupt.Message, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, (await Fixture.ExecAsync(session, "bash", "-c", "ls -A -- \"$1\" 2>/dev/null", "bash", other)).Trim());
+    }
+
+    [Fact]
     public async Task A_first_push_cut_in_the_session_places_nothing_and_the_next_one_completes()
     {
         var session = await Fixture.SessionAsync("s3");

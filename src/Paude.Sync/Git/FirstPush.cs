@@ -15,8 +15,9 @@ namespace Paude.Sync.Git;
 /// 50 MB here), then index-pack and a checkout in the session. Loose objects are already deflated on disk and are
 /// content-addressed, so they are sent as they are (only the loose objects reachable from the branch), into a
 /// repository the script has just created, where nothing can be replaced. When part of the history is packed, the
-/// packs travel as they are too (immutable, content-addressed; the session verifies every object with
-/// <c>git index-pack</c>, which also builds the index, so no <c>.idx</c> crosses the wire).
+/// packs travel as they are too (immutable, content-addressed), each with its <c>.idx</c>: the host's own data, and
+/// the archive's end marker proves it arrived whole, so the session need not re-hash every object. A pack whose index
+/// is missing (a repack writing it) is indexed, and so verified, in the session by <c>git index-pack</c>.
 /// </para>
 /// <para>
 /// Staged: the session extracts everything into a staging folder and renames it into place only once the archive's

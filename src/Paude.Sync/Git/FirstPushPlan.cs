@@ -14,9 +14,9 @@ internal sealed class FirstPushPlan
 
     /// <summary>
     /// The repository's <c>.pack</c> files, when an object of the branch is not loose. Packs are immutable and
-    /// content-addressed; each travels with its <c>.idx</c> (or the session builds one with <c>git index-pack</c>). They may hold objects of other
-    /// branches too (unreferenced in the session): re-packing only the branch would cost a delta search of the whole
-    /// history, the reason receive-pack was too slow here.
+    /// content-addressed; each travels with its <c>.idx</c> (or the session builds one with <c>git index-pack</c>).
+    /// They may hold objects of other branches too (unreferenced in the session): re-packing only the branch would
+    /// cost a delta search of the whole history, the reason receive-pack was too slow here.
     /// </summary>
     public List<string> Packs { get; } = [];
 

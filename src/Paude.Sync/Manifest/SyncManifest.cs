@@ -21,6 +21,13 @@ internal sealed record SessionSyncRecord
     [JsonConverter(typeof(JsonStringEnumConverter<SyncStrategy>))]
     public SyncStrategy Strategy { get; init; }
 
+    /// <summary>
+    /// The folder in the session this record is about. A sync with another folder of the same session starts as if
+    /// never synced (its base would describe a different tree). <c>null</c> in records written before it was kept:
+    /// taken to be the folder of the next sync.
+    /// </summary>
+    public string? SessionWorkspace { get; init; }
+
     /// <summary>The commit both sides had after the sync (git workspaces).</summary>
     public string? Commit { get; init; }
 
