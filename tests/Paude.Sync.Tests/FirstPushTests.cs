@@ -117,6 +117,43 @@ public sealed class FirstPushTests(SyncFixture fixture) : SyncTestBase(fixture)
     }
 
     [Fact]
+    public async Task A_local_file_that_vanishes_during_the_first_push_fails_typed_places_nothing_and_does_not_hang()
+    {
+        var session = await Fixture.SessionAsync("s3");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        var big = new byte[64 * 1024 * 1024];
+        new Random(9).NextBytes(big);
+        await File.WriteAllBytesAsync(Path.Combine(local.Path, "big.bin"), big);
+        await local.CommitAsync("a.txt", "a\n", "X");
+        local.Write("zz-last.txt", "sent after the big object\n"); // untracked: the archive's last entry
+
+        // As a background `git gc` pruning a loose object, or the user deleting a file, would: the file goes while the
+        // archive streams. The session's tar is paused first (SIGSTOP), so the host cannot be past the big entries yet.
+        // The push used to take the local error for "the session stopped reading" and then waited for ever.
+        var paused = await PauseWhenStartedAsync(session, "tar -x --no-same-owner -f - -C [.]/[.]paude-staging-[A-Za-z0-9-]+");
+        var deleter = Task.Run(async () =>
+        {
+            var pid = await paused;
+            File.Delete(Path.Combine(local.Path, "zz-last.txt"));
+            await ResumeAsync(session, pid);
+        });
+        var failed = await Assert.ThrowsAsync<SyncTransportException>(() => PushAsync(session, local, ws).WaitAsync(TimeSpan.FromMinutes(2)));
+
+        await deleter;
+        Assert.Contains("changed or vanished", failed.Message, StringComparison.Ordinal);
+        Assert.IsType<FileNotFoundException>(failed.InnerException);
+
+        // The session program was ended before it placed anything: at most its staging folder is left (the next push
+        // removes it), and the next push completes.
+        Assert.Equal(string.Empty, (await Fixture.ExecAsync(session, "find", ws, "-mindepth", "1", "-maxdepth", "1", "!", "-name", ".paude-staging-*")).Trim());
+        var next = await PushAsync(session, local, ws);
+        Assert.Equal(1, next.CommitsTransferred);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(big)), (await Fixture.ExecAsync(session, "sha256sum", ws + "/big.bin"))[..64]);
+        Assert.Equal(string.Empty, (await Fixture.ExecAsync(session, "find", ws, "-name", ".paude-staging-*")).Trim());
+    }
+
+    [Fact]
     public async Task A_first_push_cut_in_the_session_places_nothing_and_the_next_one_completes()
     {
         var session = await Fixture.SessionAsync("s3");

@@ -108,4 +108,64 @@ public sealed class StagedPushTests(SyncFixture fixture) : SyncTestBase(fixture)
         Assert.Equal("session file\n", await Fixture.ExecAsync(session, "cat", ws + "/theirs.txt"));
         Assert.Equal(string.Empty, await StagingLeftoversAsync(session, ws));
     }
+
+    [Fact]
+    public async Task A_local_file_that_vanishes_during_an_upload_fails_typed_places_nothing_and_does_not_hang()
+    {
+        var session = await Fixture.SessionAsync("s3");
+        var ws = NewSessionWorkspace();
+        await Fixture.ExecAsync(session, "mkdir", "-p", ws);
+        using var local = await LocalRepo.CreateAsync(git: false);
+        var big = RandomContent(LargeSize / 2, 5);
+        await File.WriteAllBytesAsync(Path.Combine(local.Path, "a-big.bin"), big);
+        local.Write("zz-last.txt", "sent after the big file\n");
+
+        // The file goes while the archive streams (the session's tar paused, so the host is still in the big file).
+        var paused = await PauseWhenStartedAsync(session, "tar -x --no-same-owner -f - -C [.]/[.]paude-staging-[A-Za-z0-9-]+");
+        var deleter = Task.Run(async () =>
+        {
+            var pid = await paused;
+            File.Delete(Path.Combine(local.Path, "zz-last.txt"));
+            await ResumeAsync(session, pid);
+        });
+        var failed = await Assert.ThrowsAsync<SyncTransportException>(() => SyncAsync(session, local, ws, SyncDirection.ToSession, SyncStrategy.Exclude).WaitAsync(TimeSpan.FromMinutes(2)));
+        await deleter;
+
+        Assert.Contains("changed or vanished", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, (await Fixture.ExecAsync(session, "find", ws, "-mindepth", "1", "-maxdepth", "1", "!", "-name", ".paude-staging-*")).Trim());
+        var next = await SyncAsync(session, local, ws, SyncDirection.ToSession, SyncStrategy.Exclude);
+        Assert.Equal(["a-big.bin"], next.FilesChanged);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(big)), await SessionHashAsync(session, ws + "/a-big.bin"));
+        Assert.Equal(string.Empty, await StagingLeftoversAsync(session, ws));
+    }
+
+    [Fact]
+    public async Task A_local_file_that_vanishes_during_an_incremental_push_fails_typed_and_changes_nothing()
+    {
+        var session = await Fixture.SessionAsync("s3");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "a\n", "X");
+        await PushAsync(session, local, ws);
+        var big = RandomContent(LargeSize / 2, 6);
+        await File.WriteAllBytesAsync(Path.Combine(local.Path, "a-big.bin"), big);
+        local.Write("zz-last.txt", "sent after the big file\n");
+
+        var paused = await PauseWhenStartedAsync(session, "tar -x --no-same-owner -f - -C [.]git/[.]paude-staging-[A-Za-z0-9-]+");
+        var deleter = Task.Run(async () =>
+        {
+            var pid = await paused;
+            File.Delete(Path.Combine(local.Path, "zz-last.txt"));
+            await ResumeAsync(session, pid);
+        });
+        var failed = await Assert.ThrowsAsync<SyncTransportException>(() => PushAsync(session, local, ws).WaitAsync(TimeSpan.FromMinutes(2)));
+        await deleter;
+
+        Assert.Contains("changed or vanished", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, (await Fixture.GitAsync(session, ws, "status", "--porcelain")).Trim());
+        var next = await PushAsync(session, local, ws);
+        Assert.Equal(["a-big.bin"], next.FilesChanged);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(big)), await SessionHashAsync(session, ws + "/a-big.bin"));
+        Assert.Equal(string.Empty, await StagingLeftoversAsync(session, ws));
+    }
 }

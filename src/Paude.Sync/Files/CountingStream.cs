@@ -1,9 +1,16 @@
 namespace Paude.Sync.Files;
 
-/// <summary>A pass-through that counts the bytes read or written (for <see cref="SyncResult.BytesMoved"/>).</summary>
+/// <summary>
+/// A pass-through that counts the bytes read or written (for <see cref="SyncResult.BytesMoved"/>), and remembers
+/// whether a write failed: a session program that stopped reading and a local file that vanished while it was being
+/// sent both surface as an <see cref="IOException"/> from the same copy, and only the first is an expected outcome.
+/// </summary>
 internal sealed class CountingStream(Stream inner) : Stream
 {
     public long Count { get; private set; }
+
+    /// <summary>Whether writing to the inner stream threw (the reader went away).</summary>
+    public bool WriteFailed { get; private set; }
 
     public override bool CanRead => true;
 
@@ -42,13 +49,31 @@ internal sealed class CountingStream(Stream inner) : Stream
 
     public override void Write(byte[] buffer, int offset, int count)
     {
-        inner.Write(buffer, offset, count);
+        try
+        {
+            inner.Write(buffer, offset, count);
+        }
+        catch (IOException)
+        {
+            WriteFailed = true;
+            throw;
+        }
+
         Count += count;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            WriteFailed = true;
+            throw;
+        }
+
         Count += buffer.Length;
     }
 

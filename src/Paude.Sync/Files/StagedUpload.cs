@@ -46,9 +46,14 @@ internal static class StagedUpload
 
                 await process.StandardInput.DisposeAsync().ConfigureAwait(false);
             }
-            catch (IOException)
+            catch (IOException) when (counting.WriteFailed)
             {
                 // The script stopped reading: its exit code says why.
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A local file vanished mid-archive: the script would wait for the rest forever.
+                throw PushProcess.LocalReadFailed(context.Session.Value, e);
             }
 
             var output = await stdout.ConfigureAwait(false);

@@ -83,9 +83,15 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
 
                 await process.StandardInput.DisposeAsync().ConfigureAwait(false);
             }
-            catch (IOException)
+            catch (IOException) when (counting.WriteFailed)
             {
                 // The script stopped reading: its exit code says why.
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A local file vanished mid-archive. Leaving stdin open here would leave the script waiting for the
+                // rest forever (and this method waiting for its answer).
+                throw PushProcess.LocalReadFailed(context.Session.Value, e);
             }
 
             var output = Encoding.UTF8.GetString(await stdout.ConfigureAwait(false));

@@ -171,7 +171,7 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
             {
                 var buffer = new byte[81920];
                 int n;
-                while ((n = await tar.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                while ((n = await ReadLocalAsync(tar, buffer, cancellationToken).ConfigureAwait(false)) > 0)
                 {
                     if (!await PushProcess.TryWriteAsync(stdin, buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false))
                     {
@@ -192,6 +192,19 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
         }
 
         return sent;
+    }
+
+    /// <summary>Reads the local tar; a file that vanished or cannot be read becomes the typed error (the caller's disposal ends the session program).</summary>
+    private async Task<int> ReadLocalAsync(Stream tar, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await tar.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw PushProcess.LocalReadFailed(context.Session.Value, e);
+        }
     }
 
     private static string AtRiskPath(string record) =>

@@ -40,6 +40,15 @@ internal static class PushProcess
         }
     }
 
+    /// <summary>
+    /// The error for a local file that vanished or could not be read (<see cref="IOException"/>,
+    /// <see cref="UnauthorizedAccessException"/>) while it was being sent. The caller's
+    /// <c>await using</c> of the session program then ends it before it has placed anything (its staged input is
+    /// incomplete), so the workspace in the session is as it was.
+    /// </summary>
+    internal static SyncTransportException LocalReadFailed(string session, Exception e) =>
+        new($"A local file changed or vanished while it was being sent to session '{session}' ({e.Message}); nothing was placed in the session. Sync again.", e);
+
     /// <summary>Reads a stream of the session program to its end; its output is untrusted, so it is capped.</summary>
     internal static async Task<byte[]> ReadCappedAsync(Stream stream, int limit, CancellationToken cancellationToken)
     {
