@@ -12,7 +12,7 @@ namespace Paude.Conformance;
 /// <c>public sealed class PodmanConformanceTests(PodmanConformanceFixture f) : BackendConformanceTests&lt;PodmanConformanceFixture&gt;(f);</c>
 /// Tests of one class run one after another, so they share the fixture's running session.
 /// </summary>
-public abstract class BackendConformanceTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+public abstract partial class BackendConformanceTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : ConformanceFixture
 {
     /// <summary>The fixture.</summary>

@@ -22,6 +22,10 @@ public static class SessionExecExtensions
     /// the process while stdout and stderr are captured concurrently, each up to <see cref="MaxCapturedBytes"/>.
     /// </summary>
     /// <exception cref="BackendOperationException">The output exceeded <see cref="MaxCapturedBytes"/>; the process was stopped.</exception>
+    /// <remarks>
+    /// When reading <paramref name="standardInput"/> fails, the process is stopped and that error is rethrown: the
+    /// command is never handed a truncated input as if it were whole.
+    /// </remarks>
     public static async Task<ExecResult> ExecAsync(this ISessionBackend backend, SessionName name, ProcessSpec spec, Stream? standardInput, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -37,7 +41,18 @@ public static class SessionExecExtensions
             var stdout = CaptureAsync(process.StandardOutput, "stdout", cancellationToken);
             var stderr = CaptureAsync(process.StandardError, "stderr", cancellationToken);
             var stdin = FeedAsync(process, standardInput, cancellationToken);
-            await Task.WhenAll(stdout, stderr, stdin).ConfigureAwait(false);
+            try
+            {
+                // The input first: when it fails, its error is the one to report (the output readers then fail too).
+                await stdin.ConfigureAwait(false);
+            }
+            catch
+            {
+                _ = Task.WhenAll(stdout, stderr).ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                throw;
+            }
+
+            await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
             var exitCode = await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             return new ExecResult(exitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
         }
@@ -104,16 +119,45 @@ public static class SessionExecExtensions
         }
 
         var stdin = process.StandardInput;
-        await using (stdin.ConfigureAwait(false))
+        var buffer = new byte[ChunkSize];
+        while (true)
         {
+            int read;
             try
             {
-                await input.CopyToAsync(stdin, ct).ConfigureAwait(false);
+                read = await input.ReadAsync(buffer, ct).ConfigureAwait(false);
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // The caller's input failed: stop the process before it sees end-of-file and takes the truncated
+                // input for the whole (this used to be swallowed as "the process closed its stdin").
+                await process.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            if (read == 0)
+            {
+                break;
+            }
+
+            try
+            {
+                await stdin.WriteAsync(buffer.AsMemory(0, read), ct).ConfigureAwait(false);
             }
             catch (IOException)
             {
                 // The process closed its stdin (exited early); its exit code tells the story.
+                break;
             }
+        }
+
+        try
+        {
+            await stdin.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // Already closed by the process: nothing more to send.
         }
     }
 
