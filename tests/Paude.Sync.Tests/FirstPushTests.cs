@@ -131,13 +131,7 @@ public sealed class FirstPushTests(SyncFixture fixture) : SyncTestBase(fixture)
         // As a background `git gc` pruning a loose object, or the user deleting a file, would: the file goes while the
         // archive streams. The session's tar is paused first (SIGSTOP), so the host cannot be past the big entries yet.
         // The push used to take the local error for "the session stopped reading" and then waited for ever.
-        var paused = await PauseWhenStartedAsync(session, "tar -x --no-same-owner -f - -C [.]/[.]paude-staging-[A-Za-z0-9-]+");
-        var deleter = Task.Run(async () =>
-        {
-            var pid = await paused;
-            File.Delete(Path.Combine(local.Path, "zz-last.txt"));
-            await ResumeAsync(session, pid);
-        });
+        var deleter = await DeleteMidStreamAsync(session, "tar -x --no-same-owner -f - -C [.]/[.]paude-staging-[A-Za-z0-9-]+", Path.Combine(local.Path, "zz-last.txt"));
         var failed = await Assert.ThrowsAsync<SyncTransportException>(() => PushAsync(session, local, ws).WaitAsync(TimeSpan.FromMinutes(2)));
 
         await deleter;

@@ -121,13 +121,7 @@ public sealed class StagedPushTests(SyncFixture fixture) : SyncTestBase(fixture)
         local.Write("zz-last.txt", "sent after the big file\n");
 
         // The file goes while the archive streams (the session's tar paused, so the host is still in the big file).
-        var paused = await PauseWhenStartedAsync(session, "tar -x --no-same-owner -f - -C [.]/[.]paude-staging-[A-Za-z0-9-]+");
-        var deleter = Task.Run(async () =>
-        {
-            var pid = await paused;
-            File.Delete(Path.Combine(local.Path, "zz-last.txt"));
-            await ResumeAsync(session, pid);
-        });
+        var deleter = await DeleteMidStreamAsync(session, "tar -x --no-same-owner -f - -C [.]/[.]paude-staging-[A-Za-z0-9-]+", Path.Combine(local.Path, "zz-last.txt"));
         var failed = await Assert.ThrowsAsync<SyncTransportException>(() => SyncAsync(session, local, ws, SyncDirection.ToSession, SyncStrategy.Exclude).WaitAsync(TimeSpan.FromMinutes(2)));
         await deleter;
 
@@ -151,13 +145,7 @@ public sealed class StagedPushTests(SyncFixture fixture) : SyncTestBase(fixture)
         await File.WriteAllBytesAsync(Path.Combine(local.Path, "a-big.bin"), big);
         local.Write("zz-last.txt", "sent after the big file\n");
 
-        var paused = await PauseWhenStartedAsync(session, "tar -x --no-same-owner -f - -C [.]git/[.]paude-staging-[A-Za-z0-9-]+");
-        var deleter = Task.Run(async () =>
-        {
-            var pid = await paused;
-            File.Delete(Path.Combine(local.Path, "zz-last.txt"));
-            await ResumeAsync(session, pid);
-        });
+        var deleter = await DeleteMidStreamAsync(session, "tar -x --no-same-owner -f - -C [.]git/[.]paude-staging-[A-Za-z0-9-]+", Path.Combine(local.Path, "zz-last.txt"));
         var failed = await Assert.ThrowsAsync<SyncTransportException>(() => PushAsync(session, local, ws).WaitAsync(TimeSpan.FromMinutes(2)));
         await deleter;
 

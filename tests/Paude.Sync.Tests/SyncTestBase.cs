@@ -23,22 +23,24 @@ public abstract class SyncTestBase(SyncFixture fixture)
         }, null, cancellationToken);
 
     /// <summary>
-    /// Starts a watcher in the session that pauses (SIGSTOP) the first process whose command line matches
-    /// <paramref name="commandPattern"/> (pgrep -x), and returns once the watcher runs; the task it returns yields
-    /// the paused pid. A paused receiver holds the sender back (pipes fill), so a test can act mid-stream.
+    /// Deletes <paramref name="localFile"/> while a push streams: a watcher in the session pauses (SIGSTOP) the first
+    /// process matching <paramref name="receiverPattern"/> (pgrep -x) once it runs — a paused receiver holds the sender
+    /// back, pipes full — then the file goes and the receiver resumes. Returns once the watcher runs; the task it
+    /// returns ends after the resume.
     /// </summary>
-    protected async Task<Task<string>> PauseWhenStartedAsync(SessionName session, string commandPattern)
+    protected static async Task<Task> DeleteMidStreamAsync(SessionName session, string receiverPattern, string localFile)
     {
         var ready = $"/tmp/pauser-{Guid.NewGuid():N}";
         var paused = ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "bash", "-c",
-            "touch \"$1\"; for i in $(seq 1 3000); do p=$(pgrep -f -x \"$2\"); [ -n \"$p\" ] && kill -STOP $p && echo $p && exit 0; sleep 0.01; done; exit 1", "bash", ready, commandPattern]);
+            "touch \"$1\"; for i in $(seq 1 3000); do p=$(pgrep -f -x \"$2\"); [ -n \"$p\" ] && kill -STOP $p && echo $p && exit 0; sleep 0.01; done; exit 1", "bash", ready, receiverPattern]);
         await Continuous.RunningWatch.EventuallyAsync(async () => (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "test", "-e", ready])).ExitCode == 0, "the pauser runs", TimeSpan.FromSeconds(30));
-        return Task.Run(async () => (await paused).EnsureSuccess("pause " + commandPattern).StandardOutput.Trim());
+        return Task.Run(async () =>
+        {
+            var pid = (await paused).EnsureSuccess("pause " + receiverPattern).StandardOutput.Trim();
+            File.Delete(localFile);
+            (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "kill", "-CONT", pid])).EnsureSuccess("resume " + pid);
+        });
     }
-
-    /// <summary>Resumes a process paused by <see cref="PauseWhenStartedAsync"/>.</summary>
-    protected static async Task ResumeAsync(SessionName session, string pid) =>
-        (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "kill", "-CONT", pid])).EnsureSuccess("resume " + pid);
 
     protected Task<SyncResult> PushAsync(SessionName session, LocalRepo local, string sessionWorkspace, bool force = false) =>
         SyncAsync(session, local, sessionWorkspace, SyncDirection.ToSession, SyncStrategy.Branch, force);
