@@ -124,7 +124,7 @@ internal sealed partial class ObjectStore
     }
 
     /// <summary>
-    /// The garbage collector's sweep: deletes every object whose owners (by uid, in its namespace) are all gone. An
+    /// The garbage collector's sweep: deletes every object whose owners (by uid) are all gone. An
     /// owner's removal collects its dependents at once, but a controller working from a snapshot can still create a
     /// dependent of an owner removed a moment before (a ReplicaSet's pod after the Deployment's delete); the real GC
     /// deletes such orphans too, and without this they would live forever. Returns how many were deleted.
@@ -133,10 +133,11 @@ internal sealed partial class ObjectStore
     {
         lock (_gate)
         {
-            var live = _objects.Select(kv => (kv.Key.Ns, kv.Value.Uid())).ToHashSet();
+            // By uid alone (uids are unique in the cluster): an owner may be cluster-scoped while its dependent is not.
+            var live = _objects.Values.Select(o => o.Uid()).ToHashSet(StringComparer.Ordinal);
             var orphans = _objects
                 .Where(kv => kv.Value.Metadata()["ownerReferences"] is JsonArray { Count: > 0 } refs
-                    && refs.Objects().All(r => !live.Contains((kv.Key.Ns, r.Str("uid") ?? ""))))
+                    && refs.Objects().All(r => !live.Contains(r.Str("uid") ?? "")))
                 .Select(kv => kv.Key)
                 .ToList();
             foreach (var key in orphans.Where(_objects.ContainsKey))
