@@ -85,9 +85,11 @@ public sealed class TerminalTests(ServerFixture fx) : IClassFixture<ServerFixtur
 
         // script(1) gives kubectl a pty (a test has none); stty sizes it and kubectl sends that size on channel 4.
         // The shell line is built from the test's own kubeconfig path and pod name, never from container output.
+        // The size arrives asynchronously, as with a kubelet (the command can start before kubectl's first resize is
+        // applied: "0 0" was seen once under load), so the command waits (bounded) until its terminal has a size.
         var info = new System.Diagnostics.ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         info.ArgumentList.Add("-qec");
-        info.ArgumentList.Add($"stty rows 41 cols 123; kubectl --kubeconfig '{fx.Server.KubeconfigPath}' -n paude exec -it {name} -- sh -c 'stty size; tty; exit 3'");
+        info.ArgumentList.Add($"stty rows 41 cols 123; kubectl --kubeconfig '{fx.Server.KubeconfigPath}' -n paude exec -it {name} -- sh -c 'i=0; while [ \"$(stty size)\" = \"0 0\" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; stty size; tty; exit 3'");
         info.ArgumentList.Add("/dev/null");
         info.Environment["KUBECTL_REMOTE_COMMAND_WEBSOCKETS"] = "true";
         using var process = System.Diagnostics.Process.Start(info)!;
