@@ -70,19 +70,8 @@ public sealed class RunningWatch : IAsyncDisposable
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds (bounded); the poll interval is not an assertion.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? bound = null)
-    {
-        var limit = DateTimeOffset.UtcNow + (bound ?? Bound);
-        while (!await condition())
-        {
-            if (DateTimeOffset.UtcNow > limit)
-            {
-                throw new TimeoutException($"Not within {(bound ?? Bound).TotalSeconds} s: {what}");
-            }
-
-            await Task.Delay(150);
-        }
-    }
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? bound = null) =>
+        Eventually.UntilAsync(condition, holds => holds, what, bound ?? Bound);
 
     /// <summary>The content of a session file, or <c>null</c> when it does not exist.</summary>
     public static async Task<string?> SessionFileAsync(SessionName session, string path)
