@@ -32,7 +32,7 @@ public sealed class BackendOptionTests
             "--context, --namespace apply only to the openshift backend, but the backend is 'podman' (add --backend openshift or set PAUDE_BACKEND=openshift)",
             error.GetProperty("message").GetString());
         Assert.Equal(string.Empty, run.Stdout);
-        Assert.Empty(TestRun.PodmanLeftovers(name)); // refused before anything was created
+        Assert.Empty(await TestRun.PodmanLeftoversAsync(name)); // refused before anything was created
     }
 
     [Fact]

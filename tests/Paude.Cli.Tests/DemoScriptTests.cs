@@ -22,6 +22,6 @@ public sealed class DemoScriptTests
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains($"DEMO OK: session {name}", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("Agent: add AGENT.md", run.Stdout, StringComparison.Ordinal);
-        Assert.Empty(TestRun.PodmanLeftovers(name));
+        Assert.Empty(await TestRun.PodmanLeftoversAsync(name));
     }
 }

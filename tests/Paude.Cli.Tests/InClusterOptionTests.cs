@@ -62,7 +62,7 @@ public sealed class InClusterOptionTests
         Assert.Equal(
             "paude: error: --in-cluster applies only to the openshift backend, but the backend is 'podman' (add --backend openshift or set PAUDE_BACKEND=openshift)\n",
             run.Stderr);
-        Assert.Empty(TestRun.PodmanLeftovers(name));
+        Assert.Empty(await TestRun.PodmanLeftoversAsync(name));
     }
 
     [Theory]

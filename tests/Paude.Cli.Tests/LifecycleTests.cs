@@ -53,7 +53,7 @@ public sealed class LifecycleTests(SharedSessionFixture shared) : IAsyncLifetime
         var deleted = await PaudeCli.RunAsync("delete", _name, "-o", "json");
         Assert.Equal(0, deleted.ExitCode);
         Assert.True(deleted.Json().GetProperty("deleted").GetBoolean());
-        Assert.Empty(TestRun.PodmanLeftovers(_name));
+        Assert.Empty(await TestRun.PodmanLeftoversAsync(_name));
         Assert.Equal(3, (await PaudeCli.RunAsync("status", _name)).ExitCode);
 
         var again = await PaudeCli.RunAsync("delete", _name, "-o", "json");
@@ -112,7 +112,7 @@ public sealed class LifecycleTests(SharedSessionFixture shared) : IAsyncLifetime
         var error = run.ErrorJson().GetProperty("error");
         Assert.Equal("session-not-found", error.GetProperty("kind").GetString());
         Assert.Contains(name, error.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Empty(TestRun.PodmanLeftovers(name));
+        Assert.Empty(await TestRun.PodmanLeftoversAsync(name));
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class LifecycleTests(SharedSessionFixture shared) : IAsyncLifetime
 
         Assert.Equal(7, run.ExitCode);
         Assert.Contains("localhost/paude-no-such-image:nope", run.ErrorJson().GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Empty(TestRun.PodmanLeftovers(name));
+        Assert.Empty(await TestRun.PodmanLeftoversAsync(name));
     }
 
     [Fact]

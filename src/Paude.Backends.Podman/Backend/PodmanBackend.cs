@@ -125,18 +125,6 @@ internal sealed partial class PodmanBackend : ISessionBackend
         }
     }
 
-    private async Task<List<ContainerEntry>> ListContainersAsync(string filter, CancellationToken cancellationToken)
-    {
-        var result = await MustAsync(["ps", "-a", "--format", "json", "--filter", filter], "listing containers", cancellationToken).ConfigureAwait(false);
-        return PodmanState.ParseContainers(result.StandardOutput);
-    }
-
-    private async Task<List<(string Name, IReadOnlyDictionary<string, string> Labels)>> ListNamedAsync(string kind, string filter, CancellationToken cancellationToken)
-    {
-        var result = await MustAsync([kind, "ls", "--format", "json", "--filter", filter], $"listing {kind}s", cancellationToken).ConfigureAwait(false);
-        return PodmanState.ParseNamed(result.StandardOutput);
-    }
-
     private Task<PodmanResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Func<Stream, CancellationToken, Task>? stdin = null) =>
         _podman.RunAsync(arguments, stdin, cancellationToken);
 

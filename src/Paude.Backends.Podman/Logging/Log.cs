@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Re-creating the missing agent container of session '{Session}' from its workspace volume's labels")]
     public static partial void RecreatingAgent(ILogger logger, string session);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Debug, Message = "{What} raced with a removal (attempt {Attempt}); listing again")]
+    public static partial void ListingRaced(ILogger logger, string what, int attempt);
 }

@@ -43,21 +43,18 @@ internal static class PodmanCli
     public static async Task RemoveByLabelAsync(string runId)
     {
         var label = $"label={TestRun.LabelKey}={runId}";
-        var containers = await RunAsync(["ps", "-a", "-q", "--filter", label]);
-        var ids = containers.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var ids = await PodmanListing.LinesAsync("ps", "-a", "-q", "--filter", label);
         if (ids.Length > 0)
         {
             await RunAsync(["rm", "-f", "-t", "0", .. ids]);
         }
 
-        var volumes = await RunAsync(["volume", "ls", "-q", "--filter", label]);
-        foreach (var v in volumes.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var v in await PodmanListing.LinesAsync("volume", "ls", "-q", "--filter", label))
         {
             await RunAsync(["volume", "rm", "-f", v]);
         }
 
-        var networks = await RunAsync(["network", "ls", "-q", "--filter", label]);
-        foreach (var n in networks.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var n in await PodmanListing.LinesAsync("network", "ls", "-q", "--filter", label))
         {
             await RunAsync(["network", "rm", "-f", n]);
         }

@@ -94,12 +94,12 @@ public sealed class OpenShiftConformanceFixture : ConformanceFixture
         }
 
         var filter = $"label=paude.kubetest={Server.ServerId}";
-        var containers = (await ProcessRunner.RunAsync("podman", ["ps", "-a", "--filter", filter, "--format", "{{.Names}}"], cancellationToken: cancellationToken)).EnsureSuccess("podman ps").StandardOutput;
-        var volumes = (await ProcessRunner.RunAsync("podman", ["volume", "ls", "--filter", filter, "--format", "{{.Name}}"], cancellationToken: cancellationToken)).EnsureSuccess("podman volume ls").StandardOutput;
-        found.AddRange(containers.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var containers = await PodmanListing.LinesAsync(["ps", "-a", "--filter", filter, "--format", "{{.Names}}"], cancellationToken);
+        var volumes = await PodmanListing.LinesAsync(["volume", "ls", "--filter", filter, "--format", "{{.Name}}"], cancellationToken);
+        found.AddRange(containers
             .Where(c => c.Contains($"-paude-{name.Value}-", StringComparison.Ordinal) || c.Contains($"-paude-proxy-{name.Value}-", StringComparison.Ordinal))
             .Select(c => "podman container " + c));
-        found.AddRange(volumes.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        found.AddRange(volumes
             .Where(v => v.EndsWith($"-paude-{name.Value}-0", StringComparison.Ordinal))
             .Select(v => "podman volume " + v));
         return [.. found.Distinct(StringComparer.Ordinal)];

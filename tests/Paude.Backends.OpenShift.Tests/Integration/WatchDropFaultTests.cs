@@ -53,10 +53,10 @@ public sealed class WatchDropFaultTests(KubeServerFixture fixture, ITestOutputHe
 
         Assert.Empty(await fixture.SessionObjectsAsync(name));
         Assert.Equal(string.Empty, (await fixture.KubectlAsync("get", "replicaset", "-l", $"paude.io/session-name={name.Value}", "-o", "name")).Trim());
-        var containers = (await ProcessRunner.RunAsync("podman", ["ps", "-a", "--filter", $"label=paude.kubetest={fixture.Server.ServerId}", "--format", "{{.Names}}"])).EnsureSuccess("podman ps").StandardOutput;
-        Assert.DoesNotContain(name.Value, containers, StringComparison.Ordinal);
-        var volumes = (await ProcessRunner.RunAsync("podman", ["volume", "ls", "--filter", $"label=paude.kubetest={fixture.Server.ServerId}", "--format", "{{.Name}}"])).EnsureSuccess("podman volume ls").StandardOutput;
-        Assert.DoesNotContain(name.Value, volumes, StringComparison.Ordinal);
+        var containers = await PodmanListing.LinesAsync("ps", "-a", "--filter", $"label=paude.kubetest={fixture.Server.ServerId}", "--format", "{{.Names}}");
+        Assert.DoesNotContain(containers, c => c.Contains(name.Value, StringComparison.Ordinal));
+        var volumes = await PodmanListing.LinesAsync("volume", "ls", "--filter", $"label=paude.kubetest={fixture.Server.ServerId}", "--format", "{{.Name}}");
+        Assert.DoesNotContain(volumes, v => v.Contains(name.Value, StringComparison.Ordinal));
     }
 
     private static void AddFaults(KubernetesFaults faults)

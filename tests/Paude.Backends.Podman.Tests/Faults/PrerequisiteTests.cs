@@ -1,7 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
-using Paude.DependencyInjection;
 using Paude.Errors;
 using Paude.Sessions;
+using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Faults;
 
@@ -15,7 +14,7 @@ public sealed class PrerequisiteTests : IDisposable
     [Fact]
     public async Task Podman_not_installed_is_BackendUnavailable_naming_podman()
     {
-        var backend = Build(Path.Combine(_dir, "no-such-dir", "podman"));
+        var backend = Podman.BackendWith(Path.Combine(_dir, "no-such-dir", "podman"));
 
         var create = await Assert.ThrowsAsync<BackendUnavailableException>(() => backend.CreateAsync(Spec()));
         var list = await Assert.ThrowsAsync<BackendUnavailableException>(async () => await backend.ListAsync().ToListAsync());
@@ -32,7 +31,7 @@ public sealed class PrerequisiteTests : IDisposable
         var fake = Path.Combine(_dir, "podman");
         await File.WriteAllTextAsync(fake, "#!/bin/sh\necho 'Error: simulated: cannot set up storage' >&2\nexit 125\n");
         File.SetUnixFileMode(fake, (UnixFileMode)0x1ED);
-        var backend = Build(fake);
+        var backend = Podman.BackendWith(fake);
 
         var ex = await Assert.ThrowsAsync<BackendUnavailableException>(() => backend.CreateAsync(Spec()));
 
@@ -41,12 +40,4 @@ public sealed class PrerequisiteTests : IDisposable
     }
 
     private static SessionSpec Spec() => new() { Name = SessionName.Parse("prereq-never-created"), AgentCommand = ["true"] };
-
-    private static ISessionBackend Build(string podmanPath)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddPaude().AddPodmanBackend("podman", o => o.PodmanPath = podmanPath);
-        return services.BuildServiceProvider().GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
-    }
 }

@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Paude.DependencyInjection;
+using Paude.Sessions;
 
 namespace Paude.Tests.Infrastructure;
 
@@ -16,8 +19,7 @@ internal static class Podman
         var found = new List<string>();
         foreach (var (kind, args) in Listings)
         {
-            var output = await CheckAsync(args);
-            found.AddRange(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            found.AddRange((await PodmanListing.LinesAsync(args))
                 .Where(n => n.Contains(marker, StringComparison.Ordinal))
                 .Select(n => $"{kind} {n}"));
         }
@@ -31,8 +33,7 @@ internal static class Podman
         var found = new List<string>();
         foreach (var (kind, args) in Listings)
         {
-            var output = await CheckAsync([.. args, "--filter", $"label={label}"]);
-            found.AddRange(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => $"{kind} {n}"));
+            found.AddRange((await PodmanListing.LinesAsync([.. args, "--filter", $"label={label}"])).Select(n => $"{kind} {n}"));
         }
 
         return found;
@@ -64,6 +65,15 @@ internal static class Podman
     {
         using var doc = JsonDocument.Parse(await CheckAsync("container", "inspect", container));
         return doc.RootElement[0].Clone();
+    }
+
+    /// <summary>A Podman backend that runs <paramref name="podmanPath"/> (a missing, broken or wrapping stand-in) as podman.</summary>
+    public static ISessionBackend BackendWith(string podmanPath)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPaude().AddPodmanBackend("podman", o => o.PodmanPath = podmanPath);
+        return services.BuildServiceProvider().GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
     }
 
     private static readonly (string Kind, string[] Args)[] Listings =

@@ -53,16 +53,14 @@ internal static class TestRun
     }
 
     /// <summary>Every Podman container, volume and network that carries the session's name label (or network name).</summary>
-    public static IReadOnlyList<string> PodmanLeftovers(string session)
+    public static async Task<IReadOnlyList<string>> PodmanLeftoversAsync(string session)
     {
         var filter = $"label=paude.io/session-name={session}";
         return
         [
-            .. Lines(Run("podman", "ps", "-a", "--filter", filter, "--format", "container {{.Names}}")),
-            .. Lines(Run("podman", "volume", "ls", "--filter", filter, "--format", "volume {{.Name}}")),
-            .. Lines(Run("podman", "network", "ls", "--filter", $"name=^paude-net-{session}$", "--format", "network {{.Name}}")),
+            .. await PodmanListing.LinesAsync("ps", "-a", "--filter", filter, "--format", "container {{.Names}}"),
+            .. await PodmanListing.LinesAsync("volume", "ls", "--filter", filter, "--format", "volume {{.Name}}"),
+            .. await PodmanListing.LinesAsync("network", "ls", "--filter", $"name=^paude-net-{session}$", "--format", "network {{.Name}}"),
         ];
     }
-
-    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -51,9 +51,9 @@ public sealed class PodmanSessionCredentialsTests(SyntheticHomeFixture fixture) 
         foreach (var kind in new[] { "container", "volume", "network" })
         {
             var list = kind == "container"
-                ? await Run.ExecAsync("podman", "ps", "-aq", "--filter", "label=paude.test=" + _runId)
-                : await Run.ExecAsync("podman", kind, "ls", "-q", "--filter", "label=paude.test=" + _runId);
-            foreach (var id in list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                ? await PodmanListing.LinesAsync("ps", "-aq", "--filter", "label=paude.test=" + _runId)
+                : await PodmanListing.LinesAsync(kind, "ls", "-q", "--filter", "label=paude.test=" + _runId);
+            foreach (var id in list)
             {
                 await Run.ExecAsync(kind == "container" ? ["podman", "rm", "-f", "-t", "0", id] : ["podman", kind, "rm", "-f", id]);
             }
@@ -110,9 +110,9 @@ public sealed class PodmanSessionCredentialsTests(SyntheticHomeFixture fixture) 
         Assert.StartsWith(manifest.Entries.Single(e => e.Path == "claude/.credentials.json").Sha256!, again.Stdout, StringComparison.Ordinal);
 
         Assert.True(await backend.DeleteAsync(name));
-        var containers = await Run.ExecAsync("podman", "ps", "-aq", "--filter", "label=paude.io/session-name=" + name.Value);
-        var volumes = await Run.ExecAsync("podman", "volume", "ls", "-q", "--filter", "label=paude.io/session-name=" + name.Value);
-        var networks = await Run.ExecAsync("podman", "network", "ls", "-q", "--filter", "name=" + name.Value);
-        Assert.Equal(string.Empty, (containers.Stdout + volumes.Stdout + networks.Stdout).Trim());
+        var containers = await PodmanListing.LinesAsync("ps", "-aq", "--filter", "label=paude.io/session-name=" + name.Value);
+        var volumes = await PodmanListing.LinesAsync("volume", "ls", "-q", "--filter", "label=paude.io/session-name=" + name.Value);
+        var networks = await PodmanListing.LinesAsync("network", "ls", "-q", "--filter", "name=" + name.Value);
+        Assert.Empty(containers.Concat(volumes).Concat(networks));
     }
 }

@@ -94,8 +94,7 @@ public sealed class SyncFixture : SyncSessions, IAsyncLifetime
         // Anything a failed create left behind carries this run's label.
         foreach (var kind in new[] { "container", "volume", "network" })
         {
-            var ids = await ProcessRunner.RunAsync("podman", [kind == "container" ? "ps" : kind, .. kind == "container" ? new[] { "-a", "-q" } : ["ls", "-q"], "--filter", $"label=paude.test={RunId}"]);
-            var list = ids.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var list = await PodmanListing.LinesAsync([kind == "container" ? "ps" : kind, .. kind == "container" ? new[] { "-a", "-q" } : ["ls", "-q"], "--filter", $"label=paude.test={RunId}"]);
             if (list.Length > 0)
             {
                 await ProcessRunner.RunAsync("podman", kind == "container" ? ["rm", "-f", "-t", "0", .. list] : [kind, "rm", "-f", .. list]);

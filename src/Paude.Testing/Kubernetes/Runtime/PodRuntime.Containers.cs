@@ -84,7 +84,7 @@ internal sealed partial class PodRuntime
 
     private async Task<Dictionary<string, PsEntry>> PsAsync(CancellationToken ct)
     {
-        var json = await podman.CheckedAsync(["ps", "-a", "--filter", $"label={ServerResources.ServerLabel}={resources.ServerId}", "--format", "json"], ct).ConfigureAwait(false);
+        var json = await podman.ListAsync(["ps", "-a", "--filter", $"label={ServerResources.ServerLabel}={resources.ServerId}", "--format", "json"], ct).ConfigureAwait(false);
         var result = new Dictionary<string, PsEntry>(StringComparer.Ordinal);
         foreach (var c in (JsonNode.Parse(json) as JsonArray ?? []).OfType<JsonObject>())
         {

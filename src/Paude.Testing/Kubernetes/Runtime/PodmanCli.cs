@@ -34,6 +34,31 @@ internal sealed class PodmanCli(string executable)
         return code == 0 ? stdout : throw new InvalidOperationException($"podman {list.FirstOrDefault()} failed ({code}): {stderr.Trim()}");
     }
 
+    /// <summary>
+    /// Runs a listing (<c>ps -a</c>, <c>volume ls</c>) and returns its output. Podman reads the names first and then
+    /// each object, so one removed in between (by another server or test on the machine) fails the whole listing
+    /// with "no such …": such a listing is repeated; any other failure throws as <see cref="CheckedAsync"/> does.
+    /// </summary>
+    public async Task<string> ListAsync(IEnumerable<string> args, CancellationToken cancellationToken)
+    {
+        var list = args.ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            var (code, stdout, stderr) = await RunAsync(list, cancellationToken).ConfigureAwait(false);
+            if (code == 0)
+            {
+                return stdout;
+            }
+
+            if (!stderr.Contains("no such", StringComparison.OrdinalIgnoreCase) || attempt == 5)
+            {
+                throw new InvalidOperationException($"podman {string.Join(' ', list.Take(2))} failed ({code}): {stderr.Trim()}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public Process Start(IEnumerable<string> args, bool redirectStdin)
     {
         var info = new ProcessStartInfo(Executable)

@@ -148,7 +148,7 @@ internal sealed class ServerResources(string serverId, PodmanCli podman, IReadOn
     }
 
     private async Task<string[]> ListAsync(string[] command, CancellationToken ct) =>
-        (await podman.RunAsync([.. command, "--filter", $"label={ServerLabel}={ServerId}"], ct).ConfigureAwait(false)).StdOut
+        (await podman.ListAsync([.. command, "--filter", $"label={ServerLabel}={ServerId}"], ct).ConfigureAwait(false))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public static string NewServerId() =>
