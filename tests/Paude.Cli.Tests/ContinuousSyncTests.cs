@@ -52,7 +52,7 @@ public sealed class ContinuousSyncTests(SharedSessionFixture shared)
                 var second = await NextLineAsync(lines, stderr);
                 Assert.Matches(@"^\d\d:\d\d:\d\d round 2 \((changes, \d+ event\(s\)|rescan)\): 1 written, ", second);
 
-                TestRun.Run("kill", "-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                TestRun.Interrupt(process.Id);
                 using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
                 await process.WaitForExitAsync(exit.Token);
                 await pump;

@@ -155,7 +155,7 @@ public sealed class ExecTests(SharedSessionFixture shared)
         var stderr = process.StandardError.ReadToEndAsync();
         Assert.Equal("started", await process.StandardOutput.ReadLineAsync());
 
-        TestRun.Run("kill", "-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        TestRun.Interrupt(process.Id);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stderr);

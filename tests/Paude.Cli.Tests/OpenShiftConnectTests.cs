@@ -60,7 +60,7 @@ public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLif
         using var script = StartConnect(cols: 100, rows: 30);
         await script.WaitForAsync("client=30x100");
 
-        TestRun.Run("kill", "-INT", ConnectPid().ToString(CultureInfo.InvariantCulture));
+        TestRun.Interrupt(ConnectPid());
         var (_, screen) = await script.EndAsync();
 
         Assert.Contains("connect-exit=130", screen, StringComparison.Ordinal);

@@ -52,6 +52,19 @@ internal static class TestRun
         return stdout.Result;
     }
 
+    /// <summary>
+    /// Sends SIGINT (what Ctrl+C sends) to <paramref name="pid"/>. A test host started in the background without job
+    /// control (<c>cmd &amp;</c> in a script) ignores SIGINT, and so do the CLI processes it starts — rightly, as with
+    /// nohup — so that is reported at once instead of as a CLI that never exits.
+    /// </summary>
+    public static void Interrupt(int pid)
+    {
+        var ignored = File.ReadLines("/proc/self/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        var mask = Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16);
+        Assert.True((mask & 0b10) == 0, "This test host ignores SIGINT (started in the background by a shell without job control), so every process it starts does too: run the tests in the foreground or under 'set -m'.");
+        Run("kill", "-INT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Every Podman container, volume and network that carries the session's name label (or network name).</summary>
     public static async Task<IReadOnlyList<string>> PodmanLeftoversAsync(string session)
     {
