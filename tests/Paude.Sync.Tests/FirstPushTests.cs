@@ -171,4 +171,52 @@ public sealed class FirstPushTests(SyncFixture fixture) : SyncTestBase(fixture)
         Assert.Equal(head, (await Fixture.GitAsync(session, ws, "rev-parse", "HEAD")).Trim());
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(big)), (await Fixture.ExecAsync(session, "sha256sum", ws + "/big.bin"))[..64]);
     }
+
+    [Fact]
+    public async Task The_session_index_and_branch_are_what_git_itself_builds_for_every_kind_of_entry()
+    {
+        var session = await Fixture.SessionAsync("s3");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        var first = await local.CommitAsync("README.md", "r\n", "X");
+
+        // Names whose order differs between UTF-16 and UTF-8 bytes or between trees and paths, a long path (a GNU
+        // long-name entry), an executable, a symbolic link and a submodule (gitlink: in the index, not a file).
+        foreach (var path in new[] { "a-b", "a/b", "a.b", "a0", "a/b-c/d", "\u00c4/\u00fc.txt", "\uff5e", "\ud83d\ude00", "deep/" + new string('n', 150) + "/" + new string('m', 200) })
+        {
+            local.Write(path, path + "\n");
+        }
+
+        local.Write("run.sh", "#!/bin/sh\n");
+        File.SetUnixFileMode(Path.Combine(local.Path, "run.sh"), (UnixFileMode)0b111_101_101);
+        File.CreateSymbolicLink(Path.Combine(local.Path, "link"), "a/b");
+        await local.GitAsync("add", "-A");
+        await local.GitAsync("update-index", "--add", "--cacheinfo", $"160000,{first},vendor/lib");
+        await local.GitAsync("checkout", "-q", "-b", "feature/deep");
+        await local.GitAsync("commit", "-q", "-m", "Y");
+        var head = await local.GitAsync("rev-parse", "HEAD");
+
+        await PushAsync(session, local, ws);
+
+        // git's own index of the commit, built in the session beside the pushed one, must list the same entries with the
+        // same (empty) stat data, and git must read the pushed one as a valid, clean repository on the pushed branch.
+        var compare = await Fixture.ExecAsync(session, "bash", "-c", """
+            set -e; cd -- "$1"
+            pushed=$(git ls-files -s --debug)
+            idx=$(mktemp); rm -f -- "$idx"
+            GIT_INDEX_FILE=$idx git read-tree HEAD
+            built=$(GIT_INDEX_FILE=$idx git ls-files -s --debug)
+            rm -f -- "$idx"
+            diff <(echo "$built") <(echo "$pushed") && git ls-files -s | wc -l
+            """, "bash", ws);
+        Assert.Equal("13", compare.Trim());
+        Assert.Equal("refs/heads/feature/deep", (await Fixture.GitAsync(session, ws, "symbolic-ref", "HEAD")).Trim());
+        Assert.Equal(head, (await Fixture.GitAsync(session, ws, "rev-parse", "refs/heads/feature/deep")).Trim());
+        await Fixture.GitAsync(session, ws, "fsck", "--strict", "--no-dangling");
+        Assert.Equal(string.Empty, (await Fixture.GitAsync(session, ws, "diff-index", "--cached", "HEAD")).Trim());
+
+        // The same status as the workspace: everything clean but the submodule, which has no folder on either side.
+        Assert.Equal("D vendor/lib", await local.GitAsync("status", "--porcelain"));
+        Assert.Equal(" D vendor/lib", (await Fixture.GitAsync(session, ws, "status", "--porcelain")).TrimEnd());
+    }
 }

@@ -89,14 +89,7 @@ internal static class DirectoryTar
                 continue;
             }
 
-            // The attribute comes from the enumeration's stat; asking every entry for LinkTarget costs a readlink each.
-            if ((child.Attributes & FileAttributes.ReparsePoint) != 0 && child.LinkTarget is { } target)
-            {
-                // Kept as a link, never followed: the archive must not pull in content from outside the folder.
-                var link = new GnuTarEntry(TarEntryType.SymbolicLink, relative) { LinkName = target, ModificationTime = child.LastWriteTimeUtc };
-                writer.WriteEntry(link);
-            }
-            else if (child is DirectoryInfo sub)
+            if (child is DirectoryInfo sub && ((child.Attributes & FileAttributes.ReparsePoint) == 0 || child.LinkTarget is null))
             {
                 var entry = new GnuTarEntry(TarEntryType.Directory, relative + "/")
                 {
@@ -106,22 +99,45 @@ internal static class DirectoryTar
                 writer.WriteEntry(entry);
                 WriteDirectory(writer, sub, relative + "/", exclude, ct);
             }
-            else if (child is FileInfo file && OpenRegularFile(file) is { } data)
+            else
             {
-                using (data)
-                {
-                    var entry = new GnuTarEntry(TarEntryType.RegularFile, relative)
-                    {
-                        Mode = file.UnixFileMode & PermissionBits,
-                        ModificationTime = file.LastWriteTimeUtc,
-                        DataStream = data,
-                    };
-                    writer.WriteEntry(entry);
-                }
+                // Sockets, FIFOs and devices are skipped: they have no content to transfer and opening a FIFO blocks.
+                WriteFileEntry(writer, child, relative);
             }
-
-            // Sockets, FIFOs and devices are skipped: they have no content to transfer and opening a FIFO blocks.
         }
+    }
+
+    /// <summary>
+    /// Writes the entry of a symbolic link (kept as a link, never followed) or a regular file (its mode and time);
+    /// returns <c>false</c>, writing nothing, for anything else — a directory, a FIFO, a socket, a device or nothing
+    /// at all (gone since it was listed).
+    /// </summary>
+    internal static bool WriteFileEntry(TarWriter writer, FileSystemInfo info, string name)
+    {
+        // The attribute comes from the enumeration's stat; asking every entry for LinkTarget costs a readlink each.
+        if ((info.Attributes & FileAttributes.ReparsePoint) != 0 && info.LinkTarget is { } target)
+        {
+            // Never followed: the archive must not pull in content from outside the folder.
+            writer.WriteEntry(new GnuTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target, ModificationTime = info.LastWriteTimeUtc });
+            return true;
+        }
+
+        if (info is not FileInfo file || (info.Attributes & FileAttributes.Directory) != 0 || OpenRegularFile(file) is not { } data)
+        {
+            return false;
+        }
+
+        using (data)
+        {
+            writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, name)
+            {
+                Mode = file.UnixFileMode & PermissionBits,
+                ModificationTime = file.LastWriteTimeUtc,
+                DataStream = data,
+            });
+        }
+
+        return true;
     }
 
     /// <summary>

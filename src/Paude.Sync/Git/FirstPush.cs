@@ -25,8 +25,8 @@ namespace Paude.Sync.Git;
 /// written file (and the next push removes the staging folder).
 /// </para>
 /// <para>
-/// The working tree arrives as files (the session does not need a checkout) and <c>git read-tree</c> builds the
-/// index from the commit, so the session sees the same status as the workspace: committed files clean, uncommitted
+/// The working tree arrives as files (the session does not need a checkout) with an index of the commit's tree (what
+/// <c>git read-tree</c> would build), so the session sees the same status as the workspace: committed files clean, uncommitted
 /// edits and untracked files as changes. The script refuses (exit 3, nothing changed) when the workspace is not
 /// empty: the full path then checks out without overwriting the session's files.
 /// </para>
@@ -123,6 +123,8 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
         }
     }
 
+    private const UnixFileMode ReadOnly = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
     private void WriteTar(Stream output, FirstPushPlan plan, CancellationToken cancellationToken)
     {
         using var writer = new TarWriter(output, TarEntryFormat.Gnu, leaveOpen: true);
@@ -130,7 +132,10 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
             foreach (var (id, loose) in plan.Objects)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                writer.WriteEntry(loose, $".git/objects/{id.Sha[..2]}/{id.Sha[2..]}");
+
+                // Read-only files git wrote: no stat for a mode or owner, no read buffer (the tar writer copies in 80 KiB).
+                using var data = new FileStream(loose, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+                writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, $".git/objects/{id.Sha[..2]}/{id.Sha[2..]}") { DataStream = data, Mode = ReadOnly });
             }
 
             foreach (var pack in plan.Packs)
@@ -148,12 +153,19 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
                 writer.WriteEntry(pack, $".git/objects/pack/{Path.GetFileName(pack)}");
             }
 
+            WriteRepositoryFiles(writer, plan);
+
             foreach (var (path, committed) in plan.Files)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (committed is null)
                 {
-                    writer.WriteEntry(Path.Combine(context.Workspace, path), path);
+                    // A planned file that is no longer a file or link (deleted, replaced by a FIFO) fails the push, typed.
+                    if (!DirectoryTar.WriteFileEntry(writer, new FileInfo(Path.Combine(context.Workspace, path)), path))
+                    {
+                        throw new FileNotFoundException($"'{path}' is no longer a file.", path);
+                    }
+
                     continue;
                 }
 
@@ -170,6 +182,26 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
             // Last: its arrival proves the archive arrived whole (tar accepts an end-of-file between two entries).
             writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, ".git/paude-end"));
         }
+    }
+
+    /// <summary>
+    /// The rest of a repository <c>git init</c>, <c>git update-ref</c> and <c>git read-tree</c> would have made in the
+    /// session — three processes, the last re-reading every tree — written here from what the host already knows.
+    /// </summary>
+    private void WriteRepositoryFiles(TarWriter writer, FirstPushPlan plan)
+    {
+        foreach (var directory in new[] { ".git/refs/tags/", ".git/objects/info/", ".git/objects/pack/" })
+        {
+            writer.WriteEntry(new GnuTarEntry(TarEntryType.Directory, directory) { Mode = (UnixFileMode)0b111_101_101 });
+        }
+
+        void Write(string name, byte[] content) =>
+            writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content), Mode = (UnixFileMode)0b110_100_100 });
+
+        Write(".git/HEAD", Encoding.UTF8.GetBytes($"ref: {repo.Head.CanonicalName}\n"));
+        Write(".git/" + repo.Head.CanonicalName, Encoding.UTF8.GetBytes(repo.Head.Tip.Sha + "\n"));
+        Write(".git/config", "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n"u8.ToArray());
+        Write(".git/index", GitIndexFile.Build(plan.IndexEntries));
     }
 
     private static byte[] ReadAll(Blob blob)

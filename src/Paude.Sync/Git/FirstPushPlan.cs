@@ -28,6 +28,9 @@ internal sealed class FirstPushPlan
 
     public List<string> DeletedLocally { get; } = [];
 
+    /// <summary>The head commit's tree as index entries (what <c>git read-tree</c> of it holds).</summary>
+    public List<GitIndexFile.Entry> IndexEntries { get; } = [];
+
     public int Commits { get; private set; }
 
     /// <summary>The plan, or <c>null</c> when the repository borrows objects from another (alternates): the full path then runs.</summary>
@@ -91,6 +94,10 @@ internal sealed class FirstPushPlan
             Add(commit.Id);
         }
 
+        // In the order of their folders (.git/objects/xx), as a directory walk would send them: the session's file
+        // system then fills one folder after the other instead of all 256 at random (measured ~1.3x slower under load).
+        plan.Objects.Sort((a, b) => string.CompareOrdinal(a.Id.Sha, b.Id.Sha));
+
         if (packed)
         {
             plan.Packs.AddRange(Directory.EnumerateFiles(Path.Combine(objects, "pack"), "*.pack").Order(StringComparer.Ordinal));
@@ -98,7 +105,7 @@ internal sealed class FirstPushPlan
 
         var root = repo.Info.WorkingDirectory;
         var tracked = new HashSet<string>(StringComparer.Ordinal);
-        AddFiles(plan, root, head.Tree, tracked);
+        AddFiles(plan, root, head.Tree, string.Empty, tracked);
         foreach (var path in dirty)
         {
             var info = new FileInfo(Path.Combine(root, path));
@@ -126,20 +133,29 @@ internal sealed class FirstPushPlan
         return plan;
     }
 
-    private static void AddFiles(FirstPushPlan plan, string root, Tree tree, HashSet<string> tracked)
+    private static void AddFiles(FirstPushPlan plan, string root, Tree tree, string prefix, HashSet<string> tracked)
     {
         foreach (var entry in tree)
         {
+            // The index path is built from the names ('/'-separated on every host), not from the host-style Path.
+            var indexPath = prefix + entry.Name;
             if (entry.TargetType == TreeEntryTargetType.Tree)
             {
-                AddFiles(plan, root, (Tree)entry.Target, tracked);
+                AddFiles(plan, root, (Tree)entry.Target, indexPath + "/", tracked);
                 continue;
+            }
+
+            if (entry.TargetType == TreeEntryTargetType.GitLink)
+            {
+                plan.IndexEntries.Add(new GitIndexFile.Entry(indexPath, Mode.GitLink, entry.Target.Id));
             }
 
             if (entry.TargetType != TreeEntryTargetType.Blob)
             {
                 continue;
             }
+
+            plan.IndexEntries.Add(new GitIndexFile.Entry(indexPath, entry.Mode, entry.Target.Id));
 
             tracked.Add(entry.Path);
             var full = Path.Combine(root, entry.Path);

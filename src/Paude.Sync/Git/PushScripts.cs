@@ -123,19 +123,20 @@ internal static class PushScripts
     /// <summary>
     /// The first push into an empty (or missing) session workspace. $1 = workspace, $2 = branch, $3 = commit.
     /// stdin = a line <c>1</c>, then a tar of the working files, of the commit's git objects as loose objects
-    /// (<c>.git/objects/xx/…</c>) and of the repository's packs (<c>.git/objects/pack/*.pack</c>, when part of the
-    /// history is packed, each with its <c>.idx</c> when the host has one), ending with the empty entry
-    /// <c>.git/paude-end</c>. Everything is staged first: a pack that came without its index is indexed (<c>git
-    /// index-pack</c> checks every object and builds the index), then a repository is created around
-    /// the staged objects and it and the working files are renamed into the (empty) workspace, so nothing existing
-    /// can be replaced and an interrupted push leaves no partly written file. Exits 3, changing nothing, when the workspace is not empty
+    /// (<c>.git/objects/xx/…</c>), of the repository's packs (<c>.git/objects/pack/*.pack</c>, when part of the
+    /// history is packed, each with its <c>.idx</c> when the host has one) and of the rest of the repository (HEAD,
+    /// config, the branch's ref, an index of the commit's tree: <see cref="GitIndexFile"/>), ending with the empty
+    /// entry <c>.git/paude-end</c>. Everything is staged first: a pack that came without its index is indexed (<c>git
+    /// index-pack</c> checks every object and builds the index), HEAD must resolve to the commit, then the repository
+    /// and the working files are renamed into the (empty) workspace with one <c>mv -n</c>, so nothing existing can be
+    /// replaced and an interrupted push leaves no partly written file. Exits 3, changing nothing, when the workspace is not empty
     /// (the caller takes the full path, which never overwrites session files); end-of-file before the first line
     /// exits 5 unchanged; an incomplete archive or a corrupt pack exits 6 with nothing placed.
     /// </summary>
     public const string First = Files.StagingScripts.Functions + """
         set -e
         export LC_ALL=C
-        ws=$1; branch=$2; commit=$3
+        ws=$1; commit=$3 # $2, the branch, arrives as .git/HEAD in the archive
         if [ -d "$ws" ] && [ ! -L "$ws" ]; then rm -rf -- "$ws"/.paude-staging-*; fi
         if [ -e "$ws" ] || [ -L "$ws" ]; then
           [ -d "$ws" ] && [ ! -L "$ws" ] && [ -z "$(ls -A -- "$ws")" ] || exit 3
@@ -154,12 +155,17 @@ internal static class PushScripts
           [ -f "${p%.pack}.idx" ] && continue
           git index-pack "$p" </dev/null >/dev/null || { echo "a pushed pack is corrupt" >&2; paude_unstage; exit 6; }
         done
-        # The repository is created around the staged objects (re-initialising keeps them), then moves in whole.
-        git init -q -b "$branch" "$stg" </dev/null >/dev/null
-        for e in "$stg"/*; do mv -T -- "$e" "${e##*/}"; done
+        # The repository arrived whole (HEAD, config, the branch, the index, the objects): its HEAD must be the commit.
+        if [ "$(git --git-dir="$stg/.git" rev-parse -q --verify 'HEAD^{commit}' </dev/null)" != "$commit" ]; then
+          echo "the pushed repository is incomplete" >&2; paude_unstage; exit 6
+        fi
+        # One mv for all top-level entries; -n never replaces what appeared in the workspace since the check above.
+        mv -n -t . -- "$stg"/*
+        left=("$stg"/*)
+        if [ "${#left[@]}" -gt 0 ]; then
+          echo "the session workspace changed during the first push; not placed: ${left[*]##*/}" >&2; paude_unstage; exit 6
+        fi
         paude_unstage
-        git update-ref "refs/heads/$branch" "$commit" </dev/null
-        git read-tree "$commit" </dev/null
         printf 'K\0'
         """;
 }
