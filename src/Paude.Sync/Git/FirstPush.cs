@@ -46,7 +46,7 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
         FirstPushPlan? plan;
         try
         {
-            plan = FirstPushPlan.Create(repo, head, GitHistory.Dirty(repo, rules.IsExcluded).Where(p => !rules.IsExcluded(p)), cancellationToken);
+            plan = FirstPushPlan.Create(repo, head, GitHistory.Dirty(repo, _ => false), rules.IsExcluded, cancellationToken);
         }
         catch
         {
