@@ -162,10 +162,12 @@ internal sealed class PodWaiter(KubeApi api, OpenShiftBackendOptions options, Ti
         }
 
         await ThrowIfFatalAsync(pod, cancellationToken).ConfigureAwait(false);
-        return IsPodRunning(pod);
+
+        // Ready too: with credentials the agent container is ready only once they are restored (its readiness probe).
+        return IsPodRunning(pod) && pod.Status.ContainerStatuses.All(c => c.Ready);
     }
 
-    /// <summary>Running with every container started (no probes are defined, so started is ready).</summary>
+    /// <summary>Running with every container started (not necessarily ready: see the agent wait).</summary>
     internal static bool IsPodRunning(V1Pod pod) =>
         pod.Status?.Phase == "Running" && pod.Status.ContainerStatuses is { Count: > 0 } cs && cs.All(c => c.State?.Running is not null);
 

@@ -32,6 +32,13 @@ internal static class CredentialPodSpec
     public const string VolumePrefix = "credentials-part-";
     public const string Entrypoint = "/usr/local/bin/paude-entrypoint";
 
+    /// <summary>
+    /// Written by the wrapper once the credentials are restored; the agent container's readiness probe waits for it,
+    /// so a pod (also one the StatefulSet recreates without the host) is ready only with its credentials in place.
+    /// In the container's own <c>/tmp</c>, not the <c>/credentials</c> emptyDir: a restarted container starts unready.
+    /// </summary>
+    public const string RestoredMarker = "/tmp/.paude-credentials-restored";
+
     /// <summary>Read-only for owner and group: the pod's arbitrary UID reads through GID 0 (restricted-v2).</summary>
     public const int PartMode = 0x120; // 0440
 
@@ -42,6 +49,7 @@ internal static class CredentialPodSpec
         + "for f in \"$1\"/*/*; do if [ -f \"$f\" ]; then ln -s -- \"$f\" \"$links/\"; fi; done\n"
         + CredentialParts.RestoreScript + " --parts \"$links\" " + CredentialsPath + "\n"
         + "rm -rf -- \"$links\"\n"
+        + ": > " + RestoredMarker + "\n"
         + "exec " + Entrypoint + "\n";
 
     /// <summary>The agent container's command when credentials are delivered.</summary>
@@ -62,7 +70,8 @@ internal static class CredentialPodSpec
         ArgumentOutOfRangeException.ThrowIfNegative(parts);
         var agent = spec.Containers.First(c => c.Name == SessionLabels.AgentContainer);
         var wantCommand = parts > 0 ? WrapperCommand : null;
-        if (PartCount(spec) == parts && SameCommand(agent.Command, wantCommand))
+        var wantProbe = parts > 0 ? RestoredProbe() : null;
+        if (PartCount(spec) == parts && SameCommand(agent.Command, wantCommand) && SameCommand(agent.ReadinessProbe?.Exec?.Command, wantProbe?.Exec.Command))
         {
             return false;
         }
@@ -82,8 +91,20 @@ internal static class CredentialPodSpec
         spec.Volumes = volumes;
         agent.VolumeMounts = mounts;
         agent.Command = wantCommand;
+        agent.ReadinessProbe = wantProbe;
         return true;
     }
+
+    /// <summary>
+    /// Ready once the marker exists: an exec probe of <c>test</c>, every second for the container's life (a
+    /// startupProbe would stop after the first success; the in-process test server does not run those yet).
+    /// </summary>
+    private static V1Probe RestoredProbe() => new()
+    {
+        Exec = new V1ExecAction { Command = ["test", "-e", RestoredMarker] },
+        PeriodSeconds = 1,
+        FailureThreshold = 3,
+    };
 
     private static bool SameCommand(IList<string>? a, IList<string>? b) =>
         (a is null || a.Count == 0) ? (b is null || b.Count == 0) : b is not null && a.SequenceEqual(b, StringComparer.Ordinal);
