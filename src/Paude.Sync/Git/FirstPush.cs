@@ -40,6 +40,7 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
         var rules = new PathRules(options.Excludes);
         var head = repo.Head.Tip;
         var branch = repo.Head.FriendlyName;
+        var branchRef = repo.Head.CanonicalName;
         string[] argv = ["bash", "-c", PushScripts.First, "bash", options.SessionWorkspace, branch, head.Sha];
         var starting = context.Backend.StartProcessAsync(context.Session, new ProcessSpec(argv) { RedirectStandardInput = true }, cancellationToken);
         context.Report(SyncStage.Checking, "Collecting the branch's objects and the working files");
@@ -76,7 +77,7 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
                     {
                         using var buffered = new BufferedStream(counting, 1024 * 1024);
                         buffered.Write("1\n"u8);
-                        WriteTar(buffered, plan, cancellationToken);
+                        WriteTar(buffered, plan, branchRef, head.Sha, cancellationToken);
                         buffered.Flush();
                     },
                     cancellationToken).ConfigureAwait(false);
@@ -125,7 +126,7 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
 
     private const UnixFileMode ReadOnly = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
-    private void WriteTar(Stream output, FirstPushPlan plan, CancellationToken cancellationToken)
+    private void WriteTar(Stream output, FirstPushPlan plan, string branchRef, string commit, CancellationToken cancellationToken)
     {
         using var writer = new TarWriter(output, TarEntryFormat.Gnu, leaveOpen: true);
         {
@@ -153,7 +154,7 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
                 writer.WriteEntry(pack, $".git/objects/pack/{Path.GetFileName(pack)}");
             }
 
-            WriteRepositoryFiles(writer, plan);
+            WriteRepositoryFiles(writer, plan, branchRef, commit);
 
             foreach (var (path, committed) in plan.Files)
             {
@@ -186,9 +187,10 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
 
     /// <summary>
     /// The rest of a repository <c>git init</c>, <c>git update-ref</c> and <c>git read-tree</c> would have made in the
-    /// session — three processes, the last re-reading every tree — written here from what the host already knows.
+    /// session — three processes, the last re-reading every tree — written here from what the host already knows: the
+    /// branch and commit the plan was made for (not the repository's HEAD now, which a local commit may have moved).
     /// </summary>
-    private void WriteRepositoryFiles(TarWriter writer, FirstPushPlan plan)
+    private static void WriteRepositoryFiles(TarWriter writer, FirstPushPlan plan, string branchRef, string commit)
     {
         foreach (var directory in new[] { ".git/refs/tags/", ".git/objects/info/", ".git/objects/pack/" })
         {
@@ -198,8 +200,8 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
         void Write(string name, byte[] content) =>
             writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content), Mode = (UnixFileMode)0b110_100_100 });
 
-        Write(".git/HEAD", Encoding.UTF8.GetBytes($"ref: {repo.Head.CanonicalName}\n"));
-        Write(".git/" + repo.Head.CanonicalName, Encoding.UTF8.GetBytes(repo.Head.Tip.Sha + "\n"));
+        Write(".git/HEAD", Encoding.UTF8.GetBytes($"ref: {branchRef}\n"));
+        Write(".git/" + branchRef, Encoding.UTF8.GetBytes(commit + "\n"));
         Write(".git/config", "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n"u8.ToArray());
         Write(".git/index", GitIndexFile.Build(plan.IndexEntries));
     }
