@@ -6,7 +6,7 @@ namespace Paude.Backends.Podman.Backend;
 internal sealed partial class PodmanBackend
 {
     /// <summary>How often a listing that raced with a removal is repeated before its error is reported.</summary>
-    internal const int ListingAttempts = 5;
+    private const int ListingAttempts = 5;
 
     private async Task<List<ContainerEntry>> ListContainersAsync(string filter, CancellationToken cancellationToken)
     {
