@@ -45,6 +45,9 @@ public sealed record SessionSpec
     /// </summary>
     public IReadOnlyList<string> Credentials { get; init; } = [];
 
+    /// <summary>Memory, CPU and process limits of the agent container (default <see cref="SessionLimits.Default"/>).</summary>
+    public SessionLimits Limits { get; init; } = SessionLimits.Default;
+
     /// <summary>Returns every problem with this spec (empty when valid).</summary>
     public IReadOnlyList<string> GetErrors()
     {
@@ -93,6 +96,15 @@ public sealed record SessionSpec
         if (User is not null && !IsValidUser(User))
         {
             errors.Add($"User: '{User}' is not UID or UID:GID with numeric ids");
+        }
+
+        if (Limits is null)
+        {
+            errors.Add("Limits: must not be null");
+        }
+        else
+        {
+            errors.AddRange(Limits.GetErrors());
         }
 
         return errors;
