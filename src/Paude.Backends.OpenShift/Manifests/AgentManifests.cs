@@ -58,7 +58,7 @@ internal static class AgentManifests
                                 Image = input.AgentImage,
                                 ImagePullPolicy = options.ImagePullPolicy,
                                 Env = Environment(input),
-                                Resources = PodSecurity.Resources(options.AgentResources),
+                                Resources = PodSecurity.AgentResources(options.AgentResources, input.Limits),
                                 SecurityContext = PodSecurity.Container(),
 
                                 // No workingDir: the kubelet would create it root-owned (upstream ccea90f).

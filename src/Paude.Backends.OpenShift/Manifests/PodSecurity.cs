@@ -1,5 +1,6 @@
 using System.Globalization;
 using k8s.Models;
+using Paude.Sessions;
 
 namespace Paude.Backends.OpenShift.Manifests;
 
@@ -37,6 +38,26 @@ internal static class PodSecurity
         Capabilities = new V1Capabilities { Drop = ["ALL"] },
         SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
     };
+
+    /// <summary>
+    /// The agent's resources: the session's <see cref="SessionLimits"/> are the limits (they win over the options'),
+    /// and each request is capped at its limit (Kubernetes refuses a request above the limit). The process limit has
+    /// no container field in Kubernetes: only the kubelet's <c>podPidsLimit</c> bounds a pod's processes (OpenShift's
+    /// default 4096), so <see cref="SessionLimits.Pids"/> is not applied on this backend.
+    /// </summary>
+    public static V1ResourceRequirements AgentResources(ContainerResources options, SessionLimits limits)
+    {
+        var resources = Resources(options with { CpuLimit = limits.CpuQuantity, MemoryLimit = limits.MemoryQuantity });
+        foreach (var key in resources.Requests?.Keys.ToList() ?? [])
+        {
+            if (resources.Requests![key].ToDecimal() > resources.Limits![key].ToDecimal())
+            {
+                resources.Requests[key] = resources.Limits[key];
+            }
+        }
+
+        return resources;
+    }
 
     public static V1ResourceRequirements Resources(ContainerResources resources)
     {

@@ -18,6 +18,9 @@ internal sealed record SessionManifestInput(
     string? Workspace,
     DateTimeOffset CreatedAt)
 {
+    /// <summary>The agent container's memory/CPU limits (its process limit is the node's: see <see cref="PodSecurity"/>).</summary>
+    public SessionLimits Limits { get; init; } = SessionLimits.Default;
+
     public static SessionManifestInput From(SessionSpec spec, SessionName name, string ns, OpenShiftBackendOptions options, DateTimeOffset now) =>
         new(
             name,
@@ -31,5 +34,8 @@ internal sealed record SessionManifestInput(
             spec.User,
             spec.Credentials,
             spec.Workspace is null ? null : Path.GetFullPath(spec.Workspace),
-            now);
+            now)
+        {
+            Limits = spec.Limits,
+        };
 }

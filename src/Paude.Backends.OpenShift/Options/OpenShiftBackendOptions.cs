@@ -38,7 +38,10 @@ public sealed class OpenShiftBackendOptions
     /// <summary>The size limit of the memory-backed <c>/credentials</c> volume.</summary>
     public string CredentialsSizeLimit { get; set; } = "100Mi";
 
-    /// <summary>Resources of the agent container.</summary>
+    /// <summary>
+    /// Requests of the agent container. Its limits are the session's <see cref="Paude.Sessions.SessionSpec.Limits"/>
+    /// (the limits here are not used for the agent; a request above the session's limit is lowered to it).
+    /// </summary>
     public ContainerResources AgentResources { get; set; } = new("1", "4Gi", "4", "8Gi");
 
     /// <summary>Resources of the proxy container (256Mi limit: squid was OOM-killed at 128Mi upstream).</summary>

@@ -28,6 +28,12 @@ public sealed record KubernetesTestServerOptions
     /// <summary>Cap of the restart back-off; real kubelet: 5 min.</summary>
     public TimeSpan MaxBackOff { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The kubelet's <c>podPidsLimit</c>: the most processes/threads one pod's container may run (<c>--pids-limit</c>).
+    /// Kubernetes has no per-pod field for it, only this node setting (OpenShift's default: 4096); 0 means no limit.
+    /// </summary>
+    public int PodPidsLimit { get; init; } = 4096;
+
     /// <summary>The <c>podman</c> executable.</summary>
     public string PodmanPath { get; init; } = "podman";
 
@@ -53,6 +59,11 @@ public sealed record KubernetesTestServerOptions
         if (InitialBackOff <= TimeSpan.Zero || MaxBackOff < InitialBackOff)
         {
             errors.Add("InitialBackOff must be positive and not above MaxBackOff.");
+        }
+
+        if (PodPidsLimit < 0)
+        {
+            errors.Add("PodPidsLimit must not be negative.");
         }
 
         foreach (var (k, v) in ResourceLabels)

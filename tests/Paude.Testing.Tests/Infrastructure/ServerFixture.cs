@@ -16,12 +16,15 @@ public class ServerFixture : IAsyncLifetime
 
     protected virtual bool Restricted => false;
 
+    protected virtual int PodPidsLimit => new KubernetesTestServerOptions().PodPidsLimit;
+
     public async Task InitializeAsync()
     {
         Server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions
         {
             Namespaces = ["default", "paude"],
             OpenShiftRestricted = Restricted,
+            PodPidsLimit = PodPidsLimit,
             ResourceLabels = new Dictionary<string, string> { ["paude.test"] = RunId },
         });
         Client = Server.CreateClient("paude");
@@ -39,4 +42,14 @@ public class ServerFixture : IAsyncLifetime
 public sealed class RestrictedServerFixture : ServerFixture
 {
     protected override bool Restricted => true;
+}
+
+/// <summary>Restricted-v2 with a small node pids limit, so a fork bomb is contained quickly and cheaply.</summary>
+public sealed class ContainmentServerFixture : ServerFixture
+{
+    public const int Pids = 64;
+
+    protected override bool Restricted => true;
+
+    protected override int PodPidsLimit => Pids;
 }

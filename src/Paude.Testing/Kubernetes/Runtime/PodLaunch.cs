@@ -8,9 +8,9 @@ namespace Paude.Testing.Kubernetes.Runtime;
 /// Turns one container of a pod into a <c>podman run</c> argument vector: env (incl. Secret/ConfigMap refs and
 /// $(VAR) expansion), volumes (PVC → named volume, Secret/ConfigMap → files with their modes, emptyDir → host dir,
 /// emptyDir Memory → tmpfs), securityContext and network aliases for the Services selecting the pod.
-/// One part a concept: this file (argument vector, aliases), <c>.Environment</c>, <c>.Security</c>, <c>.Volumes</c>.
+/// One part a concept: this file (argument vector, aliases), <c>.Environment</c>, <c>.Security</c>, <c>.Limits</c>, <c>.Volumes</c>.
 /// </summary>
-internal sealed partial class PodLaunch(ObjectStore store, ServerResources names, PodmanCli podman, TimeProvider time)
+internal sealed partial class PodLaunch(ObjectStore store, ServerResources names, PodmanCli podman, TimeProvider time, int podPidsLimit)
 {
     public async Task<List<string>> BuildAsync(JsonObject pod, int index, CancellationToken cancellationToken)
     {
@@ -51,6 +51,7 @@ internal sealed partial class PodLaunch(ObjectStore store, ServerResources names
         }
 
         await SecurityAsync(pod, container, args, cancellationToken).ConfigureAwait(false);
+        Limits(container, args);
         await VolumesAsync(pod, container, args, cancellationToken).ConfigureAwait(false);
 
         var command = Strings(container["command"]);
