@@ -14,6 +14,9 @@ internal static partial class Log
     [LoggerMessage(6002, LogLevel.Warning, "Creating session {Session} failed; removing what was created")]
     public static partial void RollingBack(ILogger logger, Exception exception, string session);
 
+    [LoggerMessage(6008, LogLevel.Information, "Session {Session} already exists ({What}); nothing of it was changed")]
+    public static partial void AlreadyExists(ILogger logger, string session, string what);
+
     [LoggerMessage(6003, LogLevel.Warning, "Rolling back session {Session} left an error")]
     public static partial void RollbackFailed(ILogger logger, Exception exception, string session);
 

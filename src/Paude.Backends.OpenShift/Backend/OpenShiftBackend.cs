@@ -104,15 +104,22 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
             await CreateAgentObjectsAsync(input, credentialParts, created, cancellationToken).ConfigureAwait(false);
             await _waiter.WaitRunningAsync(name, cancellationToken).ConfigureAwait(false);
         }
+        catch (ObjectExistsException e)
+        {
+            // Expected (a concurrent create of the same name won): one quiet line, no stack, no rollback warning.
+            Log.AlreadyExists(_logger, name, e.What);
+            if (created.Count > 0)
+            {
+                // Only what this call made goes; the objects in the way carry the same labels, so no wait for "all gone".
+                await RollBackAsync(name, created, waitAllGone: false).ConfigureAwait(false);
+            }
+
+            throw new SessionAlreadyExistsException(name, Name);
+        }
         catch (Exception e)
         {
             Log.RollingBack(_logger, e, name);
             await RollBackAsync(name, created).ConfigureAwait(false);
-            if (e is ObjectExistsException)
-            {
-                throw new SessionAlreadyExistsException(name, Name);
-            }
-
             throw;
         }
 
@@ -132,7 +139,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         created.Add(($"Service {proxy}", (c, ct) => c.CoreV1.DeleteNamespacedServiceAsync(proxy, Namespace, cancellationToken: ct)));
 
         var ingress = NetworkPolicyManifests.ProxyIngress(input);
-        var ingressName = SessionLabels.ProxyIngressPolicy(name);
+        var ingressName = SessionLabels.ProxyPolicy(name);
         await _api.CreateAsync($"NetworkPolicy {ingressName}", (c, ct) => c.NetworkingV1.CreateNamespacedNetworkPolicyAsync(ingress, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         created.Add(($"NetworkPolicy {ingressName}", (c, ct) => c.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(ingressName, Namespace, cancellationToken: ct)));
 
@@ -146,7 +153,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         var name = input.Name;
         var agent = SessionLabels.Agent(name);
         var egress = NetworkPolicyManifests.AgentEgress(input);
-        var egressName = SessionLabels.AgentEgressPolicy(name);
+        var egressName = SessionLabels.AgentPolicy(name);
         await _api.CreateAsync($"NetworkPolicy {egressName}", (c, ct) => c.NetworkingV1.CreateNamespacedNetworkPolicyAsync(egress, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         created.Add(($"NetworkPolicy {egressName}", (c, ct) => c.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(egressName, Namespace, cancellationToken: ct)));
 
@@ -163,7 +170,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         created.Add(($"StatefulSet {agent}", (c, ct) => c.AppsV1.DeleteNamespacedStatefulSetAsync(agent, Namespace, propagationPolicy: "Background", cancellationToken: ct)));
     }
 
-    private async Task RollBackAsync(SessionName name, List<(string What, Func<IKubernetes, CancellationToken, Task> Delete)> created)
+    private async Task RollBackAsync(SessionName name, List<(string What, Func<IKubernetes, CancellationToken, Task> Delete)> created, bool waitAllGone = true)
     {
         // Not the caller's token: a cancelled create must still clean up. Bounded by the delete timeout.
         using var timeout = new CancellationTokenSource(_options.DeleteTimeout, _timeProvider);
@@ -177,6 +184,11 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
             {
                 Log.RollbackFailed(_logger, e, name);
             }
+        }
+
+        if (!waitAllGone)
+        {
+            return;
         }
 
         try

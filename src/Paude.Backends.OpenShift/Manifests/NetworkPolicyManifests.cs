@@ -17,7 +17,7 @@ internal static class NetworkPolicyManifests
         Kind = "NetworkPolicy",
         Metadata = new V1ObjectMeta
         {
-            Name = SessionLabels.AgentEgressPolicy(input.Name),
+            Name = SessionLabels.AgentPolicy(input.Name),
             NamespaceProperty = input.Namespace,
             Labels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleAgent),
         },
@@ -53,7 +53,7 @@ internal static class NetworkPolicyManifests
         Kind = "NetworkPolicy",
         Metadata = new V1ObjectMeta
         {
-            Name = SessionLabels.ProxyIngressPolicy(input.Name),
+            Name = SessionLabels.ProxyPolicy(input.Name),
             NamespaceProperty = input.Namespace,
             Labels = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleProxy),
         },

@@ -7,7 +7,7 @@ using Paude.Sessions;
 namespace Paude.Backends.OpenShift.Manifests;
 
 /// <summary>
-/// Pure builders of the proxy's objects: ConfigMap, Deployment and Service <c>paude-proxy-&lt;n&gt;</c>. The pod
+/// Pure builders of the proxy's objects: ConfigMap, Deployment and Service <c>proxy-paude-&lt;n&gt;</c>. The pod
 /// template carries a hash of the config, so changing the allow-list rolls out a new proxy pod.
 /// </summary>
 internal static class ProxyManifests

@@ -97,7 +97,7 @@ public sealed class OpenShiftConformanceFixture : ConformanceFixture
         var containers = await PodmanListing.LinesAsync(["ps", "-a", "--filter", filter, "--format", "{{.Names}}"], cancellationToken);
         var volumes = await PodmanListing.LinesAsync(["volume", "ls", "--filter", filter, "--format", "{{.Name}}"], cancellationToken);
         found.AddRange(containers
-            .Where(c => c.Contains($"-paude-{name.Value}-", StringComparison.Ordinal) || c.Contains($"-paude-proxy-{name.Value}-", StringComparison.Ordinal))
+            .Where(c => c.Contains($"-paude-{name.Value}-", StringComparison.Ordinal) || c.Contains($"-proxy-paude-{name.Value}-", StringComparison.Ordinal))
             .Select(c => "podman container " + c));
         found.AddRange(volumes
             .Where(v => v.EndsWith($"-paude-{name.Value}-0", StringComparison.Ordinal))
@@ -117,8 +117,8 @@ public sealed class OpenShiftConformanceFixture : ConformanceFixture
         var agentPod = await client.CoreV1.ReadNamespacedPodAsync($"paude-{name.Value}-0", Namespace, cancellationToken: cancellationToken);
         var proxyPods = await client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: $"paude.io/session-name={name.Value},paude.io/role=proxy", cancellationToken: cancellationToken);
         var proxyPod = Assert.Single(proxyPods.Items, p => p.Metadata.DeletionTimestamp is null);
-        var egress = await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync($"paude-egress-{name.Value}", Namespace, cancellationToken: cancellationToken);
-        var ingress = await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync($"paude-proxy-ingress-{name.Value}", Namespace, cancellationToken: cancellationToken);
+        var egress = await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync($"paude-{name.Value}", Namespace, cancellationToken: cancellationToken);
+        var ingress = await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync($"proxy-paude-{name.Value}", Namespace, cancellationToken: cancellationToken);
 
         Assert.Equal(["Egress"], egress.Spec.PolicyTypes);
         Assert.True(Selects(egress.Spec.PodSelector, agentPod), "the egress policy does not select the agent pod");

@@ -35,16 +35,16 @@ public sealed class LifecycleTests(KubeServerFixture fixture)
             var objects = await fixture.SessionObjectsAsync(name);
             foreach (var expected in new[]
             {
-                $"statefulset.apps/paude-{name}", $"deployment.apps/paude-proxy-{name}", $"pod/paude-{name}-0",
-                $"persistentvolumeclaim/workspace-paude-{name}-0", $"service/paude-{name}", $"service/paude-proxy-{name}",
-                $"networkpolicy.networking.k8s.io/paude-egress-{name}", $"networkpolicy.networking.k8s.io/paude-proxy-ingress-{name}",
-                $"configmap/paude-proxy-{name}",
+                $"statefulset.apps/paude-{name}", $"deployment.apps/proxy-paude-{name}", $"pod/paude-{name}-0",
+                $"persistentvolumeclaim/workspace-paude-{name}-0", $"service/paude-{name}", $"service/proxy-paude-{name}",
+                $"networkpolicy.networking.k8s.io/paude-{name}", $"networkpolicy.networking.k8s.io/proxy-paude-{name}",
+                $"configmap/proxy-paude-{name}",
             })
             {
                 Assert.Contains(expected, objects);
             }
 
-            Assert.Contains(objects, o => o.StartsWith($"pod/paude-proxy-{name}-", StringComparison.Ordinal));
+            Assert.Contains(objects, o => o.StartsWith($"pod/proxy-paude-{name}-", StringComparison.Ordinal));
 
             // restricted-v2: an arbitrary non-root UID from the namespace range, GID 0; the agent command ran.
             var id = await RunAsync(Backend, name, "sh", "-c", "id -u; id -g; cat /tmp/agent-started");
@@ -188,7 +188,7 @@ public sealed class LifecycleTests(KubeServerFixture fixture)
         Assert.Equal(policy, (await Backend.GetAsync(name))!.Egress);
         Assert.Equal(SessionStatus.Running, (await Backend.GetAsync(name))!.Status);
         Assert.Equal(agentUid, (await client.CoreV1.ReadNamespacedPodAsync($"paude-{name}-0", KubeServerFixture.Namespace)).Metadata.Uid);
-        var config = await client.CoreV1.ReadNamespacedConfigMapAsync($"paude-proxy-{name}", KubeServerFixture.Namespace);
+        var config = await client.CoreV1.ReadNamespacedConfigMapAsync($"proxy-paude-{name}", KubeServerFixture.Namespace);
         Assert.Contains("later.paude.test", config.Data["squid.conf"], StringComparison.Ordinal);
 
         // The blocked log is read from the running proxy pod (nothing was blocked yet in the new pod).

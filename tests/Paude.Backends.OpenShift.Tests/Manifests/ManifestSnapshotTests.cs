@@ -93,8 +93,8 @@ public sealed class ManifestSnapshotTests
     {
         var container = AgentManifests.StatefulSet(Input(), new OpenShiftBackendOptions()).Spec.Template.Spec.Containers[0];
         var env = container.Env.ToDictionary(e => e.Name, e => e.Value);
-        Assert.Equal("http://paude-proxy-demo:3128", env["HTTP_PROXY"]);
-        Assert.Equal("http://paude-proxy-demo:3128", env["https_proxy"]);
+        Assert.Equal("http://proxy-paude-demo:3128", env["HTTP_PROXY"]);
+        Assert.Equal("http://proxy-paude-demo:3128", env["https_proxy"]);
         Assert.Equal("/pvc/workspace", env["PAUDE_WORKSPACE"]);
         Assert.Equal("1", env["PAUDE_HEADLESS"]);
         Assert.Equal("bar", env["FOO"]);
