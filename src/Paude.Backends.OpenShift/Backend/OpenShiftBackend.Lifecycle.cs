@@ -58,16 +58,16 @@ internal sealed partial class OpenShiftBackend
             await CreateIfMissingAsync($"Service {proxy}", (c, ct) => c.CoreV1.CreateNamespacedServiceAsync(service, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         }
 
-        if (await _api.GetOrNullAsync("read proxy ingress policy", (c, ct) => c.NetworkingV1.ReadNamespacedNetworkPolicyAsync(SessionLabels.ProxyPolicy(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false) is null)
+        if (await _api.GetOrNullAsync("read proxy policy", (c, ct) => c.NetworkingV1.ReadNamespacedNetworkPolicyAsync(SessionLabels.ProxyPolicy(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false) is null)
         {
-            var policy = NetworkPolicyManifests.ProxyIngress(input);
-            await CreateIfMissingAsync("proxy ingress NetworkPolicy", (c, ct) => c.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+            var policy = NetworkPolicyManifests.Proxy(input);
+            await CreateIfMissingAsync("proxy NetworkPolicy", (c, ct) => c.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         }
 
-        if (await _api.GetOrNullAsync("read agent egress policy", (c, ct) => c.NetworkingV1.ReadNamespacedNetworkPolicyAsync(SessionLabels.AgentPolicy(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false) is null)
+        if (await _api.GetOrNullAsync("read agent policy", (c, ct) => c.NetworkingV1.ReadNamespacedNetworkPolicyAsync(SessionLabels.AgentPolicy(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false) is null)
         {
-            var policy = NetworkPolicyManifests.AgentEgress(input);
-            await CreateIfMissingAsync("agent egress NetworkPolicy", (c, ct) => c.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+            var policy = NetworkPolicyManifests.Agent(input);
+            await CreateIfMissingAsync("agent NetworkPolicy", (c, ct) => c.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         }
 
         if (await _api.GetOrNullAsync("read proxy deployment", (c, ct) => c.AppsV1.ReadNamespacedDeploymentAsync(proxy, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false) is null)

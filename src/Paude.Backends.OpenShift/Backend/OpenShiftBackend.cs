@@ -138,7 +138,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         await _api.CreateAsync($"Service {proxy}", (c, ct) => c.CoreV1.CreateNamespacedServiceAsync(service, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         created.Add(($"Service {proxy}", (c, ct) => c.CoreV1.DeleteNamespacedServiceAsync(proxy, Namespace, cancellationToken: ct)));
 
-        var ingress = NetworkPolicyManifests.ProxyIngress(input);
+        var ingress = NetworkPolicyManifests.Proxy(input);
         var ingressName = SessionLabels.ProxyPolicy(name);
         await _api.CreateAsync($"NetworkPolicy {ingressName}", (c, ct) => c.NetworkingV1.CreateNamespacedNetworkPolicyAsync(ingress, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         created.Add(($"NetworkPolicy {ingressName}", (c, ct) => c.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(ingressName, Namespace, cancellationToken: ct)));
@@ -152,7 +152,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     {
         var name = input.Name;
         var agent = SessionLabels.Agent(name);
-        var egress = NetworkPolicyManifests.AgentEgress(input);
+        var egress = NetworkPolicyManifests.Agent(input);
         var egressName = SessionLabels.AgentPolicy(name);
         await _api.CreateAsync($"NetworkPolicy {egressName}", (c, ct) => c.NetworkingV1.CreateNamespacedNetworkPolicyAsync(egress, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         created.Add(($"NetworkPolicy {egressName}", (c, ct) => c.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(egressName, Namespace, cancellationToken: ct)));

@@ -106,10 +106,9 @@ public sealed class OpenShiftConformanceFixture : ConformanceFixture
     }
 
     /// <summary>
-    /// What a NetworkPolicy-enforcing cluster needs to block the bypass: the agent's egress policy selects the live
-    /// agent pod, allows only DNS (53/5353, pods only — no ipBlock) and TCP 3128 to the pod of its own proxy; the
-    /// proxy's ingress policy selects the live proxy pod and admits only the agent on 3128. No rule lets the agent
-    /// reach a host outside the cluster or port 80 anywhere.
+    /// What a NetworkPolicy-enforcing cluster needs to block the bypass: the agent's policy selects the live agent pod,
+    /// admits nothing, allows only the cluster DNS pods and TCP 3128 to the pod of its own proxy; the proxy's policy
+    /// selects the live proxy pod, admits only the agent on 3128 and lets it out only to 80/443 outside private ranges.
     /// </summary>
     public override async Task AssertNetworkIsolationDeclaredAsync(SessionName name, CancellationToken cancellationToken = default)
     {
@@ -120,18 +119,14 @@ public sealed class OpenShiftConformanceFixture : ConformanceFixture
         var egress = await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync($"paude-{name.Value}", Namespace, cancellationToken: cancellationToken);
         var ingress = await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync($"proxy-paude-{name.Value}", Namespace, cancellationToken: cancellationToken);
 
-        Assert.Equal(["Egress"], egress.Spec.PolicyTypes);
-        Assert.True(Selects(egress.Spec.PodSelector, agentPod), "the egress policy does not select the agent pod");
-        Assert.False(Selects(egress.Spec.PodSelector, proxyPod), "the egress policy must not restrict the proxy");
+        Assert.Equal(["Egress", "Ingress"], egress.Spec.PolicyTypes.Order(StringComparer.Ordinal));
+        Assert.True(egress.Spec.Ingress is null or { Count: 0 }, "nothing may connect to the agent");
+        Assert.True(Selects(egress.Spec.PodSelector, agentPod), "the agent policy does not select the agent pod");
+        Assert.False(Selects(egress.Spec.PodSelector, proxyPod), "the agent policy must not restrict the proxy");
         Assert.Equal(2, egress.Spec.Egress.Count);
-        var dns = egress.Spec.Egress[0];
-        var peer = Assert.Single(dns.To);
-        Assert.Null(peer.IpBlock);
-        Assert.NotNull(peer.NamespaceSelector);
-        Assert.NotNull(peer.PodSelector);
-        Assert.Equal(["TCP/53", "TCP/5353", "UDP/53", "UDP/5353"], Ports(dns.Ports));
+        AssertClusterDns(egress.Spec.Egress[0]);
         var toProxy = egress.Spec.Egress[1];
-        peer = Assert.Single(toProxy.To);
+        var peer = Assert.Single(toProxy.To);
         Assert.Null(peer.IpBlock);
         Assert.Null(peer.NamespaceSelector);
         Assert.True(Selects(peer.PodSelector, proxyPod), "the egress rule does not reach the session's proxy pod");
@@ -139,14 +134,38 @@ public sealed class OpenShiftConformanceFixture : ConformanceFixture
         Assert.Equal([$"TCP/{SquidConfig.Port}"], Ports(toProxy.Ports));
         Assert.DoesNotContain(egress.Spec.Egress.SelectMany(r => Ports(r.Ports)), p => p == "TCP/80");
 
-        Assert.Equal(["Ingress"], ingress.Spec.PolicyTypes);
-        Assert.True(Selects(ingress.Spec.PodSelector, proxyPod), "the ingress policy does not select the proxy pod");
-        Assert.False(Selects(ingress.Spec.PodSelector, agentPod), "the ingress policy must not select the agent");
+        Assert.Equal(["Egress", "Ingress"], ingress.Spec.PolicyTypes.Order(StringComparer.Ordinal));
+        Assert.True(Selects(ingress.Spec.PodSelector, proxyPod), "the proxy policy does not select the proxy pod");
+        Assert.False(Selects(ingress.Spec.PodSelector, agentPod), "the proxy policy must not select the agent");
         var from = Assert.Single(Assert.Single(ingress.Spec.Ingress).FromProperty);
         Assert.Null(from.IpBlock);
         Assert.True(Selects(from.PodSelector, agentPod), "the proxy does not admit its agent");
         Assert.False(Selects(from.PodSelector, proxyPod), "the proxy admits more than its agent");
         Assert.Equal([$"TCP/{SquidConfig.Port}"], Ports(Assert.Single(ingress.Spec.Ingress).Ports));
+
+        // The proxy goes out only to 80/443 outside the cluster: every private and link-local range excepted.
+        Assert.Equal(2, ingress.Spec.Egress.Count);
+        AssertClusterDns(ingress.Spec.Egress[0]);
+        var outside = ingress.Spec.Egress[1];
+        Assert.Equal(["TCP/443", "TCP/80"], Ports(outside.Ports));
+        Assert.All(outside.To, p => Assert.True(p.PodSelector is null && p.NamespaceSelector is null && p.IpBlock is not null));
+        var v4 = Assert.Single(outside.To, p => p.IpBlock.Cidr == "0.0.0.0/0").IpBlock;
+        foreach (var range in new[] { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8", "100.64.0.0/10" })
+        {
+            Assert.Contains(range, v4.Except);
+        }
+    }
+
+    /// <summary>DNS only to the cluster DNS pods (their namespaces by name), never to any pod or address on 53.</summary>
+    private static void AssertClusterDns(V1NetworkPolicyEgressRule dns)
+    {
+        var peer = Assert.Single(dns.To);
+        Assert.Null(peer.IpBlock);
+        Assert.NotNull(peer.PodSelector);
+        var namespaces = Assert.Single(peer.NamespaceSelector.MatchExpressions);
+        Assert.Equal(("kubernetes.io/metadata.name", "In"), (namespaces.Key, namespaces.OperatorProperty));
+        Assert.Equal(["kube-system", "openshift-dns"], namespaces.Values.Order(StringComparer.Ordinal));
+        Assert.Equal(["TCP/53", "TCP/5353", "UDP/53", "UDP/5353"], Ports(dns.Ports));
     }
 
     protected override async Task CleanupAsync()

@@ -56,10 +56,10 @@ public sealed class ManifestSnapshotTests
     public void Proxy_service_matches_snapshot() => Snapshot.Match(Json(ProxyManifests.Service(Input())));
 
     [Fact]
-    public void Agent_egress_policy_matches_snapshot() => Snapshot.Match(Json(NetworkPolicyManifests.AgentEgress(Input())));
+    public void Agent_policy_matches_snapshot() => Snapshot.Match(Json(NetworkPolicyManifests.Agent(Input())));
 
     [Fact]
-    public void Proxy_ingress_policy_matches_snapshot() => Snapshot.Match(Json(NetworkPolicyManifests.ProxyIngress(Input())));
+    public void Proxy_policy_matches_snapshot() => Snapshot.Match(Json(NetworkPolicyManifests.Proxy(Input())));
 
     [Fact]
     public void Every_pod_passes_restricted_v2_settings()
