@@ -30,11 +30,10 @@ public sealed class OpenShiftConformanceFixture : ConformanceFixture
     public override ISessionBackend Backend => _backend ?? throw new InvalidOperationException("Not initialised.");
 
     /// <summary>
-    /// The test server stores NetworkPolicies but does not enforce them (every pod shares one Podman network), so a
-    /// direct connection from the agent would succeed here although a cluster with a NetworkPolicy-enforcing
-    /// network plugin blocks it. The suite checks the declared policies instead (<see cref="AssertNetworkIsolationDeclaredAsync"/>).
+    /// The test server enforces NetworkPolicies in each pod's network namespace (see Paude.Testing's README), so the
+    /// suite makes the real direct connections; the declared policies are checked by Sandbox.NetworkIsolationTests.
     /// </summary>
-    public override bool EnforcesNetworkIsolation => false;
+    public override bool EnforcesNetworkIsolation => true;
 
     public override async Task InitializeAsync()
     {

@@ -77,6 +77,7 @@ internal sealed partial class PodRuntime
                     }
 
                     await SyncAliasesAsync(pod, state, podmanName, entry.Id, ct).ConfigureAwait(false);
+                    await EnforcePoliciesAsync(pod, state, podmanName, $"{entry.Id}@{entry.StartedAt}", ct).ConfigureAwait(false);
                 }
 
                 _probes?.Ensure(pod, c, entry.Id, podmanName, state.PodIp, _stopping);

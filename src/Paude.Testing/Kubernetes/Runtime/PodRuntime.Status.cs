@@ -132,6 +132,12 @@ internal sealed partial class PodRuntime
         /// <summary>The aliases the pod's first container has on the pod network (null until inspected).</summary>
         public HashSet<string>? Aliases { get; set; }
 
+        /// <summary>The iptables script last applied to the pod's network namespace (null: never restricted).</summary>
+        public string? PolicyRules { get; set; }
+
+        /// <summary>The container start (id and start time) the rules were applied to: a restart needs them again.</summary>
+        public string? PolicyAppliedTo { get; set; }
+
         public string? ReadyValue { get; set; }
 
         public string ReadySince { get; set; } = scheduledAt;

@@ -47,7 +47,7 @@ internal sealed partial class PodRuntime(
                     Interlocked.Exchange(ref _sourcesChanged, 1);
                 }
 
-                if (e.Resource == ResourceTypes.Pods || e.Resource == ResourceTypes.PersistentVolumeClaims || e.Resource == ResourceTypes.Secrets || e.Resource == ResourceTypes.ConfigMaps || e.Resource == ResourceTypes.Services)
+                if (e.Resource == ResourceTypes.Pods || e.Resource == ResourceTypes.PersistentVolumeClaims || e.Resource == ResourceTypes.Secrets || e.Resource == ResourceTypes.ConfigMaps || e.Resource == ResourceTypes.Services || e.Resource == ResourceTypes.NetworkPolicies)
                 {
                     _wake.Set();
                 }
@@ -86,6 +86,7 @@ internal sealed partial class PodRuntime(
         var containers = await PsAsync(ct).ConfigureAwait(false);
         var pods = store.List(ResourceTypes.Pods, null).Items;
         var liveUids = pods.Select(p => p.Uid()).ToHashSet(StringComparer.Ordinal);
+        SnapshotPodIps(pods);
         foreach (var pod in pods)
         {
             try
