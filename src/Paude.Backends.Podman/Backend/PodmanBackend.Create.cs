@@ -75,7 +75,8 @@ internal sealed partial class PodmanBackend
 
             await WriteConfigVolumeAsync(names, config.Egress, ct).ConfigureAwait(false);
 
-            // The agent reaches the proxy by name only when it makes a request, so both can start at once.
+            // The agent reaches the proxy by its alias on the session network only when it makes a request, so both can
+        // start at once.
             var containers = await Task.WhenAll(
                 CreateResourceAsync(rollback, Rollback.Kind.Container, names.Proxy, ProxyRunArgs(names, config.ProxyImage), ct),
                 CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, AgentRunArgs(names, config, spec.Environment), ct)).ConfigureAwait(false);
@@ -170,7 +171,7 @@ internal sealed partial class PodmanBackend
 
     private List<string> ProxyRunArgs(PodmanNames names, string proxyImage, bool run = true)
     {
-        var args = new List<string>(run ? ["run", "-d"] : ["create"]) { "--name", names.Proxy, "--init", "--pull=never", "--network", names.Network };
+        var args = new List<string>(run ? ["run", "-d"] : ["create"]) { "--name", names.Proxy, "--init", "--pull=never", "--network", $"{names.Network}:alias={PodmanNames.ProxyAlias}" };
         foreach (var network in _options.ProxyNetworks)
         {
             args.Add("--network");
@@ -178,7 +179,8 @@ internal sealed partial class PodmanBackend
         }
 
         AddLabels(args, Labels(names.Session, SessionLabelKeys.RoleProxy));
-        args.AddRange(["-v", $"{names.ProxyConfig}:{SquidConfig.ConfigDirectory}", proxyImage]);
+        // Read-only: squid (reachable by the agent) can never rewrite its own allow-list.
+        args.AddRange(["-v", $"{names.ProxyConfig}:{SquidConfig.ConfigDirectory}:ro", proxyImage]);
         return args;
     }
 
@@ -198,7 +200,7 @@ internal sealed partial class PodmanBackend
         }
 
         AddLabels(args, labels);
-        var proxyUrl = $"http://{names.Proxy}:{SquidConfig.Port}";
+        var proxyUrl = $"http://{PodmanNames.ProxyAlias}:{SquidConfig.Port}";
         var env = new List<KeyValuePair<string, string>>(environment)
         {
             new("PAUDE_SESSION_NAME", names.Session.Value),
