@@ -47,7 +47,10 @@ internal sealed partial class PodmanBackend
             spec.User ?? _options.DefaultUser,
             spec.Headless,
             spec.Credentials,
-            spec.AgentCommand);
+            spec.AgentCommand)
+        {
+            Limits = spec.Limits,
+        };
         Log.Creating(_logger, name.Value, Name);
         var started = Stopwatch.GetTimestamp();
 
@@ -169,9 +172,22 @@ internal sealed partial class PodmanBackend
         return args;
     }
 
+    /// <summary>
+    /// Both containers: no process may gain privileges (setuid binaries, file capabilities) and none has a
+    /// capability. Measured: the agent's work (git, tmux, the entrypoint, the credential restore, file sync via
+    /// exec) and squid as an arbitrary UID need none; the backend's one root exec (chmod of the credentials tmpfs,
+    /// which root owns) needs none either.
+    /// </summary>
+    private static readonly string[] Hardening = ["--security-opt", "no-new-privileges", "--cap-drop", "ALL"];
+
+    /// <summary>Fixed, modest limits for squid: it caches nothing and forwards one session's requests.</summary>
+    private static readonly string[] ProxyLimits = ["--memory", "268435456", "--cpus", "1", "--pids-limit", "256"];
+
     private List<string> ProxyRunArgs(PodmanNames names, string proxyImage, bool run = true)
     {
         var args = new List<string>(run ? ["run", "-d"] : ["create"]) { "--name", names.Proxy, "--init", "--pull=never", "--network", $"{names.Network}:alias={PodmanNames.ProxyAlias}" };
+        args.AddRange(Hardening);
+        args.AddRange(ProxyLimits);
         foreach (var network in _options.ProxyNetworks)
         {
             args.Add("--network");
@@ -193,7 +209,14 @@ internal sealed partial class PodmanBackend
             "--name", names.Agent, "--init", "--pull=never", "--network", names.Network,
             "-v", $"{names.Workspace}:{WorkspaceMount}",
             "--mount", $"type=tmpfs,destination={CredentialsPath},tmpfs-mode=0770",
+            "--memory", config.Limits.MemoryQuantity,
+            "--cpus", config.Limits.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--pids-limit", config.Limits.Pids.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The runtime writes the arbitrary UID's passwd entry before the container starts, so the image's
+            // /etc/passwd need not be writable by the agent (it could otherwise add a uid-0 line).
+            "--passwd-entry", "paude:x:$UID:$GID:paude:/home/paude:/bin/bash",
         };
+        args.AddRange(Hardening);
         if (config.User is not null)
         {
             args.AddRange(["--user", config.User]);
