@@ -93,7 +93,16 @@ internal sealed partial class PodmanBackend
         }
         catch (Exception ex)
         {
-            Log.RollingBack(_logger, name.Value, ex);
+            // An expected refusal is the caller's to report, in one line; only a real fault is worth a warning.
+            if (ex is SessionAlreadyExistsException or ImageNotFoundException)
+            {
+                Log.CreateRefused(_logger, name.Value, ex);
+            }
+            else
+            {
+                Log.RollingBack(_logger, name.Value, ex);
+            }
+
             await RollbackAsync(name, rollback).ConfigureAwait(false);
             if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
