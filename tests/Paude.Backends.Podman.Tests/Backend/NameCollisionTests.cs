@@ -5,10 +5,11 @@ using Paude.Tests.Infrastructure;
 namespace Paude.Tests.Backend;
 
 /// <summary>
-/// Hostile session names: under the old naming scheme each pair shared a resource name (session s's proxy
-/// <c>paude-proxy-s</c> was session proxy-s's agent, s's network <c>paude-net-s</c> was net-s's agent, s's workspace
-/// volume <c>paude-s-workspace</c> was s-workspace's agent name), so the second create failed or one delete removed
-/// the other session's container. Both sessions of a pair must live side by side and die alone.
+/// Hostile session names. Under the old naming scheme session s's proxy container <c>paude-proxy-s</c> was session
+/// proxy-s's agent container, so creating proxy-s next to s failed (measured: SessionAlreadyExistsException) and a
+/// delete by name could remove the other session's container. The net-s and s-workspace pairs only shared a name
+/// across podman's separate namespaces (network or volume vs container); they stay as guards for the scheme.
+/// Both sessions of a pair must live side by side and die alone.
 /// </summary>
 public sealed class NameCollisionTests(BackendFixture fixture) : IClassFixture<BackendFixture>
 {
