@@ -112,7 +112,7 @@ echo "    commit still there after stop/start: ok"
 say "Delete the session and check nothing is left"
 paude delete "$name"
 created=0
-left="$(podman ps -aq --filter "label=paude.io/session-name=$name"; podman volume ls -q --filter "label=paude.io/session-name=$name"; podman network ls -q --filter "name=^paude-net-$name\$")"
+left="$(podman ps -aq --filter "label=paude.io/session-name=$name"; podman volume ls -q --filter "label=paude.io/session-name=$name"; podman network ls -q --filter "name=^paude-$name\\.net\$")"
 [ -z "$left" ] || fail "resources left behind: $left"
 set +e
 paude status "$name" >/dev/null 2>&1

@@ -96,6 +96,22 @@ public sealed class LifecycleTests(SharedSessionFixture shared) : IAsyncLifetime
         Assert.Equal(before.GetProperty("createdAt").GetDateTimeOffset(), after.GetProperty("createdAt").GetDateTimeOffset());
     }
 
+    [Fact]
+    public async Task Creating_an_existing_session_in_text_mode_prints_one_quiet_line()
+    {
+        var run = await PaudeCli.RunAsync("create", shared.Name, "--workspace", _workspace);
+
+        Assert.Equal(4, run.ExitCode);
+        // Progress announces the attempt (it cannot know the outcome yet); the outcome is one error line.
+        var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 2, $"expected the progress line and one error line on stderr, got:\n{run.Stderr}");
+        Assert.Equal($"Creating session '{shared.Name}'...", lines[0]);
+        Assert.Equal($"paude: error: Session '{shared.Name}' already exists on backend 'podman'.", lines[1]);
+        Assert.DoesNotContain("removing what was created", run.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("warn", run.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Theory]
     [InlineData("status")]
     [InlineData("start")]

@@ -104,11 +104,15 @@ public sealed class PodmanCreateBenchmark : IBenchmark
             await BenchPodman.RunAsync("podman", ["volume", "import", $"paude-proxy-{n}-config", "-"], config, ct);
         }
 
-        await BenchPodman.PodmanAsync(["run", "-d", "--init", "--pull=never", "--name", $"paude-proxy-{n}", .. labels,
-            "--network", $"paude-net-{n}", "--network", "podman", "-v", $"paude-proxy-{n}-config:/etc/paude-proxy", ProxyImage]);
+        // The same hardening and limits as the SDK's containers, so only the SDK's own overhead is measured.
+        string[] hardening = ["--security-opt", "no-new-privileges", "--cap-drop", "ALL"];
+        await BenchPodman.PodmanAsync(["run", "-d", "--init", "--pull=never", "--name", $"paude-proxy-{n}", .. labels, .. hardening,
+            "--memory", "268435456", "--cpus", "1", "--pids-limit", "256",
+            "--network", $"paude-net-{n}", "--network", "podman", "-v", $"paude-proxy-{n}-config:/etc/paude-proxy:ro", ProxyImage]);
         var argv = Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('\0', AgentCommand)));
         var proxy = $"http://paude-proxy-{n}:3128";
-        await BenchPodman.PodmanAsync(["run", "-d", "--init", "--pull=never", "--name", $"paude-{n}", .. labels,
+        await BenchPodman.PodmanAsync(["run", "-d", "--init", "--pull=never", "--name", $"paude-{n}", .. labels, .. hardening,
+            "--memory", "4294967296", "--cpus", "2", "--pids-limit", "2048", "--passwd-entry", "paude:x:$UID:$GID:paude:/home/paude:/bin/bash",
             "--network", $"paude-net-{n}", "-v", $"paude-{n}-workspace:/pvc", "--tmpfs", "/credentials:rw,mode=0770",
             "-e", $"PAUDE_SESSION_NAME={n}", "-e", $"PAUDE_AGENT_ARGV={argv}", "-e", "PAUDE_HEADLESS=1",
             "-e", $"HTTP_PROXY={proxy}", "-e", $"HTTPS_PROXY={proxy}", "-e", $"http_proxy={proxy}", "-e", $"https_proxy={proxy}",

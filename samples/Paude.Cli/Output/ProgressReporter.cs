@@ -4,7 +4,8 @@ namespace Paude.Cli.Output;
 
 /// <summary>
 /// Shows progress of long work on stderr, so stdout stays clean for results: a live spinner with the elapsed time
-/// on a terminal, one line at start and one at the end otherwise. Silent in JSON mode.
+/// on a terminal, one line at start and one at the end otherwise; a failure adds no line of its own (the error line
+/// says it). Silent in JSON mode.
 /// </summary>
 internal sealed class ProgressReporter(CliConsole console, TimeProvider time, bool enabled)
 {
@@ -29,11 +30,11 @@ internal sealed class ProgressReporter(CliConsole console, TimeProvider time, bo
             await console.Error.WriteLineAsync($"{activity}...").ConfigureAwait(false);
         }
 
-        var outcome = "failed";
+        var done = false;
         try
         {
             var result = await work(cancellationToken).ConfigureAwait(false);
-            outcome = "done";
+            done = true;
             return result;
         }
         finally
@@ -42,7 +43,15 @@ internal sealed class ProgressReporter(CliConsole console, TimeProvider time, bo
             await spinner.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             var elapsed = time.GetElapsedTime(started).TotalSeconds;
             var prefix = console.IsErrorTerminal ? "\r\x1b[K" : string.Empty;
-            await console.Error.WriteLineAsync($"{prefix}{activity}: {outcome} ({elapsed:0.0} s)").ConfigureAwait(false);
+            if (done)
+            {
+                await console.Error.WriteLineAsync($"{prefix}{activity}: done ({elapsed:0.0} s)").ConfigureAwait(false);
+            }
+            else if (console.IsErrorTerminal)
+            {
+                // A failure is reported by the error line that follows (one clear line): only the spinner goes.
+                await console.Error.WriteAsync(prefix).ConfigureAwait(false);
+            }
         }
     }
 

@@ -10,10 +10,11 @@ namespace Paude.Egress;
 /// </summary>
 public sealed class EgressPolicy : IEquatable<EgressPolicy>
 {
-    private EgressPolicy(IReadOnlyList<string> entries, IReadOnlyList<string> domains, bool unrestricted)
+    private EgressPolicy(IReadOnlyList<string> entries, IReadOnlyList<string> domains, IReadOnlyList<string> namedHosts, bool unrestricted)
     {
         Entries = entries;
         Domains = domains;
+        NamedHosts = namedHosts;
         IsUnrestricted = unrestricted;
     }
 
@@ -29,6 +30,13 @@ public sealed class EgressPolicy : IEquatable<EgressPolicy>
     /// <summary>The expanded, de-duplicated, sorted domain rules.</summary>
     public IReadOnlyList<string> Domains { get; }
 
+    /// <summary>
+    /// The exact hosts named by an entry of their own (not by an alias, a wildcard or a regex), sorted. The proxy
+    /// lets only these reach private addresses: a user who names <c>db.internal</c> means that host, while a
+    /// wildcard, a regex or <c>all</c> must not open the host's or the cluster's private networks to the agent.
+    /// </summary>
+    internal IReadOnlyList<string> NamedHosts { get; }
+
     /// <summary>Whether every destination is allowed.</summary>
     public bool IsUnrestricted { get; }
 
@@ -39,6 +47,7 @@ public sealed class EgressPolicy : IEquatable<EgressPolicy>
         ArgumentNullException.ThrowIfNull(entries);
         var given = new List<string>();
         var domains = new SortedSet<string>(StringComparer.Ordinal);
+        var named = new SortedSet<string>(StringComparer.Ordinal);
         var errors = new List<string>();
         var unrestricted = false;
         foreach (var raw in entries)
@@ -73,6 +82,10 @@ public sealed class EgressPolicy : IEquatable<EgressPolicy>
                 else
                 {
                     domains.Add(entry);
+                    if (!entry.StartsWith('.') && !entry.StartsWith('~'))
+                    {
+                        named.Add(entry);
+                    }
                 }
             }
         }
@@ -82,7 +95,7 @@ public sealed class EgressPolicy : IEquatable<EgressPolicy>
             throw new InvalidEgressPolicyException(errors);
         }
 
-        return new EgressPolicy(given, unrestricted ? [] : [.. domains], unrestricted);
+        return new EgressPolicy(given, unrestricted ? [] : [.. domains], unrestricted ? [] : [.. named], unrestricted);
     }
 
     /// <summary>Whether <paramref name="host"/> is allowed by this policy.</summary>
@@ -125,11 +138,24 @@ public sealed class EgressPolicy : IEquatable<EgressPolicy>
     {
         if (entry.StartsWith('~'))
         {
-            // The pattern becomes one value of a squid ACL line: whitespace or a control character would split it
-            // or inject config lines. Squid matches POSIX extended regexes, so .NET-only syntax is refused too.
-            if (entry.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '"' or '\'' or '#'))
+            // The pattern becomes one value of a squid ACL line, so nothing squid's config parser treats specially may
+            // appear: whitespace or a control character splits the value or starts a new line; a trailing backslash
+            // joins the next config line onto this one (an allow-list could then widen itself); quotes start a
+            // quoted value or an included file; '#' starts a comment; "${" is a squid macro; a leading '-' is read
+            // as an ACL option. Hosts are ASCII, so a non-ASCII pattern can only be a mistake or a trick.
+            if (entry.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '"' or '\'' or '#' || c > '\x7e'))
             {
-                return "a regular expression must not contain whitespace, control characters, quotes or '#'";
+                return "a regular expression must not contain whitespace, control characters, quotes, '#' or non-ASCII characters";
+            }
+
+            if (entry.EndsWith('\\'))
+            {
+                return "a regular expression must not end with a backslash (squid would join the next config line onto it)";
+            }
+
+            if (entry.Contains("${", StringComparison.Ordinal) || entry.StartsWith("~-", StringComparison.Ordinal))
+            {
+                return "a regular expression must not contain '${' (a squid macro) or start with '-' (an ACL option)";
             }
 
             if (entry.Contains("(?", StringComparison.Ordinal) || entry.Contains("\\d", StringComparison.Ordinal) ||

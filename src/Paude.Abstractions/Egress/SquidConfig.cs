@@ -30,6 +30,12 @@ public static class SquidConfig
     internal static readonly IReadOnlyList<string> ListeningProbe =
         ["bash", "-c", "exec 3<>\"/dev/tcp/127.0.0.1/$1\"", "paude-probe", Port.ToString(CultureInfo.InvariantCulture)];
 
+    /// <summary>Destinations denied whatever the allow-list says.</summary>
+    internal const string NeverRanges = "127.0.0.0/8 0.0.0.0/8 169.254.0.0/16 ::1 fe80::/10";
+
+    /// <summary>Destinations denied unless the request names a host the allow-list names exactly.</summary>
+    internal const string PrivateRanges = "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 fc00::/7";
+
     /// <summary>The name of the log format; a line is only trusted when it has exactly this shape.</summary>
     internal const string LogFormatName = "paude";
 
@@ -54,7 +60,8 @@ public static class SquidConfig
         Line("cache_log stdio:/dev/stderr");
         Line("error_directory /usr/share/paude-proxy/errors");
         Line("netdb_filename none");
-        Line("logfile_rotate 0");
+        Line("# One rotated generation: the image's entrypoint runs 'squid -k rotate' when access.log passes its size cap.");
+        Line("logfile_rotate 1");
         Line("pinger_enable off");
         Line("digest_generation off");
         Line("icp_port 0");
@@ -73,7 +80,19 @@ public static class SquidConfig
         Line("acl Safe_ports port 80");
         Line("acl Safe_ports port 443");
         Line("acl CONNECT method CONNECT");
-        Line("acl to_linklocal dst 169.254.0.0/16 fe80::/10");
+        Line("# Never reachable, not even with 'all' or for a named host: loopback, this host, link-local (cloud metadata).");
+        Line("acl paude_never dst " + NeverRanges);
+        Line("# Private, CGNAT and ULA ranges: the host's, the engine's and the cluster's networks.");
+        Line("acl paude_private dst " + PrivateRanges);
+        if (policy.NamedHosts.Count > 0)
+        {
+            Line("# Hosts named exactly by the allow-list may be private (a test server, an internal mirror): the user chose them.");
+            foreach (var chunk in policy.NamedHosts.Chunk(8))
+            {
+                Line("acl paude_named_hosts dstdomain -n " + string.Join(' ', chunk));
+            }
+        }
+
         if (policy.IsUnrestricted)
         {
             Line("# Allow-list 'all': every destination is allowed (still only through this proxy).");
@@ -102,13 +121,21 @@ public static class SquidConfig
         Line("deny_info ERR_PAUDE_DENIED all");
         Line("deny_info ERR_PAUDE_DENIED manager");
         Line("deny_info ERR_PAUDE_DENIED to_localhost");
-        Line("deny_info ERR_PAUDE_DENIED to_linklocal");
+        Line("deny_info ERR_PAUDE_DENIED paude_never");
+        Line("deny_info ERR_PAUDE_DENIED paude_private");
+        if (policy.NamedHosts.Count > 0)
+        {
+            // Squid picks the page by the last ACL of the matching line: here the negated named-hosts one.
+            Line("deny_info ERR_PAUDE_DENIED paude_named_hosts");
+        }
+
         Line("http_access deny !Safe_ports");
         Line("http_access deny CONNECT !SSL_ports");
-        Line("# Never the proxy itself, its cache manager or link-local addresses (cloud metadata), not even with 'all'.");
+        Line("# Never the proxy itself, its cache manager, loopback or link-local addresses, not even with 'all'.");
         Line("http_access deny manager");
         Line("http_access deny to_localhost");
-        Line("http_access deny to_linklocal");
+        Line("http_access deny paude_never");
+        Line(policy.NamedHosts.Count > 0 ? "http_access deny paude_private !paude_named_hosts" : "http_access deny paude_private");
         if (policy.IsUnrestricted)
         {
             Line("http_access allow all");
@@ -131,7 +158,9 @@ public static class SquidConfig
         Line("# One line per request: epoch.millis client status/code method host url; denied ones are TCP_DENIED/403.");
         Line($"logformat {LogFormatName} %ts.%03tu %>a %Ss/%03>Hs %rm %>rd %ru");
         Line($"access_log stdio:{AccessLogPath} {LogFormatName}");
-        return sb.ToString();
+        var config = sb.ToString();
+        SquidConfigCheck.Verify(policy, config);
+        return config;
     }
 
     /// <summary>

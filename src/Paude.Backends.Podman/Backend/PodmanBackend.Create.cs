@@ -47,7 +47,10 @@ internal sealed partial class PodmanBackend
             spec.User ?? _options.DefaultUser,
             spec.Headless,
             spec.Credentials,
-            spec.AgentCommand);
+            spec.AgentCommand)
+        {
+            Limits = spec.Limits,
+        };
         Log.Creating(_logger, name.Value, Name);
         var started = Stopwatch.GetTimestamp();
 
@@ -75,7 +78,8 @@ internal sealed partial class PodmanBackend
 
             await WriteConfigVolumeAsync(names, config.Egress, ct).ConfigureAwait(false);
 
-            // The agent reaches the proxy by name only when it makes a request, so both can start at once.
+            // The agent reaches the proxy by its alias on the session network only when it makes a request, so both can
+        // start at once.
             var containers = await Task.WhenAll(
                 CreateResourceAsync(rollback, Rollback.Kind.Container, names.Proxy, ProxyRunArgs(names, config.ProxyImage), ct),
                 CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, AgentRunArgs(names, config, spec.Environment), ct)).ConfigureAwait(false);
@@ -89,7 +93,16 @@ internal sealed partial class PodmanBackend
         }
         catch (Exception ex)
         {
-            Log.RollingBack(_logger, name.Value, ex);
+            // An expected refusal is the caller's to report, in one line; only a real fault is worth a warning.
+            if (ex is SessionAlreadyExistsException or ImageNotFoundException)
+            {
+                Log.CreateRefused(_logger, name.Value, ex);
+            }
+            else
+            {
+                Log.RollingBack(_logger, name.Value, ex);
+            }
+
             await RollbackAsync(name, rollback).ConfigureAwait(false);
             if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -168,9 +181,22 @@ internal sealed partial class PodmanBackend
         return args;
     }
 
+    /// <summary>
+    /// Both containers: no process may gain privileges (setuid binaries, file capabilities) and none has a
+    /// capability. Measured: the agent's work (git, tmux, the entrypoint, the credential restore, file sync via
+    /// exec) and squid as an arbitrary UID need none; the backend's one root exec (chmod of the credentials tmpfs,
+    /// which root owns) needs none either.
+    /// </summary>
+    private static readonly string[] Hardening = ["--security-opt", "no-new-privileges", "--cap-drop", "ALL"];
+
+    /// <summary>Fixed, modest limits for squid: it caches nothing and forwards one session's requests.</summary>
+    private static readonly string[] ProxyLimits = ["--memory", "268435456", "--cpus", "1", "--pids-limit", "256"];
+
     private List<string> ProxyRunArgs(PodmanNames names, string proxyImage, bool run = true)
     {
-        var args = new List<string>(run ? ["run", "-d"] : ["create"]) { "--name", names.Proxy, "--init", "--pull=never", "--network", names.Network };
+        var args = new List<string>(run ? ["run", "-d"] : ["create"]) { "--name", names.Proxy, "--init", "--pull=never", "--network", $"{names.Network}:alias={PodmanNames.ProxyAlias}" };
+        args.AddRange(Hardening);
+        args.AddRange(ProxyLimits);
         foreach (var network in _options.ProxyNetworks)
         {
             args.Add("--network");
@@ -178,7 +204,8 @@ internal sealed partial class PodmanBackend
         }
 
         AddLabels(args, Labels(names.Session, SessionLabelKeys.RoleProxy));
-        args.AddRange(["-v", $"{names.ProxyConfig}:{SquidConfig.ConfigDirectory}", proxyImage]);
+        // Read-only: squid (reachable by the agent) can never rewrite its own allow-list.
+        args.AddRange(["-v", $"{names.ProxyConfig}:{SquidConfig.ConfigDirectory}:ro", proxyImage]);
         return args;
     }
 
@@ -191,14 +218,21 @@ internal sealed partial class PodmanBackend
             "--name", names.Agent, "--init", "--pull=never", "--network", names.Network,
             "-v", $"{names.Workspace}:{WorkspaceMount}",
             "--mount", $"type=tmpfs,destination={CredentialsPath},tmpfs-mode=0770",
+            "--memory", config.Limits.MemoryQuantity,
+            "--cpus", config.Limits.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--pids-limit", config.Limits.Pids.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The runtime writes the arbitrary UID's passwd entry before the container starts, so the image's
+            // /etc/passwd need not be writable by the agent (it could otherwise add a uid-0 line).
+            "--passwd-entry", "paude:x:$UID:$GID:paude:/home/paude:/bin/bash",
         };
+        args.AddRange(Hardening);
         if (config.User is not null)
         {
             args.AddRange(["--user", config.User]);
         }
 
         AddLabels(args, labels);
-        var proxyUrl = $"http://{names.Proxy}:{SquidConfig.Port}";
+        var proxyUrl = $"http://{PodmanNames.ProxyAlias}:{SquidConfig.Port}";
         var env = new List<KeyValuePair<string, string>>(environment)
         {
             new("PAUDE_SESSION_NAME", names.Session.Value),

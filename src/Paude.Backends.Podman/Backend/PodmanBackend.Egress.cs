@@ -14,14 +14,11 @@ internal sealed partial class PodmanBackend
     /// <summary>Caps the proxy access log read back: it is written by the proxy, which the agent can talk to.</summary>
     private const long MaxAccessLogBytes = 64L * 1024 * 1024;
 
-    // Fixed script: unpack the new files next to the live ones, rename each into place (atomic per file), then reload.
-    // The reload is the SIGHUP that 'squid -k reconfigure' sends; squid -k run as root first drops to its effective
-    // user and may not signal the proxy's arbitrary UID, so the root shell signals the master itself.
-    private const string ApplyConfigScript =
-        "set -e; d=$(mktemp -d " + SquidConfig.ConfigDirectory + "/.new.XXXXXX); tar -x --no-same-owner -C \"$d\" -f -; "
-        + "chmod 0664 \"$d\"/*; mv -f \"$d/" + EgressFiles.PolicyFile + "\" " + SquidConfig.ConfigDirectory + "/" + EgressFiles.PolicyFile + "; "
-        + "mv -f \"$d/" + EgressFiles.ConfigFile + "\" " + SquidConfig.ConfigPath + "; rmdir \"$d\"; "
-        + "kill -HUP \"$(cat " + PidFile + ")\"";
+    // The config volume is mounted read-only into the proxy (squid must not be able to rewrite its own allow-list),
+    // so a change is written into the volume from the host ('volume import', which works on an in-use volume) and the
+    // proxy is then told to reload: the SIGHUP that 'squid -k reconfigure' sends, from the proxy's own user (the
+    // containers have no capabilities, so root in the container could not signal squid's arbitrary UID).
+    private const string ReloadScript = "kill -HUP \"$(cat " + PidFile + ")\"";
 
     private const string PidFile = "/var/lib/paude-proxy/squid.pid";
 
@@ -63,24 +60,18 @@ internal sealed partial class PodmanBackend
         var (_, containers) = await RequireAsync(name, cancellationToken).ConfigureAwait(false);
         var proxy = containers.FirstOrDefault(c => c.Name == names.Proxy);
         var tar = EgressFiles.Archive(policy);
+        // The proxy may be missing (removed behind our back): the volume is written anyway; the proxy reads it when
+        // it is re-created at the next start.
+        var exists = await RunAsync(["volume", "exists", names.ProxyConfig], cancellationToken).ConfigureAwait(false);
+        if (!exists.Succeeded)
+        {
+            await MustAsync(["volume", "create", .. LabelArgs(Labels(name, SessionLabelKeys.RoleProxy)), names.ProxyConfig], "re-creating the proxy config volume", cancellationToken).ConfigureAwait(false);
+        }
+
+        await MustAsync(["volume", "import", names.ProxyConfig, "-"], $"writing the allow-list of session '{name.Value}'", cancellationToken, (s, ct) => s.WriteAsync(tar, ct).AsTask()).ConfigureAwait(false);
         if (proxy is { IsRunning: true })
         {
-            await MustAsync(
-                ["exec", "-i", "--user", "0", names.Proxy, "sh", "-c", ApplyConfigScript],
-                $"applying the allow-list of session '{name.Value}'",
-                cancellationToken,
-                (s, ct) => s.WriteAsync(tar, ct).AsTask()).ConfigureAwait(false);
-        }
-        else
-        {
-            // The proxy is stopped or missing: write the volume; the proxy reads it at its next (re)start.
-            var exists = await RunAsync(["volume", "exists", names.ProxyConfig], cancellationToken).ConfigureAwait(false);
-            if (!exists.Succeeded)
-            {
-                await MustAsync(["volume", "create", .. LabelArgs(Labels(name, SessionLabelKeys.RoleProxy)), names.ProxyConfig], "re-creating the proxy config volume", cancellationToken).ConfigureAwait(false);
-            }
-
-            await WriteConfigVolumeAsync(names, policy, cancellationToken).ConfigureAwait(false);
+            await MustAsync(["exec", names.Proxy, "sh", "-c", ReloadScript], $"reloading the proxy of session '{name.Value}'", cancellationToken).ConfigureAwait(false);
         }
 
         Log.EgressSet(_logger, name.Value, policy.Entries.Count, proxy is { IsRunning: true });

@@ -92,9 +92,15 @@ internal sealed partial class PodmanBackend
     public async Task<SessionInfo> StopAsync(SessionName name, CancellationToken cancellationToken = default)
     {
         var names = new PodmanNames(name);
-        await RequireAsync(name, cancellationToken).ConfigureAwait(false);
         var seconds = ((int)Math.Ceiling(_options.StopTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        await MustAsync(["stop", "--ignore", "-t", seconds, names.Agent, names.Proxy], $"stopping session '{name.Value}'", cancellationToken).ConfigureAwait(false);
+        // Only containers that carry this session's label are stopped: a name alone may be someone else's.
+        var (_, containers) = await RequireAsync(name, cancellationToken).ConfigureAwait(false);
+        var own = OwnContainers(names, containers);
+        if (own.Count > 0)
+        {
+            await MustAsync(["stop", "--ignore", "-t", seconds, .. own], $"stopping session '{name.Value}'", cancellationToken).ConfigureAwait(false);
+        }
+
         Log.Stopped(_logger, name.Value);
         return await GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, Name);
     }
@@ -109,10 +115,14 @@ internal sealed partial class PodmanBackend
             return false;
         }
 
-        // Containers first (they hold the network and volumes), then the rest in parallel. Deterministic names are
-        // included so a container that lost its labels is still removed; --ignore keeps that idempotent.
-        var containerNames = before.Containers.Union([names.Agent, names.Proxy], StringComparer.Ordinal).ToList();
-        await MustAsync(["rm", "-f", "--ignore", "-t", "0", .. containerNames], $"removing the containers of session '{name.Value}'", cancellationToken).ConfigureAwait(false);
+        // Containers first (they hold the network and volumes), then the rest in parallel. Only what the listing by
+        // this session's label returned is removed, never a name computed from the session name alone: that name
+        // could belong to another session (it did under the old naming scheme) or to something that is not Paude's.
+        if (before.Containers.Count > 0)
+        {
+            await MustAsync(["rm", "-f", "--ignore", "-t", "0", .. before.Containers], $"removing the containers of session '{name.Value}'", cancellationToken).ConfigureAwait(false);
+        }
+
         var removals = new List<Task>();
         removals.AddRange(before.Networks.Select(n => RemoveAsync(["network", "rm", "-f", n], $"removing network '{n}'", cancellationToken)));
         removals.AddRange(before.Volumes.Select(v => RemoveAsync(["volume", "rm", "-f", v], $"removing volume '{v}'", cancellationToken)));
@@ -128,6 +138,11 @@ internal sealed partial class PodmanBackend
         Log.Deleted(_logger, name.Value, true);
         return true;
     }
+
+    /// <summary>The agent and proxy of this session among <paramref name="containers"/>, which were listed by its label.</summary>
+    private static List<string> OwnContainers(PodmanNames names, IEnumerable<ContainerEntry> containers) =>
+        [.. containers.Where(c => c.Session == names.Session.Value &&
+            ((c.Name == names.Agent && c.Role == SessionLabelKeys.RoleAgent) || (c.Name == names.Proxy && c.Role == SessionLabelKeys.RoleProxy))).Select(c => c.Name)];
 
     private async Task RemoveAsync(IReadOnlyList<string> args, string what, CancellationToken cancellationToken)
     {

@@ -21,6 +21,12 @@ internal static class SessionLabels
     /// </summary>
     public const string Environment = "paude.io/environment";
 
+    /// <summary>
+    /// The agent's limits (memory bytes, CPUs, processes, '_'-separated: podman splits volume label values at
+    /// commas), so a re-created agent gets the same ones.
+    /// </summary>
+    public const string Limits = "paude.io/limits";
+
     /// <summary>The labels common to every resource of the session with <paramref name="role"/>.</summary>
     public static Dictionary<string, string> Base(string session, string? role, IEnumerable<KeyValuePair<string, string>> extra)
     {
@@ -60,6 +66,7 @@ internal static class SessionLabels
         labels[SessionLabelKeys.Headless] = config.Headless ? "true" : "false";
         labels[SessionLabelKeys.Credentials] = string.Join(",", config.Credentials);
         labels[SessionLabelKeys.AgentArgv] = Encode(JsonSerializer.Serialize(config.AgentCommand));
+        labels[Limits] = string.Create(CultureInfo.InvariantCulture, $"{config.Limits.MemoryBytes}_{config.Limits.Cpus}_{config.Limits.Pids}");
     }
 
     /// <summary>Adds the spec's extra environment (see <see cref="Environment"/>).</summary>
@@ -127,7 +134,27 @@ internal static class SessionLabels
             argv)
         {
             HasCreatedAt = created is not null,
+            Limits = ReadLimits(Get(SessionLabels.Limits)),
         };
+    }
+
+    /// <summary>Reads the limits label; a missing or unreadable one (a session from before limits) gets the defaults.</summary>
+    private static SessionLimits ReadLimits(string? value)
+    {
+        var parts = value?.Split('_') ?? [];
+        if (parts.Length == 3 &&
+            long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var memory) &&
+            double.TryParse(parts[1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var cpus) &&
+            int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var pids))
+        {
+            var limits = new SessionLimits { MemoryBytes = memory, Cpus = cpus, Pids = pids };
+            if (limits.GetErrors().Count == 0)
+            {
+                return limits;
+            }
+        }
+
+        return SessionLimits.Default;
     }
 
     public static string Encode(string value) => Convert.ToBase64String(Encoding.UTF8.GetBytes(value)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -165,4 +192,6 @@ internal sealed record SessionConfig(
     IReadOnlyList<string> AgentCommand)
 {
     public bool HasCreatedAt { get; init; } = true;
+
+    public SessionLimits Limits { get; init; } = SessionLimits.Default;
 }

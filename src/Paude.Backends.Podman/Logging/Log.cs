@@ -14,6 +14,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Creating session '{Session}' failed; removing what was created")]
     public static partial void RollingBack(ILogger logger, string session, Exception exception);
 
+    /// <summary>An expected, typed refusal (the name exists, an image is missing): the caller reports it; no stack trace.</summary>
+    [LoggerMessage(EventId = 2017, Level = LogLevel.Debug, Message = "Creating session '{Session}' was refused; removing what this call created, if anything")]
+    public static partial void CreateRefused(ILogger logger, string session, Exception exception);
+
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Rollback of session '{Session}' could not remove '{Resource}': {Error}")]
     public static partial void RollbackFailed(ILogger logger, string session, string resource, string error);
 

@@ -55,10 +55,37 @@ public sealed class EgressPolicyTests
     [InlineData(@"~(?i)example\.com")]
     [InlineData(@"~api\d+\.example\.com")]
     [InlineData("~a.*?b")]
+    [InlineData(@"~0\\")]
+    [InlineData(@"~example\.com\\")]
+    [InlineData("~a\rhttp_access allow all")]
+    [InlineData("~a\tb")]
+    [InlineData("~a\u00a0b")]
+    [InlineData("~a\u2028b")]
+    [InlineData("~caf\u00e9")]
+    [InlineData("~${service_name}")]
+    [InlineData("~-i")]
+    [InlineData("~a'b")]
+    [InlineData("~\"/etc/passwd\"")]
     public void RegexesThatWouldBreakOrMisleadTheProxyConfigAreRefused(string entry)
     {
         var e = Assert.Throws<InvalidEgressPolicyException>(() => EgressPolicy.Parse([entry]));
         Assert.Single(e.Errors);
+    }
+
+    [Fact]
+    public void EveryInjectionAttemptIsReportedTogetherAndNothingIsParsed()
+    {
+        string[] hostile = [@"~0\\", "~a\nhttp_access allow all", "~x y", "~${process_name}", "host name", "a.b\\", "\"include\"", "#x", "x.org\u0000"];
+        var e = Assert.Throws<InvalidEgressPolicyException>(() => EgressPolicy.Parse(["github", .. hostile]));
+        Assert.Equal(hostile.Length, e.Errors.Count);
+    }
+
+    [Fact]
+    public void OnlyExactHostsOfTheirOwnAreNamedHosts()
+    {
+        var policy = EgressPolicy.Parse(["github", "db.internal", ".corp.test", @"~^api\.x$", "10.1.2.3"]);
+        Assert.Equal(["10.1.2.3", "db.internal"], policy.NamedHosts);
+        Assert.Empty(EgressPolicy.Parse(["all", "db.internal"]).NamedHosts);
     }
 
     [Fact]

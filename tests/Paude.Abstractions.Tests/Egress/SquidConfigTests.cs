@@ -1,4 +1,5 @@
 using Paude.Egress;
+using Paude.Errors;
 
 namespace Paude.Tests.Egress;
 
@@ -59,6 +60,48 @@ public sealed class SquidConfigTests
         var config = SquidConfig.Render(EgressPolicy.Parse([]));
         Assert.DoesNotContain("http_access allow", config, StringComparison.Ordinal);
         Assert.DoesNotContain("acl paude_allowed", config, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("all")]
+    [InlineData("default")]
+    [InlineData(".paude.test")]
+    [InlineData("~.*")]
+    public void PrivateLoopbackAndLinkLocalDestinationsAreDeniedBeforeAnyAllow(string entry)
+    {
+        var lines = SquidConfig.Render(EgressPolicy.Parse([entry])).Split('\n');
+        Assert.Contains("acl paude_never dst 127.0.0.0/8 0.0.0.0/8 169.254.0.0/16 ::1 fe80::/10", lines);
+        Assert.Contains("acl paude_private dst 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 fc00::/7", lines);
+        var denyPrivate = Array.IndexOf(lines, "http_access deny paude_private");
+        var denyNever = Array.IndexOf(lines, "http_access deny paude_never");
+        var firstAllow = Array.FindIndex(lines, l => l.StartsWith("http_access allow", StringComparison.Ordinal));
+        Assert.InRange(denyNever, 0, denyPrivate);
+        Assert.True(firstAllow < 0 || denyPrivate < firstAllow, "the private-range deny must come before every allow");
+        Assert.DoesNotContain(lines, l => l.Contains("paude_named_hosts", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void OnlyExactlyNamedHostsMayBePrivate()
+    {
+        var lines = SquidConfig.Render(EgressPolicy.Parse(["db.internal", ".corp.test", "github"])).Split('\n');
+        Assert.Contains("acl paude_named_hosts dstdomain -n db.internal", lines);
+        Assert.Contains("http_access deny paude_private !paude_named_hosts", lines);
+        Assert.DoesNotContain("http_access deny paude_private", lines);
+    }
+
+    [Fact]
+    public void SelfCheckRefusesAConfigWithAnAclThePolicyDidNotAskFor()
+    {
+        var policy = EgressPolicy.Parse(["github"]);
+        var config = SquidConfig.Render(policy);
+        SquidConfigCheck.Verify(policy, config);
+        var widened = config.Replace("acl CONNECT method CONNECT\n", "acl CONNECT method CONNECT\nacl paude_allowed_regex dstdom_regex -n -i .\n", StringComparison.Ordinal);
+        var e = Assert.Throws<InvalidEgressPolicyException>(() => SquidConfigCheck.Verify(policy, widened));
+        Assert.Contains(e.Errors, m => m.Contains("ACL lines", StringComparison.Ordinal));
+        var continued = config.Replace("acl CONNECT method CONNECT\n", "acl CONNECT method CONNECT \\\n", StringComparison.Ordinal);
+        Assert.Throws<InvalidEgressPolicyException>(() => SquidConfigCheck.Verify(policy, continued));
+        var joined = config.Replace("acl CONNECT method CONNECT\n", "acl CONNECT method CONNECT\r", StringComparison.Ordinal);
+        Assert.Throws<InvalidEgressPolicyException>(() => SquidConfigCheck.Verify(policy, joined));
     }
 
     [Fact]

@@ -30,7 +30,9 @@ public sealed class AgentEnvironment : IAsyncLifetime
 
         List<string> args =
         [
+            // As the backends run it: no privileges, and the runtime (not the agent) writes the UID's passwd entry.
             "run", "-d", "--init", "--name", container, "--label", Label, "--user", user,
+            "--security-opt", "no-new-privileges", "--cap-drop", "ALL", "--passwd-entry", "paude:x:$UID:$GID:paude:/home/paude:/bin/bash",
             "-v", $"{volume}:/pvc", "-e", $"PAUDE_SESSION_NAME={name}", "-e", $"PAUDE_HEADLESS={(headless ? 1 : 0)}",
         ];
         if (argvBase64 is not null)

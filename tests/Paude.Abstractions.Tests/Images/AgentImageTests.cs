@@ -31,6 +31,8 @@ public sealed class AgentImageTests(AgentEnvironment env) : IClassFixture<AgentE
         Assert.Equal("1000680000 0\n", await AgentEnvironment.ExecAsync(container, "bash", "-c", "echo $(id -u) $(id -g)"));
         Assert.Equal("paude /home/paude /bin/bash\n", await AgentEnvironment.ExecAsync(container, "bash", "-c", "echo $(whoami) $HOME $(getent passwd $(id -u) | cut -d: -f7)"));
         await AgentEnvironment.ExecAsync(container, "touch", "/home/paude/written");
+        Assert.NotEqual(0, (await PodmanCli.RunAsync(["exec", container, "bash", "-c", "echo 'x:x:0:0::/:/bin/sh' >> /etc/passwd"])).ExitCode);
+        Assert.Equal(string.Empty, await AgentEnvironment.ExecAsync(container, "bash", "-c", "find / -xdev -type f -perm /6000 2>/dev/null; true"));
 
         // The workspace on a fresh named volume: created by the entrypoint, owned by the UID, group 0 writable.
         Assert.Equal("1000680000:0 775\n", await AgentEnvironment.ExecAsync(container, "stat", "-c", "%u:%g %a", "/pvc/workspace"));

@@ -82,8 +82,10 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
         var startedBefore = await PodmanCli.CheckAsync("inspect", "--format", "{{.State.StartedAt}}", proxy.Name);
         Assert.Equal("403", (await proxy.CurlAsync("http://denied.paude.test/")).HttpCode);
 
-        await proxy.ReconfigureAsync(EgressPolicy.Unrestricted);
-        Assert.True(await PodmanCli.EventuallyAsync(async () => (await proxy.CurlAsync("http://denied.paude.test/")).HttpCode == "200", PodmanCli.Patience), "'all' did not allow denied.paude.test");
+        // 'all' allows every host by name, then refuses it because it resolves to a private (the test network's)
+        // address; naming the host exactly is what lets a private host through.
+        await proxy.ReconfigureAsync(EgressPolicy.Parse(["all", "denied.paude.test"]));
+        Assert.True(await PodmanCli.EventuallyAsync(async () => (await proxy.CurlAsync("http://allowed.paude.test/")).Body.Contains("Blocked", StringComparison.Ordinal), PodmanCli.Patience), "'all' did not deny a private host");
         Assert.Equal("403", (await proxy.CurlAsync("http://allowed.paude.test:8080/")).HttpCode);
         Assert.Equal("403", (await proxy.CurlAsync("http://169.254.169.254/latest/meta-data/")).HttpCode);
         Assert.Equal("403", (await proxy.CurlAsync("http://127.0.0.1:3128/squid-internal-mgr/info")).HttpCode);
@@ -95,6 +97,42 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
 
         Assert.Equal(pidBefore, await PodmanCli.CheckAsync("exec", proxy.Name, "cat", "/var/lib/paude-proxy/squid.pid"));
         Assert.Equal(startedBefore, await PodmanCli.CheckAsync("inspect", "--format", "{{.State.StartedAt}}", proxy.Name));
+    }
+
+    [Fact]
+    public async Task PrivateDestinationsAreDeniedUnlessTheHostIsNamedExactly()
+    {
+        // The outside host lives on a private Podman network: it stands for the host's and the cluster's networks.
+        var outsideIp = await OutsideIpAsync();
+        foreach (var policy in new[] { EgressPolicy.Unrestricted, EgressPolicy.Parse([".paude.test"]), EgressPolicy.Parse(["~paude"]) })
+        {
+            var proxy = await env.StartProxyAsync("private-" + Math.Abs(policy.ToString().GetHashCode(StringComparison.Ordinal)), policy);
+            Assert.Equal("403", (await proxy.CurlAsync("http://allowed.paude.test/")).HttpCode);
+            Assert.Equal("403", (await proxy.CurlAsync("https://allowed.paude.test/")).ConnectCode);
+            Assert.Equal("403", (await proxy.CurlAsync($"http://{outsideIp}/")).HttpCode);
+            Assert.Equal("403", (await proxy.CurlAsync("http://127.0.0.1:3128/")).HttpCode);
+            Assert.Equal("403", (await proxy.CurlAsync("http://169.254.169.254/")).HttpCode);
+        }
+
+        var named = await env.StartProxyAsync("private-named", EgressPolicy.Parse(["allowed.paude.test", outsideIp]));
+        Assert.Equal("200", (await named.CurlAsync("http://allowed.paude.test/")).HttpCode);
+        Assert.Equal("200", (await named.CurlAsync($"http://{outsideIp}/")).HttpCode);
+        Assert.Equal("403", (await named.CurlAsync("http://denied.paude.test/")).HttpCode);
+    }
+
+    [Fact]
+    public async Task AccessLogIsRotatedWhenItPassesItsCap()
+    {
+        var proxy = await env.StartProxyAsync("rotate", AllowedOnly);
+        // A log the size of the cap, as a flood of requests would leave it; the watcher rotates it.
+        await PodmanCli.CheckAsync("exec", proxy.Name, "bash", "-c", $"head -c 17000000 /dev/zero | tr '\\0' x >> {SquidConfig.AccessLogPath}");
+        Assert.True(
+            await PodmanCli.EventuallyAsync(
+                async () => (await PodmanCli.RunAsync(["exec", proxy.Name, "bash", "-c", $"[ -s {SquidConfig.AccessLogPath}.0 ] && [ $(stat -c %s {SquidConfig.AccessLogPath}) -lt 16777216 ]"])).ExitCode == 0,
+                PodmanCli.Patience),
+            "the access log was not rotated");
+        Assert.Equal("403", (await proxy.CurlAsync("http://denied.paude.test/")).HttpCode);
+        Assert.Contains(await proxy.BlockedRequestsAsync(), b => b.Host == "denied.paude.test");
     }
 
     [Fact]

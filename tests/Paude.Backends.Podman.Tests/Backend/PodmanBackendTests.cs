@@ -31,15 +31,15 @@ public sealed class PodmanBackendTests(BackendFixture fixture) : IClassFixture<B
             Assert.Equal("false", labels.GetProperty("paude.io/headless").GetString());
             Assert.Equal("1000680000:0", agent.GetProperty("Config").GetProperty("User").GetString());
             var env = agent.GetProperty("Config").GetProperty("Env").EnumerateArray().Select(e => e.GetString()).ToList();
-            Assert.Contains($"HTTPS_PROXY=http://paude-proxy-{name}:3128", env);
+            Assert.Contains($"HTTPS_PROXY=http://paude-proxy:3128", env);
             Assert.Contains("PAUDE_HEADLESS=0", env);
 
             // The agent is on the internal network only; the proxy on it plus the way out.
             var agentNets = agent.GetProperty("NetworkSettings").GetProperty("Networks").EnumerateObject().Select(p => p.Name).ToList();
-            Assert.Equal([$"paude-net-{name}"], agentNets);
-            var proxy = await Podman.InspectAsync($"paude-proxy-{name}");
+            Assert.Equal([$"paude-{name}.net"], agentNets);
+            var proxy = await Podman.InspectAsync($"paude-{name}.proxy");
             var proxyNets = proxy.GetProperty("NetworkSettings").GetProperty("Networks").EnumerateObject().Select(p => p.Name).Order().ToList();
-            Assert.Equal(["paude-net-" + name, "podman"], proxyNets);
+            Assert.Equal([$"paude-{name}.net", "podman"], proxyNets);
             Assert.True(agent.GetProperty("HostConfig").GetProperty("Init").GetBoolean());
 
             var id = await fixture.Backend.CheckAsync(name, "sh", "-c", "id -u; id -g; touch /pvc/workspace/w && stat -c %a /credentials && touch /credentials/c && echo ok");
@@ -67,7 +67,7 @@ public sealed class PodmanBackendTests(BackendFixture fixture) : IClassFixture<B
         await fixture.Backend.CreateAsync(fixture.Spec(name));
         try
         {
-            await Podman.CheckAsync("stop", "-t", "0", $"paude-proxy-{name}");
+            await Podman.CheckAsync("stop", "-t", "0", $"paude-{name}.proxy");
             var degraded = await fixture.Backend.GetAsync(name);
             Assert.Equal(SessionStatus.Degraded, degraded!.Status);
             Assert.Contains("proxy container is exited", degraded.StatusReason, StringComparison.Ordinal);
@@ -76,7 +76,7 @@ public sealed class PodmanBackendTests(BackendFixture fixture) : IClassFixture<B
             Assert.Equal(SessionStatus.Running, (await fixture.Backend.StartAsync(name)).Status);
             Assert.Equal(SessionStatus.Stopped, (await fixture.Backend.StopAsync(name)).Status);
             Assert.Equal(SessionStatus.Stopped, (await fixture.Backend.StopAsync(name)).Status);
-            var proxy = await Podman.InspectAsync($"paude-proxy-{name}");
+            var proxy = await Podman.InspectAsync($"paude-{name}.proxy");
             Assert.False(proxy.GetProperty("State").GetProperty("Running").GetBoolean());
 
             var listed = await fixture.Backend.ListAsync().Where(s => s.Name == name).ToListAsync();
@@ -102,15 +102,15 @@ public sealed class PodmanBackendTests(BackendFixture fixture) : IClassFixture<B
             Assert.Equal(changed, await fixture.Backend.GetEgressPolicyAsync(name));
 
             // Proxy removed behind our back: start re-creates it from the config volume, which keeps the new list.
-            await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-proxy-{name}");
+            await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}.proxy");
             Assert.Equal(SessionStatus.Running, (await fixture.Backend.StartAsync(name)).Status);
             Assert.Equal(changed, await fixture.Backend.GetEgressPolicyAsync(name));
-            var conf = await Podman.CheckAsync("exec", $"paude-proxy-{name}", "cat", SquidConfig.ConfigPath);
+            var conf = await Podman.CheckAsync("exec", $"paude-{name}.proxy", "cat", SquidConfig.ConfigPath);
             Assert.Equal(SquidConfig.Render(changed), conf);
 
             // Config volume gone too: the list the session was created with comes back from the agent's labels.
-            await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-proxy-{name}");
-            await Podman.CheckAsync("volume", "rm", $"paude-proxy-{name}-config");
+            await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}.proxy");
+            await Podman.CheckAsync("volume", "rm", $"paude-{name}.proxy-config");
             Assert.Equal(SessionStatus.Running, (await fixture.Backend.StartAsync(name)).Status);
             Assert.Equal(EgressPolicy.Parse(["example.test"]), await fixture.Backend.GetEgressPolicyAsync(name));
         }
@@ -158,7 +158,7 @@ public sealed class PodmanBackendTests(BackendFixture fixture) : IClassFixture<B
     {
         var name = fixture.NewName("orphan");
         await fixture.Backend.CreateAsync(fixture.Spec(name));
-        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}", $"paude-proxy-{name}");
+        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}", $"paude-{name}.proxy");
 
         var info = await fixture.Backend.GetAsync(name);
         Assert.Equal(SessionStatus.Degraded, info!.Status);

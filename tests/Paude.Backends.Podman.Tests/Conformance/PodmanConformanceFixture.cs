@@ -11,7 +11,7 @@ namespace Paude.Tests.Conformance;
 /// busybox httpd container answering as allowed/denied/later.paude.test, and a Podman backend whose proxies join
 /// that network instead of the default one — so no test needs the internet.
 /// </summary>
-public sealed class PodmanConformanceFixture : ConformanceFixture
+public class PodmanConformanceFixture : ConformanceFixture
 {
     private ServiceProvider? _services;
     private ISessionBackend? _backend;
@@ -23,6 +23,9 @@ public sealed class PodmanConformanceFixture : ConformanceFixture
     public string Outside => $"paude-test-{RunId}-outside";
 
     public override ISessionBackend Backend => _backend ?? throw new InvalidOperationException("Not initialised.");
+
+    /// <summary>Images the backend runs instead of its defaults (<c>null</c>: the defaults).</summary>
+    protected (string Agent, string Proxy)? Images { get; set; }
 
     public override async Task InitializeAsync()
     {
@@ -36,6 +39,11 @@ public sealed class PodmanConformanceFixture : ConformanceFixture
         services.AddPaude().AddPodmanBackend("podman", o =>
         {
             o.ProxyNetworks = [World];
+            if (Images is { } images)
+            {
+                (o.AgentImage, o.ProxyImage) = images;
+            }
+
             o.ExtraLabels = new Dictionary<string, string> { ["paude.test"] = RunId };
         });
         _services = services.BuildServiceProvider();
@@ -53,7 +61,7 @@ public sealed class PodmanConformanceFixture : ConformanceFixture
         // Both by label (what the backend discovers) and by the contract's names (what could leak unlabelled).
         var labelled = await Podman.ResourcesLabelledAsync($"paude.io/session-name={name}");
         var named = new List<string>();
-        foreach (var container in new[] { $"paude-{name}", $"paude-proxy-{name}" })
+        foreach (var container in new[] { $"paude-{name}", $"paude-{name}.proxy" })
         {
             if ((await Podman.RunAsync("container", "exists", container)).ExitCode == 0)
             {
@@ -61,7 +69,7 @@ public sealed class PodmanConformanceFixture : ConformanceFixture
             }
         }
 
-        foreach (var volume in new[] { $"paude-{name}-workspace", $"paude-proxy-{name}-config" })
+        foreach (var volume in new[] { $"paude-{name}.workspace", $"paude-{name}.proxy-config" })
         {
             if ((await Podman.RunAsync("volume", "exists", volume)).ExitCode == 0)
             {
@@ -69,15 +77,18 @@ public sealed class PodmanConformanceFixture : ConformanceFixture
             }
         }
 
-        if ((await Podman.RunAsync("network", "exists", $"paude-net-{name}")).ExitCode == 0)
+        if ((await Podman.RunAsync("network", "exists", $"paude-{name}.net")).ExitCode == 0)
         {
-            named.Add($"network paude-net-{name}");
+            named.Add($"network paude-{name}.net");
         }
 
         return [.. labelled.Union(named)];
     }
 
-    protected override async Task CleanupAsync()
+    protected override async Task CleanupAsync() => await CleanupPodmanAsync();
+
+    /// <summary>Removes the run's resources and the backend.</summary>
+    protected async Task CleanupPodmanAsync()
     {
         await Podman.RemoveContainingAsync(RunId);
         if (_services is not null)

@@ -20,7 +20,7 @@ public sealed class OrphanedSessionTests(PodmanFaultFixture fx) : IClassFixture<
         await fx.Backend.CreateAsync(spec);
         await fx.Backend.CheckAsync(name, "bash", "-c", "echo kept > /pvc/workspace/kept.txt");
 
-        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}", $"paude-proxy-{name}");
+        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}", $"paude-{name}.proxy");
 
         var orphan = await fx.Backend.GetAsync(name);
         Assert.Equal(SessionStatus.Degraded, orphan?.Status);
@@ -48,10 +48,10 @@ public sealed class OrphanedSessionTests(PodmanFaultFixture fx) : IClassFixture<
     {
         var name = fx.NewName("onlyvol");
         await fx.Backend.CreateAsync(PodmanFaultFixture.Spec(name));
-        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}", $"paude-proxy-{name}");
-        await Podman.CheckAsync("network", "rm", $"paude-net-{name}");
-        await Podman.CheckAsync("volume", "rm", $"paude-proxy-{name}-config");
-        Assert.Equal([$"volume paude-{name}-workspace"], await PodmanFaultFixture.LeftoversAsync(name));
+        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}", $"paude-{name}.proxy");
+        await Podman.CheckAsync("network", "rm", $"paude-{name}.net");
+        await Podman.CheckAsync("volume", "rm", $"paude-{name}.proxy-config");
+        Assert.Equal([$"volume paude-{name}.workspace"], await PodmanFaultFixture.LeftoversAsync(name));
         Assert.Equal(SessionStatus.Degraded, (await fx.Backend.GetAsync(name))?.Status);
 
         Assert.Equal(SessionStatus.Running, (await fx.Backend.StartAsync(name)).Status);
@@ -69,8 +69,8 @@ public sealed class OrphanedSessionTests(PodmanFaultFixture fx) : IClassFixture<
     {
         var name = fx.NewName("leftover");
         await fx.Backend.CreateAsync(PodmanFaultFixture.Spec(name));
-        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}", $"paude-proxy-{name}");
-        await Podman.CheckAsync("volume", "rm", $"paude-{name}-workspace");
+        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}", $"paude-{name}.proxy");
+        await Podman.CheckAsync("volume", "rm", $"paude-{name}.workspace");
         var before = await PodmanFaultFixture.LeftoversAsync(name);
 
         var info = await fx.Backend.GetAsync(name);
@@ -91,18 +91,22 @@ public sealed class OrphanedSessionTests(PodmanFaultFixture fx) : IClassFixture<
     {
         var name = fx.NewName("conflict");
         await fx.Backend.CreateAsync(PodmanFaultFixture.Spec(name));
-        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}", $"paude-proxy-{name}");
+        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}", $"paude-{name}.proxy");
 
         // Someone else's container (no session labels) now holds the proxy's name.
-        var foreign = (await Podman.CheckAsync("create", "--name", $"paude-proxy-{name}", "--label", $"paude.test={fx.RunId}", "localhost/paude-agent:latest", "true")).Trim();
+        var foreign = (await Podman.CheckAsync("create", "--name", $"paude-{name}.proxy", "--label", $"paude.test={fx.RunId}", "localhost/paude-agent:latest", "true")).Trim();
 
         await Assert.ThrowsAsync<BackendOperationException>(() => fx.Backend.StartAsync(name));
 
-        Assert.Equal(foreign, (await Podman.InspectAsync($"paude-proxy-{name}")).GetProperty("Id").GetString());
+        Assert.Equal(foreign, (await Podman.InspectAsync($"paude-{name}.proxy")).GetProperty("Id").GetString());
         Assert.Equal(1, (await Podman.RunAsync("container", "exists", $"paude-{name}")).ExitCode);
         Assert.Equal(SessionStatus.Degraded, (await fx.Backend.GetAsync(name))?.Status);
         Assert.True(await fx.Backend.DeleteAsync(name));
-        Assert.Empty(await PodmanFaultFixture.LeftoversAsync(name));
+
+        // Delete removes only what carries the session's label: the foreign container keeps its name.
+        Assert.Equal([$"container paude-{name}.proxy"], await PodmanFaultFixture.LeftoversAsync(name));
+        Assert.Equal(foreign, (await Podman.InspectAsync($"paude-{name}.proxy")).GetProperty("Id").GetString());
+        await Podman.CheckAsync("rm", "-f", "-t", "0", foreign);
     }
 
     private async Task<List<SessionInfo>> ListAsync()

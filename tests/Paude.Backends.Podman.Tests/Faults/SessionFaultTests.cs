@@ -33,7 +33,7 @@ public sealed class SessionFaultTests(PodmanFaultFixture fx) : IClassFixture<Pod
         var name = fx.NewName("degraded");
         await fx.Backend.CreateAsync(PodmanFaultFixture.Spec(name));
 
-        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-proxy-{name}");
+        await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}.proxy");
 
         var degraded = await fx.Backend.GetAsync(name);
         Assert.Equal(SessionStatus.Degraded, degraded?.Status);
@@ -42,7 +42,7 @@ public sealed class SessionFaultTests(PodmanFaultFixture fx) : IClassFixture<Pod
         var repaired = await fx.Backend.StartAsync(name);
         Assert.Equal(SessionStatus.Running, repaired.Status);
         Assert.Equal(SessionStatus.Running, (await fx.Backend.GetAsync(name))?.Status);
-        Assert.Equal(0, (await Podman.RunAsync("container", "exists", $"paude-proxy-{name}")).ExitCode);
+        Assert.Equal(0, (await Podman.RunAsync("container", "exists", $"paude-{name}.proxy")).ExitCode);
 
         // Egress works again through the re-created proxy, at once (Start returns only when squid serves): a denied
         // request gets squid's 403, not a connect error.

@@ -73,7 +73,7 @@ internal static class TestRun
         [
             .. await PodmanListing.LinesAsync("ps", "-a", "--filter", filter, "--format", "container {{.Names}}"),
             .. await PodmanListing.LinesAsync("volume", "ls", "--filter", filter, "--format", "volume {{.Name}}"),
-            .. await PodmanListing.LinesAsync("network", "ls", "--filter", $"name=^paude-net-{session}$", "--format", "network {{.Name}}"),
+            .. await PodmanListing.LinesAsync("network", "ls", "--filter", $"name=^paude-{session}\\.net$", "--format", "network {{.Name}}"),
         ];
     }
 }
