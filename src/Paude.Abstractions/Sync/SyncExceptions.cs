@@ -76,3 +76,18 @@ public sealed class SyncLockedException(string lockFile, TimeSpan waited)
 /// <summary>The session side failed in a way the sync cannot work around (the message carries the session's error).</summary>
 public sealed class SyncTransportException(string message, Exception? inner = null)
     : SyncException(message, inner);
+
+/// <summary>
+/// A local path the sync would write or delete passes through a symbolic link (to outside the workspace or inside
+/// it, planted by a session or made by the user): a sync never writes or deletes through a link, the way git refuses
+/// to write beyond a symlinked leading path. Nothing was changed.
+/// </summary>
+public sealed class UnsafeLocalPathException(string path, string link)
+    : SyncException($"Refused: the local path '{path}' passes through the symbolic link '{link}'; a sync never writes or deletes through a link. Nothing was changed. Replace the link with a folder (or remove it) and sync again.")
+{
+    /// <summary>The workspace-relative path that would have been written or deleted.</summary>
+    public string Path { get; } = path;
+
+    /// <summary>The workspace-relative link on its way.</summary>
+    public string Link { get; } = link;
+}

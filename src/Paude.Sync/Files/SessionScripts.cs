@@ -8,7 +8,7 @@ internal static class SessionScripts
 {
     /// <summary>
     /// $1 = workspace, rest = name/path excludes. Prints <c>N</c> when the folder is missing, else one
-    /// <c>&lt;sha256&gt;  &lt;path&gt;</c> record per regular file (no symlinks, devices or <c>.git</c>).
+    /// <c>&lt;sha256&gt;  &lt;path&gt;</c> record per regular file (no symlinks, devices or <c>.git</c> at any depth: the local side never takes files there).
     /// </summary>
     public const string ListFiles = """
         cd -- "$1" 2>/dev/null || { printf 'N\0'; exit 0; }
@@ -20,7 +20,7 @@ internal static class SessionScripts
             *) args+=( -name "$e" -prune -o ) ;;
           esac
         done
-        find . -path ./.git -prune -o -name '*.paude-staging-*' -prune -o "${args[@]}" -type f -print0 | sed -z 's|^\./||' | xargs -0 -r sha256sum -z --
+        find . -name .git -prune -o -name '*.paude-staging-*' -prune -o "${args[@]}" -type f -print0 | sed -z 's|^\./||' | xargs -0 -r sha256sum -z --
         """;
 
     /// <summary>
