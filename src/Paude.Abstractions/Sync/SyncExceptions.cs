@@ -91,3 +91,30 @@ public sealed class UnsafeLocalPathException(string path, string link)
     /// <summary>The workspace-relative link on its way.</summary>
     public string Link { get; } = link;
 }
+
+/// <summary>
+/// A session still holds work that was never synced back (commits, working files), and deleting it was refused;
+/// nothing was deleted. Sync it back first, or delete with force.
+/// </summary>
+public sealed class UnsyncedWorkException(string session, UnsyncedWork work)
+    : SyncException(Describe(session, work))
+{
+    /// <summary>What would have been lost.</summary>
+    public UnsyncedWork Work { get; } = work;
+
+    private static string Describe(string session, UnsyncedWork work)
+    {
+        var text = $"Session '{session}' holds work that was never synced back: {work.Commits.Count} commit(s) and {work.Paths.Count} file(s). Nothing was deleted.";
+        if (work.Commits.Count > 0)
+        {
+            text += $"{Environment.NewLine}Commits not in the local workspace:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", work.Commits.Take(50))}";
+        }
+
+        if (work.Paths.Count > 0)
+        {
+            text += $"{Environment.NewLine}Files not in the local workspace:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", work.Paths.Take(50))}";
+        }
+
+        return text + $"{Environment.NewLine}Sync it back first (paude sync), or delete with --force.";
+    }
+}

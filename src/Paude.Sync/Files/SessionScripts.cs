@@ -43,6 +43,17 @@ internal static class SessionScripts
         exit 0
         """;
 
+    /// <summary>
+    /// $1 = workspace. Prints one <c>&lt;commit id&gt; &lt;subject&gt;</c> record per commit reachable from any ref of the
+    /// session's repository (stashes included), newest first, at most 20,000; nothing without a repository.
+    /// </summary>
+    public const string ListCommits = """
+        cd -- "$1" 2>/dev/null || exit 0
+        [ -e .git ] || exit 0
+        git log --all -z -n 20000 --format='%H %s' 2>/dev/null
+        exit 0
+        """;
+
     /// <summary>$1 = workspace, $2 = initial branch: creates the repository (the first push into a session).</summary>
     public const string InitRepository = """
         set -e
