@@ -1,23 +1,22 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
-using System.Text;
+using System.Security.Cryptography;
 using LibGit2Sharp;
 using Paude.Sync.Transport;
 
 namespace Paude.Sync.Git;
 
 /// <summary>
-/// Writes chosen objects of the local repository into a tar as loose objects (<c>.git/objects/xx/yyyy</c>: zlib of
-/// <c>"&lt;type&gt; &lt;size&gt;\0"</c> + content), read through libgit2 from wherever they are (packs included). This
-/// is how a first push sends packed history without sending the packs themselves (they hold objects the session must
-/// not see). Fast deflate: the channel is local, and the session's git reads any zlib level.
+/// Writes chosen objects of the local repository into a tar as one new pack (<c>.git/objects/pack/pack-&lt;sha&gt;.pack</c>,
+/// version 2, whole objects, no deltas), read through libgit2 from wherever they are (packs included). This is how a
+/// first push sends packed history without sending the repository's packs (they hold objects the session must not
+/// see). One file instead of one per object: creating thousands of files is what costs in the session. The pack has
+/// no index: the session builds it with <c>git index-pack</c>, which also verifies every object.
 /// </summary>
 internal static class LooseObjects
 {
-    private static readonly string[] TypeNames = ["", "commit", "tree", "blob", "tag"];
-
-    public static void Write(TarWriter writer, string objectsDirectory, IEnumerable<ObjectId> ids, UnixFileMode mode, CancellationToken cancellationToken)
+    public static void Write(TarWriter writer, string objectsDirectory, IReadOnlyList<ObjectId> ids, UnixFileMode mode, string scratchDirectory, CancellationToken cancellationToken)
     {
         var api = LibGit2Native.Instance;
         if (api.OdbOpen(out var odb, objectsDirectory) < 0)
@@ -25,22 +24,70 @@ internal static class LooseObjects
             throw new SyncTransportException($"The local object database could not be opened: {api.LastError()}");
         }
 
+        Directory.CreateDirectory(scratchDirectory);
+        var temp = Path.Combine(scratchDirectory, $"push-{Guid.NewGuid():N}.pack");
         try
         {
-            foreach (var id in ids)
+            byte[] trailer;
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1024 * 1024))
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var loose = Deflate(api, odb, id);
-                writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, $".git/objects/{id.Sha[..2]}/{id.Sha[2..]}") { DataStream = loose, Mode = mode });
+                void Put(ReadOnlySpan<byte> bytes)
+                {
+                    hash.AppendData(bytes);
+                    file.Write(bytes);
+                }
+
+                Span<byte> header = stackalloc byte[12];
+                "PACK"u8.CopyTo(header);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header[4..], 2);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header[8..], (uint)ids.Count);
+                Put(header);
+                var compressed = new MemoryStream();
+                foreach (var id in ids)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    compressed.SetLength(0);
+                    var (type, size) = Deflate(api, odb, id, compressed);
+                    Put(ObjectHeader(type, size));
+                    Put(compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
+                }
+
+                trailer = hash.GetHashAndReset();
+                file.Write(trailer);
             }
+
+            writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, $".git/objects/pack/pack-{Convert.ToHexStringLower(trailer)}.pack")
+            {
+                DataStream = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read, 1),
+                Mode = mode,
+            });
         }
         finally
         {
             api.OdbFree(odb);
+            File.Delete(temp);
         }
     }
 
-    private static MemoryStream Deflate(LibGit2Native api, IntPtr odb, ObjectId id)
+    /// <summary>The pack entry header: type in bits 4-6 of the first byte, the size in 4 + 7n bits, little-endian.</summary>
+    private static byte[] ObjectHeader(int type, long size)
+    {
+        var bytes = new List<byte>(10);
+        var first = (byte)((type << 4) | (int)(size & 0x0f));
+        size >>= 4;
+        bytes.Add(size > 0 ? (byte)(first | 0x80) : first);
+        while (size > 0)
+        {
+            var next = (byte)(size & 0x7f);
+            size >>= 7;
+            bytes.Add(size > 0 ? (byte)(next | 0x80) : next);
+        }
+
+        return [.. bytes];
+    }
+
+    private static (int Type, long Size) Deflate(LibGit2Native api, IntPtr odb, ObjectId id, MemoryStream output)
     {
         if (api.OdbRead(out var obj, odb, Convert.FromHexString(id.Sha)) < 0)
         {
@@ -51,17 +98,15 @@ internal static class LooseObjects
         {
             var type = api.ObjectType(obj);
             var size = (long)api.ObjectSize(obj);
-            if (type < 1 || type >= TypeNames.Length)
+            if (type is < 1 or > 4)
             {
                 throw new SyncTransportException($"The local object {id.Sha} has an unknown type {type}.");
             }
 
-            var output = new MemoryStream();
             using (var zlib = new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true))
             {
-                zlib.Write(Encoding.ASCII.GetBytes($"{TypeNames[type]} {size}\0"));
                 var data = api.ObjectData(obj);
-                var buffer = new byte[(int)Math.Min(size, 256 * 1024)];
+                var buffer = new byte[(int)Math.Min(Math.Max(size, 1), 256 * 1024)];
                 for (long offset = 0; offset < size;)
                 {
                     var n = (int)Math.Min(buffer.Length, size - offset);
@@ -71,8 +116,7 @@ internal static class LooseObjects
                 }
             }
 
-            output.Position = 0;
-            return output;
+            return (type, size);
         }
         finally
         {
