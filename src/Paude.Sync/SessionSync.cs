@@ -144,6 +144,20 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
         }
     }
 
+    public Task<UnsyncedWork> FindUnsyncedWorkAsync(SessionName session, string workspace, SyncOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(workspace);
+        options ??= new SyncOptions();
+        options.Validate();
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspace));
+        if (!Directory.Exists(root))
+        {
+            throw new InvalidOptionsException("Invalid sync workspace", [$"Workspace: the folder '{workspace}' does not exist"]);
+        }
+
+        return UnsyncedWorkCheck.RunAsync(backends.GetBackend(options.Backend), session, root, FindGitDirectory(root), options, cancellationToken);
+    }
+
     /// <summary>The <c>.git</c> folder when <paramref name="root"/> is the top of a work tree, else <c>null</c>.</summary>
     internal static string? FindGitDirectory(string root)
     {

@@ -55,6 +55,23 @@ public sealed class PlanAndOptionsTests
     [InlineData("dir/file name.txt", true)]
     public void Session_paths_must_be_plain_relative_paths(string path, bool safe) => Assert.Equal(safe, PathRules.IsSafeRelative(path));
 
+    [Theory]
+    [InlineData(".git/hooks/pre-commit", false, false)]
+    [InlineData("sub/.git/config", false, false)]
+    [InlineData(".GIT/hooks/x", false, true)]
+    [InlineData(".GIT/hooks/x", true, false)]
+    [InlineData("Sub/.Git/HEAD", true, false)]
+    [InlineData(".github/workflows/ci.yml", true, true)]
+    public void Session_paths_never_reach_a_git_folder_as_the_file_system_compares_names(string path, bool ignoreCase, bool safe) =>
+        Assert.Equal(safe, PathRules.IsSafeRelative(path, ignoreCase));
+
+    [Theory]
+    [InlineData("NODE_MODULES/x.js", true, true)]
+    [InlineData("NODE_MODULES/x.js", false, false)]
+    [InlineData("Docs/Generated/x.md", true, true)]
+    public void Excludes_compare_names_as_the_file_system_does(string path, bool ignoreCase, bool excluded) =>
+        Assert.Equal(excluded, new PathRules(["docs/generated"], ignoreCase).IsExcluded(path));
+
     [Fact]
     public void Invalid_options_report_every_problem_together()
     {
@@ -77,5 +94,7 @@ public sealed class PlanAndOptionsTests
         Assert.Equal(("" + zeros, "a/b.txt"), FileSync.ParseHashRecord(zeros + "  a/b.txt"));
         Assert.Throws<UnsafeContentException>(() => FileSync.ParseHashRecord(zeros + "  ../x"));
         Assert.Throws<UnsafeContentException>(() => FileSync.ParseHashRecord("nonsense"));
+        Assert.Throws<UnsafeContentException>(() => FileSync.ParseHashRecord(zeros + "  .git/hooks/post-checkout"));
+        Assert.Throws<UnsafeContentException>(() => FileSync.ParseHashRecord(zeros + "  .GIT/hooks/post-checkout", ignoreCase: true));
     }
 }

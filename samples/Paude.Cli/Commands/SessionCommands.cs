@@ -92,16 +92,45 @@ internal static class SessionCommands
     private static Command DeleteCommand(CliApp app)
     {
         var name = NameArgument();
-        var command = new Command("delete", "Delete a session and everything it owns (workspace volume included). Deleting a missing session is not an error.") { name };
+        var force = new Option<bool>("--force") { Description = "Delete even when the session holds work never synced back (commits, files)." };
+        var workspace = new Option<string?>("--workspace", "-w") { Description = "The local workspace the session's work is compared with (default: the one the session was created for, else the current folder)." };
+        var command = new Command("delete", "Delete a session and everything it owns (workspace volume included). Refuses, naming them, while the session holds commits or files never synced back, unless --force. Deleting a missing session is not an error.") { name, force, workspace };
         command.SetAction((parse, ct) => app.RunAsync(parse, async (ctx, token) =>
         {
             var session = ParseName(parse.GetValue(name));
+            if (!parse.GetValue(force))
+            {
+                await RefuseUnsyncedWorkAsync(ctx, session, parse.GetValue(workspace), token).ConfigureAwait(false);
+            }
+
             var deleted = await ctx.Progress.RunAsync($"Deleting session '{session}'", c => ctx.Backend.DeleteAsync(session, c), token).ConfigureAwait(false);
             ctx.Output.Write(new DeleteView(session, ctx.Backend.Name, deleted), CliJsonContext.Output.DeleteView, w =>
                 w.WriteLine(deleted ? $"Deleted session '{session}'." : $"Session '{session}' did not exist; nothing to delete."));
             return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    /// <summary>Deleting never drops unsynced work silently: a session that cannot be checked (stopped) needs --force too.</summary>
+    private static async Task RefuseUnsyncedWorkAsync(CliContext ctx, SessionName session, string? workspace, CancellationToken token)
+    {
+        var info = await ctx.Backend.GetAsync(session, token).ConfigureAwait(false);
+        if (info is null || ctx.Services.GetService(typeof(Paude.Sync.ISessionSync)) is not Paude.Sync.ISessionSync sync)
+        {
+            return;
+        }
+
+        if (info.Status != SessionStatus.Running)
+        {
+            throw new SessionNotRunningException(session.Value, info.Status.ToString().ToLowerInvariant() + "; its unsynced work cannot be checked: start it and sync it back, or delete with --force");
+        }
+
+        var local = Path.GetFullPath(workspace ?? info.Workspace ?? Environment.CurrentDirectory);
+        var work = await ctx.Progress.RunAsync($"Checking session '{session}' for unsynced work", c => sync.FindUnsyncedWorkAsync(session, local, new Paude.Sync.SyncOptions { Backend = ctx.Backend.Name }, c), token).ConfigureAwait(false);
+        if (!work.IsEmpty)
+        {
+            throw new Paude.Sync.UnsyncedWorkException(session.Value, work);
+        }
     }
 
     private static Command ListCommand(CliApp app)

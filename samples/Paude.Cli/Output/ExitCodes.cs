@@ -30,6 +30,7 @@ internal static class ExitCodes
         CliUsageException => (InvalidInput, "invalid-input"),
         Paude.Sync.NotAGitRepositoryException => (InvalidInput, "not-a-git-repository"),
         Paude.Sync.UnsafeSyncException => (SyncRefused, "sync-refused"),
+        Paude.Sync.UnsyncedWorkException => (SyncRefused, "unsynced-work"),
         Paude.Sync.SyncConflictException => (SyncConflict, "sync-conflict"),
         Paude.Sync.SyncLockedException => (SyncLocked, "sync-locked"),
         Paude.Sync.SyncTransportException => (Failure, "sync-failed"),

@@ -24,4 +24,18 @@ public interface ISessionSync
     /// <exception cref="NotAGitRepositoryException">The strategy needs git on a side that has no repository.</exception>
     /// <exception cref="SyncLockedException">Another sync of the same repository did not finish in time.</exception>
     Task<SyncResult> SyncAsync(SessionName session, string workspace, SyncOptions options, IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// What <paramref name="session"/> holds that was never synced back into <paramref name="workspace"/>: commits no
+    /// local ref reaches, and working files whose content the workspace does not have (excludes apply). Read-only on
+    /// both sides; uses only the session's exec channel, so it works on every backend. Check it before deleting a
+    /// session.
+    /// </summary>
+    /// <param name="session">The session (must be running).</param>
+    /// <param name="workspace">The local workspace folder.</param>
+    /// <param name="options">Where the session's workspace is and the excludes (<see cref="SyncOptions.SessionWorkspace"/>,
+    /// <see cref="SyncOptions.Excludes"/>); the defaults when <c>null</c>.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <exception cref="Errors.InvalidOptionsException">The options or the workspace are invalid.</exception>
+    Task<UnsyncedWork> FindUnsyncedWorkAsync(SessionName session, string workspace, SyncOptions? options = null, CancellationToken cancellationToken = default);
 }

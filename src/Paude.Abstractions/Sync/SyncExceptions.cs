@@ -76,3 +76,45 @@ public sealed class SyncLockedException(string lockFile, TimeSpan waited)
 /// <summary>The session side failed in a way the sync cannot work around (the message carries the session's error).</summary>
 public sealed class SyncTransportException(string message, Exception? inner = null)
     : SyncException(message, inner);
+
+/// <summary>
+/// A local path the sync would write or delete passes through a symbolic link (to outside the workspace or inside
+/// it, planted by a session or made by the user): a sync never writes or deletes through a link, the way git refuses
+/// to write beyond a symlinked leading path. Nothing was changed.
+/// </summary>
+public sealed class UnsafeLocalPathException(string path, string link)
+    : SyncException($"Refused: the local path '{path}' passes through the symbolic link '{link}'; a sync never writes or deletes through a link. Nothing was changed. Replace the link with a folder (or remove it) and sync again.")
+{
+    /// <summary>The workspace-relative path that would have been written or deleted.</summary>
+    public string Path { get; } = path;
+
+    /// <summary>The workspace-relative link on its way.</summary>
+    public string Link { get; } = link;
+}
+
+/// <summary>
+/// A session still holds work that was never synced back (commits, working files), and deleting it was refused;
+/// nothing was deleted. Sync it back first, or delete with force.
+/// </summary>
+public sealed class UnsyncedWorkException(string session, UnsyncedWork work)
+    : SyncException(Describe(session, work))
+{
+    /// <summary>What would have been lost.</summary>
+    public UnsyncedWork Work { get; } = work;
+
+    private static string Describe(string session, UnsyncedWork work)
+    {
+        var text = $"Session '{session}' holds work that was never synced back: {work.Commits.Count} commit(s) and {work.Paths.Count} file(s). Nothing was deleted.";
+        if (work.Commits.Count > 0)
+        {
+            text += $"{Environment.NewLine}Commits not in the local workspace:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", work.Commits.Take(50))}";
+        }
+
+        if (work.Paths.Count > 0)
+        {
+            text += $"{Environment.NewLine}Files not in the local workspace:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", work.Paths.Take(50))}";
+        }
+
+        return text + $"{Environment.NewLine}Sync it back first (paude sync), or delete with --force.";
+    }
+}

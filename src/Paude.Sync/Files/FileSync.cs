@@ -3,6 +3,7 @@ using LibGit2Sharp;
 using Paude.Errors;
 using Paude.Execution;
 using Paude.Sessions;
+using Paude.Sync.Transport;
 
 namespace Paude.Sync.Files;
 
@@ -15,12 +16,14 @@ internal sealed class FileSync(SyncContext context)
     public async Task<(SyncResult Result, Dictionary<string, string> NewBase)> RunAsync(Dictionary<string, string>? lastBase, Repository? repo, CancellationToken cancellationToken)
     {
         var options = context.Options;
-        var rules = new PathRules(options.Excludes);
+        var ignoreCase = FileSystemCase.IgnoresCase(context.Workspace);
+        var rules = new PathRules(options.Excludes, ignoreCase);
         context.Report(SyncStage.Checking, "Listing local and session files");
         var local = LocalTree.Scan(context.Workspace, rules, repo, cancellationToken);
-        var session = await ListSessionAsync(rules, repo, cancellationToken).ConfigureAwait(false);
+        var session = await ListSessionAsync(rules, repo, ignoreCase, cancellationToken).ConfigureAwait(false);
         var overwrite = options.Strategy == SyncStrategy.Overwrite;
         var plan = FilePlan.Create(local, session, lastBase, options.Direction, overwrite);
+        var moveAside = options.Direction == SyncDirection.FromSession ? TypeChanges.Check(context.Workspace, plan, lastBase, options.Force) : [];
         var warnings = new List<string>();
         if (plan.SkippedDeletes.Count > 0)
         {
@@ -60,6 +63,21 @@ internal sealed class FileSync(SyncContext context)
                 backups.Add(BackupLocal(plan.AtRisk));
             }
 
+            if (moveAside.Count > 0)
+            {
+                var folder = BackupFolder;
+                foreach (var path in moveAside)
+                {
+                    WorkspacePath.MoveAside(Path.Combine(context.Workspace, path), Path.Combine(folder, path));
+                }
+
+                warnings.Add($"Forced: {moveAside.Count} local path(s) of another type where the session has files were moved to {folder}: {string.Join(", ", moveAside.Take(20))}");
+                if (!backups.Contains(folder))
+                {
+                    backups.Add(folder);
+                }
+            }
+
             bytes = await PullAsync(plan, session, cancellationToken).ConfigureAwait(false);
         }
         else
@@ -77,7 +95,7 @@ internal sealed class FileSync(SyncContext context)
     }
 
     /// <summary>Lists the session's files with their SHA-256, refusing unsafe names.</summary>
-    internal async Task<Dictionary<string, string>> ListSessionAsync(PathRules rules, Repository? repo, CancellationToken cancellationToken)
+    internal async Task<Dictionary<string, string>> ListSessionAsync(PathRules rules, Repository? repo, bool ignoreCase, CancellationToken cancellationToken)
     {
         var argv = new List<string> { "bash", "-c", SessionScripts.ListFiles, "bash", context.Options.SessionWorkspace };
         argv.AddRange(rules.NamePatterns);
@@ -91,7 +109,7 @@ internal sealed class FileSync(SyncContext context)
                 return files;
             }
 
-            var (hash, path) = ParseHashRecord(record);
+            var (hash, path) = ParseHashRecord(record, ignoreCase);
             if (!LocalTree.IsIgnored(path, rules, repo))
             {
                 files[path] = hash;
@@ -102,7 +120,7 @@ internal sealed class FileSync(SyncContext context)
     }
 
     /// <summary>Parses <c>&lt;sha256&gt;  &lt;path&gt;</c> (sha256sum -z output); the path is untrusted.</summary>
-    internal static (string Hash, string Path) ParseHashRecord(string record)
+    internal static (string Hash, string Path) ParseHashRecord(string record, bool ignoreCase = false)
     {
         if (record.Length < 67 || record[64] != ' ' || record[65] != ' ' || !record[..64].All(char.IsAsciiHexDigitLower))
         {
@@ -110,7 +128,7 @@ internal sealed class FileSync(SyncContext context)
         }
 
         var path = record[66..];
-        return PathRules.IsSafeRelative(path) ? (record[..64], path) : throw new UnsafeContentException(path, "is not a plain relative path inside the workspace");
+        return PathRules.IsSafeRelative(path, ignoreCase) ? (record[..64], path) : throw new UnsafeContentException(path, "is not a plain relative path inside the workspace");
     }
 
     private async Task<long> PullAsync(FilePlan plan, Dictionary<string, string> session, CancellationToken cancellationToken)
@@ -130,8 +148,9 @@ internal sealed class FileSync(SyncContext context)
             var process = await context.Backend.StartProcessAsync(context.Session, spec, cancellationToken).ConfigureAwait(false);
             await using (process.ConfigureAwait(false))
             {
-                var stderr = new MemoryStream();
-                var pumpErr = process.StandardError.CopyToAsync(stderr, cancellationToken);
+                // Bounded: the session controls its stderr (a flood must not fill memory or the error message).
+                var stderr = new StringBuilder();
+                var pumpErr = StderrCapture.PumpAsync(process.StandardError, stderr);
                 var feed = FeedAsync(process.StandardInput, list.ToArray(), cancellationToken);
                 var counting = new CountingStream(process.StandardOutput);
                 await SafeTarExtractor.ExtractAsync(counting, staging, SafeTarOptions.Default, cancellationToken).ConfigureAwait(false);
@@ -140,7 +159,7 @@ internal sealed class FileSync(SyncContext context)
                 await pumpErr.ConfigureAwait(false);
                 if (exit != 0)
                 {
-                    throw new SyncTransportException($"Reading files from session '{context.Session.Value}' failed (exit {exit}): {Encoding.UTF8.GetString(stderr.ToArray()).Trim()}");
+                    throw new SyncTransportException($"Reading files from session '{context.Session.Value}' failed (exit {exit}): {Describe(stderr)}");
                 }
 
                 VerifyStaged(staging, plan.Writes, session);
@@ -200,9 +219,12 @@ internal sealed class FileSync(SyncContext context)
         return SessionCommand.RunCheckedAsync(context.Backend, context.Session, "Deleting files", argv, default, cancellationToken);
     }
 
+    /// <summary>Where this run keeps local content it replaces (outside the workspace).</summary>
+    private string BackupFolder => Path.Combine(context.Store.Directory, "backup", context.Session.Value, context.Stamp);
+
     private string BackupLocal(IReadOnlyList<string> paths)
     {
-        var folder = Path.Combine(context.Store.Directory, "backup", context.Session.Value, context.Stamp);
+        var folder = BackupFolder;
         foreach (var path in paths)
         {
             var source = Path.Combine(context.Workspace, path);
@@ -215,6 +237,12 @@ internal sealed class FileSync(SyncContext context)
         }
 
         return folder;
+    }
+
+    private static string Describe(StringBuilder stderr)
+    {
+        var text = stderr.ToString().Trim();
+        return text.Length > 2000 ? text[..2000] + "... (cut)" : text;
     }
 
     private static async Task FeedAsync(Stream stdin, byte[] data, CancellationToken cancellationToken)

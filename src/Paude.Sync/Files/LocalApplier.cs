@@ -25,8 +25,16 @@ internal static class LocalApplier
         }
 
         File.Move(temp, journalPath, overwrite: true);
-        RollForward(journal);
-        File.Delete(journalPath);
+        try
+        {
+            RollForward(journal);
+        }
+        finally
+        {
+            // A failed apply is reported once; a journal left behind would fail every later sync the same way. What
+            // was moved stays (each move is whole), and the next sync compares the workspace afresh.
+            File.Delete(journalPath);
+        }
     }
 
     /// <summary>Finishes an apply a killed process left behind (call with the sync lock held).</summary>
@@ -49,43 +57,56 @@ internal static class LocalApplier
             journal = null;
         }
 
-        if (journal is not null)
+        try
         {
-            RollForward(journal);
+            if (journal is not null)
+            {
+                RollForward(journal);
+            }
+        }
+        finally
+        {
+            File.Delete(journalPath);
         }
 
-        File.Delete(journalPath);
         return true;
     }
 
+    /// <summary>
+    /// Deletes first (a folder the session turned into a file is emptied by them), then moves each staged file in.
+    /// Every path is checked for a link on its way right before it is touched; only regular files are deleted, and
+    /// only a folder left empty by the deletes is replaced by a file (the plan made every other type change a conflict).
+    /// </summary>
     private static void RollForward(Journal journal)
     {
-        foreach (var path in journal.Writes)
+        foreach (var path in journal.Deletes)
         {
-            var staged = Path.Combine(journal.Staging, path);
+            WorkspacePath.EnsureNoLinkOnTheWay(journal.Workspace, path);
             var target = Path.Combine(journal.Workspace, path);
-            if (File.Exists(staged))
+            if (WorkspacePath.KindOf(target) == WorkspacePath.Kind.File)
             {
-                var dir = Path.GetDirectoryName(target)!;
-                if (File.Exists(dir))
-                {
-                    // A local file stands where the session has a folder: the folder wins in the session's version.
-                    File.Delete(dir);
-                }
-
-                Directory.CreateDirectory(dir);
-                if (Directory.Exists(target))
-                {
-                    Directory.Delete(target, recursive: true);
-                }
-
-                File.Move(staged, target, overwrite: true);
+                File.Delete(target);
             }
         }
 
-        foreach (var path in journal.Deletes)
+        foreach (var path in journal.Writes)
         {
-            File.Delete(Path.Combine(journal.Workspace, path));
+            var staged = Path.Combine(journal.Staging, path);
+            if (!File.Exists(staged))
+            {
+                continue;
+            }
+
+            WorkspacePath.EnsureNoLinkOnTheWay(journal.Workspace, path);
+            var target = Path.Combine(journal.Workspace, path);
+            var dir = Path.GetDirectoryName(target)!;
+            Directory.CreateDirectory(dir);
+            if (WorkspacePath.KindOf(target) == WorkspacePath.Kind.Folder)
+            {
+                WorkspacePath.RemoveEmptyTree(target);
+            }
+
+            File.Move(staged, target, overwrite: true);
         }
 
         if (Directory.Exists(journal.Staging))

@@ -13,7 +13,28 @@ internal static class SessionCommand
     /// <summary>Maximum stdout kept from a listing (the session is untrusted; a runaway listing must not exhaust memory).</summary>
     private const int MaxOutput = 256 * 1024 * 1024;
 
+    /// <summary>
+    /// How long one helper may run (listing and hashing a large workspace takes seconds to minutes): a session that
+    /// hangs must not hold the workspace's sync lock for ever.
+    /// </summary>
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(15);
+
     public static async Task<(int ExitCode, byte[] Output, string Error)> RunAsync(
+        ISessionBackend backend, SessionName session, IReadOnlyList<string> argv, ReadOnlyMemory<byte> stdin, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
+        try
+        {
+            return await RunBoundedAsync(backend, session, argv, stdin, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SyncTransportException($"A helper command in session '{session.Value}' did not finish within {Timeout.TotalMinutes:0} minutes; it was stopped.");
+        }
+    }
+
+    private static async Task<(int ExitCode, byte[] Output, string Error)> RunBoundedAsync(
         ISessionBackend backend, SessionName session, IReadOnlyList<string> argv, ReadOnlyMemory<byte> stdin, CancellationToken cancellationToken)
     {
         var spec = new ProcessSpec(argv) { RedirectStandardInput = !stdin.IsEmpty };

@@ -8,7 +8,7 @@ internal static class SessionScripts
 {
     /// <summary>
     /// $1 = workspace, rest = name/path excludes. Prints <c>N</c> when the folder is missing, else one
-    /// <c>&lt;sha256&gt;  &lt;path&gt;</c> record per regular file (no symlinks, devices or <c>.git</c>).
+    /// <c>&lt;sha256&gt;  &lt;path&gt;</c> record per regular file (no symlinks, devices or <c>.git</c> at any depth: the local side never takes files there).
     /// </summary>
     public const string ListFiles = """
         cd -- "$1" 2>/dev/null || { printf 'N\0'; exit 0; }
@@ -20,7 +20,7 @@ internal static class SessionScripts
             *) args+=( -name "$e" -prune -o ) ;;
           esac
         done
-        find . -path ./.git -prune -o -name '*.paude-staging-*' -prune -o "${args[@]}" -type f -print0 | sed -z 's|^\./||' | xargs -0 -r sha256sum -z --
+        find . -name .git -prune -o -name '*.paude-staging-*' -prune -o "${args[@]}" -type f -print0 | sed -z 's|^\./||' | xargs -0 -r sha256sum -z --
         """;
 
     /// <summary>
@@ -40,6 +40,17 @@ internal static class SessionScripts
         for e in "$@"; do ex+=( "--exclude=$e" ); done
         git ls-files -z -d | sed -z 's/^/D/'
         git ls-files -z -m -o --exclude-standard "${ex[@]}" | xargs -0 -r sha256sum -z -- 2>/dev/null | sed -z 's/^/H/'
+        exit 0
+        """;
+
+    /// <summary>
+    /// $1 = workspace. Prints one <c>&lt;commit id&gt; &lt;subject&gt;</c> record per commit reachable from any ref of the
+    /// session's repository (stashes included), newest first, at most 20,000; nothing without a repository.
+    /// </summary>
+    public const string ListCommits = """
+        cd -- "$1" 2>/dev/null || exit 0
+        [ -e .git ] || exit 0
+        git log --all -z -n 20000 --format='%H %s' 2>/dev/null
         exit 0
         """;
 

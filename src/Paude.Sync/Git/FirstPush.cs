@@ -14,10 +14,10 @@ namespace Paude.Sync.Git;
 /// Why not receive-pack: building a pack means inflating, delta-searching and deflating every object (≈25 s for
 /// 50 MB here), then index-pack and a checkout in the session. Loose objects are already deflated on disk and are
 /// content-addressed, so they are sent as they are (only the loose objects reachable from the branch), into a
-/// repository the script has just created, where nothing can be replaced. When part of the history is packed, the
-/// packs travel as they are too (immutable, content-addressed), each with its <c>.idx</c>: the host's own data, and
-/// the archive's end marker proves it arrived whole, so the session need not re-hash every object. A pack whose index
-/// is missing (a repack writing it) is indexed, and so verified, in the session by <c>git index-pack</c>.
+/// repository the script has just created, where nothing can be replaced. Objects of the branch that are only in a
+/// pack travel in one new pack of exactly those objects (read through libgit2, no delta search; the session indexes
+/// and so verifies it with <c>git index-pack</c>): the repository's packs never travel, they hold other branches,
+/// stashes and other sessions' work the session must not see.
 /// </para>
 /// <para>
 /// Staged: the session extracts everything into a staging folder and renames it into place only once the archive's
@@ -139,19 +139,9 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
                 writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, $".git/objects/{id.Sha[..2]}/{id.Sha[2..]}") { DataStream = data, Mode = ReadOnly });
             }
 
-            foreach (var pack in plan.Packs)
+            if (plan.PackedObjects.Count > 0)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-
-                // The index travels too when it exists: it is the host's own (trusted) data, and the end marker proves
-                // the archive arrived whole, so the session need not re-hash every object to rebuild it.
-                var index = Path.ChangeExtension(pack, ".idx");
-                if (File.Exists(index))
-                {
-                    writer.WriteEntry(index, $".git/objects/pack/{Path.GetFileName(index)}");
-                }
-
-                writer.WriteEntry(pack, $".git/objects/pack/{Path.GetFileName(pack)}");
+                LooseObjects.Write(writer, Path.Combine(repo.Info.Path, "objects"), plan.PackedObjects, ReadOnly, Path.Combine(repo.Info.Path, "paude"), cancellationToken);
             }
 
             WriteRepositoryFiles(writer, plan, branchRef, commit);

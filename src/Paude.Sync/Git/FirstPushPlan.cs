@@ -4,8 +4,8 @@ using Paude.Sync.Files;
 namespace Paude.Sync.Git;
 
 /// <summary>
-/// What a first push sends: the branch's loose objects, the repository's packs when part of the branch's history is
-/// packed, and the working files.
+/// What a first push sends: the objects reachable from the branch (loose as they are, packed ones made loose) and
+/// nothing else of the repository, and the working files.
 /// </summary>
 internal sealed class FirstPushPlan
 {
@@ -13,12 +13,12 @@ internal sealed class FirstPushPlan
     public List<(ObjectId Id, string Loose)> Objects { get; } = [];
 
     /// <summary>
-    /// The repository's <c>.pack</c> files, when an object of the branch is not loose. Packs are immutable and
-    /// content-addressed; each travels with its <c>.idx</c> (or the session builds one with <c>git index-pack</c>).
-    /// They may hold objects of other branches too (unreferenced in the session): re-packing only the branch would
-    /// cost a delta search of the whole history, the reason receive-pack was too slow here.
+    /// Objects of the branch that are only in a pack. They travel as loose objects made from the pack (inflated by
+    /// libgit2, deflated fast here), never as the repository's packs: a pack holds other branches, stashes, other
+    /// sessions' fetched work and amended-away objects too, none of which the session may see. Re-packing only the
+    /// branch would cost a delta search of the whole history, the reason receive-pack was too slow here.
     /// </summary>
-    public List<string> Packs { get; } = [];
+    public List<ObjectId> PackedObjects { get; } = [];
 
     /// <summary>Working files in tar order; <c>Committed</c> is set for a tracked file deleted locally (its committed content is sent).</summary>
     public List<(string Path, (ObjectId Id, Mode Mode)? Committed)> Files { get; } = [];
@@ -63,10 +63,7 @@ internal sealed class FirstPushPlan
         // In the order of their folders (.git/objects/xx), as a directory walk sends them: the session's file system
         // then fills one folder after another instead of all 256 at random.
         plan.Objects.Sort((a, b) => string.CompareOrdinal(a.Id.Sha, b.Id.Sha));
-        if (walk.Packed)
-        {
-            plan.Packs.AddRange(Directory.EnumerateFiles(Path.Combine(objects, "pack"), "*.pack").Order(StringComparer.Ordinal));
-        }
+        plan.PackedObjects.Sort((a, b) => string.CompareOrdinal(a.Sha, b.Sha));
 
         var root = repo.Info.WorkingDirectory;
         foreach (var path in changed.Where(p => !excluded(p)))
@@ -97,9 +94,6 @@ internal sealed class FirstPushPlan
 
         public HashSet<string> Tracked { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>Whether an object of the branch is not loose (so it is in a pack).</summary>
-        public bool Packed { get; private set; }
-
         public void Add(ObjectId id)
         {
             if (_loose.Contains(id.Sha))
@@ -108,7 +102,7 @@ internal sealed class FirstPushPlan
             }
             else
             {
-                Packed = true;
+                Plan.PackedObjects.Add(id);
             }
         }
 

@@ -125,7 +125,7 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
 
         var changes = repo.Diff.Compare<TreeChanges>(head.Tree, resultTree);
         var changed = changes.SelectMany(c => new[] { c.Path, c.OldPath }).Distinct(StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
-        var overlap = GitHistory.Dirty(repo, rules.IsExcluded).Where(changed.Contains).ToList();
+        var overlap = GitHistory.WorkAtRisk(repo, rules.IsExcluded).Where(changed.Contains).ToList();
         if (overlap.Count > 0)
         {
             throw new UnsafeSyncException(
@@ -160,7 +160,7 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
         var rules = new PathRules(context.Options.Excludes);
         var head = repo.Info.IsHeadUnborn ? null : repo.Head.Tip;
         var atRisk = head is null ? [] : GitHistory.Only(repo, head, [incoming]);
-        var dirty = GitHistory.Dirty(repo, rules.IsExcluded);
+        var dirty = GitHistory.WorkAtRisk(repo, rules.IsExcluded);
         if ((atRisk.Count > 0 || dirty.Count > 0) && !context.Options.Force)
         {
             var newer = context.NewerSyncFromOtherSession(context.Manifest.Sessions.GetValueOrDefault(context.Session.Value));
@@ -203,6 +203,8 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
 
         foreach (var path in untracked)
         {
+            // Kept in the "-worktree" backup above; never deleted through a link (the reset may have checked one out).
+            WorkspacePath.EnsureNoLinkOnTheWay(context.Workspace, path);
             File.Delete(Path.Combine(context.Workspace, path));
         }
 

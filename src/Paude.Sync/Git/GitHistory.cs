@@ -51,6 +51,17 @@ internal static class GitHistory
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)];
 
+    /// <summary>
+    /// The uncommitted changes a reset or merge could lose: every tracked file whatever the excludes say (a reset
+    /// resets them all: an edit to a tracked <c>bin/run.sh</c> is work), and untracked files that are not excluded.
+    /// </summary>
+    public static List<string> WorkAtRisk(Repository repo, Func<string, bool> excluded)
+    {
+        var indexed = repo.Index.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+        var head = repo.Info.IsHeadUnborn ? null : repo.Head.Tip;
+        return Dirty(repo, p => excluded(p) && !indexed.Contains(p) && head?[p] is null);
+    }
+
     public static Signature Signature(Repository repo, DateTimeOffset now) =>
         repo.Config.BuildSignature(now) ?? new Signature("Paude Sync", "paude-sync@localhost", now);
 

@@ -29,6 +29,7 @@ internal sealed class LibGit2Native
         OdbExists = Get<OdbExistsFn>(lib, "git_odb_exists");
         ObjectData = Get<ObjectDataFn>(lib, "git_odb_object_data");
         ObjectSize = Get<ObjectSizeFn>(lib, "git_odb_object_size");
+        ObjectType = Get<ObjectTypeFn>(lib, "git_odb_object_type");
         ObjectFree = Get<FreeFn>(lib, "git_odb_object_free");
     }
 
@@ -43,6 +44,8 @@ internal sealed class LibGit2Native
     public delegate IntPtr ObjectDataFn(IntPtr obj);
 
     public delegate nuint ObjectSizeFn(IntPtr obj);
+
+    public delegate int ObjectTypeFn(IntPtr obj);
 
     public delegate int OptionsInitFn(IntPtr options, uint version);
 
@@ -74,6 +77,8 @@ internal sealed class LibGit2Native
     public ObjectDataFn ObjectData { get; }
 
     public ObjectSizeFn ObjectSize { get; }
+
+    public ObjectTypeFn ObjectType { get; }
 
     public FreeFn ObjectFree { get; }
 

@@ -1,0 +1,126 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using LibGit2Sharp;
+using Paude.Sync.Transport;
+
+namespace Paude.Sync.Git;
+
+/// <summary>
+/// Writes chosen objects of the local repository into a tar as one new pack (<c>.git/objects/pack/pack-&lt;sha&gt;.pack</c>,
+/// version 2, whole objects, no deltas), read through libgit2 from wherever they are (packs included). This is how a
+/// first push sends packed history without sending the repository's packs (they hold objects the session must not
+/// see). One file instead of one per object: creating thousands of files is what costs in the session. The pack has
+/// no index: the session builds it with <c>git index-pack</c>, which also verifies every object.
+/// </summary>
+internal static class LooseObjects
+{
+    public static void Write(TarWriter writer, string objectsDirectory, IReadOnlyList<ObjectId> ids, UnixFileMode mode, string scratchDirectory, CancellationToken cancellationToken)
+    {
+        var api = LibGit2Native.Instance;
+        if (api.OdbOpen(out var odb, objectsDirectory) < 0)
+        {
+            throw new SyncTransportException($"The local object database could not be opened: {api.LastError()}");
+        }
+
+        Directory.CreateDirectory(scratchDirectory);
+        var temp = Path.Combine(scratchDirectory, $"push-{Guid.NewGuid():N}.pack");
+        try
+        {
+            byte[] trailer;
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1024 * 1024))
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1))
+            {
+                void Put(ReadOnlySpan<byte> bytes)
+                {
+                    hash.AppendData(bytes);
+                    file.Write(bytes);
+                }
+
+                Span<byte> header = stackalloc byte[12];
+                "PACK"u8.CopyTo(header);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header[4..], 2);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header[8..], (uint)ids.Count);
+                Put(header);
+                var compressed = new MemoryStream();
+                foreach (var id in ids)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    compressed.SetLength(0);
+                    var (type, size) = Deflate(api, odb, id, compressed);
+                    Put(ObjectHeader(type, size));
+                    Put(compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
+                }
+
+                trailer = hash.GetHashAndReset();
+                file.Write(trailer);
+            }
+
+            writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, $".git/objects/pack/pack-{Convert.ToHexStringLower(trailer)}.pack")
+            {
+                DataStream = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read, 1),
+                Mode = mode,
+            });
+        }
+        finally
+        {
+            api.OdbFree(odb);
+            File.Delete(temp);
+        }
+    }
+
+    /// <summary>The pack entry header: type in bits 4-6 of the first byte, the size in 4 + 7n bits, little-endian.</summary>
+    private static byte[] ObjectHeader(int type, long size)
+    {
+        var bytes = new List<byte>(10);
+        var first = (byte)((type << 4) | (int)(size & 0x0f));
+        size >>= 4;
+        bytes.Add(size > 0 ? (byte)(first | 0x80) : first);
+        while (size > 0)
+        {
+            var next = (byte)(size & 0x7f);
+            size >>= 7;
+            bytes.Add(size > 0 ? (byte)(next | 0x80) : next);
+        }
+
+        return [.. bytes];
+    }
+
+    private static (int Type, long Size) Deflate(LibGit2Native api, IntPtr odb, ObjectId id, MemoryStream output)
+    {
+        if (api.OdbRead(out var obj, odb, Convert.FromHexString(id.Sha)) < 0)
+        {
+            throw new SyncTransportException($"The local object {id.Sha} could not be read: {api.LastError()}");
+        }
+
+        try
+        {
+            var type = api.ObjectType(obj);
+            var size = (long)api.ObjectSize(obj);
+            if (type is < 1 or > 4)
+            {
+                throw new SyncTransportException($"The local object {id.Sha} has an unknown type {type}.");
+            }
+
+            using (var zlib = new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                var data = api.ObjectData(obj);
+                var buffer = new byte[(int)Math.Min(Math.Max(size, 1), 256 * 1024)];
+                for (long offset = 0; offset < size;)
+                {
+                    var n = (int)Math.Min(buffer.Length, size - offset);
+                    Marshal.Copy(data + (nint)offset, buffer, 0, n);
+                    zlib.Write(buffer, 0, n);
+                    offset += n;
+                }
+            }
+
+            return (type, size);
+        }
+        finally
+        {
+            api.ObjectFree(obj);
+        }
+    }
+}
