@@ -56,8 +56,8 @@ rm -rf "$run"; mkdir -p "$run"
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 AFL_NO_UI=1 AFL_SKIP_BIN_CHECK=1
 start=$(date +%s)
 # -t: ms per input (the harness itself fails an input after 5 s); -m none: .NET reserves far more virtual memory than
-# afl's default cap; -V: stop after SECONDS.
-timeout --kill-after=30 $((seconds + 120)) afl-fuzz -i "$seeds" -o "$run" -t 10000 -m none -V "$seconds" -- dotnet "$bin/Paude.Fuzz.dll" "$target" >"$run/afl.log" 2>&1 || {
+# afl's default cap; -V: stop after SECONDS. nice: the suite runs other test assemblies beside it on 2 cores.
+timeout --kill-after=30 $((seconds + 120)) nice -n 10 afl-fuzz -i "$seeds" -o "$run" -t 10000 -m none -V "$seconds" -- dotnet "$bin/Paude.Fuzz.dll" "$target" >"$run/afl.log" 2>&1 || {
   status=$?
   if [ ! -f "$run/default/fuzzer_stats" ]; then tail -30 "$run/afl.log" >&2; echo "afl-fuzz failed ($status)" >&2; exit 2; fi
 }
