@@ -158,6 +158,12 @@ internal sealed class ModelRunner(SyncFixture fixture, IReadOnlyList<SessionName
             refusal = e;
             _log.Add($"  -> {e.GetType().Name}: {First(e.Message)}");
         }
+        catch (Exception e)
+        {
+            // Sync promises typed errors only; anything else is a bug, reported with the steps that led to it.
+            _log.Add($"  -> {e.GetType().Name}: {First(e.Message)}");
+            Check(false, $"the sync threw {e.GetType().FullName} (not a typed Paude error): {e.Message}\n{e.StackTrace}\nlocal state: {await _local.StateAsync()}");
+        }
 
         var localAfter = Files(_local.Path);
         var stateAfter = await _local.StateAsync();
