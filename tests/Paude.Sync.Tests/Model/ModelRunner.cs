@@ -213,7 +213,7 @@ internal sealed class ModelRunner(SyncFixture fixture, IReadOnlyList<SessionName
             }
         }
 
-        await LocalGitAsync("fsck", "--no-progress", "--strict");
+        await _local.GitAsync("fsck", "--no-progress", "--strict");
         CheckOutsideUntouched();
     }
 
@@ -333,7 +333,15 @@ internal sealed class ModelRunner(SyncFixture fixture, IReadOnlyList<SessionName
         }
     }
 
-    private Task LocalGitAsync(params string[] args) => _local.GitAsync(args);
+    /// <summary>A user's git command: one the state does not allow (git rm over a type change...) fails as it would for a user, noted in the log.</summary>
+    private async Task LocalGitAsync(params string[] args)
+    {
+        var result = await ProcessRunner.RunAsync("git", ["-C", _local.Path, .. args]);
+        if (result.ExitCode != 0)
+        {
+            _log.Add($"  (git {args[0]} failed: {First(result.StandardError)})");
+        }
+    }
 
     private Task LocalShellAsync(string script, params string[] args) =>
         ProcessRunner.RunAsync("bash", ["-c", script, "bash", .. args], workingDirectory: _local.Path);
