@@ -119,7 +119,8 @@ internal static class SafeTarExtractor
                     {
                         entry = await reader.GetNextEntryAsync(copyData: false, ct).ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException or ArgumentException)
+                    // OverflowException: a base-256 number field too large for its type (found by fuzzing).
+                    catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException)
                     {
                         throw new UnsafeContentException("<archive>", $"is not a valid tar archive ({ex.Message})");
                     }

@@ -217,10 +217,10 @@ internal sealed class ExecSession : ISessionProcess
         switch (channel)
         {
             case StdoutChannel when payload.Length > 0:
-                await _stdout.Writer.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+                await ForwardAsync(_stdout.Writer, payload, cancellationToken).ConfigureAwait(false);
                 break;
             case StderrChannel when payload.Length > 0:
-                await _stderr.Writer.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+                await ForwardAsync(_stderr.Writer, payload, cancellationToken).ConfigureAwait(false);
                 break;
             case StatusChannel when _status.Length + payload.Length <= MaxStatusBytes:
                 _status.Write(payload.Span);
@@ -236,6 +236,22 @@ internal sealed class ExecSession : ISessionProcess
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Passes a chunk on, or drops it when the server already closed that channel (channel 255): a server that keeps
+    /// sending after its own close must not fault the whole exec (found by fuzzing: WriteAsync threw
+    /// ChannelClosedException out of the pump).
+    /// </summary>
+    private static async ValueTask ForwardAsync(ChannelWriter<ReadOnlyMemory<byte>> writer, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        while (await writer.WaitToWriteAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (writer.TryWrite(payload))
+            {
+                return;
+            }
         }
     }
 
@@ -279,9 +295,10 @@ internal sealed class ExecSession : ISessionProcess
             var message = root.TryGetProperty("message", out var msg) ? msg.GetString() : json;
             throw new BackendOperationException($"Exec in {what} failed: {message}");
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // v1-style servers send the error text itself.
+            // v1-style servers send the error text itself; valid JSON of other shapes (a number, "status": {...})
+            // makes JsonElement throw InvalidOperationException and is reported the same way (found by fuzzing).
             throw new BackendOperationException($"Exec in {what} failed: {(json.Length > 300 ? json[..300] : json)}");
         }
     }

@@ -140,12 +140,25 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
             return Result(arrived, bytes, fastForward ? incoming.Sha : null, files, deleted);
         }
 
-        var merge = repo.Merge(incoming, GitHistory.Signature(repo, context.Now), new MergeOptions
+        MergeResult merge;
+        try
         {
-            FastForwardStrategy = FastForwardStrategy.Default,
-            CommitOnSuccess = true,
-            FailOnConflict = true,
-        });
+            merge = repo.Merge(incoming, GitHistory.Signature(repo, context.Now), new MergeOptions
+            {
+                FastForwardStrategy = FastForwardStrategy.Default,
+                CommitOnSuccess = true,
+                FailOnConflict = true,
+            });
+        }
+        catch (CheckoutConflictException)
+        {
+            // libgit2 checks before it writes anything: a real merge over an index that differs from HEAD (a staged
+            // deletion whose path was written again) is refused even where the paths above do not overlap. Found by
+            // the model-based sync test (seed bbIcQl_KsKO2); it escaped untyped.
+            throw new UnsafeSyncException(
+                "Merge refused: uncommitted changes (staged or not) stand in the merge's way. Commit or stash them and sync again.", [], GitHistory.Dirty(repo, rules.IsExcluded));
+        }
+
         if (merge.Status == MergeStatus.Conflicts)
         {
             throw new SyncConflictException([.. repo.Index.Conflicts.Select(c => (c.Ours ?? c.Theirs ?? c.Ancestor).Path)]);

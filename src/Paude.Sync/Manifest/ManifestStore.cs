@@ -75,7 +75,13 @@ internal sealed class ManifestStore
 
         try
         {
-            return JsonSerializer.Deserialize<SyncManifest>(File.ReadAllText(ManifestPath), Json) ?? new SyncManifest();
+            var manifest = JsonSerializer.Deserialize<SyncManifest>(File.ReadAllText(ManifestPath), Json);
+
+            // JSON nulls bypass the non-null defaults ("Sessions": null, "Files": null; found by fuzzing) and would fail
+            // later with a NullReferenceException: such a manifest counts as damaged too.
+            return manifest?.Sessions is { } sessions && sessions.Values.All(r => r is { Files: not null, Uploaded: not null } && !r.Files.ContainsValue(null!) && !r.Uploaded.ContainsValue(null!))
+                ? manifest
+                : new SyncManifest();
         }
         catch (JsonException)
         {
