@@ -24,7 +24,7 @@ internal sealed record SessionManifestInput(
             ns,
             spec.AgentImage ?? options.AgentImage,
             spec.ProxyImage ?? options.ProxyImage,
-            spec.AgentCommand,
+            spec.ResolveAgentCommand(),
             spec.Environment,
             spec.Egress,
             spec.Headless,

@@ -47,7 +47,7 @@ internal sealed partial class PodmanBackend
             spec.User ?? _options.DefaultUser,
             spec.Headless,
             spec.Credentials,
-            spec.AgentCommand);
+            spec.ResolveAgentCommand());
         Log.Creating(_logger, name.Value, Name);
         var started = Stopwatch.GetTimestamp();
 
