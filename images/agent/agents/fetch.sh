@@ -11,7 +11,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${PAUDE_CACHE_DIR:-/var/cache/paude}/agents"
-staged="$here/staged"
+staged="${PAUDE_AGENTS_STAGED:-$here/staged}"   # overridable for tests only
 log() { printf '[agents] %s\n' "$*" >&2; }
 die() { printf '[agents] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -20,6 +20,12 @@ read -r -a want <<< "${*:-${PAUDE_AGENTS:-claude}}"
 
 # sri FILE -> the file's integrity in npm's form (sha512-<base64>)
 sri() { printf 'sha512-%s' "$(openssl dgst -sha512 -binary "$1" | base64 -w0)"; }
+
+# Every name first, so a typo fails before anything is fetched.
+for agent in "${want[@]}"; do
+  awk -v a="$agent" '$1 == a && $1 !~ /^#/ {found = 1} END {exit !found}' "$here/agents.lock" \
+    || die "unknown agent '$agent' (known: $(awk '!/^#/ && NF {printf "%s ", $1}' "$here/agents.lock"))"
+done
 
 mkdir -p "$cache" "$staged"
 declare -A keep=()
@@ -42,9 +48,9 @@ for agent in "${want[@]}"; do
     registry=$(npm config get registry 2>/dev/null || echo '?')
     log "fetching $spec from $registry (once; about 180 MB)"
     tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
-    if ! out=$(cd "$tmp" && timeout 900 npm pack --ignore-scripts --silent "$spec" 2>&1); then
+    if ! out=$(cd "$tmp" && timeout 900 npm pack --ignore-scripts --loglevel=error --fetch-retries=1 --fetch-retry-maxtimeout=10000 "$spec" 2>&1); then
       rm -rf -- "$tmp"
-      die "the npm registry ($registry) did not serve $spec: $(printf '%s' "$out" | tail -n 3 | tr '\n' ' ')"
+      die "the npm registry ($registry) did not serve $spec: $(printf '%s' "$out" | grep -m 3 . | tr '\n' ' ')"
     fi
     got=$(find "$tmp" -maxdepth 1 -name '*.tgz' | head -n 1)
     [ -n "$got" ] || { rm -rf -- "$tmp"; die "npm pack of $spec produced no tarball"; }
