@@ -129,4 +129,33 @@ public sealed class ClaudeCodeEndToEndTests(ClaudeCodeFixture fixture, ITestOutp
             await fixture.Backend.DeleteAsync(name);
         }
     }
+
+    [Fact]
+    public async Task ClaudeCodesStateSurvivesStopAndStartAndTheCredentialsAreDeliveredAgain()
+    {
+        var name = fixture.NewName("state");
+        using var local = await LocalRepo.CreateAsync();
+        await fixture.Backend.CreateAsync(Spec(name, local.Path, SessionAgent.Claude(), headless: true));
+        try
+        {
+            await Eventually.UntilAsync(() => PaneAsync(name), p => p.Contains("bypass permissions on", StringComparison.Ordinal), "Claude Code's prompt", TimeSpan.FromMinutes(2));
+            var before = System.Text.Json.Nodes.JsonNode.Parse((await fixture.Backend.ExecAsync(name, ["bash", "-c", "cat \"$HOME/.claude.json\""])).StandardOutput)!;
+
+            await fixture.Backend.StopAsync(name);
+            await fixture.Backend.StartAsync(name);
+            await Eventually.UntilAsync(() => PaneAsync(name), p => p.Contains("bypass permissions on", StringComparison.Ordinal), "Claude Code's prompt after start", TimeSpan.FromMinutes(2));
+
+            // Claude Code's own state (first start, start count) is the same file, not a fresh seed...
+            var after = System.Text.Json.Nodes.JsonNode.Parse((await fixture.Backend.ExecAsync(name, ["bash", "-c", "cat \"$HOME/.claude.json\""])).StandardOutput)!;
+            Assert.Equal(before["firstStartTime"]!.GetValue<string>(), after["firstStartTime"]!.GetValue<string>());
+            Assert.True(after["numStartups"]!.GetValue<int>() > before["numStartups"]!.GetValue<int>(), after.ToJsonString());
+            // ...while the delivered settings (with the key) are linked from the memory-backed folder again.
+            var link = await fixture.Backend.ExecAsync(name, ["bash", "-c", "readlink \"$HOME/.claude/settings.json\" && test -f /credentials/.ready"]);
+            Assert.Equal("/credentials/claude/settings.json", link.StandardOutput.Trim());
+        }
+        finally
+        {
+            await fixture.Backend.DeleteAsync(name);
+        }
+    }
 }
