@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's main job, end to end on a fresh Debian machine (as root): set the machine up, build the sample
-# `paude` host, create a real Podman session for a git workspace, do work inside it as the agent would (a commit),
+# `paude` host, create a real Podman session for a git workspace running the real Claude Code (its prompt is shown;
+# no model API is reachable here), do work inside it as the agent would (a commit),
 # bring the work back (Paude.Sync onto a local branch, and a checked download), show the session, delete it and
 # check nothing is left behind.
 # Exits 0 only if every step worked. Environment:
@@ -51,10 +52,21 @@ git -C "$ws" -c user.name="Demo User" -c user.email=demo@paude.invalid commit -q
 base_commit="$(git -C "$ws" rev-parse HEAD)"
 git -C "$ws" log --oneline
 
-say "Create session '$name' (stand-in agent: no real Claude can run here; default allow-list)"
-paude create "$name" --workspace "$ws" --allowed-domains default \
-  --agent-command "bash -c 'echo agent ready; exec sleep infinity'"
+say "Create session '$name' running the real Claude Code (pinned in the agent image; default allow-list)"
+paude create "$name" --workspace "$ws" --allowed-domains default --agent claude
 created=1
+
+say "Claude Code is up in the session's tmux, configured for the sandbox (no model API is reachable in this demo,"
+printf '    so it waits at its prompt; the work below is done in the session as the agent would do it)\n'
+paude exec "$name" -- claude --version
+screen=""
+for _ in $(seq 1 90); do
+  screen="$(dotnet "$paude_dll" exec "$name" -- tmux capture-pane -p -t paude 2>/dev/null || true)"
+  case "$screen" in *"bypass permissions on"*) break ;; esac
+  sleep 1
+done
+case "$screen" in *"bypass permissions on"*) ;; *) fail "Claude Code's prompt did not appear in the session's tmux" ;; esac
+printf '%s\n' "$screen" | grep -v '^[[:space:]]*$' | sed 's/^/    | /'
 
 say "Upload the workspace into the session (/pvc/workspace)"
 paude upload "$name" "$ws"

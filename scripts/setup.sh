@@ -68,6 +68,9 @@ else
 fi
 podman tag "$tag" "$alias_tag"
 
+# 3b. Coding agents for the agent image: pinned, integrity-checked, cached (images/agent/agents/fetch.sh).
+bash "$here/images/agent/agents/fetch.sh"
+
 # 4. Agent and proxy images from the repository's Containerfiles (base image is a build argument), tagged
 #    :latest (what the backends run) and :dev. Always built: podman's layer cache makes an unchanged build take
 #    about a second and rebuilds exactly the layers whose files (Containerfile, bin/, errors/) or base changed.

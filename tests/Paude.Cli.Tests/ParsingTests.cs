@@ -114,6 +114,22 @@ public sealed class ParsingTests
     }
 
     [Fact]
+    public async Task Create_refuses_agent_with_agent_command_and_unknown_agents_listing_both()
+    {
+        var run = await PaudeCli.RunAsync("create", "okname", "--workspace", Path.GetTempPath(), "--agent", "vim", "--agent-command", "bash", "--output", "json");
+
+        Assert.Equal(2, run.ExitCode);
+        var errors = run.ErrorJson().GetProperty("error").GetProperty("errors").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Contains("Agent: --agent and --agent-command exclude each other", errors);
+        var alone = await PaudeCli.RunAsync("create", "okname", "--workspace", Path.GetTempPath(), "--agent-args", "-p hi", "--output", "json");
+        Assert.Equal(2, alone.ExitCode);
+        Assert.Contains("Agent: --agent-args needs --agent", alone.ErrorJson().GetProperty("error").GetProperty("errors").EnumerateArray().Select(e => e.GetString()));
+        var unknown = await PaudeCli.RunAsync("create", "okname", "--workspace", Path.GetTempPath(), "--agent", "vim", "--output", "json");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains(unknown.ErrorJson().GetProperty("error").GetProperty("errors").EnumerateArray(), e => e.GetString()!.StartsWith("Agent: unknown agent 'vim'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Process_entry_point_returns_the_same_exit_codes()
     {
         var help = await PaudeCli.RunProcessAsync(null, "--help");

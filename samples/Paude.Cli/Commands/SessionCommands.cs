@@ -41,13 +41,21 @@ internal static class SessionCommands
         {
             Description = "The agent command line, split with shell quoting rules into an argument vector (never run by a shell). Default: claude.",
         };
+        var agentName = new Option<string?>("--agent")
+        {
+            Description = "A known agent run with its sandbox configuration: claude (default) or codex. Not with --agent-command.",
+        };
+        var agentArgs = new Option<string?>("--agent-args")
+        {
+            Description = "Arguments for --agent, split with shell quoting rules (e.g. \"-p 'fix the tests'\").",
+        };
         var user = new Option<string?>("--user") { Description = "Run as UID[:GID], e.g. 1000680000:0 (OpenShift style)." };
         var noHeadless = new Option<bool>("--no-headless") { Description = "Do not start the agent now; it starts on the first 'connect'." };
         var credentials = new Option<string[]>("--credentials") { Description = "Credential sources to deliver into the session (e.g. claude, gcloud, git). Repeatable.", AllowMultipleArgumentsPerToken = true };
         var env = new Option<string[]>("--env", "-e") { Description = "Extra environment KEY=VALUE for the agent (not for secrets). Repeatable." };
         var command = new Command("create", "Create a session for a workspace and start it.")
         {
-            name, workspace, image, proxyImage, domains, agent, user, noHeadless, credentials, env,
+            name, workspace, image, proxyImage, domains, agent, agentName, agentArgs, user, noHeadless, credentials, env,
         };
         command.SetAction((parse, ct) => app.RunAsync(parse, async (ctx, token) =>
         {
@@ -58,7 +66,8 @@ internal static class SessionCommands
                 AgentImage = parse.GetValue(image),
                 ProxyImage = parse.GetValue(proxyImage),
                 Egress = parse.GetValue(domains) is { Length: > 0 } d ? EgressPolicy.Parse(d) : EgressPolicy.Default,
-                AgentCommand = parse.GetValue(agent) is { } a ? ArgvSplitter.Split(a) : ["claude"],
+                AgentCommand = parse.GetValue(agent) is { } a ? ArgvSplitter.Split(a) : ["paude-agent-claude"],
+                Agent = AgentOption.Parse(parse.GetValue(agentName), parse.GetValue(agentArgs), parse.GetValue(agent) is not null),
                 User = parse.GetValue(user),
                 Headless = !parse.GetValue(noHeadless),
                 Credentials = parse.GetValue(credentials) ?? [],

@@ -21,8 +21,14 @@ public sealed record SessionSpec
     /// <summary>The proxy image; <c>null</c> uses the backend's default.</summary>
     public string? ProxyImage { get; init; }
 
-    /// <summary>The agent command, as an argument vector (default <c>claude</c>).</summary>
-    public IReadOnlyList<string> AgentCommand { get; init; } = ["claude"];
+    /// <summary>
+    /// The agent command, as an argument vector (default <c>paude-agent-claude</c>: Claude Code configured for the
+    /// sandbox). Ignored when <see cref="Agent"/> is set.
+    /// </summary>
+    public IReadOnlyList<string> AgentCommand { get; init; } = ["paude-agent-claude"];
+
+    /// <summary>A known agent and its arguments; when set, it replaces <see cref="AgentCommand"/>.</summary>
+    public SessionAgent? Agent { get; init; }
 
     /// <summary>Extra environment for the agent container. Not for secrets: use credentials.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
@@ -77,6 +83,11 @@ public sealed record SessionSpec
             errors.Add("AgentCommand: needs at least one non-empty argument");
         }
 
+        if (Agent is not null)
+        {
+            errors.AddRange(Agent.GetErrors());
+        }
+
         foreach (var key in Environment.Keys)
         {
             if (key.Length == 0 || key.Contains('=', StringComparison.Ordinal) || key.Contains('\0', StringComparison.Ordinal))
@@ -119,6 +130,9 @@ public sealed record SessionSpec
             throw new InvalidSessionSpecException(errors);
         }
     }
+
+    /// <summary>The argument vector the agent container runs: <see cref="Agent"/>'s launcher, else <see cref="AgentCommand"/>.</summary>
+    public IReadOnlyList<string> ResolveAgentCommand() => Agent?.ToCommand() ?? AgentCommand;
 
     /// <summary>The session name: <see cref="Name"/>, or one derived from <see cref="Workspace"/>.</summary>
     public SessionName ResolveName() => Name ?? SessionName.Generate(Workspace ?? throw new InvalidSessionSpecException(["Name: a name or a workspace is required"]));

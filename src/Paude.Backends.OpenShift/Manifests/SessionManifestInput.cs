@@ -27,7 +27,7 @@ internal sealed record SessionManifestInput(
             ns,
             spec.AgentImage ?? options.AgentImage,
             spec.ProxyImage ?? options.ProxyImage,
-            spec.AgentCommand,
+            spec.ResolveAgentCommand(),
             spec.Environment,
             spec.Egress,
             spec.Headless,

@@ -47,7 +47,7 @@ internal sealed partial class PodmanBackend
             spec.User ?? _options.DefaultUser,
             spec.Headless,
             spec.Credentials,
-            spec.AgentCommand)
+            spec.ResolveAgentCommand())
         {
             Limits = spec.Limits,
         };
@@ -239,6 +239,7 @@ internal sealed partial class PodmanBackend
             new("PAUDE_WORKSPACE", WorkspacePath),
             new("PAUDE_AGENT_ARGV", Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('\0', config.AgentCommand)))),
             new("PAUDE_HEADLESS", config.Headless ? "1" : "0"),
+            new("PAUDE_CREDENTIALS", string.Join(',', config.Credentials)),
             new("HTTP_PROXY", proxyUrl),
             new("HTTPS_PROXY", proxyUrl),
             new("http_proxy", proxyUrl),

@@ -107,11 +107,27 @@ public sealed class AgentImageTests(AgentEnvironment env) : IClassFixture<AgentE
     }
 
     [Fact]
-    public async Task WithoutAnArgvTheDefaultAgentIsClaude()
+    public async Task WithoutAnArgvTheDefaultAgentIsClaudeCodeReadyWithoutAnyDialog()
     {
-        // The image does not ship the agent (licensing), so "claude" is not found: the pane says so and stays.
+        // The default is the real Claude Code through its sandbox launcher: no onboarding, theme, trust or
+        // bypass-mode dialog may stand between the start and the prompt (an unattended session would hang there).
         var container = await env.StartAsync("default", headless: true, argvBase64: null);
-        Assert.True(await PodmanCli.EventuallyAsync(async () => (await AgentEnvironment.PaneAsync(container)).Contains("agent 'claude' exited with code 127", StringComparison.Ordinal), PodmanCli.Patience), await AgentEnvironment.PaneAsync(container));
+        Assert.True(
+            await PodmanCli.EventuallyAsync(async () => (await AgentEnvironment.PaneAsync(container)).Contains("bypass permissions on", StringComparison.Ordinal), PodmanCli.Patience),
+            await AgentEnvironment.PaneAsync(container));
+        var pane = await AgentEnvironment.PaneAsync(container);
+        Assert.Contains("Claude Code v", pane, StringComparison.Ordinal);
+        Assert.Contains("/pvc/workspace", pane, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1000680000:0")]
+    [InlineData("1001:0")]
+    public async Task ClaudeVersionRunsAsAnyUidWithoutNode(string user)
+    {
+        var result = await PodmanCli.RunAsync(["run", "--rm", "--label", TestRun.Label, "--user", user, "--entrypoint", "bash", AgentEnvironment.Image, "-c", "! command -v node && claude --version"]);
+        Assert.True(result.ExitCode == 0, result.Combined);
+        Assert.Matches(@"^\d+\.\d+\.\d+ \(Claude Code\)\n$", result.StdOut);
     }
 
     [Fact]

@@ -1,0 +1,137 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Paude.DependencyInjection;
+using Paude.Sessions;
+using Paude.Sync;
+using Paude.Tests.Infrastructure;
+using Paude.TestSupport.StandInApi;
+
+namespace Paude.Tests.Agent;
+
+/// <summary>
+/// Everything the real Claude Code needs to run end to end on this machine only: a Podman network of the test's
+/// own (<c>paude-test-&lt;run&gt;-api</c>); the scripted Messages API stand-in listening on that network's gateway
+/// address only; a forwarder container on the network answering as <see cref="ApiHost"/> (and
+/// <see cref="DeniedHost"/>, which is not on any allow-list) that relays each connection to the stand-in
+/// (busybox <c>nc -ll -e</c>); a Podman backend whose proxies join that network (its only way out), with real
+/// credential packaging from a throw-away host home whose <c>~/.claude</c> holds the API key and a skill.
+/// </summary>
+public sealed class ClaudeCodeFixture : IAsyncLifetime
+{
+    public const string ApiHost = "api.paude.test";
+
+    public const string DeniedHost = "denied.paude.test";
+
+    private ServiceProvider? _services;
+    private MessagesApiStandIn? _standIn;
+
+    public string RunId { get; } = "pa" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+
+    /// <summary>The API key in the host's <c>~/.claude/settings.json</c>: delivered only as a credential.</summary>
+    public string ApiKey { get; } = "sk-ant-paude-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>The name of the skill delivered in <c>~/.claude/skills</c> with the credentials.</summary>
+    public string SkillName { get; } = "paude-probe-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    public string HostHome { get; } = Directory.CreateTempSubdirectory("paude-e2e-home-").FullName;
+
+    public string Network => $"paude-test-{RunId}-api";
+
+    public ISessionBackend Backend { get; private set; } = null!;
+
+    public ISessionSync Sync { get; private set; } = null!;
+
+    public MessagesApiStandIn StandIn => _standIn ?? throw new InvalidOperationException("Not initialised.");
+
+    /// <summary>The agent image: <c>PAUDE_TEST_AGENT_IMAGE</c>, else the backend's default (built by scripts/setup.sh).</summary>
+    public string? AgentImage { get; } = Environment.GetEnvironmentVariable("PAUDE_TEST_AGENT_IMAGE") is { Length: > 0 } i ? i : null;
+
+    public SessionName NewName(string purpose) => SessionName.Parse($"{RunId}-{purpose}");
+
+    public async Task InitializeAsync()
+    {
+        WriteHostClaudeConfig();
+        var label = $"paude.test={RunId}";
+        await Podman.CheckAsync("network", "create", "--label", label, Network);
+        var gateway = (await Podman.CheckAsync("network", "inspect", "--format", "{{range .Subnets}}{{.Gateway}}{{end}}", Network)).Trim();
+
+        // The stand-in first (its port goes into the forwarder's command line); the gateway address exists on the
+        // host only once the network's bridge is up, so a placeholder container brings it up.
+        await Podman.CheckAsync("run", "-d", "--name", $"paude-test-{RunId}-bridge", "--label", label, "--network", Network, "localhost/paude-base:ci", "sleep", "600");
+        _standIn = await MessagesApiStandIn.StartAsync(IPAddress.Parse(gateway), r => ClaudeCodeScript.Reply(r, "/pvc/workspace"));
+        await Podman.CheckAsync(
+            "run", "-d", "--name", $"paude-test-{RunId}-fwd", "--label", label, "--network", Network,
+            "--network-alias", ApiHost, "--network-alias", DeniedHost,
+            "localhost/paude-base:ci", "busybox", "nc", "-ll", "-p", "80", "-e", "busybox", "nc", gateway, _standIn.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPaude()
+            .AddPodmanBackend("podman", o =>
+            {
+                o.ProxyNetworks = [Network];
+                o.ExtraLabels = new Dictionary<string, string> { ["paude.test"] = RunId };
+                o.StopTimeout = TimeSpan.FromSeconds(2);
+            })
+            .AddPaudeSync()
+            .AddPaudeCredentials(o =>
+            {
+                o.HomeDirectory = HostHome;
+                o.ClaudeConfigDirectory = Path.Join(HostHome, ".claude");
+                o.ClaudeJsonPath = Path.Join(HostHome, ".claude.json");
+            });
+        _services = services.BuildServiceProvider();
+        Backend = _services.GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
+        Sync = _services.GetRequiredService<ISessionSync>();
+    }
+
+    public async Task DisposeAsync()
+    {
+        var label = $"paude.test={RunId}";
+        foreach (var id in await PodmanListing.LinesAsync("ps", "-a", "-q", "--filter", $"label={label}"))
+        {
+            await Podman.RunAsync("rm", "-f", "-t", "0", id);
+        }
+
+        foreach (var v in await PodmanListing.LinesAsync("volume", "ls", "-q", "--filter", $"label={label}"))
+        {
+            await Podman.RunAsync("volume", "rm", "-f", v);
+        }
+
+        foreach (var n in await PodmanListing.LinesAsync("network", "ls", "-q", "--filter", $"label={label}"))
+        {
+            await Podman.RunAsync("network", "rm", "-f", n);
+        }
+
+        if (_standIn is not null)
+        {
+            await _standIn.DisposeAsync();
+        }
+
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+
+        Directory.Delete(HostHome, recursive: true);
+    }
+
+    private void WriteHostClaudeConfig()
+    {
+        var claude = Path.Join(HostHome, ".claude");
+        Directory.CreateDirectory(Path.Join(claude, "skills", SkillName));
+        // The key travels only inside the credential package (settings.json is packaged as a secret).
+        File.WriteAllText(Path.Join(claude, "settings.json"), $$"""{ "env": { "ANTHROPIC_API_KEY": "{{ApiKey}}" } }""");
+        File.WriteAllText(Path.Join(claude, "skills", SkillName, "SKILL.md"), $"""
+            ---
+            name: {SkillName}
+            description: Probe skill delivered with the credentials; say {SkillName} when asked about probes.
+            ---
+            Answer with the word {SkillName}.
+            """);
+    }
+}
+
+[CollectionDefinition("claude-code")]
+public sealed class ClaudeCodeTestGroup : ICollectionFixture<ClaudeCodeFixture>;
