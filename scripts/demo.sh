@@ -21,7 +21,7 @@ cleanup() {
   rc=$?
   if [ "$created" = 1 ] && [ -n "${paude_dll:-}" ]; then
     # Only reached when a step failed after create: never leave the session behind.
-    dotnet "$paude_dll" delete "$name" >/dev/null 2>&1 || true
+    dotnet "$paude_dll" delete "$name" --force >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
   exit $rc

@@ -70,7 +70,7 @@ public sealed class ContinuousSyncTests(SharedSessionFixture shared)
         }
         finally
         {
-            await PaudeCli.RunAsync("delete", name);
+            await PaudeCli.RunAsync("delete", name, "--force");
             Directory.Delete(workspace, recursive: true);
         }
     }

@@ -14,7 +14,7 @@ public sealed class LifecycleTests(SharedSessionFixture shared) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await PaudeCli.RunAsync("delete", _name);
+        await PaudeCli.RunAsync("delete", _name, "--force");
         Directory.Delete(_workspace, recursive: true);
     }
 

@@ -18,7 +18,7 @@ public sealed class OpenShiftBackendTests(KubeServerFixture cluster) : IAsyncLif
 
     public async Task DisposeAsync()
     {
-        await cluster.PaudeAsync("delete", _name);
+        await cluster.PaudeAsync("delete", _name, "--force");
         Directory.Delete(_workspace, recursive: true);
         Directory.Delete(_scratch, recursive: true);
     }

@@ -29,7 +29,7 @@ public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLif
 
     public async Task DisposeAsync()
     {
-        await cluster.PaudeAsync("delete", _name);
+        await cluster.PaudeAsync("delete", _name, "--force");
         Directory.Delete(_workspace, recursive: true);
     }
 

@@ -44,7 +44,7 @@ public sealed class SharedSessionFixture : IAsyncLifetime
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         foreach (var name in names)
         {
-            await PaudeCli.RunAsync("delete", name);
+            await PaudeCli.RunAsync("delete", name, "--force");
         }
     }
 }
