@@ -87,7 +87,7 @@ public sealed class PodmanSessionCredentialsTests(SyntheticHomeFixture fixture) 
         Assert.Equal("synthetic@example.test", gitEmail.Stdout.Trim());
 
         // No secret in the container or proxy configuration, nor in anything logged.
-        var inspect = await Run.ExecAsync("podman", "inspect", agent.Name, "paude-proxy-" + name.Value);
+        var inspect = await Run.ExecAsync("podman", "inspect", agent.Name, "paude-" + name.Value + ".proxy");
         Assert.Equal(0, inspect.ExitCode);
         foreach (var secret in fixture.Home.Secrets)
         {
@@ -96,7 +96,7 @@ public sealed class PodmanSessionCredentialsTests(SyntheticHomeFixture fixture) 
         }
 
         // Nothing credential-related on the workspace volume (checked as root, by content and by name).
-        var volume = $"paude-{name.Value}-workspace";
+        var volume = $"paude-{name.Value}.workspace";
         var onVolume = await Run.ExecAsync(
             ["podman", "run", "--rm", "--label", "paude.test=" + _runId, "-v", volume + ":/v:ro", "localhost/paude-base:ci",
              "sh", "-c", "grep -rlF -e \"$1\" -e \"$2\" -e \"$3\" -e \"$4\" /v; find /v -name '*credential*' -o -name '.claude*' -o -name '.paude-manifest*' -o -name 'gcloud'",
