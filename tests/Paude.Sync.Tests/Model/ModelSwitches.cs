@@ -9,10 +9,10 @@ public static class ModelSwitches
 {
     /// <summary>
     /// Issue 12's promises (type changes file↔folder are conflicts; every destroyed local content is backed up).
-    /// OFF in this branch: today's main does not promise them yet. Switch on (<c>PAUDE_MODEL_SYNC_SAFETY=1</c>, or
-    /// change the default here) once the sync-safety work is merged.
+    /// On by default since the sync-safety work is merged; <c>PAUDE_MODEL_SYNC_SAFETY=0</c> checks only the older
+    /// promises (to tell a regression of those apart from one of these).
     /// </summary>
-    public static bool SyncSafety => Environment.GetEnvironmentVariable("PAUDE_MODEL_SYNC_SAFETY") == "1";
+    public static bool SyncSafety => Environment.GetEnvironmentVariable("PAUDE_MODEL_SYNC_SAFETY") != "0";
 
     public static int SoakSeconds => int.TryParse(Environment.GetEnvironmentVariable("PAUDE_MODEL_SOAK_SECONDS"), out var s) && s > 0 ? s : 0;
 
