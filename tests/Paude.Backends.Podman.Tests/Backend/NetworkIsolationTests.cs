@@ -41,6 +41,33 @@ public sealed class NetworkIsolationTests(BackendFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Agent_cannot_replace_the_socket_and_both_bridges_come_back_when_socat_is_killed()
+    {
+        var name = fixture.NewName("bridge");
+        await fixture.Backend.CreateAsync(fixture.Spec(name));
+        try
+        {
+            // The socket folder is read-only in the agent: it cannot swap the socket for one of its own.
+            var replace = await fixture.Backend.CheckAsync(name, "bash", "-c", "rm -f /run/paude-proxy/proxy.sock 2>/dev/null && echo removed; touch /run/paude-proxy/x 2>/dev/null && echo created; [ -S /run/paude-proxy/proxy.sock ] && echo present");
+            Assert.Equal("present", replace.Trim());
+
+            // A dead socat on either side is restarted by its entrypoint loop; the proxy answers again.
+            await fixture.Backend.CheckAsync(name, "bash", "-c", "kill $(pgrep -x socat)");
+            await Podman.CheckAsync("exec", $"paude-{name}.proxy", "bash", "-c", "kill $(pgrep -x socat)");
+            var status = await Eventually.UntilAsync(
+                async () => (await fixture.Backend.CurlAsync(name, "http://blocked.paude.test/")).Status,
+                s => s == "403",
+                "squid's 403 through the restarted bridges",
+                TimeSpan.FromSeconds(20));
+            Assert.Equal("403", status);
+        }
+        finally
+        {
+            await fixture.Backend.DeleteAsync(name);
+        }
+    }
+
+    [Fact]
     public async Task Host_listener_on_all_addresses_is_unreachable_from_the_agent()
     {
         var name = fixture.NewName("hostlisten");
