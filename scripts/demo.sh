@@ -91,6 +91,13 @@ fi
 paude blocked-domains "$name"
 paude --output json blocked-domains "$name" | grep -q '"host": "example.com"' || fail "the refused request is not in the blocked log"
 
+say "The agent has no network of its own: only loopback, no route, no DNS; its proxy is a unix socket"
+[ "$(paude exec "$name" -- ls /sys/class/net)" = lo ] || fail "the agent container has a network interface"
+if paude exec "$name" -- getent hosts example.com >/dev/null; then
+  fail "a name resolved inside the agent container"
+fi
+echo "    loopback only, no name resolves: ok"
+
 say "Bring the work back with Paude.Sync: the session's commits land on the local branch paude/$name"
 paude sync "$name" --workspace "$ws" --direction from --strategy branch
 [ "$(git -C "$ws" log -1 --format=%s "paude/$name")" = "Agent: add AGENT.md" ] || fail "the agent's commit did not come back"

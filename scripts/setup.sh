@@ -34,9 +34,9 @@ if [ "$(cat "$conf" 2>/dev/null)" != "$(printf '%s' "$want")" ]; then
 fi
 
 # 3. Base image (no registry is reachable): debootstrap minbase, trimmed, imported, cached as an OCI archive.
-base_pkgs="git,tmux,ca-certificates,bash,rsync,tar,curl,procps,busybox,squid,openssl"
+base_pkgs="git,tmux,ca-certificates,bash,rsync,tar,curl,procps,busybox,squid,openssl,socat"
 # Bump base_recipe when the debootstrap/trim steps below change; the tag (and cache) follow it.
-base_recipe=1
+base_recipe=2
 recipe_hash=$(printf '%s|%s|%s' "$base_pkgs" "bookworm" "$base_recipe" | sha256sum | cut -c1-12)
 tag="localhost/paude-base:bookworm-$recipe_hash"
 alias_tag="localhost/paude-base:ci"

@@ -12,10 +12,16 @@ internal static class BenchPodman
     /// <summary>A short id that every resource of one benchmark run carries in its name, for cleanup.</summary>
     public static string NewRunId(string prefix) => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
 
-    public static (ServiceProvider Services, ISessionBackend Backend) CreateBackend()
+    public static (ServiceProvider Services, ISessionBackend Backend) CreateBackend(IList<string>? proxyNetworks = null)
     {
         var services = new ServiceCollection();
-        services.AddPaude().AddPodmanBackend();
+        services.AddPaude().AddPodmanBackend("podman", o =>
+        {
+            if (proxyNetworks is not null)
+            {
+                o.ProxyNetworks = proxyNetworks;
+            }
+        });
         var provider = services.BuildServiceProvider();
         return (provider, provider.GetRequiredService<ISessionBackendProvider>().GetBackend("podman"));
     }

@@ -8,10 +8,10 @@ using Paude.Sessions;
 namespace Paude.Benchmarks.Podman;
 
 /// <summary>
-/// create→Running through the SDK vs the raw podman commands that do the same work (workspace volume, internal
-/// network, proxy config volume with the rendered squid.conf, proxy run on both networks, agent run with init,
-/// tmpfs credentials and the contract's environment, then waiting until squid accepts connections). Deletes run
-/// outside the timing.
+/// create→Running through the SDK vs the raw podman commands that do the same work (workspace volume, proxy
+/// socket volume, proxy config volume with the rendered squid.conf, proxy run on the default network with its
+/// socket bridge, agent run without a network, with init, tmpfs credentials and the contract's environment, then
+/// waiting until squid accepts connections and the agent's bridge listens). Deletes run outside the timing.
 /// </summary>
 public sealed class PodmanCreateBenchmark : IBenchmark
 {
@@ -24,7 +24,7 @@ public sealed class PodmanCreateBenchmark : IBenchmark
     public string Id => "podman-create";
 
     /// <inheritdoc />
-    public string Description => "SDK CreateAsync→Running vs raw podman volume/network/config/proxy/agent commands";
+    public string Description => "SDK CreateAsync→Running vs raw podman volume/socket/config/proxy/agent commands";
 
     /// <inheritdoc />
     public async Task<BenchmarkReport> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
@@ -73,8 +73,7 @@ public sealed class PodmanCreateBenchmark : IBenchmark
         if (await ExistsAsync("container", "exists", $"paude-{raw}"))
         {
             await BenchPodman.PodmanAsync("rm", "-f", "-t", "0", $"paude-{raw}", $"paude-proxy-{raw}");
-            await BenchPodman.PodmanAsync("network", "rm", "-f", $"paude-net-{raw}");
-            await BenchPodman.PodmanAsync("volume", "rm", "-f", $"paude-{raw}-workspace", $"paude-proxy-{raw}-config");
+            await BenchPodman.PodmanAsync("volume", "rm", "-f", $"paude-{raw}-workspace", $"paude-proxy-{raw}-config", $"paude-{raw}-sock");
         }
     }
 
@@ -97,7 +96,7 @@ public sealed class PodmanCreateBenchmark : IBenchmark
         var n = $"{run}-r{i + 1}";
         string[] labels = ["--label", "app=paude-bench", "--label", $"paude.io/session-name={n}"];
         await BenchPodman.PodmanAsync(["volume", "create", .. labels, $"paude-{n}-workspace"]);
-        await BenchPodman.PodmanAsync(["network", "create", "--internal", .. labels, $"paude-net-{n}"]);
+        await BenchPodman.PodmanAsync(["volume", "create", .. labels, $"paude-{n}-sock"]);
         await BenchPodman.PodmanAsync(["volume", "create", .. labels, $"paude-proxy-{n}-config"]);
         using (var config = ConfigTar())
         {
@@ -108,21 +107,28 @@ public sealed class PodmanCreateBenchmark : IBenchmark
         string[] hardening = ["--security-opt", "no-new-privileges", "--cap-drop", "ALL"];
         await BenchPodman.PodmanAsync(["run", "-d", "--init", "--pull=never", "--name", $"paude-proxy-{n}", .. labels, .. hardening,
             "--memory", "268435456", "--cpus", "1", "--pids-limit", "256",
-            "--network", $"paude-net-{n}", "--network", "podman", "-v", $"paude-proxy-{n}-config:/etc/paude-proxy:ro", ProxyImage]);
+            "--network", "podman", "-v", $"paude-proxy-{n}-config:/etc/paude-proxy:ro", "-v", $"paude-{n}-sock:/run/paude-proxy:U",
+            "-e", "PAUDE_PROXY_SOCKET=/run/paude-proxy/proxy.sock", ProxyImage]);
         var argv = Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('\0', AgentCommand)));
-        var proxy = $"http://paude-proxy-{n}:3128";
+        var proxy = "http://127.0.0.1:3128";
         await BenchPodman.PodmanAsync(["run", "-d", "--init", "--pull=never", "--name", $"paude-{n}", .. labels, .. hardening,
             "--memory", "4294967296", "--cpus", "2", "--pids-limit", "2048", "--passwd-entry", "paude:x:$UID:$GID:paude:/home/paude:/bin/bash",
-            "--network", $"paude-net-{n}", "-v", $"paude-{n}-workspace:/pvc", "--tmpfs", "/credentials:rw,mode=0770",
+            "--network", "none", "--no-hosts", "-v", $"paude-{n}-workspace:/pvc", "-v", $"paude-{n}-sock:/run/paude-proxy:ro", "--tmpfs", "/credentials:rw,mode=0770",
+            "-e", "PAUDE_PROXY_SOCKET=/run/paude-proxy/proxy.sock",
             "-e", $"PAUDE_SESSION_NAME={n}", "-e", $"PAUDE_AGENT_ARGV={argv}", "-e", "PAUDE_HEADLESS=1",
             "-e", $"HTTP_PROXY={proxy}", "-e", $"HTTPS_PROXY={proxy}", "-e", $"http_proxy={proxy}", "-e", $"https_proxy={proxy}",
             "-e", "NO_PROXY=localhost,127.0.0.1", "--label", $"paude.io/agent-argv={JsonSerializer.Serialize(AgentCommand)}", AgentImage]);
 
-        // Like the SDK, done means the proxy serves: probe squid's port until it accepts a connection.
+        // Like the SDK, done means the proxy serves: probe squid's port until it accepts a connection, and (at the
+        // same time) the agent's bridge until it listens and the socket exists.
+        var bridge = BenchPodman.PodmanAsync("exec", $"paude-{n}", "bash", "-c",
+            "for i in $(seq 200); do [ -S /run/paude-proxy/proxy.sock ] && (exec 3<>/dev/tcp/127.0.0.1/3128) 2>/dev/null && exit 0; sleep 0.05; done; exit 1");
         while (!await ExistsAsync("exec", $"paude-proxy-{n}", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/3128"))
         {
             await Task.Delay(50, ct);
         }
+
+        await bridge;
     }
 
     private static MemoryStream ConfigTar()

@@ -69,7 +69,7 @@ internal sealed partial class PodmanBackend
             SessionLabels.AddEnvironment(workspaceLabels, spec.Environment);
             var results = await Task.WhenAll(
                 CreateResourceAsync(rollback, Rollback.Kind.Volume, names.Workspace, ["volume", "create", .. LabelArgs(workspaceLabels), names.Workspace], ct),
-                CreateResourceAsync(rollback, Rollback.Kind.Network, names.Network, ["network", "create", "--internal", .. LabelArgs(Labels(name, null)), names.Network], ct),
+                CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxySocket, SocketVolumeArgs(names), ct),
                 CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxyConfig, ["volume", "create", .. LabelArgs(Labels(name, SessionLabelKeys.RoleProxy)), names.ProxyConfig], ct)).ConfigureAwait(false);
             if (results.Any(r => r == CreateOutcome.Conflict))
             {
@@ -78,8 +78,7 @@ internal sealed partial class PodmanBackend
 
             await WriteConfigVolumeAsync(names, config.Egress, ct).ConfigureAwait(false);
 
-            // The agent reaches the proxy by its alias on the session network only when it makes a request, so both can
-        // start at once.
+            // The agent reaches the proxy's socket only when it makes a request, so both can start at once.
             var containers = await Task.WhenAll(
                 CreateResourceAsync(rollback, Rollback.Kind.Container, names.Proxy, ProxyRunArgs(names, config.ProxyImage), ct),
                 CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, AgentRunArgs(names, config, spec.Environment), ct)).ConfigureAwait(false);
@@ -89,7 +88,7 @@ internal sealed partial class PodmanBackend
             }
 
             // Credentials go to the agent while squid starts; the session is returned only once both are done.
-            await Task.WhenAll(DeliverCredentialsAsync(names, config.Credentials, ct), WaitProxyListeningAsync(names, ct)).ConfigureAwait(false);
+            await Task.WhenAll(DeliverCredentialsAsync(names, config.Credentials, ct), WaitProxyListeningAsync(names, ct), WaitBridgeListeningAsync(names, ct)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -194,7 +193,8 @@ internal sealed partial class PodmanBackend
 
     private List<string> ProxyRunArgs(PodmanNames names, string proxyImage, bool run = true)
     {
-        var args = new List<string>(run ? ["run", "-d"] : ["create"]) { "--name", names.Proxy, "--init", "--pull=never", "--network", $"{names.Network}:alias={PodmanNames.ProxyAlias}" };
+        // Only the egress networks: no network is shared with the agent (it has none; see AgentRunArgs).
+        var args = new List<string>(run ? ["run", "-d"] : ["create"]) { "--name", names.Proxy, "--init", "--pull=never" };
         args.AddRange(Hardening);
         args.AddRange(ProxyLimits);
         foreach (var network in _options.ProxyNetworks)
@@ -204,8 +204,14 @@ internal sealed partial class PodmanBackend
         }
 
         AddLabels(args, Labels(names.Session, SessionLabelKeys.RoleProxy));
-        // Read-only: squid (reachable by the agent) can never rewrite its own allow-list.
-        args.AddRange(["-v", $"{names.ProxyConfig}:{SquidConfig.ConfigDirectory}:ro", proxyImage]);
+        // Read-only: squid (reachable by the agent) can never rewrite its own allow-list. The socket volume is
+        // chowned (:U) to the proxy's user, so its socat can create the socket there whatever the volume was.
+        args.AddRange([
+            "-v", $"{names.ProxyConfig}:{SquidConfig.ConfigDirectory}:ro",
+            "-v", $"{names.ProxySocket}:{PodmanNames.SocketDirectory}:U",
+            "-e", $"PAUDE_PROXY_SOCKET={PodmanNames.SocketPath}",
+            proxyImage,
+        ]);
         return args;
     }
 
@@ -215,8 +221,16 @@ internal sealed partial class PodmanBackend
         SessionLabels.AddConfig(labels, config);
         var args = new List<string>(run ? ["run", "-d"] : ["create"])
         {
-            "--name", names.Agent, "--init", "--pull=never", "--network", names.Network,
+            // No network at all, only loopback: no route to the host (a shared network's gateway reaches every host
+            // listener on 0.0.0.0), no DNS forwarder (outside names would resolve: a side channel past the
+            // allow-list), no other container. The one way out is the proxy's unix socket on the socket volume,
+            // mounted read-only (connect() works; the agent cannot replace the socket), which the entrypoint bridges
+            // to 127.0.0.1:3128 with socat. The design of Anthropic's sandbox-runtime for Claude Code on Linux.
+            // --no-hosts: Podman would still write host.containers.internal (the host's address) into /etc/hosts; the
+            // image's own file names only localhost.
+            "--name", names.Agent, "--init", "--pull=never", "--network", "none", "--no-hosts",
             "-v", $"{names.Workspace}:{WorkspaceMount}",
+            "-v", $"{names.ProxySocket}:{PodmanNames.SocketDirectory}:ro",
             "--mount", $"type=tmpfs,destination={CredentialsPath},tmpfs-mode=0770",
             "--memory", config.Limits.MemoryQuantity,
             "--cpus", config.Limits.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -232,7 +246,7 @@ internal sealed partial class PodmanBackend
         }
 
         AddLabels(args, labels);
-        var proxyUrl = $"http://{PodmanNames.ProxyAlias}:{SquidConfig.Port}";
+        var proxyUrl = $"http://127.0.0.1:{SquidConfig.Port}";
         var env = new List<KeyValuePair<string, string>>(environment)
         {
             new("PAUDE_SESSION_NAME", names.Session.Value),
@@ -240,6 +254,7 @@ internal sealed partial class PodmanBackend
             new("PAUDE_AGENT_ARGV", Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('\0', config.AgentCommand)))),
             new("PAUDE_HEADLESS", config.Headless ? "1" : "0"),
             new("PAUDE_CREDENTIALS", string.Join(',', config.Credentials)),
+            new("PAUDE_PROXY_SOCKET", PodmanNames.SocketPath),
             new("HTTP_PROXY", proxyUrl),
             new("HTTPS_PROXY", proxyUrl),
             new("http_proxy", proxyUrl),
@@ -254,6 +269,19 @@ internal sealed partial class PodmanBackend
 
         args.Add(config.AgentImage);
         return args;
+    }
+
+    private List<string> SocketVolumeArgs(PodmanNames names) =>
+        ["volume", "create", .. LabelArgs(Labels(names.Session, SessionLabelKeys.RoleProxy)), names.ProxySocket];
+
+    /// <summary>Re-creates the socket volume of an existing session when it is gone (a repair before a start).</summary>
+    private async Task EnsureSocketVolumeAsync(PodmanNames names, Rollback rollback, CancellationToken cancellationToken)
+    {
+        var exists = await RunAsync(["volume", "exists", names.ProxySocket], cancellationToken).ConfigureAwait(false);
+        if (!exists.Succeeded)
+        {
+            await RepairResourceAsync(rollback, Rollback.Kind.Volume, names.ProxySocket, SocketVolumeArgs(names), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Writes squid.conf and the policy file into the proxy config volume (no container needed).</summary>

@@ -42,7 +42,7 @@ internal sealed partial class PodmanBackend
 
         try
         {
-            await Task.WhenAll(RestoreCredentialsAsync(names, config, ct), WaitProxyListeningAsync(names, ct)).ConfigureAwait(false);
+            await Task.WhenAll(RestoreCredentialsAsync(names, config, ct), WaitProxyListeningAsync(names, ct), WaitBridgeListeningAsync(names, ct)).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -63,7 +63,7 @@ internal sealed partial class PodmanBackend
     }
 
     /// <summary>
-    /// Re-creates a proxy container removed behind our back: the network and config volume are re-created when they
+    /// Re-creates a proxy container removed behind our back: the socket and config volumes are re-created when they
     /// are gone too (the allow-list then comes from the agent's labels, i.e. the one the session was created with).
     /// </summary>
     private async Task RepairProxyAsync(PodmanNames names, SessionConfig config, Rollback rollback, CancellationToken cancellationToken)
@@ -71,14 +71,7 @@ internal sealed partial class PodmanBackend
         var volumes = await ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
         var hasConfig = volumes.Any(v => v.Name == names.ProxyConfig);
         Log.RepairingProxy(_logger, names.Session.Value, hasConfig);
-        var networkExists = await RunAsync(["network", "exists", names.Network], cancellationToken).ConfigureAwait(false);
-        if (!networkExists.Succeeded)
-        {
-            await RepairResourceAsync(rollback, Rollback.Kind.Network, names.Network, ["network", "create", "--internal", .. LabelArgs(Labels(names.Session, null)), names.Network], cancellationToken).ConfigureAwait(false);
-
-            // The agent lost its only network with the old one; attach it to the new one.
-            await MustAsync(["network", "connect", names.Network, names.Agent], "reconnecting the agent to the session network", cancellationToken).ConfigureAwait(false);
-        }
+        await EnsureSocketVolumeAsync(names, rollback, cancellationToken).ConfigureAwait(false);
 
         if (!hasConfig)
         {

@@ -33,7 +33,7 @@ internal sealed partial class PodmanBackend
         => ToInfo(names.Session, null, containers.FirstOrDefault(c => c.Name == names.Proxy), workspaceLabels);
 
     /// <summary>
-    /// Re-creates the agent container (and the session network when it is gone too) from the workspace volume's
+    /// Re-creates the agent container (and the socket volume when it is gone too) from the workspace volume's
     /// labels. Every resource made here is recorded in <paramref name="rollback"/>, so a failure removes it again
     /// and leaves the session as it was. Returns the session config read from the labels.
     /// </summary>
@@ -50,11 +50,7 @@ internal sealed partial class PodmanBackend
         Log.RecreatingAgent(_logger, names.Session.Value);
         var config = SessionLabels.ReadConfig(workspace, _options.AgentImage, _options.ProxyImage);
         await RequireImageAsync(config.AgentImage, cancellationToken).ConfigureAwait(false);
-        var network = await RunAsync(["network", "exists", names.Network], cancellationToken).ConfigureAwait(false);
-        if (!network.Succeeded)
-        {
-            await RepairResourceAsync(rollback, Rollback.Kind.Network, names.Network, ["network", "create", "--internal", .. LabelArgs(Labels(names.Session, null)), names.Network], cancellationToken).ConfigureAwait(false);
-        }
+        await EnsureSocketVolumeAsync(names, rollback, cancellationToken).ConfigureAwait(false);
 
         var args = AgentRunArgs(names, config, SessionLabels.ReadEnvironment(workspace), run: false);
         await RepairResourceAsync(rollback, Rollback.Kind.Container, names.Agent, args, cancellationToken).ConfigureAwait(false);

@@ -39,4 +39,26 @@ internal sealed partial class PodmanBackend
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
         }
     }
+
+    /// <summary>
+    /// Waits until the agent's side of the bridge listens on 127.0.0.1:3128 and the proxy's socket exists, so a
+    /// request the caller makes right after Create or Start reaches squid. One exec that polls inside the agent
+    /// (bash's /dev/tcp, every 50 ms for up to 120 s; the ready timeout ends it sooner), not a loop of execs: each
+    /// podman exec costs a process start. Exit 2: the proxy never made its socket; 3: the agent's bridge never listened.
+    /// </summary>
+    private async Task WaitBridgeListeningAsync(PodmanNames names, CancellationToken cancellationToken)
+    {
+        var script = $"for i in $(seq 2400); do [ -S {PodmanNames.SocketPath} ] && (exec 3<>/dev/tcp/127.0.0.1/{SquidConfig.Port}) 2>/dev/null && exit 0; sleep 0.05; done; [ -S {PodmanNames.SocketPath} ] || exit 2; exit 3";
+        var probe = await RunAsync(["exec", names.Agent, "bash", "-c", script], cancellationToken).ConfigureAwait(false);
+        if (!probe.Succeeded)
+        {
+            var why = probe.ExitCode switch
+            {
+                2 => "the proxy never created its socket",
+                3 => "the agent's bridge never listened on 127.0.0.1:" + SquidConfig.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => Cli.PodmanCli.Trim(probe.StandardError),
+            };
+            throw new BackendOperationException($"Backend '{Name}': the proxy bridge of session '{names.Session.Value}' did not come up: {why}");
+        }
+    }
 }

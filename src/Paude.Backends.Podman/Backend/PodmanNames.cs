@@ -13,14 +13,21 @@ namespace Paude.Backends.Podman.Backend;
 /// </summary>
 internal readonly record struct PodmanNames(SessionName Session)
 {
-    /// <summary>The proxy's name on the session network, so the agent's proxy URL names no other session.</summary>
-    public const string ProxyAlias = "paude-proxy";
+    /// <summary>Where the session's socket volume is mounted: read-write in the proxy, read-only in the agent.</summary>
+    public const string SocketDirectory = "/run/paude-proxy";
+
+    /// <summary>The proxy's unix socket (squid's port bridged by socat in the proxy; see the images' entrypoints).</summary>
+    public const string SocketPath = SocketDirectory + "/proxy.sock";
 
     public string Agent => $"paude-{Session.Value}";
 
     public string Workspace => $"paude-{Session.Value}.workspace";
 
+    /// <summary>The session network of sessions created before the agent lost its network; only ever removed now.</summary>
     public string Network => $"paude-{Session.Value}.net";
+
+    /// <summary>The small volume holding the proxy's unix socket, the agent's only way out.</summary>
+    public string ProxySocket => $"paude-{Session.Value}.sock";
 
     public string Proxy => $"paude-{Session.Value}.proxy";
 

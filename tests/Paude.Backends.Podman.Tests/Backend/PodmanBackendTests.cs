@@ -31,15 +31,18 @@ public sealed class PodmanBackendTests(BackendFixture fixture) : IClassFixture<B
             Assert.Equal("false", labels.GetProperty("paude.io/headless").GetString());
             Assert.Equal("1000680000:0", agent.GetProperty("Config").GetProperty("User").GetString());
             var env = agent.GetProperty("Config").GetProperty("Env").EnumerateArray().Select(e => e.GetString()).ToList();
-            Assert.Contains($"HTTPS_PROXY=http://paude-proxy:3128", env);
+            Assert.Contains("HTTPS_PROXY=http://127.0.0.1:3128", env);
+            Assert.Contains("PAUDE_PROXY_SOCKET=/run/paude-proxy/proxy.sock", env);
             Assert.Contains("PAUDE_HEADLESS=0", env);
 
-            // The agent is on the internal network only; the proxy on it plus the way out.
-            var agentNets = agent.GetProperty("NetworkSettings").GetProperty("Networks").EnumerateObject().Select(p => p.Name).ToList();
-            Assert.Equal([$"paude-{name}.net"], agentNets);
+            // The agent has no network (its proxy is a unix socket, mounted read-only); the proxy only the way out.
+            Assert.Equal("none", agent.GetProperty("HostConfig").GetProperty("NetworkMode").GetString());
+            var socket = agent.GetProperty("Mounts").EnumerateArray().Single(m => m.GetProperty("Destination").GetString() == "/run/paude-proxy");
+            Assert.Equal($"paude-{name}.sock", socket.GetProperty("Name").GetString());
+            Assert.False(socket.GetProperty("RW").GetBoolean());
             var proxy = await Podman.InspectAsync($"paude-{name}.proxy");
             var proxyNets = proxy.GetProperty("NetworkSettings").GetProperty("Networks").EnumerateObject().Select(p => p.Name).Order().ToList();
-            Assert.Equal([$"paude-{name}.net", "podman"], proxyNets);
+            Assert.Equal(["podman"], proxyNets);
             Assert.True(agent.GetProperty("HostConfig").GetProperty("Init").GetBoolean());
 
             var id = await fixture.Backend.CheckAsync(name, "sh", "-c", "id -u; id -g; touch /pvc/workspace/w && stat -c %a /credentials && touch /credentials/c && echo ok");

@@ -69,7 +69,7 @@ public class PodmanConformanceFixture : ConformanceFixture
             }
         }
 
-        foreach (var volume in new[] { $"paude-{name}.workspace", $"paude-{name}.proxy-config" })
+        foreach (var volume in new[] { $"paude-{name}.workspace", $"paude-{name}.proxy-config", $"paude-{name}.sock" })
         {
             if ((await Podman.RunAsync("volume", "exists", volume)).ExitCode == 0)
             {

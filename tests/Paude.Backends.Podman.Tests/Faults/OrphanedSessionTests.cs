@@ -44,12 +44,12 @@ public sealed class OrphanedSessionTests(PodmanFaultFixture fx) : IClassFixture<
     }
 
     [Fact]
-    public async Task Only_the_workspace_volume_left_Start_recreates_network_proxy_config_and_containers()
+    public async Task Only_the_workspace_volume_left_Start_recreates_socket_proxy_config_and_containers()
     {
         var name = fx.NewName("onlyvol");
         await fx.Backend.CreateAsync(PodmanFaultFixture.Spec(name));
         await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}", $"paude-{name}.proxy");
-        await Podman.CheckAsync("network", "rm", $"paude-{name}.net");
+        await Podman.CheckAsync("volume", "rm", $"paude-{name}.sock");
         await Podman.CheckAsync("volume", "rm", $"paude-{name}.proxy-config");
         Assert.Equal([$"volume paude-{name}.workspace"], await PodmanFaultFixture.LeftoversAsync(name));
         Assert.Equal(SessionStatus.Degraded, (await fx.Backend.GetAsync(name))?.Status);
