@@ -64,7 +64,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         {
             config = options.InCluster
                 ? KubernetesClientConfiguration.InClusterConfig()
-                : KubernetesClientConfiguration.BuildConfigFromConfigFile(options.KubeconfigPath, options.Context);
+                : KubeconfigFiles.Load(KubeconfigFiles.ForProcess(options.KubeconfigPath), options.Context);
         }
         catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or FileNotFoundException or IOException or YamlDotNet.Core.YamlException)
         {

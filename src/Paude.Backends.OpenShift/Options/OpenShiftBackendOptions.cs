@@ -8,7 +8,10 @@ namespace Paude.Backends.OpenShift;
 /// </summary>
 public sealed class OpenShiftBackendOptions
 {
-    /// <summary>The kubeconfig file; <c>null</c> uses <c>$KUBECONFIG</c> or <c>~/.kube/config</c>.</summary>
+    /// <summary>
+    /// The kubeconfig file; <c>null</c> finds it as kubectl does: <c>$KUBECONFIG</c> (a list, merged, the first file to set a
+    /// value wins, missing files skipped), else <c>~/.kube/config</c>.
+    /// </summary>
     public string? KubeconfigPath { get; set; }
 
     /// <summary>The kubeconfig context; <c>null</c> uses the current context.</summary>
