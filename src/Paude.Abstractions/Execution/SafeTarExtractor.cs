@@ -119,8 +119,11 @@ internal static class SafeTarExtractor
                     {
                         entry = await reader.GetNextEntryAsync(copyData: false, ct).ConfigureAwait(false);
                     }
-                    // OverflowException: a base-256 number field too large for its type (found by fuzzing).
-                    catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException)
+                    // Whatever the framework's reader throws for the bytes it parses is an invalid archive: the bytes come
+                    // from the session. Fuzzing found OverflowException (a base-256 number too large for its type) and
+                    // NotSupportedException (a GNU sparse entry) besides the documented ones. Only a failing stream
+                    // (IOException other than a short read) and cancellation keep their own meaning.
+                    catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException && (ex is not IOException || ex is EndOfStreamException))
                     {
                         throw new UnsafeContentException("<archive>", $"is not a valid tar archive ({ex.Message})");
                     }
