@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Packs every shipped package (everything under src/) into one local folder, as a user gets them: .nupkg + .snupkg,
+# version from git (MinVer: latest v* tag + height; no tag -> 0.1.0-alpha.0.<height>), deterministic CI build with
+# SourceLink, package validation and the public API baseline checked. Usage: scripts/pack.sh [output-folder]
+# (default artifacts/packages; the folder is emptied first so it holds one version of each package).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+out="$(realpath -m "${1:-artifacts/packages}")"
+rm -rf "$out"; mkdir -p "$out"
+projects=(src/*/*.csproj)
+for proj in "${projects[@]}"; do
+  # ContinuousIntegrationBuild: source paths in the PDBs become /_/… (deterministic; SourceLink maps them to the repo).
+  dotnet pack "$proj" -c Release -o "$out" -nologo -v q -p:ContinuousIntegrationBuild=true
+done
+count=$(ls "$out"/*.nupkg | wc -l)
+[ "$count" -eq "${#projects[@]}" ] || { echo "expected ${#projects[@]} packages in $out, found $count" >&2; exit 1; }
+ls -l "$out" | awk 'NR>1 {printf "%9d  %s\n", $5, $9}'
