@@ -9,7 +9,11 @@ cd "$here"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 out="$(realpath -m "${1:-artifacts/packages}")"
 rm -rf "$out"; mkdir -p "$out"
-projects=(src/*/*.csproj)
+# Every project under src/ is a package unless its project file says <IsPackable>false</IsPackable>.
+projects=()
+for proj in src/*/*.csproj; do
+  grep -q '<IsPackable>false</IsPackable>' "$proj" || projects+=("$proj")
+done
 # One MSBuild run for all packages (a solution filter of src/): shared evaluation and parallel builds; one `dotnet
 # pack` per project took a minute even with nothing to compile.
 mkdir -p artifacts
