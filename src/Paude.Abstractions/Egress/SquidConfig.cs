@@ -27,7 +27,7 @@ public static class SquidConfig
     /// <see cref="Port"/> and 1 while it refuses them (bash's <c>/dev/tcp</c>: the image needs no curl). Both
     /// backends wait on it, because a running proxy container is not yet a listening proxy.
     /// </summary>
-    internal static readonly IReadOnlyList<string> ListeningProbe =
+    public static readonly IReadOnlyList<string> ListeningProbe =
         ["bash", "-c", "exec 3<>\"/dev/tcp/127.0.0.1/$1\"", "paude-probe", Port.ToString(CultureInfo.InvariantCulture)];
 
     /// <summary>Destinations denied whatever the allow-list says.</summary>
