@@ -109,7 +109,8 @@ internal static class SafeTarExtractor
 
         public async Task ReadAllAsync(Stream archive, CancellationToken ct)
         {
-            var reader = new TarReader(archive, leaveOpen: true);
+            // The guard refuses oversized extended headers before the reader allocates what they claim (issue 17).
+            var reader = new TarReader(new TarFramingGuard(archive), leaveOpen: true);
             await using (reader.ConfigureAwait(false))
             {
                 while (true)
@@ -123,7 +124,7 @@ internal static class SafeTarExtractor
                     // from the session. Fuzzing found OverflowException (a base-256 number too large for its type) and
                     // NotSupportedException (a GNU sparse entry) besides the documented ones. Only a failing stream
                     // (IOException other than a short read) and cancellation keep their own meaning.
-                    catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException && (ex is not IOException || ex is EndOfStreamException))
+                    catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException and not UnsafeContentException && (ex is not IOException || ex is EndOfStreamException))
                     {
                         throw new UnsafeContentException("<archive>", $"is not a valid tar archive ({ex.Message})");
                     }
