@@ -123,8 +123,9 @@ internal static class SafeTarExtractor
                     // Whatever the framework's reader throws for the bytes it parses is an invalid archive: the bytes come
                     // from the session. Fuzzing found OverflowException (a base-256 number too large for its type) and
                     // NotSupportedException (a GNU sparse entry) besides the documented ones. Only a failing stream
-                    // (IOException other than a short read) and cancellation keep their own meaning.
-                    catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException and not UnsafeContentException && (ex is not IOException || ex is EndOfStreamException))
+                    // (IOException other than a short read), the SDK's own typed errors (the framing guard, a stalled
+                    // session) and cancellation keep their own meaning.
+                    catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException and not PaudeException && (ex is not IOException || ex is EndOfStreamException))
                     {
                         throw new UnsafeContentException("<archive>", $"is not a valid tar archive ({ex.Message})");
                     }

@@ -26,7 +26,8 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
         context.Report(SyncStage.Transferring, "Fetching the session's commits");
         var tips = GitHistory.RefTips(repo).ToList();
         var (incoming, bytes) = await SessionFetch.FetchHeadAsync(
-            repo, context.Backend, context.Session, context.Options.SessionWorkspace, Haves(tips), SessionFetch.DefaultMaxPackBytes, cancellationToken).ConfigureAwait(false);
+            repo, context.Backend, context.Session, context.Options.SessionWorkspace, Haves(tips), SessionFetch.DefaultMaxPackBytes,
+            context.Options.StreamIdleTimeout, context.Time, cancellationToken).ConfigureAwait(false);
         if (incoming is null)
         {
             return Result(0, bytes, null, [], [], warning: "The session's repository has no commits yet; nothing to sync.");
