@@ -28,6 +28,11 @@ internal sealed class SyncContext(
 
     public DateTimeOffset Now { get; } = time.GetUtcNow();
 
+    public TimeProvider Time { get; } = time;
+
+    /// <summary>Wraps a stream from or to the session so that it fails typed when nothing moves for the idle timeout.</summary>
+    public Stream Guarded(Stream stream, string what) => new Transport.IdleTimeoutStream(stream, Options.StreamIdleTimeout, Time, Session, what);
+
     /// <summary>A sortable UTC timestamp for backup ref names (<c>20261127T061500Z</c>).</summary>
     public string Stamp => Now.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
 

@@ -88,7 +88,7 @@ public sealed class FetchTests(SyncFixture fixture) : SyncTestBase(fixture)
         var objects = TreeSnapshot.Describe(Path.Combine(local.Path, ".git", "objects"));
         using var repo = new Repository(local.Path);
 
-        var ex = await Assert.ThrowsAsync<SyncTransportException>(() => SessionFetch.FetchHeadAsync(repo, Fixture.Backend, session, ws, [], maxPackBytes: 300, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<SyncTransportException>(() => SessionFetch.FetchHeadAsync(repo, Fixture.Backend, session, ws, [], maxPackBytes: 300, TimeSpan.FromSeconds(60), TimeProvider.System, CancellationToken.None));
 
         Assert.Contains("exceeds the limit of 300 bytes", ex.Message, StringComparison.Ordinal);
         Assert.Equal(objects, TreeSnapshot.Describe(Path.Combine(local.Path, ".git", "objects")));

@@ -88,6 +88,40 @@ public sealed class LinkAndTypeChangeTests(SyncFixture fixture) : SyncTestBase(f
         }
     }
 
+    [Theory]
+    [InlineData(SyncStrategy.Merge)]
+    [InlineData(SyncStrategy.Overwrite)]
+    public async Task A_git_checkout_never_writes_through_a_local_folder_link(SyncStrategy strategy)
+    {
+        // libgit2 writes what a merge or overwrite checks out; a local link 'linkdir -> /outside' and a session commit
+        // adding 'linkdir/x' must be refused before the checkout starts (issue 12, "libgit2 checkouts").
+        var session = await Fixture.SessionAsync("s1");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        var outside = Directory.CreateTempSubdirectory("paude-outside-");
+        try
+        {
+            await local.CommitAsync("a.txt", "a\n", "X");
+            await PushAsync(session, local, ws);
+            await Fixture.WriteAsync(session, ws, "linkdir/x", "from the session\n");
+            await Fixture.GitAsync(session, ws, "add", "-A");
+            await Fixture.GitAsync(session, ws, "commit", "-q", "-m", "adds linkdir/x");
+            File.CreateSymbolicLink(Path.Combine(local.Path, "linkdir"), outside.FullName);
+            var state = await local.StateAsync();
+
+            var ex = await Assert.ThrowsAsync<UnsafeLocalPathException>(() => PullAsync(session, local, ws, strategy, force: strategy == SyncStrategy.Overwrite));
+
+            Assert.Equal("linkdir/x", ex.Path);
+            Assert.Equal("linkdir", ex.Link);
+            Assert.Empty(outside.EnumerateFileSystemInfos());
+            Assert.Equal(state, await local.StateAsync());
+        }
+        finally
+        {
+            outside.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task A_session_file_over_a_local_folder_is_a_conflict_and_force_moves_the_folder_to_a_backup()
     {

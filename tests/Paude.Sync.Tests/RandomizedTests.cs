@@ -5,8 +5,8 @@ using Paude.Tests.Infrastructure;
 namespace Paude.Tests;
 
 /// <summary>
-/// Random work on both sides, random sync order, strategies and force: every commit ever made must stay reachable
-/// from some local ref (after a final branch pull of each session).
+/// Random work on both sides (edits, and entries turned into files, folders and links), random sync order, strategies
+/// and force: every commit ever made must stay reachable from some local ref (after a final branch pull of each session).
 /// </summary>
 [Collection(SyncGroup.Name)]
 public sealed class RandomizedTests(SyncFixture fixture) : SyncTestBase(fixture)
@@ -38,8 +38,18 @@ public sealed class RandomizedTests(SyncFixture fixture) : SyncTestBase(fixture)
             try
             {
                 // Every fourth step pulls, so each seed exercises the from-session strategies.
-                switch (step % 4 == 3 ? 2 : random.Next(4))
+                switch (step % 4 == 3 ? 2 : random.Next(6))
                 {
+                    case 4:
+                        var (entry, kind) = ($"t{random.Next(2)}", random.Next(3));
+                        commits.Add(await ChangeTypeLocallyAsync(local, entry, kind, step));
+                        log.Add($"local {entry} becomes {Kinds[kind]}");
+                        break;
+                    case 5:
+                        var (sessionEntry, sessionKind) = ($"t{random.Next(2)}", random.Next(3));
+                        commits.Add(await ChangeTypeInSessionAsync(name, ws, sessionEntry, sessionKind, step));
+                        log.Add($"{name.Value} {sessionEntry} becomes {Kinds[sessionKind]}");
+                        break;
                     case 0:
                         commits.Add(await local.CommitAsync(file, $"local {step}\n", $"L{step}"));
                         log.Add($"local commit {file}");
@@ -59,7 +69,7 @@ public sealed class RandomizedTests(SyncFixture fixture) : SyncTestBase(fixture)
                         break;
                 }
             }
-            catch (Exception ex) when (ex is UnsafeSyncException or SyncConflictException)
+            catch (Exception ex) when (ex is UnsafeSyncException or SyncConflictException or UnsafeLocalPathException)
             {
                 log.Add($"refused: {ex.GetType().Name}");
             }
@@ -83,6 +93,56 @@ public sealed class RandomizedTests(SyncFixture fixture) : SyncTestBase(fixture)
         }
 
         Assert.True(log.Count(l => l.StartsWith("pull", StringComparison.Ordinal) || l.StartsWith("refused", StringComparison.Ordinal)) >= 4, string.Join(" | ", log));
+        Assert.True(log.Count(l => l.Contains(" becomes ", StringComparison.Ordinal)) >= 2, $"seed {seed} made too few type changes: {string.Join(" | ", log)}");
         await local.GitAsync("fsck", "--no-progress", "--strict");
+    }
+
+    private static readonly string[] Kinds = ["a file", "a folder", "a link"];
+
+    /// <summary>
+    /// Replaces <paramref name="entry"/> with a file, a folder holding a file, or a relative link, committed. The
+    /// content or link target names the step, so every such commit has something to commit (an earlier try failed
+    /// with "nothing to commit" when the entry already was what the step asked for).
+    /// </summary>
+    private static async Task<string> ChangeTypeLocallyAsync(LocalRepo local, string entry, int kind, int step)
+    {
+        var full = Path.Combine(local.Path, entry);
+        if (new FileInfo(full).LinkTarget is not null || File.Exists(full))
+        {
+            File.Delete(full);
+        }
+        else if (Directory.Exists(full))
+        {
+            Directory.Delete(full, recursive: true);
+        }
+
+        switch (kind)
+        {
+            case 0:
+                local.Write(entry, $"file {step}\n");
+                break;
+            case 1:
+                local.Write($"{entry}/inner.txt", $"folder {step}\n");
+                break;
+            default:
+                File.CreateSymbolicLink(full, $"missing-{step}");
+                break;
+        }
+
+        await local.GitAsync("add", "-A", "--", entry);
+        await local.GitAsync("commit", "-q", "-m", $"T{step}");
+        return await local.GitAsync("rev-parse", "HEAD");
+    }
+
+    private async Task<string> ChangeTypeInSessionAsync(SessionName name, string ws, string entry, int kind, int step)
+    {
+        const string Script = """
+            cd -- "$1" && rm -rf -- "$2" && case "$3" in
+              0) printf 'file %s\n' "$4" > "$2" ;;
+              1) mkdir -- "$2" && printf 'folder %s\n' "$4" > "$2/inner.txt" ;;
+              *) ln -s -- "missing-$4" "$2" ;;
+            esac && git add -A -- "$2" && git -c user.name=session -c user.email=session@example.invalid commit -q -m "T$4" && git rev-parse HEAD
+            """;
+        return (await Fixture.ExecAsync(name, "bash", "-c", Script, "bash", ws, entry, kind.ToString(System.Globalization.CultureInfo.InvariantCulture), step.ToString(System.Globalization.CultureInfo.InvariantCulture))).Trim();
     }
 }

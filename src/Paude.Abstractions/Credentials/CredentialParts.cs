@@ -122,7 +122,7 @@ public static class CredentialParts
     /// Writes the parts back together into <paramref name="destination"/>, verifying every part and the whole.
     /// <paramref name="openPart"/> returns <c>null</c> for a missing part.
     /// </summary>
-    /// <exception cref="CredentialPartsException">A part is missing, has the wrong size or hash, or the whole does not match.</exception>
+    /// <exception cref="CredentialPartsException">A part is missing, has the wrong size or hash, or the whole does not match (size or hash).</exception>
     public static async Task ReassembleAsync(
         CredentialPartsManifest manifest, Func<string, Stream?> openPart, Stream destination, CancellationToken cancellationToken = default)
     {
@@ -130,17 +130,19 @@ public static class CredentialParts
         ArgumentNullException.ThrowIfNull(openPart);
         ArgumentNullException.ThrowIfNull(destination);
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long total = 0;
         foreach (var info in manifest.Parts)
         {
             var stream = openPart(info.Name) ?? throw new CredentialPartsException($"Credential part '{info.Name}' is missing.");
             byte[] data;
             await using (stream.ConfigureAwait(false))
             {
-                using var copy = new MemoryStream();
-                await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
-                data = copy.ToArray();
+                // The parts come from Secrets anyone with access to the namespace can edit: read at most one byte more
+                // than the manifest declares, so an oversized part costs no more memory than an honest one.
+                data = await ReadAtMostAsync(stream, info.Size < 0 ? 0 : info.Size + 1, cancellationToken).ConfigureAwait(false);
             }
 
+            total += data.Length;
             if (data.Length != info.Size || Hex(SHA256.HashData(data)) != info.Sha256)
             {
                 throw new CredentialPartsException($"Credential part '{info.Name}' is corrupted (size or SHA-256 does not match the manifest).");
@@ -150,10 +152,28 @@ public static class CredentialParts
             await destination.WriteAsync(data, cancellationToken).ConfigureAwait(false);
         }
 
-        if (Hex(whole.GetHashAndReset()) != manifest.Sha256)
+        if (total != manifest.TotalSize || Hex(whole.GetHashAndReset()) != manifest.Sha256)
         {
-            throw new CredentialPartsException("The reassembled credential package does not match the manifest's SHA-256.");
+            throw new CredentialPartsException("The reassembled credential package does not match the manifest's size and SHA-256.");
         }
+    }
+
+    private static async Task<byte[]> ReadAtMostAsync(Stream stream, long limit, CancellationToken cancellationToken)
+    {
+        using var copy = new MemoryStream();
+        var buffer = new byte[81920];
+        while (copy.Length < limit)
+        {
+            var read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, limit - copy.Length)), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            copy.Write(buffer, 0, read);
+        }
+
+        return copy.ToArray();
     }
 
     /// <summary>The name of part <paramref name="index"/>.</summary>

@@ -109,7 +109,8 @@ internal static class SafeTarExtractor
 
         public async Task ReadAllAsync(Stream archive, CancellationToken ct)
         {
-            var reader = new TarReader(archive, leaveOpen: true);
+            // The guard refuses oversized extended headers before the reader allocates what they claim (issue 17).
+            var reader = new TarReader(new TarFramingGuard(archive), leaveOpen: true);
             await using (reader.ConfigureAwait(false))
             {
                 while (true)
@@ -122,8 +123,9 @@ internal static class SafeTarExtractor
                     // Whatever the framework's reader throws for the bytes it parses is an invalid archive: the bytes come
                     // from the session. Fuzzing found OverflowException (a base-256 number too large for its type) and
                     // NotSupportedException (a GNU sparse entry) besides the documented ones. Only a failing stream
-                    // (IOException other than a short read) and cancellation keep their own meaning.
-                    catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException && (ex is not IOException || ex is EndOfStreamException))
+                    // (IOException other than a short read), the SDK's own typed errors (the framing guard, a stalled
+                    // session) and cancellation keep their own meaning.
+                    catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException and not PaudeException && (ex is not IOException || ex is EndOfStreamException))
                     {
                         throw new UnsafeContentException("<archive>", $"is not a valid tar archive ({ex.Message})");
                     }

@@ -44,6 +44,13 @@ public sealed record SyncOptions
     /// <summary>How long to wait for another sync of the same repository to finish (default 30 s).</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a stream from or to the session (file download, git fetch, push) may go without a single byte moving
+    /// before the sync gives up with <see cref="SyncTransportException"/> and applies nothing (default 60 s). A session
+    /// that stops sending mid-stream would otherwise hold the sync and its lock for ever.
+    /// </summary>
+    public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Returns every problem with these options (empty when valid).</summary>
     public IReadOnlyList<string> GetErrors()
     {
@@ -85,6 +92,11 @@ public sealed record SyncOptions
         if (LockTimeout < TimeSpan.Zero)
         {
             errors.Add("LockTimeout: must not be negative");
+        }
+
+        if (StreamIdleTimeout <= TimeSpan.Zero || StreamIdleTimeout == Timeout.InfiniteTimeSpan)
+        {
+            errors.Add("StreamIdleTimeout: must be positive and finite");
         }
 
         return errors;

@@ -152,7 +152,7 @@ internal sealed class FileSync(SyncContext context)
                 var stderr = new StringBuilder();
                 var pumpErr = StderrCapture.PumpAsync(process.StandardError, stderr);
                 var feed = FeedAsync(process.StandardInput, list.ToArray(), cancellationToken);
-                var counting = new CountingStream(process.StandardOutput);
+                var counting = new CountingStream(context.Guarded(process.StandardOutput, "a file download"));
                 await SessionArchive.ExtractAsync(counting, staging, cancellationToken).ConfigureAwait(false);
                 await feed.ConfigureAwait(false);
                 var exit = await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);

@@ -33,7 +33,7 @@ internal static class StagedUpload
         {
             var stdout = PushProcess.ReadCappedAsync(process.StandardOutput, 4096, cancellationToken);
             var stderr = PushProcess.ReadCappedAsync(process.StandardError, 64 * 1024, cancellationToken);
-            var counting = new CountingStream(process.StandardInput);
+            var counting = new CountingStream(context.Guarded(process.StandardInput, "a file upload"));
             try
             {
                 await counting.WriteAsync(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{header.Length}\n")), cancellationToken).ConfigureAwait(false);

@@ -67,7 +67,7 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
         {
             var stdout = PushProcess.ReadCappedAsync(process.StandardOutput, 4096, cancellationToken);
             var stderr = PushProcess.ReadCappedAsync(process.StandardError, 64 * 1024, cancellationToken);
-            var counting = new CountingStream(process.StandardInput);
+            var counting = new CountingStream(context.Guarded(process.StandardInput, "a push"));
             try
             {
                 // Buffered: a tar of 10,000 small entries would otherwise be ~30,000 small pipe writes. Synchronous on

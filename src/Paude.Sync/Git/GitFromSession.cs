@@ -26,7 +26,8 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
         context.Report(SyncStage.Transferring, "Fetching the session's commits");
         var tips = GitHistory.RefTips(repo).ToList();
         var (incoming, bytes) = await SessionFetch.FetchHeadAsync(
-            repo, context.Backend, context.Session, context.Options.SessionWorkspace, Haves(tips), SessionFetch.DefaultMaxPackBytes, cancellationToken).ConfigureAwait(false);
+            repo, context.Backend, context.Session, context.Options.SessionWorkspace, Haves(tips), SessionFetch.DefaultMaxPackBytes,
+            context.Options.StreamIdleTimeout, context.Time, cancellationToken).ConfigureAwait(false);
         if (incoming is null)
         {
             return Result(0, bytes, null, [], [], warning: "The session's repository has no commits yet; nothing to sync.");
@@ -134,6 +135,7 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
 
         var files = changes.Where(c => c.Status != ChangeKind.Deleted).Select(c => c.Path).ToList();
         var deleted = changes.Where(c => c.Status is ChangeKind.Deleted or ChangeKind.Renamed).Select(c => c.Status == ChangeKind.Renamed ? c.OldPath : c.Path).ToList();
+        EnsureCheckoutStaysInside(changed, changed);
         if (context.Options.DryRun)
         {
             _refs.Add(repo.Head.CanonicalName);
@@ -184,7 +186,10 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
                 dirty);
         }
 
-        var files = head is null ? incoming.Tree.Select(e => e.Path).ToList() : repo.Diff.Compare<TreeChanges>(head.Tree, incoming.Tree).Where(c => c.Status != ChangeKind.Deleted).Select(c => c.Path).ToList();
+        var treeChanges = head is null ? null : repo.Diff.Compare<TreeChanges>(head.Tree, incoming.Tree);
+        var files = treeChanges is null ? TreePaths(incoming.Tree) : treeChanges.Where(c => c.Status != ChangeKind.Deleted).Select(c => c.Path).ToList();
+        var touched = treeChanges is null ? [.. files] : treeChanges.SelectMany(c => new[] { c.Path, c.OldPath }).ToHashSet(StringComparer.Ordinal);
+        EnsureCheckoutStaysInside(touched, touched);
         var untracked = repo.RetrieveStatus(new StatusOptions { IncludeUntracked = true, RecurseUntrackedDirs = true })
             .Where(e => e.State == FileStatus.NewInWorkdir && !rules.IsExcluded(e.FilePath)).Select(e => e.FilePath).ToList();
         if (context.Options.DryRun)
@@ -234,6 +239,7 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
             throw new UnsafeSyncException("Merge refused: untracked local files would be overwritten by the session's files.", [], clash);
         }
 
+        EnsureCheckoutStaysInside(TreePaths(incoming.Tree), new HashSet<string>(StringComparer.Ordinal));
         if (!context.Options.DryRun)
         {
             repo.Refs.Add(repo.Head.CanonicalName, incoming.Id, "paude sync: from session");
@@ -242,6 +248,46 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
 
         _refs.Add(repo.Head.CanonicalName);
         return Result(arrived, bytes, incoming.Sha, files, []);
+    }
+
+    /// <summary>
+    /// Refuses (<see cref="UnsafeLocalPathException"/>, nothing changed) before libgit2 checks anything out when a path
+    /// the checkout writes or deletes passes through a local symbolic link: libgit2 creates the missing folders of a
+    /// path through whatever stands there, so an untracked <c>linkdir -> /outside</c> and a session commit adding
+    /// <c>linkdir/x</c> would write outside the workspace. A link the checkout itself replaces (it is one of the changed
+    /// paths, e.g. a tracked link the session turned into a folder) is removed by libgit2 before it writes below it.
+    /// </summary>
+    private void EnsureCheckoutStaysInside(IEnumerable<string> paths, HashSet<string> replacedByCheckout)
+    {
+        foreach (var path in paths)
+        {
+            try
+            {
+                WorkspacePath.EnsureNoLinkOnTheWay(context.Workspace, path);
+            }
+            catch (UnsafeLocalPathException ex) when (replacedByCheckout.Contains(ex.Link))
+            {
+            }
+        }
+    }
+
+    /// <summary>Every file (blob, link, submodule) path of a tree, recursively.</summary>
+    private static List<string> TreePaths(Tree tree)
+    {
+        var paths = new List<string>();
+        foreach (var entry in tree)
+        {
+            if (entry.TargetType == TreeEntryTargetType.Tree)
+            {
+                paths.AddRange(TreePaths((Tree)entry.Target));
+            }
+            else
+            {
+                paths.Add(entry.Path);
+            }
+        }
+
+        return paths;
     }
 
     private void Backup(Commit commit, string suffix)

@@ -41,9 +41,12 @@ internal static class SessionFetch
     /// has no commits) and the bytes that crossed the channel.
     /// </summary>
     /// <exception cref="NotAGitRepositoryException">The session path is not a git repository.</exception>
-    /// <exception cref="SyncTransportException">The session's git failed or sent something invalid; nothing was written.</exception>
+    /// <exception cref="SyncTransportException">
+    /// The session's git failed, sent something invalid, or sent nothing for <paramref name="streamIdleTimeout"/>; nothing was written.
+    /// </exception>
     public static async Task<(Commit? Head, long Bytes)> FetchHeadAsync(
-        Repository repo, ISessionBackend backend, SessionName session, string path, IReadOnlyList<ObjectId> haves, long maxPackBytes, CancellationToken cancellationToken)
+        Repository repo, ISessionBackend backend, SessionName session, string path, IReadOnlyList<ObjectId> haves, long maxPackBytes,
+        TimeSpan streamIdleTimeout, TimeProvider time, CancellationToken cancellationToken)
     {
         var spec = new ProcessSpec(["git-upload-pack", path])
         {
@@ -55,7 +58,8 @@ internal static class SessionFetch
             },
         };
         var process = await backend.StartProcessAsync(session, spec, cancellationToken).ConfigureAwait(false);
-        var connection = new UploadPackConnection(process, cancellationToken);
+        var stdout = new IdleTimeoutStream(process.StandardOutput, streamIdleTimeout, time, session, "a git fetch");
+        var connection = new UploadPackConnection(process, stdout, cancellationToken);
         var done = false;
         try
         {

@@ -13,15 +13,19 @@ internal sealed class UploadPackConnection : IAsyncDisposable
 
     private readonly ISessionProcess _process;
     private readonly CancellationToken _cancellationToken;
+
+    // The process's stdout behind the caller's guard (an idle timeout): a session that stops mid-answer must not hang the fetch.
+    private readonly Stream _stdout;
     private readonly CancellationTokenRegistration _cancellation;
     private readonly byte[] _buffer = new byte[PktLine.MaxPayload];
     private readonly StringBuilder _stderr = new();
     private readonly Task _stderrPump;
     private int _finished;
 
-    public UploadPackConnection(ISessionProcess process, CancellationToken cancellationToken)
+    public UploadPackConnection(ISessionProcess process, Stream standardOutput, CancellationToken cancellationToken)
     {
         _process = process;
+        _stdout = standardOutput;
         _cancellationToken = cancellationToken;
         _stderrPump = PumpStderrAsync();
 
@@ -182,7 +186,7 @@ internal sealed class UploadPackConnection : IAsyncDisposable
     {
         try
         {
-            var n = await PktLine.ReadAsync(_process.StandardOutput, _buffer, _cancellationToken).ConfigureAwait(false);
+            var n = await PktLine.ReadAsync(_stdout, _buffer, _cancellationToken).ConfigureAwait(false);
             Bytes += n < 0 ? 4 : n + 4;
             return n;
         }

@@ -51,6 +51,48 @@ public sealed class SplitTests(SyntheticHomeFixture fixture) : IClassFixture<Syn
     }
 
     [Fact]
+    public async Task Reassemble_ReadsNoMoreOfAPartThanDeclared_AndChecksTheTotalSize()
+    {
+        // A part Secret edited to hold far more than the manifest says must not be read whole into memory.
+        var data = new byte[4096];
+        var manifest = new CredentialPartsManifest(
+            [new CredentialPartInfo("part-0000", data.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)))],
+            data.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)));
+        var endless = new CountingZeroStream();
+        await Assert.ThrowsAsync<CredentialPartsException>(() => CredentialParts.ReassembleAsync(manifest, _ => endless, Stream.Null));
+        Assert.True(endless.Served <= data.Length + 1, $"read {endless.Served} bytes of a part declared as {data.Length}");
+
+        // A manifest whose total does not match its parts is refused like a wrong hash.
+        var lying = manifest with { TotalSize = data.Length + 1 };
+        var error = await Assert.ThrowsAsync<CredentialPartsException>(() => CredentialParts.ReassembleAsync(lying, _ => new MemoryStream(data), Stream.Null));
+        Assert.Contains("size", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A part that never ends (zeros, up to 64 MiB); counts what was read from it.</summary>
+    private sealed class CountingZeroStream : Stream
+    {
+        public long Served { get; private set; }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, (64L << 20) - Served);
+            Array.Clear(buffer, offset, n);
+            Served += n;
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task EmptyPackage_GivesOneEmptyPart()
     {
         var manifest = await CredentialParts.SplitAsync(new MemoryStream(), (_, _) => ValueTask.CompletedTask);

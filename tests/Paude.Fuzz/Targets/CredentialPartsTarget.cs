@@ -7,9 +7,9 @@ namespace Paude.Fuzz.Targets;
 /// <summary>
 /// <see cref="CredentialParts.ReassembleAsync"/> with parts and a manifest read back from a cluster (Secrets anyone
 /// with access to the namespace can edit). Input: a part count byte, then per part a 2-byte declared size and a
-/// 2-byte actual length with its bytes; a flag byte decides whether hashes are the true ones (to reach the success
-/// path) or taken from the input. Promises: only <see cref="CredentialPartsException"/>; on success the output is
-/// exactly the parts joined, and a declared size or hash that does not match is always refused.
+/// 2-byte actual length with its bytes; a flag byte decides whether hashes and the total size are the true ones (to reach
+/// the success path) or taken from the input. Promises: only <see cref="CredentialPartsException"/>; on success the output is
+/// exactly the parts joined, and a declared size (of a part or of the whole) or hash that does not match is always refused.
 /// </summary>
 public sealed class CredentialPartsTarget : IFuzzTarget
 {
@@ -40,7 +40,9 @@ public sealed class CredentialPartsTarget : IFuzzTarget
 
         var wholeHash = (honest & 8) != 0 ? Convert.ToHexStringLower(SHA256.HashData(all.ToArray())) : Convert.ToHexStringLower(reader.Bytes(32));
         truthful &= wholeHash == Convert.ToHexStringLower(SHA256.HashData(all.ToArray()));
-        var manifest = new CredentialPartsManifest(infos, all.Count, wholeHash);
+        var totalSize = (honest & 16) != 0 ? all.Count : all.Count + reader.Byte() - 128;
+        truthful &= totalSize == all.Count;
+        var manifest = new CredentialPartsManifest(infos, totalSize, wholeHash);
         using var output = new MemoryStream();
         try
         {

@@ -56,7 +56,7 @@ public sealed class TarTarget : IFuzzTarget
     private static void CheckInside(string target)
     {
         var prefix = target + Path.DirectorySeparatorChar;
-        foreach (var entry in new DirectoryInfo(target).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        foreach (var entry in Walk(new DirectoryInfo(target)))
         {
             InvariantViolationException.Check(entry.FullName.StartsWith(prefix, StringComparison.Ordinal), $"tar: '{entry.FullName}' is outside the target");
             if (entry.LinkTarget is { } link)
@@ -71,18 +71,35 @@ public sealed class TarTarget : IFuzzTarget
         }
     }
 
+    /// <summary>
+    /// Every entry under <paramref name="folder"/>, descending only into real folders. The framework's recursive
+    /// enumeration follows links to folders, so a link loop the extractor rightly accepts (d/up -> ../d) made the
+    /// check itself fail with ELOOP (found by afl, Regressions/tar/link-loop).
+    /// </summary>
+    private static IEnumerable<FileSystemInfo> Walk(DirectoryInfo folder)
+    {
+        foreach (var entry in folder.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0 }))
+        {
+            yield return entry;
+            if (entry is DirectoryInfo { LinkTarget: null } child)
+            {
+                foreach (var inner in Walk(child))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
     private static void Cleanup(string root)
     {
         // Folders extracted without owner write/exec bits cannot be emptied; the extractor keeps them owner-usable,
         // but make sure a failed promise does not also leave litter behind.
-        foreach (var dir in Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        foreach (var dir in Walk(new DirectoryInfo(root)).OfType<DirectoryInfo>().Where(d => d.LinkTarget is null))
         {
             try
             {
-                if (new DirectoryInfo(dir).LinkTarget is null)
-                {
-                    File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                }
+                File.SetUnixFileMode(dir.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
             catch (IOException)
             {

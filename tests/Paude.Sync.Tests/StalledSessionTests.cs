@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text;
+using Paude.Sessions;
+using Paude.Sync;
+using Paude.Tests.Infrastructure;
+
+namespace Paude.Tests;
+
+/// <summary>
+/// A session that sends part of a stream and then goes quiet (issue 12: "session commands during a sync have no
+/// timeout") must not hang the host: after <see cref="SyncOptions.StreamIdleTimeout"/> without a byte the sync fails
+/// typed and nothing is written. Planted programs in the session send a real stream's first bytes, then sleep.
+/// </summary>
+[Collection(SyncGroup.Name)]
+public sealed class StalledSessionTests(SyncFixture fixture) : SyncTestBase(fixture)
+{
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(3);
+
+    /// <summary>Before the idle timeout these syncs hung for ever; the test gives up long before its own sleep ends.</summary>
+    private static readonly TimeSpan GiveUp = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task A_file_download_that_stops_mid_archive_fails_typed_and_writes_nothing()
+    {
+        var session = await Fixture.SessionAsync("stall-tar");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync(git: false);
+        local.Write("keep.txt", "local\n");
+        await Fixture.ExecAsync(session, "mkdir", "-p", ws);
+        await Fixture.WriteAsync(session, ws, "big.txt", new string('x', 100_000));
+        await Fixture.WriteAsync(session, ws, "small.txt", "small\n");
+        // The real archive's first 3,000 bytes (a header and part of big.txt), then silence with stdout open.
+        var stall = "#!/bin/sh\n/usr/bin/tar \"$@\" | head -c 3000\nexec sleep 150\n";
+        await Fixture.ExecAsRootAsync(session, new MemoryStream(Encoding.UTF8.GetBytes(stall)), "sh", "-c", "cat > /usr/local/bin/tar && chmod 755 /usr/local/bin/tar");
+        var before = TreeSnapshot.Describe(local.Path);
+
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<SyncTransportException>(() => StalledSyncAsync(session, local, ws, SyncStrategy.Merge));
+
+        Assert.Contains("StreamIdleTimeout", ex.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the stalled download took {clock.Elapsed.TotalSeconds:F0} s to fail");
+        Assert.Equal(before, TreeSnapshot.Describe(local.Path));
+    }
+
+    [Fact]
+    public async Task A_git_fetch_that_stops_mid_answer_fails_typed_and_writes_nothing()
+    {
+        var session = await Fixture.SessionAsync("stall-fetch");
+        var ws = NewSessionWorkspace();
+        await Fixture.ExecAsync(session, "mkdir", "-p", ws);
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("local.txt", "local\n", "L");
+        // The start of a protocol v2 advertisement, then silence with stdout open.
+        var stall = "#!/bin/sh\nprintf '000eversion 2\\n0013agent=git/2.4'\nexec sleep 150\n";
+        await Fixture.ExecAsRootAsync(session, new MemoryStream(Encoding.ASCII.GetBytes(stall)), "sh", "-c", "cat > /usr/local/bin/git-upload-pack && chmod 755 /usr/local/bin/git-upload-pack");
+        var state = await local.StateAsync();
+        var objects = TreeSnapshot.Describe(Path.Combine(local.Path, ".git", "objects"));
+
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<SyncTransportException>(() => StalledSyncAsync(session, local, ws, SyncStrategy.Branch));
+
+        Assert.Contains("StreamIdleTimeout", ex.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the stalled fetch took {clock.Elapsed.TotalSeconds:F0} s to fail");
+        Assert.Equal(state, await local.StateAsync());
+        Assert.Equal(objects, TreeSnapshot.Describe(Path.Combine(local.Path, ".git", "objects")));
+    }
+
+    [Fact]
+    public void The_idle_timeout_must_be_positive()
+    {
+        var errors = new SyncOptions { StreamIdleTimeout = TimeSpan.Zero }.GetErrors();
+        Assert.Contains(errors, e => e.StartsWith("StreamIdleTimeout:", StringComparison.Ordinal));
+    }
+
+    private Task<SyncResult> StalledSyncAsync(SessionName session, LocalRepo local, string ws, SyncStrategy strategy) =>
+        Fixture.Sync.SyncAsync(session, local.Path, new SyncOptions
+        {
+            Direction = SyncDirection.FromSession,
+            Strategy = strategy,
+            SessionWorkspace = ws,
+            StreamIdleTimeout = Idle,
+        }, null, CancellationToken.None).WaitAsync(GiveUp);
+}
