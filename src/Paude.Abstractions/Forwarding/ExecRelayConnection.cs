@@ -5,30 +5,21 @@ using Paude.Sessions;
 namespace Paude.Forwarding;
 
 /// <summary>
-/// A connection into a session through its exec channel: <c>socat - TCP:127.0.0.1:PORT</c> run in the agent
-/// container (the agent images ship socat), its stdin and stdout being the two directions. Protocol: bytes in
-/// are sent to the port; the port's bytes come out; stdin's end is the client's half-close (socat then waits up
-/// to <see cref="HalfCloseSeconds"/> for the answer); socat exits when the session's server closes.
-/// No listening socket is opened anywhere but the local one: the session keeps its network as it is.
+/// A connection into a session through its exec channel: <see cref="PortRelayScript"/> run in the agent container,
+/// its stdin and stdout being the two directions. No listening socket is opened anywhere but the local one: the
+/// session keeps its network as it is.
 /// </summary>
 internal sealed class ExecRelayConnection(ISessionProcess process) : SessionConnection
 {
-    /// <summary>How long socat waits for the session's answer after the client stopped sending.</summary>
-    internal const int HalfCloseSeconds = 60;
-
     public override Stream ToSession => process.StandardInput;
 
     public override Stream FromSession => process.StandardOutput;
 
-    /// <summary>The argument vector relaying stdio to <paramref name="port"/> on the session's loopback.</summary>
-    public static IReadOnlyList<string> Command(int port) =>
-        ["socat", "-t", HalfCloseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-", $"TCP:127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}"];
-
     /// <summary>Starts the relay process in <paramref name="name"/>.</summary>
     public static async Task<SessionConnection> OpenAsync(ISessionBackend backend, SessionName name, int port, CancellationToken cancellationToken)
     {
-        var process = await backend.StartProcessAsync(name, new ProcessSpec(Command(port)) { RedirectStandardInput = true }, cancellationToken).ConfigureAwait(false);
-        // stderr is socat's complaint (e.g. connection refused) and must be drained or the process could block on it.
+        var process = await backend.StartProcessAsync(name, new ProcessSpec(PortRelayScript.Command(port)) { RedirectStandardInput = true }, cancellationToken).ConfigureAwait(false);
+        // stderr is the relay's complaint (e.g. connection refused) and must be drained or the process could block on it.
         _ = process.StandardError.CopyToAsync(Stream.Null, CancellationToken.None).ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         return new ExecRelayConnection(process);
     }
@@ -38,7 +29,7 @@ internal sealed class ExecRelayConnection(ISessionProcess process) : SessionConn
 
     public override async ValueTask DisposeAsync()
     {
-        // socat ends by itself once both directions are done; disposing a process still running costs the backend
+        // The relay ends by itself once both directions are done; disposing a process still running costs the backend
         // a kill (another exec), so give it a moment first.
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try

@@ -80,8 +80,8 @@ public interface ISessionBackend
     /// is cancelled. Requires a running session.
     /// </summary>
     /// <remarks>
-    /// The default relays each connection through the exec channel (<c>socat</c> in the agent container, which the
-    /// agent images ship); a backend with a native forwarding API (Kubernetes) uses that instead.
+    /// The default relays each connection through the exec channel (<see cref="PortRelayScript"/>: bash in the
+    /// agent container); a backend with a native forwarding API (Kubernetes) uses that instead.
     /// </remarks>
     /// <exception cref="Errors.InvalidPortForwardException">The spec is invalid (every problem listed).</exception>
     Task<IPortForward> ForwardPortAsync(SessionName name, PortForwardSpec spec, CancellationToken cancellationToken = default) =>
