@@ -47,6 +47,8 @@ internal sealed record BlockedRequestView(DateTimeOffset Time, string Method, st
 
 internal sealed record BlockedDomainsView(string Name, string Backend, IReadOnlyList<BlockedHostView> Hosts, IReadOnlyList<BlockedRequestView>? Requests);
 
+internal sealed record PortForwardView(string Name, string Backend, string LocalAddress, int LocalPort, int SessionPort);
+
 internal sealed record ExecView(string Name, string Backend, int ExitCode, string Stdout, string Stderr);
 
 internal sealed record TransferView(string Name, string Backend, string Direction, string LocalPath, string ContainerPath);
@@ -85,6 +87,7 @@ internal sealed record ErrorView(ErrorBody Error);
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(SessionView))]
+[JsonSerializable(typeof(PortForwardView))]
 [JsonSerializable(typeof(SessionListView))]
 [JsonSerializable(typeof(DeleteView))]
 [JsonSerializable(typeof(AllowedDomainsView))]

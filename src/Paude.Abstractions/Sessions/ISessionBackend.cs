@@ -1,5 +1,6 @@
 using Paude.Egress;
 using Paude.Execution;
+using Paude.Forwarding;
 
 namespace Paude.Sessions;
 
@@ -70,4 +71,19 @@ public interface ISessionBackend
     /// with the exit code of the attach.
     /// </summary>
     Task<int> AttachAsync(SessionName name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Forwards a local port to <see cref="PortForwardSpec.SessionPort"/> on the session's loopback: listens on
+    /// <see cref="PortForwardSpec.BindAddress"/> (loopback by default) and gives each accepted connection its own
+    /// connection into the session, many at once. The session's sandbox gains no listening port anywhere; the only
+    /// listener is this local one. Runs until the returned forward is disposed or <paramref name="cancellationToken"/>
+    /// is cancelled. Requires a running session.
+    /// </summary>
+    /// <remarks>
+    /// The default relays each connection through the exec channel (<see cref="PortRelayScript"/>: bash in the
+    /// agent container); a backend with a native forwarding API (Kubernetes) uses that instead.
+    /// </remarks>
+    /// <exception cref="Errors.InvalidPortForwardException">The spec is invalid (every problem listed).</exception>
+    Task<IPortForward> ForwardPortAsync(SessionName name, PortForwardSpec spec, CancellationToken cancellationToken = default) =>
+        ExecRelayForward.StartAsync(this, name, spec, logger: null, cancellationToken);
 }

@@ -88,6 +88,9 @@ internal sealed partial class ApiHandler(ObjectStore store, KubernetesFaults fau
             case "exec" or "attach":
                 await podIo.ExecAsync(context, store.Get(type, r.Namespace, r.Name!), r.Subresource == "attach").ConfigureAwait(false);
                 return;
+            case "portforward":
+                await podIo.PortForwardAsync(context, store.Get(type, r.Namespace, r.Name!)).ConfigureAwait(false);
+                return;
             case "log":
                 await podIo.LogsAsync(context, store.Get(type, r.Namespace, r.Name!)).ConfigureAwait(false);
                 return;

@@ -10,7 +10,7 @@ internal sealed record ApiRequest(ResourceType Type, string? Namespace, string? 
     {
         "GET" when Name is null => WatchPath || watchQuery ? "watch" : "list",
         "GET" => "get",
-        "POST" when Subresource is "exec" or "attach" => "create",
+        "POST" when Subresource is "exec" or "attach" or "portforward" => "create",
         "POST" => "create",
         "PUT" => "update",
         "PATCH" => "patch",

@@ -69,6 +69,7 @@ internal static class Discovery
                 {
                     "scale" => ("Scale", "autoscaling", new JsonArray("get", "patch", "update")),
                     "exec" or "attach" => ("PodExecOptions", "", new JsonArray("create", "get")),
+                    "portforward" => ("PodPortForwardOptions", "", new JsonArray("create", "get")),
                     "log" => ("Pod", "", new JsonArray("get")),
                     _ => (r.Kind, r.Group, new JsonArray("get", "patch", "update")),
                 };

@@ -25,7 +25,7 @@ internal sealed record ResourceType(
 internal static class ResourceTypes
 {
     public static readonly ResourceType Namespaces = new("", "v1", "namespaces", "Namespace", false, ["ns"], true, ["status"]);
-    public static readonly ResourceType Pods = new("", "v1", "pods", "Pod", true, ["po"], true, ["status", "exec", "attach", "log"]);
+    public static readonly ResourceType Pods = new("", "v1", "pods", "Pod", true, ["po"], true, ["status", "exec", "attach", "log", "portforward"]);
     public static readonly ResourceType PersistentVolumeClaims = new("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, ["pvc"], true, ["status"]);
     public static readonly ResourceType Secrets = new("", "v1", "secrets", "Secret", true, [], false, []);
     public static readonly ResourceType ConfigMaps = new("", "v1", "configmaps", "ConfigMap", true, ["cm"], false, []);
