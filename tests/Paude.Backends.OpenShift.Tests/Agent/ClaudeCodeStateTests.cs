@@ -94,7 +94,11 @@ public sealed class ClaudeCodeStateTests(KubeServerFixture fixture, ITestOutputH
         try
         {
             await WaitForPromptAsync(name, "Claude Code's prompt");
-            var before = JsonNode.Parse(await ShAsync(name, "cat \"$HOME/.claude.json\""))!;
+            var before = await Eventually.UntilAsync(
+                async () => JsonNode.Parse(await ShAsync(name, "cat \"$HOME/.claude.json\""))!,
+                a => a["firstStartTime"] is not null && a["userID"] is not null,
+                "Claude Code's state after its first start",
+                TimeSpan.FromSeconds(30));
             await ShAsync(name, """
                 mkdir -p ~/.claude/plugins/marketplaces/own && echo '{"name":"own"}' > ~/.claude/plugins/marketplaces/own/marketplace.json
                 echo '{"display":"earlier prompt","project":"/pvc/workspace"}' >> ~/.claude/history.jsonl
@@ -114,11 +118,12 @@ public sealed class ClaudeCodeStateTests(KubeServerFixture fixture, ITestOutputH
 
             var after = await Eventually.UntilAsync(
                 async () => JsonNode.Parse(await ShAsync(name, "cat \"$HOME/.claude.json\""))!,
-                a => a["numStartups"]?.GetValue<int>() > before["numStartups"]!.GetValue<int>(),
-                "Claude Code counted the start in the new pod",
+                a => a["firstStartTime"] is not null && a["userID"] is not null,
+                "Claude Code's state in the new pod",
                 TimeSpan.FromSeconds(30));
             output.WriteLine(after.ToJsonString());
             Assert.Equal(before["firstStartTime"]!.GetValue<string>(), after["firstStartTime"]!.GetValue<string>());
+            Assert.Equal(before["userID"]!.GetValue<string>(), after["userID"]!.GetValue<string>());
             Assert.Equal("{\"name\":\"own\"}", await ShAsync(name, "cat ~/.claude/plugins/marketplaces/own/marketplace.json"));
             Assert.Contains("earlier prompt", await ShAsync(name, "cat ~/.claude/history.jsonl"), StringComparison.Ordinal);
 

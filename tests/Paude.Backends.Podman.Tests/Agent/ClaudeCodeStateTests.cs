@@ -49,7 +49,11 @@ public sealed class ClaudeCodeStateTests(ClaudeCodeFixture fixture, ITestOutputH
         try
         {
             await WaitForPromptAsync(name, "Claude Code's prompt");
-            var before = JsonNode.Parse(await ShAsync(name, "cat \"$HOME/.claude.json\""))!;
+            var before = await Eventually.UntilAsync(
+                async () => JsonNode.Parse(await ShAsync(name, "cat \"$HOME/.claude.json\""))!,
+                a => a["firstStartTime"] is not null && a["userID"] is not null,
+                "Claude Code's state after its first start",
+                TimeSpan.FromSeconds(30));
             // What a user does inside the session: a plugin installed there, prompt history, a login of their own.
             await ShAsync(name, """
                 mkdir -p ~/.claude/plugins/marketplaces/own && echo '{"name":"own"}' > ~/.claude/plugins/marketplaces/own/marketplace.json
@@ -61,15 +65,15 @@ public sealed class ClaudeCodeStateTests(ClaudeCodeFixture fixture, ITestOutputH
             await fixture.Backend.StartAsync(name);
             await WaitForPromptAsync(name, "Claude Code's prompt in the re-created container");
 
-            // The same state file, not a fresh seed: first start kept, the new start counted (a moment after the
-            // first screen, hence the wait).
+            // The same state file, not a fresh seed (which has no first start until Claude Code writes a new one).
             var after = await Eventually.UntilAsync(
                 async () => JsonNode.Parse(await ShAsync(name, "cat \"$HOME/.claude.json\""))!,
-                a => a["numStartups"]?.GetValue<int>() > before["numStartups"]!.GetValue<int>(),
-                "Claude Code counted the start in the re-created container",
+                a => a["firstStartTime"] is not null && a["userID"] is not null,
+                "Claude Code's state in the re-created container",
                 TimeSpan.FromSeconds(30));
             output.WriteLine(after.ToJsonString());
             Assert.Equal(before["firstStartTime"]!.GetValue<string>(), after["firstStartTime"]!.GetValue<string>());
+            Assert.Equal(before["userID"]!.GetValue<string>(), after["userID"]!.GetValue<string>());
             Assert.Equal("{\"name\":\"own\"}", await ShAsync(name, "cat ~/.claude/plugins/marketplaces/own/marketplace.json"));
             Assert.Contains("earlier prompt", await ShAsync(name, "cat ~/.claude/history.jsonl"), StringComparison.Ordinal);
 
