@@ -15,7 +15,7 @@ namespace Paude.Backends.OpenShift.Tests.Agent;
 /// The real Claude Code in a session on the Kubernetes test server (pods are real Podman containers, the session's
 /// NetworkPolicies enforced), against the test's scripted Messages API stand-in, reached only through the session's
 /// proxy by a name on the allow-list (<see cref="NetworkedStandIn"/> on the server's pod network). The API key and a
-/// skill travel only in the credential package (split into Secrets, restored into the pod's memory).
+/// skill and a full plugin travel only in the credential package (split into Secrets, restored into the pod's memory).
 /// </summary>
 [Collection(KubeServerCollection.Name)]
 public sealed class ClaudeCodeEndToEndTests(KubeServerFixture fixture, ITestOutputHelper output) : IAsyncLifetime
@@ -23,6 +23,7 @@ public sealed class ClaudeCodeEndToEndTests(KubeServerFixture fixture, ITestOutp
     private readonly string _hostHome = Directory.CreateTempSubdirectory("paude-os-e2e-").FullName;
     private readonly string _apiKey = "sk-ant-paude-os-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
     private readonly string _skill = "paude-probe-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+    private readonly TestPlugin _plugin = new("paude-plugin-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
     private ServiceProvider? _services;
     private NetworkedStandIn? _api;
 
@@ -34,7 +35,8 @@ public sealed class ClaudeCodeEndToEndTests(KubeServerFixture fixture, ITestOutp
     {
         var claude = Path.Join(_hostHome, ".claude");
         Directory.CreateDirectory(Path.Join(claude, "skills", _skill));
-        File.WriteAllText(Path.Join(claude, "settings.json"), $$"""{ "env": { "ANTHROPIC_API_KEY": "{{_apiKey}}" } }""");
+        File.WriteAllText(Path.Join(claude, "settings.json"), $$"""{ "env": { "ANTHROPIC_API_KEY": "{{_apiKey}}" }, "enabledPlugins": { "{{_plugin.Id}}": true } }""");
+        _plugin.WriteInto(claude);
         File.WriteAllText(Path.Join(claude, "skills", _skill, "SKILL.md"), $"""
             ---
             name: {_skill}
@@ -145,6 +147,12 @@ public sealed class ClaudeCodeEndToEndTests(KubeServerFixture fixture, ITestOutp
             Assert.All(messages, r => Assert.Equal(_apiKey, r.ApiKey));
             Assert.All(requests, r => Assert.Equal(NetworkedStandIn.ApiHost, r.Host.Split(':')[0]));
             Assert.Contains(messages, r => r.Body.Contains(_skill, StringComparison.Ordinal));
+            // The full plugin delivered with the credentials (local marketplace, enabled in settings.json) is loaded:
+            // its skill, agent and command are offered to the model (BUG-002 end to end).
+            foreach (var piece in new[] { _plugin.Skill, _plugin.Agent, _plugin.Command })
+            {
+                Assert.True(messages.Any(r => r.Body.Contains(piece, StringComparison.Ordinal)), $"{piece} not in any request:\n{standIn.Describe()}");
+            }
 
             // A name not on the allow-list is refused by the proxy and never reaches the stand-in.
             var before = standIn.Requests.Count;

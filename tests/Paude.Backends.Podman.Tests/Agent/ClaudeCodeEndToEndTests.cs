@@ -84,6 +84,12 @@ public sealed class ClaudeCodeEndToEndTests(ClaudeCodeFixture fixture, ITestOutp
             Assert.All(messages, r => Assert.Equal(fixture.ApiKey, r.ApiKey));
             Assert.All(requests, r => Assert.Equal(ClaudeCodeFixture.ApiHost, r.Host.Split(':')[0]));
             Assert.Contains(messages, r => r.Body.Contains(fixture.SkillName, StringComparison.Ordinal));
+            // The full plugin delivered with the credentials (local marketplace, enabled in settings.json) is loaded:
+            // its skill, agent and command are offered to the model (BUG-002 end to end).
+            foreach (var piece in new[] { fixture.Plugin.Skill, fixture.Plugin.Agent, fixture.Plugin.Command })
+            {
+                Assert.True(messages.Any(r => r.Body.Contains(piece, StringComparison.Ordinal)), $"{piece} not in any request:\n{fixture.StandIn.Describe()}");
+            }
 
             // A name not on the allow-list is refused by the proxy and never reaches the stand-in.
             var before = requests.Count;

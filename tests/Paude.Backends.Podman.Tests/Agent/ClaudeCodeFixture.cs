@@ -32,6 +32,9 @@ public sealed class ClaudeCodeFixture : IAsyncLifetime
     /// <summary>The name of the skill delivered in <c>~/.claude/skills</c> with the credentials.</summary>
     public string SkillName { get; } = "paude-probe-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
+    /// <summary>The names of the delivered plugin's command, skill and agent (and the plugin's own name).</summary>
+    public TestPlugin Plugin { get; } = new("paude-plugin-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+
     public string HostHome { get; } = Directory.CreateTempSubdirectory("paude-e2e-home-").FullName;
 
     public string Network => $"paude-test-{RunId}-api";
@@ -111,7 +114,8 @@ public sealed class ClaudeCodeFixture : IAsyncLifetime
         var claude = Path.Join(HostHome, ".claude");
         Directory.CreateDirectory(Path.Join(claude, "skills", SkillName));
         // The key travels only inside the credential package (settings.json is packaged as a secret).
-        File.WriteAllText(Path.Join(claude, "settings.json"), $$"""{ "env": { "ANTHROPIC_API_KEY": "{{ApiKey}}" } }""");
+        File.WriteAllText(Path.Join(claude, "settings.json"), $$"""{ "env": { "ANTHROPIC_API_KEY": "{{ApiKey}}" }, "enabledPlugins": { "{{Plugin.Id}}": true } }""");
+        Plugin.WriteInto(claude);
         File.WriteAllText(Path.Join(claude, "skills", SkillName, "SKILL.md"), $"""
             ---
             name: {SkillName}
