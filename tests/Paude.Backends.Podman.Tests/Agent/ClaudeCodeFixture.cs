@@ -72,6 +72,7 @@ public sealed class ClaudeCodeFixture : IAsyncLifetime
                 o.HomeDirectory = HostHome;
                 o.ClaudeConfigDirectory = Path.Join(HostHome, ".claude");
                 o.ClaudeJsonPath = Path.Join(HostHome, ".claude.json");
+                o.GcloudConfigDirectory = Path.Join(HostHome, ".config", "gcloud");
             });
         _services = services.BuildServiceProvider();
         Backend = _services.GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
@@ -109,8 +110,13 @@ public sealed class ClaudeCodeFixture : IAsyncLifetime
         Directory.Delete(HostHome, recursive: true);
     }
 
+    /// <summary>The refresh token in the host's gcloud application default credentials (the <c>gcloud</c> source).</summary>
+    public string AdcSecret { get; } = "adc-refresh-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
     private void WriteHostClaudeConfig()
     {
+        var gcloud = Directory.CreateDirectory(Path.Join(HostHome, ".config", "gcloud")).FullName;
+        File.WriteAllText(Path.Join(gcloud, "application_default_credentials.json"), $$"""{ "type": "authorized_user", "client_id": "paude-test.apps.invalid", "client_secret": "paude-test", "refresh_token": "{{AdcSecret}}" }""");
         var claude = Path.Join(HostHome, ".claude");
         Directory.CreateDirectory(Path.Join(claude, "skills", SkillName));
         // The key travels only inside the credential package (settings.json is packaged as a secret).
