@@ -44,6 +44,7 @@ public sealed class ClaudeCodeEndToEndTests(ClaudeCodeFixture fixture, ITestOutp
         var name = fixture.NewName("e2e");
         using var local = await LocalRepo.CreateAsync();
         var baseCommit = await local.CommitAsync("README.md", "# e2e\n", "Initial commit");
+        var earlier = fixture.StandIn.Requests.Count; // the stand-in is shared by the collection's tests
         // Not headless: the agent starts only once the repository is in the session (what `paude connect` does).
         await fixture.Backend.CreateAsync(Spec(name, local.Path, SessionAgent.Claude("-p", "Write hello.txt and commit it."), headless: false));
         try
@@ -78,7 +79,7 @@ public sealed class ClaudeCodeEndToEndTests(ClaudeCodeFixture fixture, ITestOutp
 
             // The stand-in saw the whole agent loop, every model call authenticated with the delivered key, all by
             // the allowed name (through the proxy), and the skill delivered with the credentials in the prompt.
-            var requests = fixture.StandIn.Requests;
+            var requests = fixture.StandIn.Requests.Skip(earlier).ToList();
             var messages = requests.Where(r => r.IsMessages).ToList();
             Assert.True(messages.Count(r => r.Body.Contains("\"tool_result\"", StringComparison.Ordinal)) >= 2, fixture.StandIn.Describe());
             Assert.All(messages, r => Assert.Equal(fixture.ApiKey, r.ApiKey));
@@ -92,7 +93,7 @@ public sealed class ClaudeCodeEndToEndTests(ClaudeCodeFixture fixture, ITestOutp
             }
 
             // A name not on the allow-list is refused by the proxy and never reaches the stand-in.
-            var before = requests.Count;
+            var before = fixture.StandIn.Requests.Count;
             var denied = await fixture.Backend.ExecAsync(name, ["bash", "-c", $"curl -s -o /dev/null -w '%{{http_code}}' -m 20 -x \"$HTTP_PROXY\" http://{ClaudeCodeFixture.DeniedHost}/v1/messages"]);
             Assert.Equal("403", denied.StandardOutput.Trim());
             Assert.Equal(before, fixture.StandIn.Requests.Count);

@@ -54,9 +54,10 @@ public sealed class ClaudeCodeStateTests(ClaudeCodeFixture fixture, ITestOutputH
                 a => a["firstStartTime"] is not null && a["userID"] is not null,
                 "Claude Code's state after its first start",
                 TimeSpan.FromSeconds(30));
-            // What a user does inside the session: a plugin installed there, prompt history, a login of their own.
+            // What a user does inside the session: a command of their own, prompt history. (Not a plugin: this fixture
+            // delivers ~/.claude/plugins with the credentials, and a delivered folder is the memory-backed one.)
             await ShAsync(name, """
-                mkdir -p ~/.claude/plugins/marketplaces/own && echo '{"name":"own"}' > ~/.claude/plugins/marketplaces/own/marketplace.json
+                mkdir -p ~/.claude/commands && echo '{"name":"own"}' > ~/.claude/commands/own.md
                 echo '{"display":"earlier prompt","project":"/pvc/workspace"}' >> ~/.claude/history.jsonl
                 """);
 
@@ -74,7 +75,7 @@ public sealed class ClaudeCodeStateTests(ClaudeCodeFixture fixture, ITestOutputH
             output.WriteLine(after.ToJsonString());
             Assert.Equal(before["firstStartTime"]!.GetValue<string>(), after["firstStartTime"]!.GetValue<string>());
             Assert.Equal(before["userID"]!.GetValue<string>(), after["userID"]!.GetValue<string>());
-            Assert.Equal("{\"name\":\"own\"}", await ShAsync(name, "cat ~/.claude/plugins/marketplaces/own/marketplace.json"));
+            Assert.Equal("{\"name\":\"own\"}", await ShAsync(name, "cat ~/.claude/commands/own.md"));
             Assert.Contains("earlier prompt", await ShAsync(name, "cat ~/.claude/history.jsonl"), StringComparison.Ordinal);
 
             // The delivered settings (with the key) are linked from the memory-backed folder again, and the key is on
