@@ -181,7 +181,10 @@ public sealed class CredentialDeliveryTests(KubeServerFixture fixture) : IAsyncL
         // Nothing on the workspace volume: by content (grep exits 1 when nothing matches) and by name.
         var onPvc = await RunAsync(name, ["grep", "-rlF", "-e", _home.Secrets[0], "-e", _home.Secrets[1], "/pvc"]);
         Assert.Equal((1, string.Empty), (onPvc.Exit, onPvc.Stdout));
-        Assert.Equal(string.Empty, (await ExecAsync(name, "find", "/pvc", "-name", ".credentials.json", "-o", "-name", "part-*", "-o", "-name", ".paude-manifest*")).Trim());
+        // Claude Code's config folder is on the PVC (its state survives pod re-creation); the delivered pieces are
+        // only linked into it from the memory-backed /credentials.
+        Assert.Equal(string.Empty, (await ExecAsync(name, "find", "/pvc", "!", "-type", "l", "(", "-name", ".credentials.json", "-o", "-name", "part-*", "-o", "-name", ".paude-manifest*", ")")).Trim());
+        Assert.Equal(string.Empty, (await ExecAsync(name, "find", "/pvc", "-type", "l", "!", "-lname", "/credentials/*")).Trim());
         Assert.Contains(_logs.Lines, l => l.Contains("Secret part(s)", StringComparison.Ordinal));
     }
 

@@ -21,6 +21,7 @@ internal static class CredentialServices
                 o.ReadyTimeout = TimeSpan.FromMinutes(3);
                 o.RetryBaseDelay = TimeSpan.FromMilliseconds(50);
                 o.MaxRetries = 10;
+                o.AgentImage = KubeServerFixture.AgentImage;
             })
             .AddPaudeCredentials(home.Configure);
         return services.BuildServiceProvider();

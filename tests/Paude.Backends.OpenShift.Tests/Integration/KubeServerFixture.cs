@@ -28,6 +28,9 @@ public sealed class KubeServerFixture : IAsyncLifetime
     /// <summary>Paude.Sync over <see cref="Backend"/> (the sync works through the session contract only).</summary>
     public ISessionSync Sync { get; private set; } = null!;
 
+    /// <summary><c>PAUDE_TEST_AGENT_IMAGE</c> (an image built from this tree under another tag), else what setup.sh builds.</summary>
+    public static string AgentImage { get; } = Environment.GetEnvironmentVariable("PAUDE_TEST_AGENT_IMAGE") is { Length: > 0 } i ? i : "localhost/paude-agent:latest";
+
     public static readonly IReadOnlyList<string> AgentStandIn = ["bash", "-c", "echo started > /tmp/agent-started; exec sleep infinity"];
 
     public SessionName NewName(string purpose) => SessionName.Parse($"{RunId}-{purpose}");
@@ -60,6 +63,7 @@ public sealed class KubeServerFixture : IAsyncLifetime
             o.ReadyTimeout = TimeSpan.FromMinutes(3);
             o.RetryBaseDelay = TimeSpan.FromMilliseconds(50);
             o.MaxRetries = 10;
+            o.AgentImage = AgentImage;
             configure(o);
         });
         if (withSync)

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Paude.DependencyInjection;
@@ -11,20 +10,19 @@ namespace Paude.Tests.Agent;
 
 /// <summary>
 /// Everything the real Claude Code needs to run end to end on this machine only: a Podman network of the test's
-/// own (<c>paude-test-&lt;run&gt;-api</c>); the scripted Messages API stand-in listening on that network's gateway
-/// address only; a forwarder container on the network answering as <see cref="ApiHost"/> (and
-/// <see cref="DeniedHost"/>, which is not on any allow-list) that relays each connection to the stand-in
-/// (busybox <c>nc -ll -e</c>); a Podman backend whose proxies join that network (its only way out), with real
+/// own (<c>paude-test-&lt;run&gt;-api</c>); the scripted Messages API stand-in reached on it by name
+/// (<see cref="NetworkedStandIn"/>: <see cref="ApiHost"/>, and <see cref="DeniedHost"/>, which is not on any
+/// allow-list); a Podman backend whose proxies join that network (its only way out), with real
 /// credential packaging from a throw-away host home whose <c>~/.claude</c> holds the API key and a skill.
 /// </summary>
 public sealed class ClaudeCodeFixture : IAsyncLifetime
 {
-    public const string ApiHost = "api.paude.test";
+    public const string ApiHost = NetworkedStandIn.ApiHost;
 
-    public const string DeniedHost = "denied.paude.test";
+    public const string DeniedHost = NetworkedStandIn.DeniedHost;
 
     private ServiceProvider? _services;
-    private MessagesApiStandIn? _standIn;
+    private NetworkedStandIn? _standIn;
 
     public string RunId { get; } = "pa" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
 
@@ -34,6 +32,9 @@ public sealed class ClaudeCodeFixture : IAsyncLifetime
     /// <summary>The name of the skill delivered in <c>~/.claude/skills</c> with the credentials.</summary>
     public string SkillName { get; } = "paude-probe-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
+    /// <summary>The names of the delivered plugin's command, skill and agent (and the plugin's own name).</summary>
+    public TestPlugin Plugin { get; } = new("paude-plugin-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+
     public string HostHome { get; } = Directory.CreateTempSubdirectory("paude-e2e-home-").FullName;
 
     public string Network => $"paude-test-{RunId}-api";
@@ -42,7 +43,7 @@ public sealed class ClaudeCodeFixture : IAsyncLifetime
 
     public ISessionSync Sync { get; private set; } = null!;
 
-    public MessagesApiStandIn StandIn => _standIn ?? throw new InvalidOperationException("Not initialised.");
+    public MessagesApiStandIn StandIn => _standIn?.StandIn ?? throw new InvalidOperationException("Not initialised.");
 
     /// <summary>The agent image: <c>PAUDE_TEST_AGENT_IMAGE</c>, else the backend's default (built by scripts/setup.sh).</summary>
     public string? AgentImage { get; } = Environment.GetEnvironmentVariable("PAUDE_TEST_AGENT_IMAGE") is { Length: > 0 } i ? i : null;
@@ -54,16 +55,7 @@ public sealed class ClaudeCodeFixture : IAsyncLifetime
         WriteHostClaudeConfig();
         var label = $"paude.test={RunId}";
         await Podman.CheckAsync("network", "create", "--label", label, Network);
-        var gateway = (await Podman.CheckAsync("network", "inspect", "--format", "{{range .Subnets}}{{.Gateway}}{{end}}", Network)).Trim();
-
-        // The stand-in first (its port goes into the forwarder's command line); the gateway address exists on the
-        // host only once the network's bridge is up, so a placeholder container brings it up.
-        await Podman.CheckAsync("run", "-d", "--name", $"paude-test-{RunId}-bridge", "--label", label, "--network", Network, "localhost/paude-base:ci", "sleep", "600");
-        _standIn = await MessagesApiStandIn.StartAsync(IPAddress.Parse(gateway), r => ClaudeCodeScript.Reply(r, "/pvc/workspace"));
-        await Podman.CheckAsync(
-            "run", "-d", "--name", $"paude-test-{RunId}-fwd", "--label", label, "--network", Network,
-            "--network-alias", ApiHost, "--network-alias", DeniedHost,
-            "localhost/paude-base:ci", "busybox", "nc", "-ll", "-p", "80", "-e", "busybox", "nc", gateway, _standIn.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _standIn = await NetworkedStandIn.StartAsync(Network, $"paude-test-{RunId}", label, r => ClaudeCodeScript.Reply(r, "/pvc/workspace"));
 
         var services = new ServiceCollection();
         services.AddLogging();
@@ -80,6 +72,7 @@ public sealed class ClaudeCodeFixture : IAsyncLifetime
                 o.HomeDirectory = HostHome;
                 o.ClaudeConfigDirectory = Path.Join(HostHome, ".claude");
                 o.ClaudeJsonPath = Path.Join(HostHome, ".claude.json");
+                o.GcloudConfigDirectory = Path.Join(HostHome, ".config", "gcloud");
             });
         _services = services.BuildServiceProvider();
         Backend = _services.GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
@@ -117,12 +110,18 @@ public sealed class ClaudeCodeFixture : IAsyncLifetime
         Directory.Delete(HostHome, recursive: true);
     }
 
+    /// <summary>The refresh token in the host's gcloud application default credentials (the <c>gcloud</c> source).</summary>
+    public string AdcSecret { get; } = "adc-refresh-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
     private void WriteHostClaudeConfig()
     {
+        var gcloud = Directory.CreateDirectory(Path.Join(HostHome, ".config", "gcloud")).FullName;
+        File.WriteAllText(Path.Join(gcloud, "application_default_credentials.json"), $$"""{ "type": "authorized_user", "client_id": "paude-test.apps.invalid", "client_secret": "paude-test", "refresh_token": "{{AdcSecret}}" }""");
         var claude = Path.Join(HostHome, ".claude");
         Directory.CreateDirectory(Path.Join(claude, "skills", SkillName));
         // The key travels only inside the credential package (settings.json is packaged as a secret).
-        File.WriteAllText(Path.Join(claude, "settings.json"), $$"""{ "env": { "ANTHROPIC_API_KEY": "{{ApiKey}}" } }""");
+        File.WriteAllText(Path.Join(claude, "settings.json"), $$"""{ "env": { "ANTHROPIC_API_KEY": "{{ApiKey}}" }, "enabledPlugins": { "{{Plugin.Id}}": true } }""");
+        Plugin.WriteInto(claude);
         File.WriteAllText(Path.Join(claude, "skills", SkillName, "SKILL.md"), $"""
             ---
             name: {SkillName}

@@ -17,7 +17,8 @@ namespace Paude.Tests.EndToEnd;
 /// </summary>
 public sealed class PodmanSessionCredentialsTests(SyntheticHomeFixture fixture) : IClassFixture<SyntheticHomeFixture>, IAsyncLifetime
 {
-    private const string AgentImage = "localhost/paude-agent:latest";
+    /// <summary><c>PAUDE_TEST_AGENT_IMAGE</c> (an image built from this tree under another tag), else what setup.sh builds.</summary>
+    private static readonly string AgentImage = Environment.GetEnvironmentVariable("PAUDE_TEST_AGENT_IMAGE") is { Length: > 0 } i ? i : "localhost/paude-agent:latest";
     private readonly string _runId = "cre2e" + Guid.NewGuid().ToString("N")[..6];
     private readonly CapturingLoggerProvider _logs = new(); // disposed with the service provider that owns it
     private ServiceProvider? _services;
@@ -95,11 +96,13 @@ public sealed class PodmanSessionCredentialsTests(SyntheticHomeFixture fixture) 
             Assert.DoesNotContain(secret, _logs.AllText, StringComparison.Ordinal);
         }
 
-        // Nothing credential-related on the workspace volume (checked as root, by content and by name).
+        // Nothing credential-related on the workspace volume (checked as root, by content and by name). Claude Code's
+        // config folder is there (/pvc/.agent/claude: its state survives re-creation), but what was delivered is only
+        // linked into it from the memory-backed /credentials: no such file, and every link leads into /credentials.
         var volume = $"paude-{name.Value}.workspace";
         var onVolume = await Run.ExecAsync(
             ["podman", "run", "--rm", "--label", "paude.test=" + _runId, "-v", volume + ":/v:ro", "localhost/paude-base:ci",
-             "sh", "-c", "grep -rlF -e \"$1\" -e \"$2\" -e \"$3\" -e \"$4\" /v; find /v -name '*credential*' -o -name '.claude*' -o -name '.paude-manifest*' -o -name 'gcloud'",
+             "sh", "-c", "grep -rlF -e \"$1\" -e \"$2\" -e \"$3\" -e \"$4\" /v; find /v ! -type l \\( -name '*credential*' -o -name '.claude*' -o -name '.paude-manifest*' -o -name 'gcloud' \\); find /v -type l ! -lname '/credentials/*'",
              "sh", .. fixture.Home.Secrets.Take(4)]);
         Assert.Equal(string.Empty, onVolume.Stdout.Trim());
 

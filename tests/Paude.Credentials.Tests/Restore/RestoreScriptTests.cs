@@ -67,6 +67,46 @@ public sealed class RestoreScriptTests(SyntheticHomeFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task ConfigFolderOnTheVolume_GetsOnlyLinksIntoMemory_KeepsTheAgentsOwnState_AndALinkIntoTheCredentialsIsRefused()
+    {
+        var (package, _, _) = await SplitTests.SplitPackageAsync(fixture.Home, _work);
+        await using var container = await PodmanContainer.StartAsync();
+        (await Run.ExecAsync("podman", "exec", "--user", "0", container.Name, "sh", "-c", "mkdir -p /pvc && chmod 0775 /pvc")).EnsureSuccess("mkdir /pvc");
+        (await container.ExecWithInputAsync(async stdin =>
+        {
+            await using var file = File.OpenRead(package);
+            await file.CopyToAsync(stdin);
+        }, "tar", "-x", "-f", "-", "-C", "/credentials")).EnsureSuccess("upload");
+
+        // What the agent image sets: Claude Code's config folder on the persistent volume, with state of its own from
+        // an earlier container (history) and a stale file where a delivered piece goes.
+        const string Config = "/pvc/.agent/claude";
+        (await container.ExecAsync("sh", "-c", $"mkdir -p {Config} && echo '{{\"display\":\"earlier\"}}' > {Config}/history.jsonl && echo stale > {Config}/settings.json")).EnsureSuccess("state");
+        var restore = await container.ExecAsync("env", $"CLAUDE_CONFIG_DIR={Config}", "paude-restore-credentials");
+        Assert.True(restore.ExitCode == 0, restore.Stderr + restore.Stdout);
+
+        // Claude Code finds the delivered pieces in its folder, through links into the memory-backed /credentials...
+        Assert.Equal("/credentials/claude/.credentials.json", (await container.ExecAsync("readlink", $"{Config}/.credentials.json")).Stdout.Trim());
+        Assert.Equal("/credentials/claude/settings.json", (await container.ExecAsync("readlink", $"{Config}/settings.json")).Stdout.Trim());
+        Assert.Equal("/credentials/claude.json", (await container.ExecAsync("readlink", $"{Config}/.claude.json")).Stdout.Trim());
+        Assert.Equal("{\"display\":\"earlier\"}", (await container.ExecAsync("cat", $"{Config}/history.jsonl")).Stdout.Trim());
+        // ...and no secret is in any file on the volume: it holds folders, links and the agent's own state only.
+        var grep = await container.ExecAsync(["grep", "-rlF", .. fixture.Home.Secrets.SelectMany(v => new[] { "-e", v }), "/pvc"]);
+        Assert.Equal((1, string.Empty), (grep.ExitCode, grep.Stdout));
+        Assert.Equal($"{Config}/history.jsonl", (await container.ExecAsync("find", "/pvc", "-type", "f")).Stdout.Trim());
+        Assert.Equal(string.Empty, (await container.ExecAsync("find", "/pvc", "-type", "l", "!", "-lname", "/credentials/*")).Stdout.Trim());
+
+        // The volume is the agent's to change between starts: a config folder planted as a link into the credentials
+        // would make the links replace the credentials themselves. Refused, the credentials intact.
+        (await container.ExecAsync("ln", "-s", "/credentials/claude", "/pvc/.agent/planted")).EnsureSuccess("plant");
+        var planted = await container.ExecAsync("env", "CLAUDE_CONFIG_DIR=/pvc/.agent/planted", "paude-restore-credentials");
+        Assert.Equal(1, planted.ExitCode);
+        Assert.Contains("leads into '/credentials'", planted.Stderr, StringComparison.Ordinal);
+        var again = await container.ExecAsync("env", $"CLAUDE_CONFIG_DIR={Config}", "paude-restore-credentials");
+        Assert.True(again.ExitCode == 0, again.Stderr);
+    }
+
+    [Fact]
     public async Task SplitParts_AreReassembledAndVerified_CorruptedOrMissingPartFailsClearly()
     {
         var (_, parts, partsManifest) = await SplitTests.SplitPackageAsync(fixture.Home, _work);

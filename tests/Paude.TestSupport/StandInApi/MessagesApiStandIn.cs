@@ -102,7 +102,7 @@ public sealed class MessagesApiStandIn : IAsyncDisposable
             var reply = _script(request);
             var json = request.Json;
             var model = json?["model"]?.GetValue<string>() ?? "stand-in";
-            if (json?["stream"]?.GetValue<bool>() == true)
+            if (json?["stream"]?.GetValue<bool>() == true || request.Path.Split('?')[0].EndsWith(":streamRawPredict", StringComparison.Ordinal))
             {
                 await WriteStreamAsync(context.Response, model, reply, ct).ConfigureAwait(false);
             }

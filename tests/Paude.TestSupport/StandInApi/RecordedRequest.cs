@@ -27,8 +27,16 @@ public sealed record RecordedRequest(string Method, string Path, string Host, st
         }
     }
 
-    /// <summary>Whether this is a Messages API call.</summary>
-    public bool IsMessages => Method == "POST" && Path.StartsWith("/v1/messages", StringComparison.Ordinal) && !Path.Contains("count_tokens", StringComparison.Ordinal);
+    /// <summary>Whether this is a Messages API call (Anthropic's path, or Vertex AI's, see <see cref="IsVertex"/>).</summary>
+    public bool IsMessages => Method == "POST" && !Path.Contains("count_tokens", StringComparison.Ordinal) && !Path.Contains("count-tokens", StringComparison.Ordinal)
+        && (Path.StartsWith("/v1/messages", StringComparison.Ordinal) || IsVertex);
+
+    /// <summary>
+    /// Whether this is Vertex AI's form of a Messages call: <c>…/projects/P/locations/R/publishers/anthropic/models/M:rawPredict</c>
+    /// (or <c>:streamRawPredict</c>), the body a Messages request without <c>model</c>.
+    /// </summary>
+    public bool IsVertex => Path.Contains("/publishers/anthropic/models/", StringComparison.Ordinal)
+        && (Path.Split('?')[0].EndsWith(":rawPredict", StringComparison.Ordinal) || Path.Split('?')[0].EndsWith(":streamRawPredict", StringComparison.Ordinal));
 
     /// <summary>One line for a failure message (never the body: it may be large).</summary>
     public override string ToString() => $"{Method} {Path} host={Host} key={(ApiKey is null ? "-" : "set")} bytes={Body.Length}";

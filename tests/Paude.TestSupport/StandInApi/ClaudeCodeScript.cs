@@ -1,21 +1,24 @@
 using System.Text.Json.Nodes;
-using Paude.TestSupport.StandInApi;
 
-namespace Paude.Tests.Agent;
+namespace Paude.TestSupport.StandInApi;
 
 /// <summary>
 /// The scripted model of the end-to-end run: the main agent loop (a request offering the Bash tool) is told to
 /// write <see cref="FileName"/>, then to commit it with git, then to stop; anything else the client asks the
 /// model at start (titles, quota probes without tools) gets a short text.
 /// </summary>
-internal static class ClaudeCodeScript
+public static class ClaudeCodeScript
 {
+    /// <summary>The file the scripted model makes the agent write.</summary>
     public const string FileName = "hello.txt";
 
+    /// <summary>What the file holds.</summary>
     public const string FileContent = "Hello from the real Claude Code in a Paude sandbox.\n";
 
+    /// <summary>The message of the commit the scripted model makes the agent run.</summary>
     public const string CommitMessage = "Add hello.txt (written by Claude Code)";
 
+    /// <summary>The reply to <paramref name="request"/>; paths are in <paramref name="workspace"/> (the session's).</summary>
     public static ScriptedReply Reply(RecordedRequest request, string workspace)
     {
         var json = request.Json;
