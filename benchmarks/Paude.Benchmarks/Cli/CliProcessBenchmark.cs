@@ -47,15 +47,20 @@ public abstract class CliProcessBenchmark : IBenchmark
             // Warm-up: the file cache holds the runtime and both binaries before the first sample.
             await BenchPodman.RunAsync("dotnet", paude, ct: cancellationToken);
             await BenchPodman.RunAsync("podman", podman, ct: cancellationToken);
+            var cliCpu = new List<double>();
+            var rawCpu = new List<double>();
             var (cli, raw) = await Measure.AlternateAsync(
                 context.Iterations,
-                _ => BenchPodman.RunAsync("dotnet", paude, ct: cancellationToken),
-                _ => BenchPodman.RunAsync("podman", podman, ct: cancellationToken));
+                _ => WithCpuAsync(cliCpu, () => BenchPodman.RunAsync("dotnet", paude, ct: cancellationToken)),
+                _ => WithCpuAsync(rawCpu, () => BenchPodman.RunAsync("podman", podman, ct: cancellationToken)));
             var cliMedian = Measure.Median(cli);
             var rawMedian = Measure.Median(raw);
             return new BenchmarkReport(
                 Id,
-                [($"paude {PaudeArguments("s")[0]} median ms", cliMedian), ($"podman {podman[0]} median ms", rawMedian), ("paude min ms", cli.Min()), ("podman min ms", raw.Min())],
+                [
+                    ($"paude {PaudeArguments("s")[0]} median ms", cliMedian), ($"podman {podman[0]} median ms", rawMedian), ("paude min ms", cli.Min()), ("podman min ms", raw.Min()),
+                    ("paude CPU median ms (incl. podman)", Measure.Median(cliCpu)), ("podman CPU median ms", Measure.Median(rawCpu)),
+                ],
                 cliMedian / rawMedian,
                 Target);
         }
@@ -63,6 +68,14 @@ public abstract class CliProcessBenchmark : IBenchmark
         {
             await BenchPodman.RemoveContainingAsync(run);
         }
+    }
+
+    // The benchmark runs one command at a time, so the children's CPU delta is that command's (and its podman's).
+    private static async Task WithCpuAsync(List<double> samples, Func<Task> run)
+    {
+        var before = ChildCpu.Milliseconds();
+        await run();
+        samples.Add(ChildCpu.Milliseconds() - before);
     }
 }
 
