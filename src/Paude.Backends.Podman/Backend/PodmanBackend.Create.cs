@@ -60,11 +60,10 @@ internal sealed partial class PodmanBackend
         var ct = timeout.Token;
         try
         {
-            // Everything that does not depend on something else runs at once: the image checks, the three volumes
-            // (the config is written as soon as its volume exists). The agent starts as soon as its images and
-            // volumes are there; it reaches the proxy's socket only when it makes a request, so it does not wait
-            // for the proxy. A name conflict on any of them means the session exists. A missing image still leaves
-            // nothing behind: no container runs without both images, and the volumes are rolled back.
+            // Everything that does not depend on something else runs at once: the image checks and the three volumes
+            // (the config is written as soon as its volume exists); then both containers. A name conflict on any of
+            // them means the session exists. A missing image still leaves nothing behind: no container runs without
+            // both images, and the volumes are rolled back.
             var workspaceLabels = Labels(name, null);
             SessionLabels.AddConfig(workspaceLabels, config);
             SessionLabels.AddEnvironment(workspaceLabels, spec.Environment);
@@ -74,12 +73,16 @@ internal sealed partial class PodmanBackend
             var proxyConfig = CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxyConfig, ["volume", "create", .. LabelArgs(Labels(name, SessionLabelKeys.RoleProxy)), names.ProxyConfig], ct);
             var configWritten = WriteConfigWhenCreatedAsync(proxyConfig, names, config.Egress, ct);
             var volumes = new[] { workspace, socket, proxyConfig };
+            // The agent waits for the config too, so both containers start together as they always did: an agent
+            // started before its proxy would meet a missing socket on its first requests (one benchmark run of
+            // create→Claude Code's first screen was slower that way; not settled on this loaded machine).
+            var ready = Task.WhenAll(images, workspace, socket, proxyConfig, configWritten);
             var agent = RunWhenReadyAsync(
-                Task.WhenAll(images, workspace, socket, proxyConfig),
+                ready,
                 volumes,
                 () => CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, AgentRunArgs(names, config, spec.Environment), ct));
             var proxy = RunWhenReadyAsync(
-                Task.WhenAll(images, workspace, socket, proxyConfig, configWritten),
+                ready,
                 volumes,
                 () => CreateResourceAsync(rollback, Rollback.Kind.Container, names.Proxy, ProxyRunArgs(names, config.ProxyImage), ct));
 

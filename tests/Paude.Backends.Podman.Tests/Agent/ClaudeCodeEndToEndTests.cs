@@ -145,10 +145,14 @@ public sealed class ClaudeCodeEndToEndTests(ClaudeCodeFixture fixture, ITestOutp
             await fixture.Backend.StartAsync(name);
             await Eventually.UntilAsync(() => PaneAsync(name), p => p.Contains("bypass permissions on", StringComparison.Ordinal), "Claude Code's prompt after start", TimeSpan.FromMinutes(2));
 
-            // Claude Code's own state (first start, start count) is the same file, not a fresh seed...
-            var after = System.Text.Json.Nodes.JsonNode.Parse((await fixture.Backend.ExecAsync(name, ["bash", "-c", "cat \"$HOME/.claude.json\""])).StandardOutput)!;
+            // Claude Code's own state (first start, start count) is the same file, not a fresh seed. It may count the
+            // start a moment after drawing its prompt (seen once Start returned sooner), so the count is waited for.
+            var after = await Eventually.UntilAsync(
+                async () => System.Text.Json.Nodes.JsonNode.Parse((await fixture.Backend.ExecAsync(name, ["bash", "-c", "cat \"$HOME/.claude.json\""])).StandardOutput)!,
+                a => a["numStartups"]?.GetValue<int>() > before["numStartups"]!.GetValue<int>(),
+                "Claude Code's start count to go up",
+                TimeSpan.FromSeconds(30));
             Assert.Equal(before["firstStartTime"]!.GetValue<string>(), after["firstStartTime"]!.GetValue<string>());
-            Assert.True(after["numStartups"]!.GetValue<int>() > before["numStartups"]!.GetValue<int>(), after.ToJsonString());
             // ...while the delivered settings (with the key) are linked from the memory-backed folder again.
             var link = await fixture.Backend.ExecAsync(name, ["bash", "-c", "readlink \"$HOME/.claude/settings.json\" && test -f /credentials/.ready"]);
             Assert.Equal("/credentials/claude/settings.json", link.StandardOutput.Trim());
