@@ -54,34 +54,40 @@ internal sealed partial class PodmanBackend
         Log.Creating(_logger, name.Value, Name);
         var started = Stopwatch.GetTimestamp();
 
-        // Both images must exist before anything is created: a missing image fails fast and leaves nothing behind.
-        await Task.WhenAll(RequireImageAsync(config.AgentImage, cancellationToken), RequireImageAsync(config.ProxyImage, cancellationToken)).ConfigureAwait(false);
-
         var rollback = new Rollback();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ReadyTimeout);
         var ct = timeout.Token;
         try
         {
-            // Independent resources in parallel; a name conflict on any of them means the session exists.
+            // Everything that does not depend on something else runs at once: the image checks and the three volumes
+            // (the config is written as soon as its volume exists); then both containers. A name conflict on any of
+            // them means the session exists. A missing image still leaves nothing behind: no container runs without
+            // both images, and the volumes are rolled back.
             var workspaceLabels = Labels(name, null);
             SessionLabels.AddConfig(workspaceLabels, config);
             SessionLabels.AddEnvironment(workspaceLabels, spec.Environment);
-            var results = await Task.WhenAll(
-                CreateResourceAsync(rollback, Rollback.Kind.Volume, names.Workspace, ["volume", "create", .. LabelArgs(workspaceLabels), names.Workspace], ct),
-                CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxySocket, SocketVolumeArgs(names), ct),
-                CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxyConfig, ["volume", "create", .. LabelArgs(Labels(name, SessionLabelKeys.RoleProxy)), names.ProxyConfig], ct)).ConfigureAwait(false);
-            if (results.Any(r => r == CreateOutcome.Conflict))
-            {
-                throw new SessionAlreadyExistsException(name.Value, Name);
-            }
+            var images = Task.WhenAll(RequireImageAsync(config.AgentImage, ct), RequireImageAsync(config.ProxyImage, ct));
+            var workspace = CreateResourceAsync(rollback, Rollback.Kind.Volume, names.Workspace, ["volume", "create", .. LabelArgs(workspaceLabels), names.Workspace], ct);
+            var socket = CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxySocket, SocketVolumeArgs(names), ct);
+            var proxyConfig = CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxyConfig, ["volume", "create", .. LabelArgs(Labels(name, SessionLabelKeys.RoleProxy)), names.ProxyConfig], ct);
+            var configWritten = WriteConfigWhenCreatedAsync(proxyConfig, names, config.Egress, ct);
+            var volumes = new[] { workspace, socket, proxyConfig };
+            // The agent waits for the config too, so both containers start together as they always did: an agent
+            // started before its proxy would meet a missing socket on its first requests (one benchmark run of
+            // create→Claude Code's first screen was slower that way; not settled on this loaded machine).
+            var ready = Task.WhenAll(images, workspace, socket, proxyConfig, configWritten);
+            var agent = RunWhenReadyAsync(
+                ready,
+                volumes,
+                () => CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, AgentRunArgs(names, config, spec.Environment), ct));
+            var proxy = RunWhenReadyAsync(
+                ready,
+                volumes,
+                () => CreateResourceAsync(rollback, Rollback.Kind.Container, names.Proxy, ProxyRunArgs(names, config.ProxyImage), ct));
 
-            await WriteConfigVolumeAsync(names, config.Egress, ct).ConfigureAwait(false);
-
-            // The agent reaches the proxy's socket only when it makes a request, so both can start at once.
-            var containers = await Task.WhenAll(
-                CreateResourceAsync(rollback, Rollback.Kind.Container, names.Proxy, ProxyRunArgs(names, config.ProxyImage), ct),
-                CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, AgentRunArgs(names, config, spec.Environment), ct)).ConfigureAwait(false);
+            // Waits for every task above (each container task waits for all of its prerequisites, faulted or not).
+            var containers = await Task.WhenAll(agent, proxy).ConfigureAwait(false);
             if (containers.Any(r => r == CreateOutcome.Conflict))
             {
                 throw new SessionAlreadyExistsException(name.Value, Name);
@@ -122,6 +128,33 @@ internal sealed partial class PodmanBackend
             AgentImage = config.AgentImage,
             Egress = config.Egress,
         };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> once <paramref name="prerequisites"/> completed, unless one of the session's volumes
+    /// was there already (a conflict: the session exists, nothing is started). A faulted prerequisite faults this too.
+    /// </summary>
+    private static async Task<CreateOutcome> RunWhenReadyAsync(Task prerequisites, Task<CreateOutcome>[] volumes, Func<Task<CreateOutcome>> run)
+    {
+        await prerequisites.ConfigureAwait(false);
+        foreach (var volume in volumes)
+        {
+            if (volume.IsCompletedSuccessfully && volume.Result == CreateOutcome.Conflict)
+            {
+                return CreateOutcome.Conflict;
+            }
+        }
+
+        return await run().ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the proxy config once its volume is created (not when it was there already: a conflict).</summary>
+    private async Task WriteConfigWhenCreatedAsync(Task<CreateOutcome> volume, PodmanNames names, EgressPolicy policy, CancellationToken cancellationToken)
+    {
+        if (await volume.ConfigureAwait(false) == CreateOutcome.Created)
+        {
+            await WriteConfigVolumeAsync(names, policy, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task RequireImageAsync(string image, CancellationToken cancellationToken)

@@ -10,20 +10,24 @@ internal sealed partial class PodmanBackend
     /// Waits until squid accepts connections. 'podman run -d' returns once the container's process started, and squid
     /// parses its config before it listens (a second or more on a loaded machine, measured in CI): an agent making its
     /// first request right after Create or Start would otherwise get "connection refused" instead of the proxy's answer.
-    /// A proxy that exits instead (bad config, crash) fails fast with its log tail rather than at the ready timeout.
+    /// One exec that polls inside the proxy (bash's /dev/tcp every 50 ms for up to 120 s; the ready timeout ends it
+    /// sooner), not a loop of execs with a back-off: each podman exec costs a process start (0.1–1 s under load) and a
+    /// back-off sleeps past the moment squid listens. A proxy that exits instead (bad config, crash) ends the exec; then
+    /// its state is read and it fails fast with its log tail rather than at the ready timeout.
     /// </summary>
     private async Task WaitProxyListeningAsync(PodmanNames names, CancellationToken cancellationToken)
     {
-        var delay = TimeSpan.FromMilliseconds(50);
+        var script = $"for i in $(seq 2400); do (exec 3<>/dev/tcp/127.0.0.1/{SquidConfig.Port}) 2>/dev/null && exit 0; sleep 0.05; done; exit 1";
         while (true)
         {
-            var probe = await RunAsync(["exec", names.Proxy, .. SquidConfig.ListeningProbe], cancellationToken).ConfigureAwait(false);
+            var probe = await RunAsync(["exec", names.Proxy, "bash", "-c", script], cancellationToken).ConfigureAwait(false);
             if (probe.Succeeded)
             {
                 return;
             }
 
-            // 1 = refused (squid not listening yet); anything else is podman failing to exec: is the proxy still running?
+            // 1 = never listened within the loop (the ready timeout normally ends the wait first); anything else is
+            // podman failing to exec or the proxy stopping under it: is the proxy still running?
             if (probe.ExitCode != 1)
             {
                 var state = await RunAsync(["container", "inspect", "--format", "{{.State.Running}}", names.Proxy], cancellationToken).ConfigureAwait(false);
@@ -35,8 +39,7 @@ internal sealed partial class PodmanBackend
                 }
             }
 
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
+            await Task.Delay(TimeSpan.FromMilliseconds(50), _time, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -39,5 +39,25 @@ public sealed class PrerequisiteTests : IDisposable
         Assert.Contains("simulated: cannot set up storage", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Working_podman_is_never_asked_for_podman_info()
+    {
+        // 'podman info' costs ~0.4 s of CPU (it queries dpkg): a check that runs on every first call made every CLI
+        // command slow. A stand-in that logs its arguments and hands them to the real podman shows what runs.
+        var log = Path.Combine(_dir, "calls.log");
+        var wrapper = Path.Combine(_dir, "podman");
+        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\necho \"$*\" >> '{log}'\nexec podman \"$@\"\n");
+        File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ED);
+        var backend = Podman.BackendWith(wrapper);
+
+        var missing = await backend.GetAsync(SessionName.Parse("prereq-never-created"));
+        _ = await backend.ListAsync().ToListAsync();
+
+        Assert.Null(missing);
+        var calls = await File.ReadAllLinesAsync(log);
+        Assert.Contains(calls, c => c.StartsWith("ps ", StringComparison.Ordinal));
+        Assert.DoesNotContain(calls, c => c.StartsWith("info", StringComparison.Ordinal));
+    }
+
     private static SessionSpec Spec() => new() { Name = SessionName.Parse("prereq-never-created"), AgentCommand = ["true"] };
 }
