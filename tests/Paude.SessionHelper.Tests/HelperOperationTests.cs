@@ -13,10 +13,10 @@ public sealed class HelperOperationTests : IDisposable
     public void Dispose() => _tree.Dispose();
 
     [Fact]
-    public async Task Hello_reports_the_build_and_protocol_version()
+    public async Task Hello_reports_the_build_the_host_expects_from_an_image()
     {
         await using var helper = await LocalHelper.ConnectAsync(_tree.Workspace);
-        Assert.StartsWith("paude-session-helper ", helper.Connection.HelperBuild, StringComparison.Ordinal);
+        Assert.Equal(SessionHelperLauncher.ExpectedBuild, helper.Connection.HelperBuild);
     }
 
     [Fact]
