@@ -40,6 +40,20 @@ public sealed class HelperOperationTests : IDisposable
     }
 
     [Fact]
+    public async Task Listing_twice_lists_the_same_tree()
+    {
+        _tree.Write("a.txt", "alpha");
+        _tree.Write("src/b.cs", "beta");
+        await using var helper = await LocalHelper.ConnectAsync(_tree.Workspace);
+
+        var first = await helper.ListAsync([""], [], hash: false, None);
+        var second = await helper.ListAsync([""], [], hash: false, None);
+
+        Assert.Equal(["a.txt", "src", "src/b.cs"], first.Select(e => e.Path));
+        Assert.Equal(first.Select(e => e.Path), second.Select(e => e.Path));
+    }
+
+    [Fact]
     public async Task Read_streams_the_content_and_its_metadata()
     {
         var big = new byte[600_000];

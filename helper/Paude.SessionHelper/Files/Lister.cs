@@ -36,7 +36,9 @@ internal sealed unsafe class Lister(Workspace workspace, FrameIO io, uint id, bo
 
     private void WalkRoot()
     {
-        int fd = Libc.dup(workspace.RootFd);
+        // A fresh open of ".", not dup(): a dup shares the directory offset, so the next listing would start at the end.
+        int fd = Libc.openat(workspace.RootFd, ".", Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        if (fd < 0) throw Errors.FromErrno(Libc.Errno, "workspace root");
         Walk(fd, "");
     }
 

@@ -50,8 +50,9 @@ internal sealed class Workspace : IDisposable
     /// </summary>
     public int OpenDirectory(string[] parts, int count, bool create)
     {
-        int fd = Libc.dup(RootFd);
-        if (fd < 0) throw Errors.FromErrno(Libc.Errno, "dup");
+        // A new open file description of the root (dup would share its directory offset with every other user).
+        int fd = Libc.openat(RootFd, ".", Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        if (fd < 0) throw Errors.FromErrno(Libc.Errno, "workspace root");
         for (int i = 0; i < count; i++)
         {
             int next = Libc.openat(fd, parts[i], Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
