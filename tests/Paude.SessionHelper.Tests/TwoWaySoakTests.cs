@@ -128,3 +128,37 @@ public sealed class TwoWaySoakTests(PodmanHelperFixture fixture, ITestOutputHelp
         }
     }
 }
+
+/// <summary>Channel loss: a killed helper fails the round; after reconnecting, rounds resume without resending.</summary>
+[Collection(PodmanHelperGroup.Name)]
+public sealed class TwoWayReconnectTests(PodmanHelperFixture fixture) : IDisposable
+{
+    private readonly TempTree _tree = new();
+
+    public void Dispose() => _tree.Dispose();
+
+    [Fact]
+    public async Task After_the_helper_is_killed_the_next_connection_resumes_without_a_full_resend()
+    {
+        var ws = await fixture.WorkspaceAsync();
+        for (int i = 0; i < 20; i++) _tree.Write($"src/f{i}.txt", $"file {i}");
+        var first = await fixture.ConnectAsync(ws);
+        var applier = new TwoWayApplier(first, _tree.Workspace, new PathRules([]), ConflictPolicy.KeepBoth);
+        var initial = await applier.RunAsync(CancellationToken.None);
+
+        await fixture.ExecAsync("sh", "-c", "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = paude-session-h ] && kill -9 ${p#/proc/}; done; true");
+        _tree.Write("src/f3.txt", "edited while the channel was down");
+        await Assert.ThrowsAsync<Paude.Sync.Continuous.Helper.HelperChannelException>(async () =>
+        {
+            for (int i = 0; i < 100; i++) { await applier.RunAsync(CancellationToken.None); await Task.Delay(50); }
+        });
+        await first.DisposeAsync();
+        await using var second = await fixture.ConnectAsync(ws);
+        applier.Reconnected(second);
+        var resumed = await applier.RunAsync(CancellationToken.None);
+
+        Assert.Equal(20, initial.Pushed);
+        Assert.Equal((1, 0, 0), (resumed.Pushed, resumed.Pulled, resumed.Conflicts.Count));
+        Assert.Equal("edited while the channel was down", await fixture.ExecAsync("cat", ws + "/src/f3.txt"));
+    }
+}

@@ -22,6 +22,13 @@ internal sealed record TwoWayRoundResult(int Pulled, int Pushed, int DeletedLoca
 internal sealed class TwoWayApplier(HelperClient helper, string root, PathRules rules, ConflictPolicy policy, long maxFileBytes = 1L << 30)
 {
     public const string TempPrefix = ".paude-pull-";
+    private HelperClient helper = helper;
+
+    /// <summary>
+    /// Continues on a new helper connection after the old one failed (helper killed, pod re-created): the agreed state
+    /// is kept, so the next round transfers only what changed, not everything again.
+    /// </summary>
+    public void Reconnected(HelperClient client) => helper = client;
     private Dictionary<string, ContentId> _agreed = new(StringComparer.Ordinal);
 
     public async Task<TwoWayRoundResult> RunAsync(CancellationToken cancellationToken)
