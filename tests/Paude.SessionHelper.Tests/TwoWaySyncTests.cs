@@ -9,7 +9,8 @@ namespace Paude.SessionHelper.Tests;
 /// <summary>
 /// Two-way sync through the SDK (<see cref="IContinuousSync.StartTwoWayAsync"/>) against a real Podman session: edits
 /// travel both ways on their own (local events, the helper's watch), a KeepBoth conflict leaves a copy reported once,
-/// pause holds changes back until unpaused, flush returns once the change is applied.
+/// pause holds changes back until unpaused, flush returns once the change is applied, a killed helper is
+/// reconnected with nothing resent.
 /// </summary>
 [Collection(PodmanHelperGroup.Name)]
 public sealed class TwoWaySyncTests(PodmanHelperFixture fixture, ITestOutputHelper output) : IAsyncLifetime, IDisposable
@@ -124,6 +125,24 @@ public sealed class TwoWaySyncTests(PodmanHelperFixture fixture, ITestOutputHelp
         await sync.DisposeAsync();
         Assert.Equal(TwoWaySyncState.Stopped, sync.Status.State);
         await Assert.ThrowsAsync<InvalidOperationException>(() => sync.FlushAsync());
+    }
+
+    [Fact]
+    public async Task A_killed_helper_is_reconnected_and_the_sync_resumes_without_resending()
+    {
+        var ws = await fixture.WorkspaceAsync();
+        for (int i = 0; i < 20; i++) _tree.Write($"many/{i}.txt", $"file {i}");
+        await using var sync = await StartAsync(ws);
+        Assert.Equal(20, (await sync.FlushAsync()).Pushed);
+
+        // Every helper in the test session (the test's own; the collection runs one test at a time).
+        await fixture.ExecAsync("sh", "-c", "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = paude-session-h ] && kill -9 ${p#/proc/}; done; true");
+        _tree.Write("after.txt", "after");
+        await EventuallyAsync(async () => await SessionReadAsync(ws, "after.txt") == "after");
+
+        Assert.True(sync.Status.Reconnections >= 1, $"status: {sync.Status}");
+        Assert.Equal(TwoWaySyncState.Running, sync.Status.State);
+        Assert.Equal(21, sync.Status.Pushed);
     }
 
     private async Task<ITwoWaySync> StartAsync(string ws, TimeSpan? quiet = null)
