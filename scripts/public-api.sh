@@ -2,7 +2,9 @@
 # Regenerates the public API baselines (PublicAPI.Unshipped.txt) of every package under src/ from the code, with the
 # code fixes that ship in Microsoft.CodeAnalysis.PublicApiAnalyzers:
 #   RS0016  a public symbol not in the baseline  -> added to PublicAPI.Unshipped.txt
-#   RS0017  a baseline entry whose symbol is gone -> removed
+# RS0017 (a baseline entry whose symbol is gone) is reported by the build but not fixed here: measured, the fixer also
+# removed the members the compiler generates for a record (SyncOptions' Equals/Clone...), which the next build then
+# reported as RS0016. Remove such lines by hand, as the build error names them.
 # Run it after a deliberate public API change (or after merging branches that each added API), then review the
 # diff of the PublicAPI.*.txt files and commit them. `--ship` afterwards moves every Unshipped entry into Shipped
 # (do that when a version is released). Usage: scripts/public-api.sh [--ship] [project-folder ...]
@@ -29,7 +31,7 @@ for dir in "$@"; do
     continue
   fi
   # The fixer only edits the PublicAPI files (other files are reported as "formatted" but left unchanged).
-  dotnet format analyzers "$proj" --diagnostics RS0016 RS0017 --severity info >/dev/null
+  dotnet format analyzers "$proj" --diagnostics RS0016 --severity info >/dev/null
   # Keep the files in a stable order so that merges and reviews see only real changes.
   { echo '#nullable enable'; grep -v '^#nullable' "$dir/PublicAPI.Unshipped.txt" | sed '/^$/d' | LC_ALL=C sort -u; } > "$dir/PublicAPI.Unshipped.tmp"
   mv "$dir/PublicAPI.Unshipped.tmp" "$dir/PublicAPI.Unshipped.txt"

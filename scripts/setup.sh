@@ -71,6 +71,16 @@ podman tag "$tag" "$alias_tag"
 # 3b. Coding agents for the agent image: pinned, integrity-checked, cached (images/agent/agents/fetch.sh).
 bash "$here/images/agent/agents/fetch.sh"
 
+# 3c. The session helper (helper/build.sh: NativeAOT, cached by its inputs), staged in the agent image's build context.
+#     Without dotnet the image is built without it; the host then injects its own copy into each session.
+if command -v dotnet >/dev/null; then
+  helper_bin=$(bash "$here/helper/build.sh")
+  cmp -s "$helper_bin" "$here/images/agent/helper/paude-session-helper" 2>/dev/null \
+    || install -m 0755 "$helper_bin" "$here/images/agent/helper/paude-session-helper"
+else
+  log "dotnet not found: agent image without the session helper (the host injects it)"
+fi
+
 # 4. Agent and proxy images from the repository's Containerfiles (base image is a build argument), tagged
 #    :latest (what the backends run) and :dev. Always built: podman's layer cache makes an unchanged build take
 #    about a second and rebuilds exactly the layers whose files (Containerfile, bin/, errors/) or base changed.

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Versioning;
 using System.Threading.Channels;
 using Paude.Cli.Tests.Infrastructure;
+using Paude.TestSupport;
 
 namespace Paude.Cli.Tests;
 
@@ -78,17 +79,96 @@ public sealed class ContinuousSyncTests(SharedSessionFixture shared)
     [Fact]
     public async Task Watch_with_unsupported_options_exits_2_naming_every_problem()
     {
-        var run = await PaudeCli.RunAsync("sync", shared.Name, "--watch", "--dry-run", "--force", "--strategy", "merge", "-o", "json");
+        var run = await PaudeCli.RunAsync("sync", shared.Name, "--watch", "--direction", "to", "--dry-run", "--force", "--strategy", "merge", "-o", "json");
 
         Assert.Equal(2, run.ExitCode);
         var errors = run.ErrorJson().GetProperty("error").GetProperty("errors").EnumerateArray().Select(e => e.GetString()).ToList();
         Assert.Equal(
         [
-            "--watch: continuous sync pushes local changes; use --direction to",
             "--watch: cannot be combined with --dry-run",
             "--watch: cannot be combined with --force (a round never replaces the session's own changes)",
             "Strategy: continuous sync pushes with exclude or branch, not 'Merge'",
         ], errors);
+
+        // Two-way (the default with --watch) syncs files only: a strategy is refused along with the rest.
+        var both = await PaudeCli.RunAsync("sync", shared.Name, "--watch", "--dry-run", "--strategy", "merge", "-o", "json");
+        Assert.Equal(2, both.ExitCode);
+        Assert.Equal(
+        [
+            "--watch: cannot be combined with --dry-run",
+            "--strategy: two-way sync (--direction both, the default with --watch) syncs files only; use --direction push for a strategy",
+        ], both.ErrorJson().GetProperty("error").GetProperty("errors").EnumerateArray().Select(e => e.GetString()).ToList());
+    }
+
+    [Fact]
+    public async Task Watch_both_ways_prints_json_lines_carries_edits_each_way_and_exits_0_on_SIGINT()
+    {
+        var name = TestRun.NewSessionName("watch2");
+        var workspace = TestRun.NewGitWorkspace("watch2");
+        try
+        {
+            var create = await PaudeCli.RunAsync("create", name, "--workspace", workspace, "--agent-command", SharedSessionFixture.StandInAgent, "--allowed-domains", "default");
+            Assert.True(create.ExitCode == 0, create.ToString());
+            // The agent image built here may predate the helper layer: the CLI injects the host's build then.
+            var helper = (await ProcessRunner.RunAsync("bash", [Path.Combine(RepositoryRoot.Path, "helper", "build.sh")], writeStdin: null, timeout: TimeSpan.FromMinutes(10)))
+                .EnsureSuccess("helper/build.sh").StandardOutput.Trim();
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+            foreach (var arg in new[] { PaudeCli.AssemblyPath, "sync", name, "--watch", "--conflict", "keep-both", "--workspace", workspace, "-o", "json" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            start.Environment["PAUDE_EXTRA_LABELS"] = $"paude.test={TestRun.Id}";
+            start.Environment["PAUDE_SESSION_HELPER"] = helper;
+            using var process = Process.Start(start)!;
+            var lines = Channel.CreateUnbounded<string>();
+            var stdout = new List<string>();
+            var pump = Task.Run(async () =>
+            {
+                while (await process.StandardOutput.ReadLineAsync() is { } line)
+                {
+                    stdout.Add(line);
+                    await lines.Writer.WriteAsync(line);
+                }
+
+                lines.Writer.Complete();
+            });
+            var stderr = process.StandardError.ReadToEndAsync();
+            try
+            {
+                using var first = System.Text.Json.JsonDocument.Parse(await NextLineAsync(lines, stderr));
+                Assert.Equal("initial", first.RootElement.GetProperty("trigger").GetString());
+                Assert.True(first.RootElement.GetProperty("succeeded").GetBoolean());
+
+                await File.WriteAllTextAsync(Path.Combine(workspace, "from-local.txt"), "local\n");
+                await EventuallyAsync(async () => await SessionFileAsync(name, "/pvc/workspace/from-local.txt") == "local\n");
+                await PaudeCli.RunAsync(new ProcessStartInfo("podman") { ArgumentList = { "exec", "paude-" + name, "sh", "-c", "printf 'session\\n' > /pvc/workspace/from-session.txt" } }, null, TimeSpan.FromSeconds(30));
+                var pulled = Path.Combine(workspace, "from-session.txt");
+                await EventuallyAsync(() => Task.FromResult(File.Exists(pulled) && File.ReadAllText(pulled) == "session\n"));
+
+                TestRun.Interrupt(process.Id);
+                using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                await process.WaitForExitAsync(exit.Token);
+                await pump;
+                Assert.Equal(0, process.ExitCode);
+                Assert.Contains($"Stopped after {stdout.Count} round(s).", await stderr, StringComparison.Ordinal);
+                var all = stdout.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone()).ToList();
+                Assert.Contains(all, r => r.GetProperty("pushed").GetInt32() >= 1);
+                Assert.Contains(all, r => r.GetProperty("pulled").GetInt32() >= 1);
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+        }
+        finally
+        {
+            await PaudeCli.RunAsync("delete", name, "--force");
+            Directory.Delete(workspace, recursive: true);
+        }
     }
 
     private static async Task<string> NextLineAsync(Channel<string> lines, Task<string> stderr)

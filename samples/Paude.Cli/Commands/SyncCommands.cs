@@ -13,25 +13,27 @@ internal static class SyncCommands
     {
         var name = SessionCommands.NameArgument();
         var workspace = new Option<string?>("--workspace", "-w") { Description = "The local workspace (default: the one the session was created for, else the current folder)." };
-        var direction = new Option<string>("--direction") { Description = "from: session -> local (default); to: local -> session.", DefaultValueFactory = _ => "from" };
-        direction.AcceptOnlyFromAmong("from", "to");
+        var direction = new Option<string>("--direction") { Description = "from|pull: session -> local (default); to|push: local -> session; both: two-way (the default with --watch).", DefaultValueFactory = _ => "from" };
+        direction.AcceptOnlyFromAmong("from", "to", "pull", "push", "both");
+        var conflict = new Option<string>("--conflict") { Description = "With --watch --direction both: a file changed on both sides is kept-both (default, session copy saved next to it), keep-local, keep-session or stop.", DefaultValueFactory = _ => "keep-both" };
+        conflict.AcceptOnlyFromAmong("keep-both", "keep-local", "keep-session", "stop");
         var strategy = new Option<string>("--strategy") { Description = "branch (default; never touches your branch), merge, overwrite or exclude (files only).", DefaultValueFactory = _ => "branch" };
         strategy.AcceptOnlyFromAmong("branch", "merge", "overwrite", "exclude");
         var dryRun = new Option<bool>("--dry-run") { Description = "Report what would change and change nothing." };
         var force = new Option<bool>("--force") { Description = "Go ahead although work would be replaced (it is kept under a backup ref)." };
         var excludes = new Option<string[]>("--exclude") { Description = "Extra excludes (name, glob or relative path). Repeatable.", AllowMultipleArgumentsPerToken = true };
         var prefix = new Option<string?>("--branch-prefix") { Description = "Prefix of the local branch that receives a session's commits (default paude/)." };
-        var watch = new Option<bool>("--watch") { Description = "With --direction to: keep pushing local changes (debounced), one line per round, until Ctrl+C. Strategy exclude unless given." };
+        var watch = new Option<bool>("--watch") { Description = "Keep syncing (debounced), one line per round, until Ctrl+C: both ways by default, or --direction push (strategy exclude unless given)." };
         var command = new Command("sync", "Sync work between the local workspace and a session without losing any (see --strategy).")
         {
-            name, workspace, direction, strategy, dryRun, force, excludes, prefix, watch,
+            name, workspace, direction, strategy, dryRun, force, excludes, prefix, watch, conflict,
         };
         command.SetAction((parse, ct) => app.RunAsync(parse, async (ctx, token) =>
         {
             var session = SessionCommands.ParseName(parse.GetValue(name));
             var options = new SyncOptions
             {
-                Direction = parse.GetValue(direction) == "to" ? SyncDirection.ToSession : SyncDirection.FromSession,
+                Direction = parse.GetValue(direction) is "to" or "push" ? SyncDirection.ToSession : SyncDirection.FromSession,
                 Strategy = Enum.Parse<SyncStrategy>(parse.GetValue(strategy)!, ignoreCase: true),
                 DryRun = parse.GetValue(dryRun),
                 Force = parse.GetValue(force),
@@ -39,6 +41,32 @@ internal static class SyncCommands
                 BranchPrefix = parse.GetValue(prefix) ?? "paude/",
                 Backend = ctx.Backend.Name,
             };
+            var twoWay = parse.GetValue(direction) == "both" || (parse.GetValue(watch) && parse.GetResult(direction) is null or { Implicit: true });
+            if (parse.GetValue(watch) && twoWay)
+            {
+                var errors = SyncWatchBoth.Conflicts(options.DryRun, options.Force, parse.GetResult(strategy) is { Implicit: false }).ToList();
+                var twoWayOptions = new TwoWaySyncOptions
+                {
+                    ConflictPolicy = SyncWatchBoth.Policy(parse.GetValue(conflict)!),
+                    Excludes = options.Excludes,
+                    Backend = options.Backend,
+                    HelperBinary = Environment.GetEnvironmentVariable(SyncWatchBoth.HelperBinaryVariable) is { Length: > 0 } binary ? binary : null,
+                };
+                errors.AddRange(twoWayOptions.GetErrors());
+                if (errors.Count > 0)
+                {
+                    throw new InvalidOptionsException("Invalid sync options", errors);
+                }
+
+                var root = Path.GetFullPath(parse.GetValue(workspace) ?? (await ctx.Backend.GetAsync(session, token).ConfigureAwait(false))?.Workspace ?? Environment.CurrentDirectory);
+                return await SyncWatchBoth.RunAsync(ctx, session, root, twoWayOptions, token).ConfigureAwait(false);
+            }
+
+            if (twoWay || parse.GetResult(conflict) is { Implicit: false })
+            {
+                throw new InvalidOptionsException("Invalid sync options", [twoWay ? "--direction both: only with --watch" : "--conflict: only with --watch --direction both"]);
+            }
+
             if (parse.GetValue(watch))
             {
                 // Continuous mode pushes files three-way by default (exclude): conflicts are reported, never overwritten.

@@ -16,7 +16,7 @@ internal sealed partial class OpenShiftBackend
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
         var (pod, _) = await RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
-        return PortForwardListener.Start(spec, ct => OpenPortForwardAsync(pod, spec.SessionPort, ct), _logger, cancellationToken);
+        return PortForwarding.Listen(spec, ct => OpenPortForwardAsync(pod, spec.SessionPort, ct), _logger, cancellationToken);
     }
 
     private async Task<SessionConnection> OpenPortForwardAsync(string pod, int port, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using LibGit2Sharp;
 using Microsoft.Extensions.Logging;
+using Paude.DependencyInjection;
 using Paude.Errors;
 using Paude.Sessions;
 using Paude.Sync.Files;
@@ -13,8 +14,24 @@ namespace Paude.Sync.Continuous;
 /// (same excludes, manifest, lock and conflict rules), started by debounced file-system events, by the periodic
 /// rescan, or by the retry timer after a failure.
 /// </summary>
-internal sealed partial class ContinuousSync(ISessionSync sync, TimeProvider time, ILogger<ContinuousSync> logger) : IContinuousSync
+internal sealed partial class ContinuousSync(ISessionSync sync, ISessionBackendProvider backends, TimeProvider time, ILogger<ContinuousSync> logger) : IContinuousSync
 {
+    public async Task<ITwoWaySync> StartTwoWayAsync(SessionName session, string workspace, TwoWaySyncOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(workspace);
+        options.Validate();
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspace));
+        if (!Directory.Exists(root))
+        {
+            throw new InvalidOptionsException("Invalid sync workspace", [$"Workspace: the folder '{workspace}' does not exist"]);
+        }
+
+        var loop = new TwoWay.TwoWayLoop(backends.GetBackend(options.Backend), session, root, options, time, logger);
+        await loop.StartAsync(cancellationToken).ConfigureAwait(false);
+        return loop;
+    }
+
     public IAsyncEnumerable<ContinuousSyncRound> WatchToSessionAsync(SessionName session, string workspace, ContinuousSyncOptions options, CancellationToken cancellationToken = default)
     {
         // Checked here, not at the first MoveNextAsync: bad input fails at the call, before anything runs.

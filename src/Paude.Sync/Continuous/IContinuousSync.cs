@@ -28,4 +28,18 @@ public interface IContinuousSync
     /// <exception cref="Errors.InvalidOptionsException">The options or the workspace are invalid; nothing was changed.</exception>
     /// <exception cref="NotAGitRepositoryException">The strategy needs a git repository and the workspace is none.</exception>
     IAsyncEnumerable<ContinuousSyncRound> WatchToSessionAsync(SessionName session, string workspace, ContinuousSyncOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts two-way sync (issue 16): edits on either side appear on the other, through the session helper (one
+    /// long-lived exec; injected from <see cref="TwoWaySyncOptions.HelperBinary"/> when the image lacks it). A file
+    /// changed on both sides since they last agreed is settled by <see cref="TwoWaySyncOptions.ConflictPolicy"/> and
+    /// reported once. A lost helper connection is re-made with back-off and the sync resumes without resending.
+    /// </summary>
+    /// <param name="session">The session.</param>
+    /// <param name="workspace">The local workspace folder.</param>
+    /// <param name="options">Policy, excludes and timings; validated before anything happens.</param>
+    /// <param name="cancellationToken">Cancels starting (the first connection); stop a started sync by disposing it.</param>
+    /// <returns>The running sync; the first round (initial) starts at once.</returns>
+    /// <exception cref="Errors.InvalidOptionsException">The options or the workspace are invalid; nothing was changed.</exception>
+    Task<ITwoWaySync> StartTwoWayAsync(SessionName session, string workspace, TwoWaySyncOptions options, CancellationToken cancellationToken = default);
 }

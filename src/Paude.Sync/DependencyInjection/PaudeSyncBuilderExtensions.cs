@@ -22,6 +22,7 @@ public static class PaudeSyncBuilderExtensions
             (ILogger<SessionSync>?)sp.GetService<ILogger<SessionSync>>() ?? NullLogger<SessionSync>.Instance));
         builder.Services.TryAddSingleton<IContinuousSync>(sp => new Paude.Sync.Continuous.ContinuousSync(
             sp.GetRequiredService<ISessionSync>(),
+            sp.GetRequiredService<ISessionBackendProvider>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             (ILogger<Paude.Sync.Continuous.ContinuousSync>?)sp.GetService<ILogger<Paude.Sync.Continuous.ContinuousSync>>() ?? NullLogger<Paude.Sync.Continuous.ContinuousSync>.Instance));
         return builder;

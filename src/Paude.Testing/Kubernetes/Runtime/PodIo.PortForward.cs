@@ -13,7 +13,7 @@ namespace Paude.Testing.Kubernetes.Runtime;
 /// <c>pods/{name}/portforward</c> over WebSocket, as the kubelet serves it (<c>v4.channel.k8s.io</c> or no
 /// subprotocol): the query's <c>ports</c> each get a data channel (2·i) and an error channel (2·i+1); the server's
 /// first message on each is the port, 2 bytes little-endian. The pod's end is the SDK's port relay (bash
-/// <c>/dev/tcp</c>, <see cref="Paude.Forwarding.PortRelayScript"/>) run by <c>podman exec -i</c> in the pod's first container (every container of a pod shares its network
+/// <c>/dev/tcp</c>, <see cref="Paude.Forwarding.PortForwarding.RelayCommand"/>) run by <c>podman exec -i</c> in the pod's first container (every container of a pod shares its network
 /// namespace), so the pod gains no listener. A client Close ends what it sends (the relay's stdin) while the
 /// answer still flows; when the pod's side ends, a failure goes to the error channel and the server closes.
 /// </summary>
@@ -72,7 +72,7 @@ internal sealed partial class PodIo
                 var portBytes = new[] { (byte)(ports[i] & 0xFF), (byte)(ports[i] >> 8) };
                 await SendAsync(socket, sendLock, (byte)(2 * i), portBytes, ct).ConfigureAwait(false);
                 await SendAsync(socket, sendLock, (byte)((2 * i) + 1), portBytes, ct).ConfigureAwait(false);
-                relays.Add(podman.Start(["exec", "-i", podmanName, .. Paude.Forwarding.PortRelayScript.Command(ports[i])], redirectStdin: true));
+                relays.Add(podman.Start(["exec", "-i", podmanName, .. Paude.Forwarding.PortForwarding.RelayCommand(ports[i])], redirectStdin: true));
             }
 
             var receive = ReceivePortForwardAsync(socket, relays, abort);

@@ -1,0 +1,16 @@
+using Paude.Errors;
+
+namespace Paude.Sync.Continuous.Helper;
+
+/// <summary>The helper refused or failed one operation (its Error frame); the connection stays usable.</summary>
+internal sealed class HelperOperationException(HelperErrorCode code, string message)
+    : PaudeException($"The session helper refused the operation ({code}): {message}")
+{
+    public HelperErrorCode Code { get; } = code;
+}
+
+/// <summary>
+/// The connection to the helper is unusable: it ended, timed out or sent something outside the protocol (then the
+/// inner exception is an <see cref="UnsafeContentException"/>). Every pending and later call fails with it.
+/// </summary>
+internal sealed class HelperChannelException(string message, Exception? inner = null) : PaudeException(message, inner);

@@ -1,0 +1,178 @@
+using Paude.Errors;
+using Paude.Sync.Continuous.Helper;
+using Paude.Sync.Files;
+
+namespace Paude.Sync.Continuous.TwoWay;
+
+/// <summary>What one two-way round did.</summary>
+/// <remarks><see cref="Deferred"/>: paths whose step failed this round (why, in <see cref="Reasons"/>); decided again next round.</remarks>
+internal sealed record TwoWayRoundResult(int Pulled, int Pushed, int DeletedLocal, int DeletedSession, IReadOnlyList<TwoWayConflict> Conflicts, IReadOnlyList<string> Deferred, bool Stopped)
+{
+    public IReadOnlyList<string> Reasons { get; init; } = [];
+}
+
+/// <summary>
+/// Runs two-way rounds over a session helper: lists both sides, plans (<see cref="TwoWayPlanner"/>), applies, and keeps
+/// the last agreed content per file between rounds (so a settled conflict is never reported again). Every step is
+/// conditional on the content the plan saw — session writes and deletes with the helper's if-match/if-absent, local
+/// ones after re-hashing — so a change made during the round is deferred to the next round, never overwritten. Local
+/// writes go to a temporary file renamed into place, after the sync-safety checks of <see cref="WorkspacePath"/> (no
+/// link on the way, no folder replaced).
+/// </summary>
+internal sealed class TwoWayApplier(HelperClient helper, string root, PathRules rules, ConflictPolicy policy, long maxFileBytes = 1L << 30)
+{
+    public const string TempPrefix = ".paude-pull-";
+    private HelperClient helper = helper;
+
+    /// <summary>
+    /// Continues on a new helper connection after the old one failed (helper killed, pod re-created): the agreed state
+    /// is kept, so the next round transfers only what changed, not everything again.
+    /// </summary>
+    public void Reconnected(HelperClient client) => helper = client;
+    private Dictionary<string, ContentId> _agreed = new(StringComparer.Ordinal);
+
+    public async Task<TwoWayRoundResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var local = LocalFiles.List(root, rules, cancellationToken);
+        var names = rules.NamePatterns.Where(n => !n.Contains('*', StringComparison.Ordinal) && !n.Contains('?', StringComparison.Ordinal)).Append(".git").Distinct().ToList();
+        var entries = await helper.ListAsync([""], names, hash: true, cancellationToken).ConfigureAwait(false);
+        var session = entries.Where(e => e.Kind == HelperEntryKind.File && !rules.IsExcluded(e.Path) && !e.Path.Split('/')[^1].StartsWith(".paude-", StringComparison.Ordinal))
+            .ToDictionary(e => e.Path, e => LocalFiles.Id(e.Hash!), StringComparer.Ordinal);
+
+        var plan = TwoWayPlanner.Plan(_agreed, local, session, policy);
+        var agreed = new Dictionary<string, ContentId>(StringComparer.Ordinal);
+        foreach (var (path, id) in local)
+            if (session.TryGetValue(path, out var s) && s == id) agreed[path] = id;
+        var deferred = new List<string>();
+        if (plan.Stop)
+        {
+            // Nothing changes; the stopped conflicts stay unsettled.
+            return new TwoWayRoundResult(0, 0, 0, 0, plan.Conflicts, deferred, Stopped: true);
+        }
+
+        int pulled = 0, pushed = 0, deletedLocal = 0, deletedSession = 0;
+        foreach (var (from, to) in plan.Pull)
+        {
+            if (await TryStepAsync(() => PullAsync(from, to, session[from], Get(local, to), cancellationToken), to, deferred).ConfigureAwait(false))
+            {
+                agreed[to] = session[from];
+                local[to] = session[from];
+                pulled++;
+            }
+        }
+
+        foreach (var (from, to) in plan.Push)
+        {
+            ContentId? written = null;
+            if (await TryStepAsync(async () => written = await PushAsync(from, to, Get(session, to), cancellationToken).ConfigureAwait(false), to, deferred).ConfigureAwait(false))
+            {
+                agreed[to] = written!.Value;
+                pushed++;
+            }
+        }
+
+        foreach (var path in plan.DeleteSession)
+        {
+            if (await TryStepAsync(() => helper.DeleteAsync(path, recursive: false, Convert.FromHexString(session[path].Hex), cancellationToken), path, deferred).ConfigureAwait(false))
+                deletedSession++;
+        }
+
+        foreach (var path in plan.DeleteLocal)
+        {
+            if (await TryStepAsync(() => { DeleteLocal(path, local[path]); return Task.CompletedTask; }, path, deferred).ConfigureAwait(false))
+                deletedLocal++;
+        }
+
+        // A deferred path keeps its old agreement, so the next round decides it again from fresh listings.
+        foreach (var path in deferred)
+        {
+            if (_agreed.TryGetValue(path, out var old)) agreed[path] = old;
+            else agreed.Remove(path);
+        }
+
+        _agreed = agreed;
+        var reasons = _reasons.ToList();
+        _reasons.Clear();
+        return new TwoWayRoundResult(pulled, pushed, deletedLocal, deletedSession, plan.Conflicts, deferred, Stopped: false) { Reasons = reasons };
+    }
+
+    private readonly List<string> _reasons = [];
+
+    private async Task<bool> TryStepAsync(Func<Task> step, string path, List<string> deferred)
+    {
+        try
+        {
+            await step().ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is HelperOperationException or IOException or UnsafeLocalPathException or ChangedDuringRoundException)
+        {
+            deferred.Add(path);
+            _reasons.Add($"{path}: {e.Message}");
+            return false;
+        }
+    }
+
+    private async Task PullAsync(string from, string to, ContentId expected, ContentId? localSeen, CancellationToken cancellationToken)
+    {
+        string full = LocalPath(to);
+        string dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        WorkspacePath.EnsureNoLinkOnTheWay(root, to);
+        string temp = Path.Combine(dir, TempPrefix + Guid.NewGuid().ToString("N")[..12]);
+        try
+        {
+            HelperFileInfo info;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                info = await helper.ReadAsync(from, file, maxFileBytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (LocalFiles.Id(info.Hash) != expected) throw new ChangedDuringRoundException(from);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, (UnixFileMode)(info.Mode & 0x1FF));
+            // Right before the rename: still no link on the way, no folder at the target, the local file as planned.
+            WorkspacePath.EnsureNoLinkOnTheWay(root, to);
+            var kind = WorkspacePath.KindOf(full);
+            if (kind is not (WorkspacePath.Kind.None or WorkspacePath.Kind.File)) throw new ChangedDuringRoundException(to);
+            ContentId? now = kind == WorkspacePath.Kind.File ? LocalFiles.Hash(full) : null;
+            if (now != localSeen) throw new ChangedDuringRoundException(to);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private async Task<ContentId> PushAsync(string from, string to, ContentId? sessionSeen, CancellationToken cancellationToken)
+    {
+        string full = LocalPath(from);
+        WorkspacePath.EnsureNoLinkOnTheWay(root, from);
+        if (WorkspacePath.KindOf(full) != WorkspacePath.Kind.File) throw new ChangedDuringRoundException(from);
+        await using var file = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var options = new HelperWriteOptions
+        {
+            IfAbsent = sessionSeen is null,
+            IfMatch = sessionSeen is { } s ? Convert.FromHexString(s.Hex) : null,
+            Mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)File.GetUnixFileMode(full) & 0x1FF,
+        };
+        var hash = await helper.WriteAsync(to, file, file.Length, options, cancellationToken).ConfigureAwait(false);
+        return LocalFiles.Id(hash);
+    }
+
+    private void DeleteLocal(string path, ContentId expected)
+    {
+        string full = LocalPath(path);
+        WorkspacePath.EnsureNoLinkOnTheWay(root, path);
+        if (WorkspacePath.KindOf(full) != WorkspacePath.Kind.File || LocalFiles.Hash(full) != expected) throw new ChangedDuringRoundException(path);
+        File.Delete(full);
+    }
+
+    private string LocalPath(string relative) =>
+        PathRules.IsSafeRelative(relative) ? Path.Combine(root, relative) : throw new UnsafeContentException(relative, "is not a plain relative path inside the workspace");
+
+    private static ContentId? Get(Dictionary<string, ContentId> map, string path) => map.TryGetValue(path, out var v) ? v : null;
+
+    /// <summary>A file changed between the listing and its step: the step is deferred to the next round.</summary>
+    private sealed class ChangedDuringRoundException(string path) : Exception($"{path} changed during the round");
+}

@@ -1,0 +1,330 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Paude.Sessions;
+using Paude.Sync.Continuous.Helper;
+using Paude.Sync.Files;
+
+namespace Paude.Sync.Continuous.TwoWay;
+
+/// <summary>
+/// The two-way loop behind <see cref="ITwoWaySync"/>: one helper connection (re-made with back-off when lost, the
+/// agreed state kept through <see cref="TwoWayApplier.Reconnected"/>), local events from <see cref="WorkspaceWatcher"/>
+/// and the helper's watch events wake it; a quiet period merges a burst into one round; one round at a time.
+/// </summary>
+internal sealed partial class TwoWayLoop : ITwoWaySync
+{
+    private readonly ISessionBackend _backend;
+    private readonly SessionName _session;
+    private readonly string _root;
+    private readonly TwoWaySyncOptions _options;
+    private readonly PathRules _rules;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<TwoWaySyncRound> _rounds = Channel.CreateBounded<TwoWaySyncRound>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly Lock _gate = new();
+    private readonly List<TaskCompletionSource<TwoWaySyncRound>> _flushes = [];
+    private TwoWaySyncStatus _status = new() { State = TwoWaySyncState.Connecting };
+    private bool _paused;
+    private bool _resumed;
+    private int _sessionEvents;
+    private Task _run = Task.CompletedTask;
+    private int _disposed;
+
+    public TwoWayLoop(ISessionBackend backend, SessionName session, string root, TwoWaySyncOptions options, TimeProvider time, ILogger logger)
+    {
+        _backend = backend;
+        _session = session;
+        _root = root;
+        _options = options;
+        _rules = new PathRules(options.Excludes);
+        _time = time;
+        _logger = logger;
+    }
+
+    public TwoWaySyncStatus Status => Volatile.Read(ref _status);
+
+    public Task Completion => _run;
+
+    /// <summary>Connects (the first connection's failure is the caller's error) and starts the loop.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var launcher = NewLauncher();
+        var client = await launcher.ConnectAsync(_session, _options.SessionWorkspace, cancellationToken).ConfigureAwait(false);
+        _run = Task.Run(() => RunAsync(launcher, client, _stop.Token), CancellationToken.None);
+    }
+
+    public async IAsyncEnumerable<TwoWaySyncRound> ReadRoundsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var round in _rounds.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return round;
+        }
+    }
+
+    public void Pause()
+    {
+        lock (_gate) { _paused = true; }
+        Update(s => s with { State = s.State == TwoWaySyncState.Running ? TwoWaySyncState.Paused : s.State });
+    }
+
+    public void Unpause()
+    {
+        lock (_gate) { _paused = false; _resumed = true; }
+        Update(s => s with { State = s.State == TwoWaySyncState.Paused ? TwoWaySyncState.Running : s.State });
+        _wake.Writer.TryWrite(true);
+    }
+
+    public Task<TwoWaySyncRound> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var flush = new TaskCompletionSource<TwoWaySyncRound>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_run.IsCompleted && _status.State == TwoWaySyncState.Stopped) throw new InvalidOperationException("The two-way sync has stopped.");
+            _flushes.Add(flush);
+        }
+
+        _wake.Writer.TryWrite(true);
+        return flush.Task.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try { await _run.ConfigureAwait(false); }
+        catch (OperationCanceledException) { /* stopping */ }
+        _stop.Dispose();
+    }
+
+    private SessionHelperLauncher NewLauncher() =>
+        new(_backend, new HelperConnectionOptions { ReplyTimeout = _options.ReplyTimeout, TimeProvider = _time }, _options.HelperBinary);
+
+    private async Task RunAsync(SessionHelperLauncher launcher, HelperClient client, CancellationToken stop)
+    {
+        using var watcher = new WorkspaceWatcher(_root, _rules, watchGitRefs: false, _time);
+        var applier = new TwoWayApplier(client, _root, _rules, _options.ConflictPolicy);
+        var watch = StartSessionWatch(client, stop);
+        Update(s => s with { State = Paused() ? TwoWaySyncState.Paused : TwoWaySyncState.Running });
+        string? trigger = "initial";
+        int number = 0, failures = 0;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                trigger ??= await WaitForTriggerAsync(watcher, stop).ConfigureAwait(false);
+                if (trigger is null) continue;
+                List<TaskCompletionSource<TwoWaySyncRound>> flushes;
+                lock (_gate) { flushes = [.. _flushes]; _flushes.Clear(); _resumed = false; }
+                watcher.Take();
+                Interlocked.Exchange(ref _sessionEvents, 0);
+                var round = await RunRoundAsync(applier, ++number, trigger, stop).ConfigureAwait(false);
+                Publish(round);
+                foreach (var f in flushes) f.TrySetResult(round);
+                trigger = null;
+                if (round.Stopped) break;
+                if (round.Error is null) { failures = 0; continue; }
+
+                // The connection is gone: re-made with back-off; the applier keeps what both sides agreed on.
+                await watch.Cancel.CancelAsync().ConfigureAwait(false);
+                await client.DisposeAsync().ConfigureAwait(false);
+                Update(s => s with { State = TwoWaySyncState.Reconnecting });
+                while (true)
+                {
+                    var delay = TimeSpan.FromTicks((long)Math.Min(_options.RetryDelay.Ticks * Math.Pow(2, Math.Min(failures++, 30)), _options.MaxRetryDelay.Ticks));
+                    await Task.Delay(delay, _time, stop).ConfigureAwait(false);
+                    try
+                    {
+                        client = await launcher.ConnectAsync(_session, _options.SessionWorkspace, stop).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        LogReconnectFailed(_logger, _session.Value, e.GetType().Name, e);
+                    }
+                }
+
+                applier.Reconnected(client);
+                watch = StartSessionWatch(client, stop);
+                Update(s => s with { State = Paused() ? TwoWaySyncState.Paused : TwoWaySyncState.Running, Reconnections = s.Reconnections + 1 });
+                trigger = "reconnect";
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+        finally
+        {
+            await watch.Cancel.CancelAsync().ConfigureAwait(false);
+            watch.Cancel.Dispose();
+            await client.DisposeAsync().ConfigureAwait(false);
+            List<TaskCompletionSource<TwoWaySyncRound>> left;
+            lock (_gate)
+            {
+                left = [.. _flushes];
+                _flushes.Clear();
+                Update(s => s with { State = TwoWaySyncState.Stopped });
+            }
+
+            foreach (var f in left) f.TrySetException(new InvalidOperationException("The two-way sync has stopped."));
+            _rounds.Writer.TryComplete();
+            LogStopped(_logger, _session.Value, _root);
+        }
+    }
+
+    /// <summary>Waits for a reason to run a round; <c>null</c> when woken by nothing that needs one (e.g. paused).</summary>
+    private async Task<string?> WaitForTriggerAsync(WorkspaceWatcher watcher, CancellationToken stop)
+    {
+        if (TakeUrgent() is { } urgent) return urgent;
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var woken = _wake.Reader.WaitToReadAsync(wait.Token).AsTask();
+        // While paused, local events are left pending (the watcher keeps them) and only a resume or flush wakes the loop.
+        var local = Paused()
+            ? Task.Delay(Timeout.InfiniteTimeSpan, _time, wait.Token).ContinueWith(_ => false, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)
+            : watcher.WaitAsync(_options.RescanInterval, wait.Token);
+        var first = await Task.WhenAny(woken, local).ConfigureAwait(false);
+        await wait.CancelAsync().ConfigureAwait(false);
+        stop.ThrowIfCancellationRequested();
+        _wake.Reader.TryRead(out _);
+        if (TakeUrgent() is { } now) return now;
+        if (Paused()) return null;
+        bool localChanged = first == local && local.IsCompletedSuccessfully && local.Result;
+        bool sessionChanged = Volatile.Read(ref _sessionEvents) > 0;
+        if (!localChanged && !sessionChanged) return first == local ? "rescan" : null;
+        return await DebounceAsync(watcher, stop).ConfigureAwait(false) ?? (localChanged ? "changes" : "session-changes");
+    }
+
+    private string? TakeUrgent()
+    {
+        lock (_gate)
+        {
+            if (_flushes.Count > 0) return "flush";
+            if (_resumed) return "resume";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Waits until neither side has changed for the quiet period (at most ten periods), in short slices so a flush or a
+    /// resume cuts it short (then returns that trigger).
+    /// </summary>
+    private async Task<string?> DebounceAsync(WorkspaceWatcher watcher, CancellationToken stop)
+    {
+        var quiet = _options.QuietPeriod;
+        var slice = quiet < TimeSpan.FromMilliseconds(50) ? quiet : TimeSpan.FromMilliseconds(50);
+        var first = _time.GetTimestamp();
+        var lastSession = first;
+        int seen = Volatile.Read(ref _sessionEvents);
+        while (quiet > TimeSpan.Zero)
+        {
+            if (TakeUrgent() is { } urgent) return urgent;
+            await Task.Delay(slice, _time, stop).ConfigureAwait(false);
+            int now = Volatile.Read(ref _sessionEvents);
+            if (now != seen) { seen = now; lastSession = _time.GetTimestamp(); }
+            bool settled = _time.GetElapsedTime(watcher.LastEvent) >= quiet && _time.GetElapsedTime(lastSession) >= quiet;
+            if (settled || _time.GetElapsedTime(first) >= quiet * 10) break;
+        }
+
+        return null;
+    }
+
+    private async Task<TwoWaySyncRound> RunRoundAsync(TwoWayApplier applier, int number, string trigger, CancellationToken stop)
+    {
+        var startedAt = _time.GetUtcNow();
+        var started = _time.GetTimestamp();
+        try
+        {
+            var r = await applier.RunAsync(stop).ConfigureAwait(false);
+            var conflicts = r.Conflicts.Select(c => new TwoWaySyncConflict(c.Path, Outcome(c.Outcome), c.CopyPath)).ToList();
+            LogRound(_logger, number, trigger, r.Pulled, r.Pushed, r.DeletedLocal + r.DeletedSession, conflicts.Count);
+            return new TwoWaySyncRound
+            {
+                Number = number, Trigger = trigger, StartedAt = startedAt, Duration = _time.GetElapsedTime(started), Pulled = r.Pulled, Pushed = r.Pushed,
+                DeletedLocal = r.DeletedLocal, DeletedSession = r.DeletedSession, Conflicts = conflicts, Deferred = r.Deferred.Count, Stopped = r.Stopped,
+            };
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+        {
+            LogRoundFailed(_logger, number, trigger, e.GetType().Name, e);
+            return new TwoWaySyncRound { Number = number, Trigger = trigger, StartedAt = startedAt, Duration = _time.GetElapsedTime(started), Error = e };
+        }
+    }
+
+    private static string Outcome(ConflictOutcome outcome) => outcome switch
+    {
+        ConflictOutcome.KeptBoth => "kept-both",
+        ConflictOutcome.KeptLocal => "kept-local",
+        ConflictOutcome.KeptSession => "kept-session",
+        ConflictOutcome.RestoredEdit => "restored-edit",
+        _ => "stopped",
+    };
+
+    private void Publish(TwoWaySyncRound round)
+    {
+        Update(s => s with
+        {
+            Rounds = s.Rounds + 1, Pulled = s.Pulled + round.Pulled, Pushed = s.Pushed + round.Pushed,
+            Deleted = s.Deleted + round.DeletedLocal + round.DeletedSession, Conflicts = s.Conflicts + round.Conflicts.Count, LastRound = round,
+        });
+        _rounds.Writer.TryWrite(round);
+    }
+
+    /// <summary>Counts the helper's watch events and wakes the loop; a failed watch wakes it too (the next round then fails and reconnects).</summary>
+    private (CancellationTokenSource Cancel, Task Pump) StartSessionWatch(HelperClient client, CancellationToken stop)
+    {
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var names = _rules.NamePatterns.Where(n => !n.Contains('*', StringComparison.Ordinal) && !n.Contains('?', StringComparison.Ordinal)).Append(".git").Distinct().ToList();
+        var pump = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var change in client.WatchAsync(names, cancel.Token).ConfigureAwait(false))
+                {
+                    if (change.Path.Split('/')[^1].StartsWith(".paude-", StringComparison.Ordinal)) continue;
+                    Interlocked.Increment(ref _sessionEvents);
+                    _wake.Writer.TryWrite(true);
+                }
+            }
+            catch (Exception e) when (!cancel.IsCancellationRequested)
+            {
+                LogWatchEnded(_logger, _session.Value, e);
+                Interlocked.Increment(ref _sessionEvents);
+                _wake.Writer.TryWrite(true);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped or replaced.
+            }
+        }, CancellationToken.None);
+        return (cancel, pump);
+    }
+
+    private bool Paused()
+    {
+        lock (_gate) { return _paused; }
+    }
+
+    private void Update(Func<TwoWaySyncStatus, TwoWaySyncStatus> change)
+    {
+        lock (_gate) { _status = change(_status); }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Two-way sync round {Number} ({Trigger}): {Pulled} pulled, {Pushed} pushed, {Deleted} deleted, {Conflicts} conflict(s)")]
+    private static partial void LogRound(ILogger logger, int number, string trigger, int pulled, int pushed, int deleted, int conflicts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Two-way sync round {Number} ({Trigger}) failed ({Error}); reconnecting")]
+    private static partial void LogRoundFailed(ILogger logger, int number, string trigger, string error, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Two-way sync of {Session}: reconnecting to the helper failed ({Error})")]
+    private static partial void LogReconnectFailed(ILogger logger, string session, string error, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Two-way sync of {Session}: the helper's watch ended")]
+    private static partial void LogWatchEnded(ILogger logger, string session, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Two-way sync {Workspace} <-> {Session}: stopped")]
+    private static partial void LogStopped(ILogger logger, string session, string workspace);
+}
