@@ -1,21 +1,40 @@
 #!/usr/bin/env bash
 # The README's main job, end to end on a fresh Debian machine (as root): set the machine up, build the sample
-# `paude` host, create a real Podman session for a git workspace running the real Claude Code (its prompt is shown;
-# no model API is reachable here), do work inside it as the agent would (a commit),
-# bring the work back (Paude.Sync onto a local branch, and a checked download), show the session, delete it and
-# check nothing is left behind.
+# `paude` host and the scripted Messages API stand-in (tests/Paude.StandIn, the one the end-to-end tests use), create a
+# real Podman session for a git workspace running the real Claude Code (pinned in the agent image) against that
+# stand-in, let the agent do the work (the scripted model makes it write hello.txt and `git commit` it), bring the work
+# back (Paude.Sync onto a local branch, and a checked download), show the session, delete it and check nothing is
+# left behind. Everything stays on this machine: the stand-in listens on its own Podman network's gateway only and
+# the agent reaches it only through the session's proxy, by a name on the allow-list (api.paude.test).
 # Exits 0 only if every step worked. Environment:
-#   PAUDE_CLI=/path/paude.dll  use this build of the CLI instead of building one (the tests pass theirs)
-#   PAUDE_DEMO_NAME=name       session name (default demo-<random>)
+#   PAUDE_CLI=/path/paude.dll               use this build of the CLI instead of building one (the tests pass theirs)
+#   PAUDE_STANDIN=/path/paude-standin.dll   likewise for the stand-in
+#   PAUDE_DEMO_NAME=name                    session name (default demo-<random>)
+#   PAUDE_DEMO_SKIP_SETUP=1                 skip scripts/setup.sh (the machine is set up already)
+#   PAUDE_AGENT_IMAGE / PAUDE_PROXY_IMAGE   images the CLI uses (default localhost/paude-{agent,proxy}:latest)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 work="$(mktemp -d /tmp/paude-demo.XXXXXX)"
 name="${PAUDE_DEMO_NAME:-demo-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')}"
+api_net="paude-$name.demo-api"     # the stand-in's own network; the session's proxy joins it
+demo_label="paude.demo=$name"      # on the stand-in's network and containers
 step=0
 created=0
+standin_pid=""
 say() { step=$((step + 1)); printf '\n==> [%d] (%ds) %s\n' "$step" "$SECONDS" "$*"; }
 fail() { printf '\nDEMO FAILED: %s\n' "$*" >&2; exit 1; }
+
+# Stops the stand-in (it removes its own containers and prints its request log) and removes its network.
+stop_standin() {
+  if [ -n "$standin_pid" ]; then
+    kill -TERM "$standin_pid" 2>/dev/null || true
+    wait "$standin_pid" 2>/dev/null || true
+    standin_pid=""
+  fi
+  podman ps -aq --filter "label=$demo_label" | xargs -r podman rm -f -t 0 >/dev/null 2>&1 || true
+  podman network rm -f "$api_net" >/dev/null 2>&1 || true
+}
 
 cleanup() {
   rc=$?
@@ -23,24 +42,56 @@ cleanup() {
     # Only reached when a step failed after create: never leave the session behind.
     dotnet "$paude_dll" delete "$name" --force >/dev/null 2>&1 || true
   fi
+  stop_standin
+  if [ "$rc" != 0 ] && [ -f "$work/standin.log" ]; then
+    printf '\nstand-in log:\n' >&2
+    sed 's/^/    | /' "$work/standin.log" >&2
+  fi
   rm -rf "$work"
   exit $rc
 }
 trap cleanup EXIT
 
-say "Machine set-up (idempotent): Podman, base image, agent and proxy images"
-bash "$here/scripts/setup.sh"
+if [ "${PAUDE_DEMO_SKIP_SETUP:-}" = 1 ]; then
+  say "Machine set-up skipped (PAUDE_DEMO_SKIP_SETUP=1)"
+else
+  say "Machine set-up (idempotent): Podman, base image, agent and proxy images"
+  bash "$here/scripts/setup.sh"
+fi
 
 if [ -n "${PAUDE_CLI:-}" ]; then
-  say "Using the paude CLI at $PAUDE_CLI"
+  say "Using the paude CLI at $PAUDE_CLI and the stand-in at ${PAUDE_STANDIN:-?}"
   paude_dll="$PAUDE_CLI"
+  standin_dll="${PAUDE_STANDIN:-}"
 else
-  say "Building the sample paude host (Release, into $work/build)"
+  say "Building the sample paude host and the stand-in Messages API (Release, into $work/build)"
   dotnet build "$here/samples/Paude.Cli/Paude.Cli.csproj" -c Release --artifacts-path "$work/build" -nologo -v q
+  dotnet build "$here/tests/Paude.StandIn/Paude.StandIn.csproj" -c Release --artifacts-path "$work/build" -nologo -v q
   paude_dll="$work/build/bin/Paude.Cli/release/paude.dll"
+  standin_dll="$work/build/bin/Paude.StandIn/release/paude-standin.dll"
 fi
 [ -f "$paude_dll" ] || fail "no CLI at $paude_dll"
+[ -f "$standin_dll" ] || fail "no stand-in at '$standin_dll' (set PAUDE_STANDIN with PAUDE_CLI)"
 paude() { printf '    $ paude %s\n' "$*" >&2; dotnet "$paude_dll" "$@"; }
+
+say "Start the scripted Messages API stand-in on its own Podman network ($api_net), answering as api.paude.test"
+# The key the agent will use: only in the host's Claude settings, delivered by the 'claude' credential source.
+api_key="sk-ant-paude-demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+mkdir -p "$work/claude"
+printf '{ "env": { "ANTHROPIC_API_KEY": "%s" } }\n' "$api_key" > "$work/claude/settings.json"
+export CLAUDE_CONFIG_DIR="$work/claude"        # the CLI packages credentials from here, not from ~/.claude
+export PAUDE_PROXY_NETWORKS="$api_net"         # the session's proxy reaches the stand-in by name on this network
+podman network create --label "$demo_label" "$api_net" >/dev/null
+PAUDE_STANDIN_API_KEY="$api_key" dotnet "$standin_dll" "$api_net" "paude-$name.demo" "$demo_label" /pvc/workspace \
+  >"$work/standin.log" 2>&1 </dev/null &
+standin_pid=$!
+for _ in $(seq 1 60); do
+  grep -q '^READY ' "$work/standin.log" && break
+  kill -0 "$standin_pid" 2>/dev/null || fail "the stand-in did not start: $(cat "$work/standin.log")"
+  sleep 0.5
+done
+grep -q '^READY api.paude.test' "$work/standin.log" || fail "the stand-in is not ready"
+echo "    stand-in ready (its script: write hello.txt, then git commit it, then stop)"
 
 say "A git workspace with one commit"
 ws="$work/workspace"
@@ -52,28 +103,29 @@ git -C "$ws" -c user.name="Demo User" -c user.email=demo@paude.invalid commit -q
 base_commit="$(git -C "$ws" rev-parse HEAD)"
 git -C "$ws" log --oneline
 
-say "Create session '$name' running the real Claude Code (pinned in the agent image; default allow-list)"
-paude create "$name" --workspace "$ws" --allowed-domains default --agent claude
+say "Create session '$name' running the real Claude Code against the stand-in (allow-list: api.paude.test only)"
+paude create "$name" --workspace "$ws" --allowed-domains api.paude.test --agent claude \
+  --agent-args="-p 'Write hello.txt and commit it.'" --no-headless --credentials claude \
+  -e ANTHROPIC_BASE_URL=http://api.paude.test \
+  -e GIT_AUTHOR_NAME="Claude Code" -e GIT_AUTHOR_EMAIL=agent@paude.invalid \
+  -e GIT_COMMITTER_NAME="Claude Code" -e GIT_COMMITTER_EMAIL=agent@paude.invalid
 created=1
-
-say "Claude Code is up in the session's tmux, configured for the sandbox (no model API is reachable in this demo,"
-printf '    so it waits at its prompt; the work below is done in the session as the agent would do it)\n'
 paude exec "$name" -- claude --version
-screen=""
-for _ in $(seq 1 90); do
-  screen="$(dotnet "$paude_dll" exec "$name" -- tmux capture-pane -p -t paude 2>/dev/null || true)"
-  case "$screen" in *"bypass permissions on"*) break ;; esac
-  sleep 1
-done
-case "$screen" in *"bypass permissions on"*) ;; *) fail "Claude Code's prompt did not appear in the session's tmux" ;; esac
-printf '%s\n' "$screen" | grep -v '^[[:space:]]*$' | sed 's/^/    | /'
 
 say "Upload the workspace into the session (/pvc/workspace)"
 paude upload "$name" "$ws"
 
-say "Work inside the session as the agent would: a new file and a commit"
-paude exec "$name" -- bash -c 'cd /pvc/workspace && printf "Written by the agent.\n" > AGENT.md && git add AGENT.md &&
-  git -c user.name="Paude Agent" -c user.email=agent@paude.invalid commit -q -m "Agent: add AGENT.md" && git log --oneline'
+say "Start the agent: the real Claude Code does the work (it writes hello.txt and runs git commit, as the stand-in's model tells it)"
+paude exec "$name" -- paude-start-session
+screen=""
+for _ in $(seq 1 240); do
+  screen="$(dotnet "$paude_dll" exec "$name" -- tmux capture-pane -p -J -S -300 -t paude 2>/dev/null || true)"
+  case "$screen" in *"exited with code"*) break ;; esac
+  sleep 1
+done
+printf '%s\n' "$screen" | grep -v '^[[:space:]]*$' | sed 's/^/    | /'
+case "$screen" in *"exited with code 0"*) ;; *) fail "Claude Code did not finish its work in the session" ;; esac
+paude exec "$name" -- git -C /pvc/workspace log --oneline
 
 say "Exit codes and streams pass through: a failing command in the session"
 set +e
@@ -88,8 +140,11 @@ say "Egress is default-deny: a host that is not on the allow-list is refused by 
 if paude exec "$name" -- curl -sS -o /dev/null -m 20 https://example.com; then
   fail "example.com was reachable although it is not allowed"
 fi
+[ "$(paude exec "$name" -- bash -c 'curl -s -o /dev/null -w "%{http_code}" -m 20 -x "$HTTP_PROXY" http://denied.paude.test/v1/messages')" = 403 ] \
+  || fail "denied.paude.test (the stand-in's other name, not allowed) was not refused"
 paude blocked-domains "$name"
 paude --output json blocked-domains "$name" | grep -q '"host": "example.com"' || fail "the refused request is not in the blocked log"
+echo "    example.com and denied.paude.test (the same stand-in, by a name not allowed) refused: ok"
 
 say "The agent has no network of its own: only loopback, no route, no DNS; its proxy is a unix socket"
 [ "$(paude exec "$name" -- ls /sys/class/net)" = lo ] || fail "the agent container has a network interface"
@@ -100,7 +155,7 @@ echo "    loopback only, no name resolves: ok"
 
 say "Bring the work back with Paude.Sync: the session's commits land on the local branch paude/$name"
 paude sync "$name" --workspace "$ws" --direction from --strategy branch
-[ "$(git -C "$ws" log -1 --format=%s "paude/$name")" = "Agent: add AGENT.md" ] || fail "the agent's commit did not come back"
+[ "$(git -C "$ws" log -1 --format=%s "paude/$name")" = "Add hello.txt (written by Claude Code)" ] || fail "the agent's commit did not come back"
 [ "$(git -C "$ws" rev-parse "paude/$name~1")" = "$base_commit" ] || fail "the agent's commit is not on top of ours"
 [ "$(git -C "$ws" rev-parse HEAD)" = "$base_commit" ] && [ -z "$(git -C "$ws" status --porcelain)" ] \
   || fail "the sync touched the local branch or working tree"
@@ -110,7 +165,7 @@ git -C "$ws" log --oneline main..."paude/$name"
 say "Or copy the session's workspace out: download it into a new folder (untrusted content is checked)"
 back="$work/back"
 paude download "$name" "$back"
-[ -f "$back/AGENT.md" ] && [ "$(git -C "$back" rev-parse HEAD)" = "$(git -C "$ws" rev-parse "paude/$name")" ] \
+[ -f "$back/hello.txt" ] && [ "$(git -C "$back" rev-parse HEAD)" = "$(git -C "$ws" rev-parse "paude/$name")" ] \
   || fail "the downloaded copy differs from the synced branch"
 ls -la "$back"
 
@@ -125,7 +180,7 @@ echo "    .example.org added to the running session's allow-list: ok"
 say "Stop and start: the work survives"
 paude stop "$name" >/dev/null
 paude start "$name" >/dev/null
-[ "$(paude exec "$name" -- git -C /pvc/workspace log -1 --format=%s)" = "Agent: add AGENT.md" ] || fail "work lost across stop/start"
+[ "$(paude exec "$name" -- git -C /pvc/workspace log -1 --format=%s)" = "Add hello.txt (written by Claude Code)" ] || fail "work lost across stop/start"
 echo "    commit still there after stop/start: ok"
 
 say "Delete the session and check nothing is left"
@@ -140,4 +195,21 @@ set -e
 [ "$code" = 3 ] || fail "status after delete: expected exit code 3 (not found), got $code"
 echo "    no containers, volumes or networks left; status says not found: ok"
 
-printf '\nDEMO OK: session %s created, used, work brought back, deleted (%d s in all).\n' "$name" "$SECONDS"
+say "Stop the stand-in: its request log (every call came through the proxy by the allowed name; keys never shown)"
+stop_standin
+sed 's/^/    | /' "$work/standin.log"
+summary="$(grep '^STAND-IN: ' "$work/standin.log" || true)"
+case "$summary" in *"all with the delivered key: yes"*) ;; *) fail "not every model call carried the key delivered by the 'claude' credential source" ;; esac
+grep -q 'host=api.paude.test' "$work/standin.log" || fail "the stand-in saw no request by its allowed name"
+if grep -v '^STAND-IN: \|^READY ' "$work/standin.log" | grep -qv 'host=api.paude.test'; then
+  fail "a request reached the stand-in by another name"
+fi
+left="$(podman ps -aq --filter "label=$demo_label"; podman network ls -q --filter "label=$demo_label")"
+[ -z "$left" ] || fail "stand-in resources left behind: $left"
+echo "    stand-in containers and network removed: ok"
+
+say "The commit Claude Code made, brought back on paude/$name (your branch main is untouched)"
+git -C "$ws" log --format='%h %an: %s' main.."paude/$name"
+git -C "$ws" show --stat --format='%H%n%an <%ae>%n%s' "paude/$name" | sed 's/^/    /'
+
+printf '\nDEMO OK: session %s created, the real Claude Code did the work against the stand-in, work brought back, deleted (%d s in all).\n' "$name" "$SECONDS"

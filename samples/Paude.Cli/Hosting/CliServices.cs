@@ -80,7 +80,9 @@ internal static class CliServices
 
     /// <summary>
     /// Lets the environment override the Podman backend's defaults: <c>PAUDE_PODMAN_PATH</c>, <c>PAUDE_AGENT_IMAGE</c>,
-    /// <c>PAUDE_PROXY_IMAGE</c> and <c>PAUDE_EXTRA_LABELS</c> (<c>key=value,...</c>, put on every resource).
+    /// <c>PAUDE_PROXY_IMAGE</c>, <c>PAUDE_EXTRA_LABELS</c> (<c>key=value,...</c>, put on every resource) and
+    /// <c>PAUDE_PROXY_NETWORKS</c> (<c>net1,net2</c>: the networks the proxy joins instead of <c>podman</c>; the demo's
+    /// stand-in API is reachable by name on its own network only).
     /// </summary>
     internal static void ApplyEnvironment(PodmanBackendOptions options, Func<string, string?> environment)
     {
@@ -97,6 +99,11 @@ internal static class CliServices
         if (environment("PAUDE_PROXY_IMAGE") is { Length: > 0 } proxy)
         {
             options.ProxyImage = proxy;
+        }
+
+        if (environment("PAUDE_PROXY_NETWORKS") is { Length: > 0 } networks)
+        {
+            options.ProxyNetworks = [.. networks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
         }
 
         foreach (var pair in (environment("PAUDE_EXTRA_LABELS") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
