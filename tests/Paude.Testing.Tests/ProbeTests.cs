@@ -4,7 +4,7 @@ using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests;
 
-/// <summary>Readiness probes (exec, httpGet, tcpSocket) run against the real containers; readiness follows them.</summary>
+/// <summary>Readiness and startup probes (exec, httpGet, tcpSocket) run against the real containers; readiness follows them.</summary>
 public sealed class ProbeTests(ServerFixture fx) : IClassFixture<ServerFixture>
 {
     private static V1Container Container(string name, string script, V1Probe probe, List<V1ContainerPort>? ports = null) => new()
@@ -82,6 +82,53 @@ public sealed class ProbeTests(ServerFixture fx) : IClassFixture<ServerFixture>
         var again = await Until(p => Ready(p, "exec") == false, "exec probe fails again");
         Assert.Equal("False", PodReady(again));
         Assert.Equal("Running", again.Status.Phase);
+        await fx.Client.CoreV1.DeleteNamespacedPodAsync(name, "paude");
+    }
+
+    [Fact]
+    public async Task A_startup_probe_gates_readiness_until_its_first_success_and_then_never_runs_again()
+    {
+        var name = $"startup-{Guid.NewGuid().ToString("N")[..6]}";
+
+        // Each run of the probe leaves a line in /tmp/probes, so the test sees whether it still runs.
+        var startup = Probe();
+        startup.FailureThreshold = 1000;
+        startup.Exec = new V1ExecAction { Command = ["sh", "-c", "echo run >> /tmp/probes; test -f /tmp/started"] };
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1PodSpec
+            {
+                TerminationGracePeriodSeconds = 1,
+                Containers = [new V1Container { Name = "main", Image = Manifests.Image, Command = ["sh", "-c", "exec sleep infinity"], StartupProbe = startup }],
+            },
+        };
+        await fx.Client.CoreV1.CreateNamespacedPodAsync(pod, "paude");
+
+        async Task<V1Pod> Until(Func<V1Pod, bool> done, string what) =>
+            await Wait.UntilAsync(async () => await fx.Client.CoreV1.ReadNamespacedPodAsync(name, "paude"), done, what);
+        async Task<int> ProbeRuns() =>
+            int.Parse((await fx.Kubectl.OkAsync("-n", "paude", "exec", name, "--", "sh", "-c", "cat /tmp/probes 2>/dev/null | wc -l")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+        // Running, probed, failing: not ready (without the startup prober it was ready as soon as it ran).
+        await Until(p => p.Status?.ContainerStatuses?.SingleOrDefault()?.State?.Running is not null, "container running");
+        await Wait.UntilAsync(ProbeRuns, n => n >= 2, "the startup probe runs");
+        var starting = await fx.Client.CoreV1.ReadNamespacedPodAsync(name, "paude");
+        Assert.False(starting.Status.ContainerStatuses.Single().Ready);
+        Assert.Equal("False", starting.Status.Conditions.Single(c => c.Type == "Ready").Status);
+        var events = (await fx.Client.CoreV1.ListNamespacedEventAsync("paude", fieldSelector: $"involvedObject.name={name}")).Items;
+        Assert.Contains(events, e => e.Reason == "Unhealthy" && e.Message.StartsWith("Startup probe failed: ", StringComparison.Ordinal));
+
+        // The first success makes it ready (no readiness probe) and ends the probing for good.
+        await fx.Kubectl.OkAsync("-n", "paude", "exec", name, "--", "touch", "/tmp/started");
+        await Until(p => p.Status?.ContainerStatuses?.Single().Ready == true, "ready after the startup probe passed");
+        var runs = await ProbeRuns();
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.Equal(runs, await ProbeRuns());
+
+        // kubectl cross-check: the object keeps the probe as written; the pod reports ready.
+        Assert.Equal("1000", (await fx.Kubectl.OkAsync("-n", "paude", "get", "pod", name, "-o", "jsonpath={.spec.containers[0].startupProbe.failureThreshold}")).Trim());
+        Assert.Equal("True", (await fx.Kubectl.OkAsync("-n", "paude", "get", "pod", name, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}")).Trim());
         await fx.Client.CoreV1.DeleteNamespacedPodAsync(name, "paude");
     }
 }

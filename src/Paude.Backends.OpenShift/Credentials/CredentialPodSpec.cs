@@ -71,7 +71,7 @@ internal static class CredentialPodSpec
         var agent = spec.Containers.First(c => c.Name == SessionLabels.AgentContainer);
         var wantCommand = parts > 0 ? WrapperCommand : null;
         var wantProbe = parts > 0 ? RestoredProbe() : null;
-        if (PartCount(spec) == parts && SameCommand(agent.Command, wantCommand) && SameCommand(agent.ReadinessProbe?.Exec?.Command, wantProbe?.Exec.Command))
+        if (PartCount(spec) == parts && SameCommand(agent.Command, wantCommand) && SameCommand(agent.StartupProbe?.Exec?.Command, wantProbe?.Exec.Command) && agent.ReadinessProbe is null)
         {
             return false;
         }
@@ -91,19 +91,22 @@ internal static class CredentialPodSpec
         spec.Volumes = volumes;
         agent.VolumeMounts = mounts;
         agent.Command = wantCommand;
-        agent.ReadinessProbe = wantProbe;
+        agent.StartupProbe = wantProbe;
+        agent.ReadinessProbe = null; // sessions made before the startup probe carried a readiness probe running forever
         return true;
     }
 
     /// <summary>
-    /// Ready once the marker exists: an exec probe of <c>test</c>, every second for the container's life (a
-    /// startupProbe would stop after the first success; the in-process test server does not run those yet).
+    /// Started (and, having no readiness probe, ready) once the marker exists: a startup probe of <c>test</c> every
+    /// second until the first success and never after, so a running session pays no exec per second for its life.
+    /// The kubelet restarts a container whose startup probe fails <c>FailureThreshold</c> times: 300 gives the
+    /// restore of large credentials five minutes.
     /// </summary>
     private static V1Probe RestoredProbe() => new()
     {
         Exec = new V1ExecAction { Command = ["test", "-e", RestoredMarker] },
         PeriodSeconds = 1,
-        FailureThreshold = 3,
+        FailureThreshold = 300,
     };
 
     private static bool SameCommand(IList<string>? a, IList<string>? b) =>

@@ -21,7 +21,7 @@ namespace Paude.Testing.Kubernetes;
 /// semantics for the resources it serves, and runs StatefulSet/Deployment controllers and a kubelet-like runtime.
 /// <para>
 /// This is <b>test infrastructure, not a conformant cluster</b>: no scheduler, no RBAC, no server-side apply, no
-/// OpenAPI; NetworkPolicies are stored and served but <b>not enforced</b>; readiness probes run, liveness/startup
+/// OpenAPI; NetworkPolicies are stored and served but <b>not enforced</b>; readiness and startup probes run, liveness
 /// probes do not; Service names resolve to the selected pods through Podman network aliases (no cluster IPs).
 /// </para>
 /// </summary>

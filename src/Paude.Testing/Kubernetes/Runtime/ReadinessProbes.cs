@@ -11,7 +11,10 @@ namespace Paude.Testing.Kubernetes.Runtime;
 /// unready) that runs the container's <c>readinessProbe</c> (exec, tcpSocket, httpGet) every <c>periodSeconds</c>
 /// after <c>initialDelaySeconds</c>, applies <c>successThreshold</c>/<c>failureThreshold</c>, records
 /// <c>Unhealthy</c> events on failures and wakes the runtime when readiness flips. Containers without a probe are
-/// ready when running, as in Kubernetes.
+/// ready when running, as in Kubernetes. A <c>startupProbe</c> runs first, until its first success (then never
+/// again, as the kubelet's startup prober): until then the container is not ready and the readiness probe does not
+/// run; a container with only a startup probe is ready from that success on. (The kubelet also restarts a container
+/// whose startup probe reaches <c>failureThreshold</c>; this server only records the failures.)
 /// </summary>
 internal sealed class ReadinessProbes(PodmanCli podman, EventRecorder events, Action changed) : IDisposable
 {
@@ -26,7 +29,7 @@ internal sealed class ReadinessProbes(PodmanCli podman, EventRecorder events, Ac
 
     private readonly ConcurrentDictionary<string, Worker> _workers = new(StringComparer.Ordinal);
 
-    public static bool HasProbe(JsonObject container) => container["readinessProbe"] is JsonObject;
+    public static bool HasProbe(JsonObject container) => container["readinessProbe"] is JsonObject || container["startupProbe"] is JsonObject;
 
     /// <summary>True when the container has no probe, or its probe worker reports ready.</summary>
     public bool IsReady(JsonObject container, string? containerId) =>
@@ -72,43 +75,77 @@ internal sealed class ReadinessProbes(PodmanCli podman, EventRecorder events, Ac
 
     private async Task RunAsync(JsonObject pod, JsonObject container, string podmanName, string? podIp, Worker worker)
     {
-        var probe = container.Obj("readinessProbe");
-        var period = TimeSpan.FromSeconds(Math.Max(1, probe.Int("periodSeconds", 10)));
-        var timeout = TimeSpan.FromSeconds(Math.Max(1, probe.Int("timeoutSeconds", 1)));
-        var successThreshold = Math.Max(1, probe.Int("successThreshold", 1));
-        var failureThreshold = Math.Max(1, probe.Int("failureThreshold", 3));
         var ct = worker.Stopping.Token;
-        int successes = 0, failures = 0;
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, probe.Int("initialDelaySeconds", 0))), ct).ConfigureAwait(false);
-            while (!ct.IsCancellationRequested)
+            if (container["startupProbe"] is JsonObject startup)
             {
-                var failure = await ProbeOnceAsync(probe, container, podmanName, podIp, timeout, ct).ConfigureAwait(false);
-                var wasReady = worker.Ready;
-                if (failure is null)
+                await RunStartupAsync(startup, pod, container, podmanName, podIp, ct).ConfigureAwait(false);
+                if (container["readinessProbe"] is not JsonObject)
                 {
-                    failures = 0;
-                    worker.Ready |= ++successes >= successThreshold;
-                }
-                else
-                {
-                    successes = 0;
-                    worker.Ready &= ++failures < failureThreshold;
-                    events.Record(pod, "Warning", "Unhealthy", "Readiness probe failed: " + failure);
-                }
-
-                if (wasReady != worker.Ready)
-                {
+                    worker.Ready = true;
                     changed();
+                    return;
                 }
-
-                await Task.Delay(period, ct).ConfigureAwait(false);
             }
+
+            await RunReadinessAsync(container.Obj("readinessProbe"), pod, container, podmanName, podIp, worker, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             // Container stopped or server stopping.
+        }
+    }
+
+    /// <summary>Probes until the first success (a startup probe's success threshold is always 1), then returns for good.</summary>
+    private async Task RunStartupAsync(JsonObject probe, JsonObject pod, JsonObject container, string podmanName, string? podIp, CancellationToken ct)
+    {
+        var period = TimeSpan.FromSeconds(Math.Max(1, probe.Int("periodSeconds", 10)));
+        var timeout = TimeSpan.FromSeconds(Math.Max(1, probe.Int("timeoutSeconds", 1)));
+        await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, probe.Int("initialDelaySeconds", 0))), ct).ConfigureAwait(false);
+        while (true)
+        {
+            var failure = await ProbeOnceAsync(probe, container, podmanName, podIp, timeout, ct).ConfigureAwait(false);
+            if (failure is null)
+            {
+                return;
+            }
+
+            events.Record(pod, "Warning", "Unhealthy", "Startup probe failed: " + failure);
+            await Task.Delay(period, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunReadinessAsync(JsonObject probe, JsonObject pod, JsonObject container, string podmanName, string? podIp, Worker worker, CancellationToken ct)
+    {
+        var period = TimeSpan.FromSeconds(Math.Max(1, probe.Int("periodSeconds", 10)));
+        var timeout = TimeSpan.FromSeconds(Math.Max(1, probe.Int("timeoutSeconds", 1)));
+        var successThreshold = Math.Max(1, probe.Int("successThreshold", 1));
+        var failureThreshold = Math.Max(1, probe.Int("failureThreshold", 3));
+        int successes = 0, failures = 0;
+        await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, probe.Int("initialDelaySeconds", 0))), ct).ConfigureAwait(false);
+        while (!ct.IsCancellationRequested)
+        {
+            var failure = await ProbeOnceAsync(probe, container, podmanName, podIp, timeout, ct).ConfigureAwait(false);
+            var wasReady = worker.Ready;
+            if (failure is null)
+            {
+                failures = 0;
+                worker.Ready |= ++successes >= successThreshold;
+            }
+            else
+            {
+                successes = 0;
+                worker.Ready &= ++failures < failureThreshold;
+                events.Record(pod, "Warning", "Unhealthy", "Readiness probe failed: " + failure);
+            }
+
+            if (wasReady != worker.Ready)
+            {
+                changed();
+            }
+
+            await Task.Delay(period, ct).ConfigureAwait(false);
         }
     }
 

@@ -1,0 +1,68 @@
+using Paude.Testing.Kubernetes;
+
+namespace Paude.TestServer;
+
+/// <summary>Runs one test server for a person until stopped, printing how to reach it.</summary>
+internal static class TestServerHost
+{
+    /// <summary>Starts the server, prints its kubeconfig and namespace, waits for <paramref name="stop"/>, removes everything.</summary>
+    /// <returns>The process exit code: 0 after a clean stop, 1 when the server could not start.</returns>
+    public static async Task<int> RunAsync(TestServerArguments args, TextWriter stdout, TextWriter stderr, CancellationToken stop)
+    {
+        KubernetesTestServer server;
+        try
+        {
+            server = await KubernetesTestServer.StartAsync(
+                new KubernetesTestServerOptions
+                {
+                    Namespaces = ["default", args.Namespace],
+                    OpenShiftRestricted = args.OpenShiftRestricted,
+                    ResourceLabels = args.Labels,
+                },
+                stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+        {
+            await stderr.WriteLineAsync($"error: the test server could not start (is Podman installed and working?): {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        await using (server.ConfigureAwait(false))
+        {
+            // The kubeconfig lives in the server's own temporary folder, so disposal removes it with the rest.
+            server.WriteKubeconfig(server.KubeconfigPath, args.Namespace);
+            await stdout.WriteLineAsync($"""
+                Kubernetes test server running (pods are Podman containers labelled paude.kubetest={server.ServerId}).
+                kubeconfig: {server.KubeconfigPath}
+                namespace: {args.Namespace}
+                server-id: {server.ServerId}
+
+                Try:
+                  export KUBECONFIG={server.KubeconfigPath}
+                  kubectl get pods
+                  paude --backend openshift --kubeconfig {server.KubeconfigPath} --namespace {args.Namespace} create my-task --workspace .
+
+                Press Ctrl+C to stop; everything it started is removed.
+                """).ConfigureAwait(false);
+            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The signal asked for the stop; disposal below does the clean-up.
+            }
+
+            await stdout.WriteLineAsync("stopping: removing containers, volumes, network and files").ConfigureAwait(false);
+        }
+
+        await stdout.WriteLineAsync("stopped").ConfigureAwait(false);
+        await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        return 0;
+    }
+}

@@ -1,0 +1,49 @@
+using Paude.Cli.Tests.Infrastructure;
+
+namespace Paude.Cli.Tests;
+
+/// <summary>
+/// "Try it without a cluster": <c>paude-test-server</c> started as a real process, driven with the real kubectl,
+/// stopped with SIGINT as Ctrl+C would, and checked to leave no container, volume, network or file behind.
+/// </summary>
+[Collection("podman")]
+public sealed class TestServerCommandTests
+{
+    [Fact]
+    public async Task Test_server_serves_kubectl_until_sigint_then_removes_everything_it_started()
+    {
+        await using var server = await TestServerProcess.StartAsync("--namespace", "try-it");
+        Assert.Equal("try-it", server.Namespace);
+        Assert.True(File.Exists(server.KubeconfigPath), server.Banner);
+        Assert.Contains($"export KUBECONFIG={server.KubeconfigPath}", server.Banner, StringComparison.Ordinal);
+
+        var namespaces = await server.KubectlAsync(null, "get", "ns", "-o", "name");
+        Assert.True(namespaces.ExitCode == 0, namespaces.ToString());
+        Assert.Contains("namespace/try-it", namespaces.Stdout, StringComparison.Ordinal);
+
+        // The kubeconfig's context names the printed namespace, so a pod made without -n lands there.
+        const string Pod = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: hello}
+            spec:
+              containers:
+              - name: main
+                image: localhost/paude-agent:latest
+                command: ["sleep", "infinity"]
+            """;
+        var created = await server.KubectlAsync(Pod, "create", "--validate=false", "-f", "-");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        await Eventually.UntilAsync(server.LeftoversAsync, l => l.Any(x => x.StartsWith("container ", StringComparison.Ordinal)), "the pod's Podman container", TimeSpan.FromMinutes(1));
+        var pods = await server.KubectlAsync(null, "get", "pods", "-n", "try-it", "-o", "name");
+        Assert.Contains("pod/hello", pods.Stdout, StringComparison.Ordinal);
+        Assert.NotEmpty(await server.LeftoversAsync());
+
+        var (exitCode, output) = await server.InterruptAsync();
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("stopped", output, StringComparison.Ordinal);
+        Assert.Empty(await server.LeftoversAsync());
+        Assert.False(Directory.Exists(Path.GetDirectoryName(server.KubeconfigPath)), "the server's temporary folder is left");
+    }
+}
