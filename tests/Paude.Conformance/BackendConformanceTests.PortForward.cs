@@ -71,7 +71,10 @@ public abstract partial class BackendConformanceTests<TFixture>
             await forward.Completion.WaitAsync(TimeSpan.FromSeconds(30), timeout.Token);
             using var late = new TcpClient();
             var refused = await Assert.ThrowsAsync<SocketException>(() => late.ConnectAsync(forward.LocalEndPoint, timeout.Token).AsTask());
-            Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+            // Refused as a rule. Seen once in a full run (both suites in parallel): reset instead, most likely another
+            // test's forward bound the freed ephemeral port and closed it with this connect pending. Either way nothing
+            // accepted the connection, which is what is asserted.
+            Assert.Contains(refused.SocketErrorCode, (SocketError[])[SocketError.ConnectionRefused, SocketError.ConnectionReset]);
         }
         finally
         {
