@@ -19,6 +19,7 @@ public static class FuzzTargets
         new SyncManifestTarget(),
         new ExecStatusTarget(),
         new ExecFramesTarget(),
+        new HelperFramesTarget(),
     ];
 
     public static IEnumerable<string> Names => All.Select(t => t.Name);
