@@ -1,26 +1,16 @@
 using Paude.Errors;
+using Paude.Sync.Transport;
 
 namespace Paude.Sync.Continuous.Helper;
 
-/// <summary>The helper refused or failed one operation (its Error frame); the connection stays usable.</summary>
+/// <summary>
+/// The helper refused or failed one operation (its Error frame); the connection stays usable. Its text is the helper's
+/// and made printable like all session text (afl found terminal escapes passed through: Regressions/helperframes).
+/// </summary>
 internal sealed class HelperOperationException(HelperErrorCode code, string message)
-    : PaudeException($"The session helper refused the operation ({code}): {Printable(message)}")
+    : PaudeException($"The session helper refused the operation ({code}): {PktLine.Printable(System.Text.Encoding.UTF8.GetBytes(message))}")
 {
     public HelperErrorCode Code { get; } = code;
-
-    // The message is the helper's text: a hostile helper could put terminal escapes or line breaks into the host's
-    // output and logs (afl found it: Regressions/helperframes/error-message-control-chars). Control characters become '?', length stays bounded.
-    private static string Printable(string message)
-    {
-        var text = message.Length > 1024 ? message[..1024] : message;
-        return string.Create(text.Length, text, static (span, source) =>
-        {
-            for (var i = 0; i < source.Length; i++)
-            {
-                span[i] = char.IsControl(source[i]) ? '?' : source[i];
-            }
-        });
-    }
 }
 
 /// <summary>
