@@ -73,6 +73,11 @@ internal sealed partial class OpenShiftBackend
         }
 
         var agent = pods.FirstOrDefault(p => Label(p, SessionLabelKeys.Role) == SessionLabelKeys.RoleAgent);
+        return SessionStatusRules.Combine(AgentStatus(agent), () => ProxyProblem(pods, proxy));
+    }
+
+    private static (SessionStatus Status, string? Reason) AgentStatus(V1Pod? agent)
+    {
         if (agent is null)
         {
             return (SessionStatus.Pending, "the agent pod is not created yet");
@@ -83,24 +88,26 @@ internal sealed partial class OpenShiftBackend
             return (SessionStatus.Error, $"agent pod: {fatal}");
         }
 
-        if (!PodWaiter.IsPodRunning(agent))
-        {
-            return (SessionStatus.Pending, $"agent pod is {agent.Status?.Phase ?? "Pending"}");
-        }
+        return PodWaiter.IsPodRunning(agent)
+            ? (SessionStatus.Running, null)
+            : (SessionStatus.Pending, $"agent pod is {agent.Status?.Phase ?? "Pending"}");
+    }
 
+    private static string? ProxyProblem(IList<V1Pod> pods, V1Deployment? proxy)
+    {
         if (proxy is null)
         {
-            return (SessionStatus.Degraded, "the proxy Deployment is missing");
+            return "the proxy Deployment is missing";
         }
 
         var proxyPods = pods.Where(p => Label(p, SessionLabelKeys.Role) == SessionLabelKeys.RoleProxy).ToList();
-        if (!PodWaiter.IsProxyReady(proxy, proxyPods))
+        if (PodWaiter.IsProxyReady(proxy, proxyPods))
         {
-            var proxyPod = proxyPods.FirstOrDefault();
-            var why = proxyPod is null ? "no proxy pod" : PodWaiter.FatalReason(proxyPod) ?? proxyPod.Status?.Phase ?? "Pending";
-            return (SessionStatus.Degraded, $"the proxy has no ready replica ({why})");
+            return null;
         }
 
-        return (SessionStatus.Running, null);
+        var proxyPod = proxyPods.FirstOrDefault();
+        var why = proxyPod is null ? "no proxy pod" : PodWaiter.FatalReason(proxyPod) ?? proxyPod.Status?.Phase ?? "Pending";
+        return $"the proxy has no ready replica ({why})";
     }
 }

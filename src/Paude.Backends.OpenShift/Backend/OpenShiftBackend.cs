@@ -80,7 +80,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     public async Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var errors = spec.GetErrors().Concat(Credentials.CredentialValidation.Errors(spec.Credentials, _credentials)).ToList();
+        var errors = SessionSpecValidation.Errors(spec, _credentials);
         if (errors.Count > 0)
         {
             throw new InvalidSessionSpecException(errors);

@@ -37,7 +37,7 @@ internal sealed partial class PodmanBackend
     /// labels. Every resource made here is recorded in <paramref name="rollback"/>, so a failure removes it again
     /// and leaves the session as it was. Returns the session config read from the labels.
     /// </summary>
-    private async Task<SessionConfig> RecreateAgentAsync(PodmanNames names, Rollback rollback, CancellationToken cancellationToken)
+    private async Task<SessionRecord> RecreateAgentAsync(PodmanNames names, Rollback rollback, CancellationToken cancellationToken)
     {
         var volumes = await ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
         var workspace = volumes.FirstOrDefault(v => v.Name == names.Workspace).Labels;

@@ -94,7 +94,7 @@ internal sealed partial class PodmanBackend : ISessionBackend
         {
             StatusReason = reason,
             Workspace = config?.Workspace,
-            CreatedAt = config is { HasCreatedAt: true } ? config.CreatedAt : null,
+            CreatedAt = config?.CreatedAt,
             AgentImage = config?.AgentImage,
             Egress = config?.Egress,
         };
