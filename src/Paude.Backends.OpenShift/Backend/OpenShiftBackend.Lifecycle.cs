@@ -46,11 +46,4 @@ internal sealed partial class OpenShiftBackend
         var input = SessionConfig.ToInput(name, Namespace, statefulSet);
         return _objects.RepairAsync(new SessionObjectContext(input, _options, 0, ProxyManifests.ConfigData(input.Egress)), cancellationToken);
     }
-
-    /// <summary>The session's StatefulSet; one of that name without the session's labels is not the session's (null).</summary>
-    private async Task<V1StatefulSet?> ReadStatefulSetAsync(SessionName name, CancellationToken cancellationToken)
-    {
-        var statefulSet = await _api.GetOrNullAsync("read statefulset", (c, ct) => c.AppsV1.ReadNamespacedStatefulSetAsync(SessionLabels.Agent(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        return statefulSet?.Metadata.Labels is { } labels && labels.TryGetValue(SessionLabelKeys.SessionName, out var owner) && owner == name.Value ? statefulSet : null;
-    }
 }

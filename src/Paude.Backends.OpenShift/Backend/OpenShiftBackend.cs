@@ -28,6 +28,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     private readonly PodWaiter _waiter;
     private readonly PodExec _exec;
     private readonly SessionObjectStore _objects;
+    private readonly OpenShiftSessionReader _reader;
     private readonly IDisposable? _ownedClient;
 
     internal OpenShiftBackend(string name, IKubernetes client, string ns, OpenShiftBackendOptions options, TimeProvider timeProvider, ILogger logger, ICredentialPackager? credentials, IDisposable? ownedClient = null)
@@ -43,6 +44,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         _waiter = new PodWaiter(_api, options, timeProvider, logger);
         _exec = new PodExec(client, ns, pipeline);
         _objects = new SessionObjectStore(_api, options.DeleteTimeout, timeProvider);
+        _reader = new OpenShiftSessionReader(_api, name);
     }
 
     /// <inheritdoc />
