@@ -64,7 +64,7 @@ public static class CredentialParts
     /// <c>part-NNNN</c> keys and <see cref="CredentialPartsManifest.FileName"/> in one folder, e.g. a projected
     /// volume of the Secrets), verifies them, and unpacks into the memory-backed <paramref name="credentialsDirectory"/>.
     /// </summary>
-    public static IReadOnlyList<string> RestoreFromPartsCommand(string partsDirectory, string credentialsDirectory = "/credentials") =>
+    public static IReadOnlyList<string> RestoreFromPartsCommand(string partsDirectory, string credentialsDirectory = Sessions.AgentContract.CredentialsPath) =>
         [RestoreScript, "--parts", partsDirectory, credentialsDirectory];
 
     /// <summary>The base64 length of <paramref name="rawBytes"/> bytes, as stored in a Secret.</summary>

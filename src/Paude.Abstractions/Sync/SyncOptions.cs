@@ -36,7 +36,7 @@ public sealed record SyncOptions
     public string BranchPrefix { get; init; } = "paude/";
 
     /// <summary>The workspace path inside the session (default <c>/pvc/workspace</c>).</summary>
-    public string SessionWorkspace { get; init; } = "/pvc/workspace";
+    public string SessionWorkspace { get; init; } = Sessions.AgentContract.WorkspacePath;
 
     /// <summary>The backend that holds the session; <c>null</c> uses the default backend.</summary>
     public string? Backend { get; init; }

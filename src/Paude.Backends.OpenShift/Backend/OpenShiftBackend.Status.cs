@@ -1,106 +1,18 @@
-using k8s;
-using System.Runtime.CompilerServices;
 using k8s.Models;
-using Paude.Backends.OpenShift.Backend;
-using Paude.Backends.OpenShift.Manifests;
-using Paude.Errors;
 using Paude.Sessions;
 
 namespace Paude.Backends.OpenShift;
 
-/// <summary>Get and list: status derived from the live objects, with the same meaning as on Podman.</summary>
+/// <summary>Get and list: see <see cref="Backend.OpenShiftSessionReader"/>.</summary>
 internal sealed partial class OpenShiftBackend
 {
     /// <inheritdoc />
-    public async Task<SessionInfo?> GetAsync(SessionName name, CancellationToken cancellationToken = default)
-    {
-        var statefulSet = await ReadStatefulSetAsync(name, cancellationToken).ConfigureAwait(false);
-        if (statefulSet is null)
-        {
-            return null;
-        }
-
-        var selector = SessionLabels.SessionSelector(name);
-        var pods = await _api.CallAsync("list pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: selector, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        var proxy = await _api.GetOrNullAsync("read proxy deployment", (c, ct) => c.AppsV1.ReadNamespacedDeploymentAsync(SessionLabels.Proxy(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        return Describe(name, statefulSet, pods.Items, proxy);
-    }
+    public Task<SessionInfo?> GetAsync(SessionName name, CancellationToken cancellationToken = default) => _reader.GetAsync(name, cancellationToken);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<SessionInfo> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var sets = await _api.CallAsync("list statefulsets", (c, ct) => c.AppsV1.ListNamespacedStatefulSetAsync(Namespace, labelSelector: SessionLabels.AllAgentsSelector, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        var pods = await _api.CallAsync("list pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: $"{SessionLabelKeys.App}={SessionLabelKeys.AppValue}", cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        var proxies = await _api.CallAsync("list deployments", (c, ct) => c.AppsV1.ListNamespacedDeploymentAsync(Namespace, labelSelector: $"{SessionLabelKeys.App}={SessionLabelKeys.AppValue}", cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        foreach (var set in sets.Items.OrderBy(s => s.Metadata.Name, StringComparer.Ordinal))
-        {
-            if (set.Metadata.Labels?.TryGetValue(SessionLabelKeys.SessionName, out var raw) != true || !SessionName.TryParse(raw, out var parsed))
-            {
-                continue;
-            }
+    public IAsyncEnumerable<SessionInfo> ListAsync(CancellationToken cancellationToken = default) => _reader.ListAsync(cancellationToken);
 
-            var name = parsed!.Value;
-            var sessionPods = pods.Items.Where(p => Label(p, SessionLabelKeys.SessionName) == name.Value).ToList();
-            var proxy = proxies.Items.FirstOrDefault(d => d.Metadata.Name == SessionLabels.Proxy(name));
-            yield return Describe(name, set, sessionPods, proxy);
-        }
-    }
+    private Task<SessionInfo> GetRequiredAsync(SessionName name, CancellationToken cancellationToken) => _reader.GetRequiredAsync(name, cancellationToken);
 
-    private async Task<SessionInfo> GetRequiredAsync(SessionName name, CancellationToken cancellationToken) =>
-        await GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name, Name);
-
-    private SessionInfo Describe(SessionName name, V1StatefulSet statefulSet, IList<V1Pod> pods, V1Deployment? proxy)
-    {
-        var (status, reason) = DeriveStatus(statefulSet, pods, proxy);
-        return new SessionInfo(name, Name, status)
-        {
-            StatusReason = reason,
-            Workspace = SessionConfig.Annotation(statefulSet, SessionLabelKeys.Workspace),
-            CreatedAt = SessionConfig.CreatedAt(statefulSet),
-            AgentImage = SessionConfig.Annotation(statefulSet, SessionLabelKeys.AgentImage),
-            Egress = SessionConfig.Egress(statefulSet),
-        };
-    }
-
-    private static string? Label(V1Pod pod, string key) =>
-        pod.Metadata.Labels is { } labels && labels.TryGetValue(key, out var value) ? value : null;
-
-    internal static (SessionStatus Status, string? Reason) DeriveStatus(V1StatefulSet statefulSet, IList<V1Pod> pods, V1Deployment? proxy)
-    {
-        if ((statefulSet.Spec.Replicas ?? 1) == 0)
-        {
-            return (SessionStatus.Stopped, null);
-        }
-
-        var agent = pods.FirstOrDefault(p => Label(p, SessionLabelKeys.Role) == SessionLabelKeys.RoleAgent);
-        if (agent is null)
-        {
-            return (SessionStatus.Pending, "the agent pod is not created yet");
-        }
-
-        if (PodWaiter.FatalReason(agent) is { } fatal)
-        {
-            return (SessionStatus.Error, $"agent pod: {fatal}");
-        }
-
-        if (!PodWaiter.IsPodRunning(agent))
-        {
-            return (SessionStatus.Pending, $"agent pod is {agent.Status?.Phase ?? "Pending"}");
-        }
-
-        if (proxy is null)
-        {
-            return (SessionStatus.Degraded, "the proxy Deployment is missing");
-        }
-
-        var proxyPods = pods.Where(p => Label(p, SessionLabelKeys.Role) == SessionLabelKeys.RoleProxy).ToList();
-        if (!PodWaiter.IsProxyReady(proxy, proxyPods))
-        {
-            var proxyPod = proxyPods.FirstOrDefault();
-            var why = proxyPod is null ? "no proxy pod" : PodWaiter.FatalReason(proxyPod) ?? proxyPod.Status?.Phase ?? "Pending";
-            return (SessionStatus.Degraded, $"the proxy has no ready replica ({why})");
-        }
-
-        return (SessionStatus.Running, null);
-    }
+    private Task<V1StatefulSet?> ReadStatefulSetAsync(SessionName name, CancellationToken cancellationToken) => _reader.ReadStatefulSetAsync(name, cancellationToken);
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Paude.Backends.OpenShift.Backend;
 using Paude.Backends.OpenShift.Exec;
 using Paude.Backends.OpenShift.Manifests;
+using Paude.Backends.OpenShift.Objects;
 using Paude.Backends.OpenShift.Resilience;
 using Paude.Credentials;
 using Paude.Errors;
@@ -26,6 +27,8 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     private readonly ICredentialPackager? _credentials;
     private readonly PodWaiter _waiter;
     private readonly PodExec _exec;
+    private readonly SessionObjectStore _objects;
+    private readonly OpenShiftSessionReader _reader;
     private readonly IDisposable? _ownedClient;
 
     internal OpenShiftBackend(string name, IKubernetes client, string ns, OpenShiftBackendOptions options, TimeProvider timeProvider, ILogger logger, ICredentialPackager? credentials, IDisposable? ownedClient = null)
@@ -40,6 +43,8 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         _api = new KubeApi(client, ns, pipeline);
         _waiter = new PodWaiter(_api, options, timeProvider, logger);
         _exec = new PodExec(client, ns, pipeline);
+        _objects = new SessionObjectStore(_api, options.DeleteTimeout, timeProvider);
+        _reader = new OpenShiftSessionReader(_api, name);
     }
 
     /// <inheritdoc />
@@ -80,7 +85,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     public async Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var errors = spec.GetErrors().Concat(Credentials.CredentialValidation.Errors(spec.Credentials, _credentials)).ToList();
+        var errors = SessionSpecValidation.Errors(spec, _credentials);
         if (errors.Count > 0)
         {
             throw new InvalidSessionSpecException(errors);
@@ -100,8 +105,8 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         {
             // Credentials first: a packaging refusal (e.g. an outside link) then has only these Secrets to undo.
             var credentialParts = await CreateCredentialSecretsAsync(name, spec.Credentials, created, cancellationToken).ConfigureAwait(false);
-            await CreateProxyObjectsAsync(input, created, cancellationToken).ConfigureAwait(false);
-            await CreateAgentObjectsAsync(input, credentialParts, created, cancellationToken).ConfigureAwait(false);
+            var context = new SessionObjectContext(input, _options, credentialParts, ProxyManifests.ConfigData(input.Egress));
+            await _objects.CreateAsync(context, created, cancellationToken).ConfigureAwait(false);
             await _waiter.WaitRunningAsync(name, cancellationToken).ConfigureAwait(false);
         }
         catch (ObjectExistsException e)
@@ -124,50 +129,6 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         }
 
         return await GetRequiredAsync(name, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task CreateProxyObjectsAsync(SessionManifestInput input, List<(string, Func<IKubernetes, CancellationToken, Task>)> created, CancellationToken cancellationToken)
-    {
-        var name = input.Name;
-        var configMap = ProxyManifests.ConfigMap(input, input.Egress);
-        var proxy = SessionLabels.Proxy(name);
-        await _api.CreateAsync($"ConfigMap {proxy}", (c, ct) => c.CoreV1.CreateNamespacedConfigMapAsync(configMap, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        created.Add(($"ConfigMap {proxy}", (c, ct) => c.CoreV1.DeleteNamespacedConfigMapAsync(proxy, Namespace, cancellationToken: ct)));
-
-        var service = ProxyManifests.Service(input);
-        await _api.CreateAsync($"Service {proxy}", (c, ct) => c.CoreV1.CreateNamespacedServiceAsync(service, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        created.Add(($"Service {proxy}", (c, ct) => c.CoreV1.DeleteNamespacedServiceAsync(proxy, Namespace, cancellationToken: ct)));
-
-        var ingress = NetworkPolicyManifests.Proxy(input);
-        var ingressName = SessionLabels.ProxyPolicy(name);
-        await _api.CreateAsync($"NetworkPolicy {ingressName}", (c, ct) => c.NetworkingV1.CreateNamespacedNetworkPolicyAsync(ingress, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        created.Add(($"NetworkPolicy {ingressName}", (c, ct) => c.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(ingressName, Namespace, cancellationToken: ct)));
-
-        var deployment = ProxyManifests.Deployment(input, _options, ProxyManifests.ConfigHash(configMap.Data));
-        await _api.CreateAsync($"Deployment {proxy}", (c, ct) => c.AppsV1.CreateNamespacedDeploymentAsync(deployment, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        created.Add(($"Deployment {proxy}", (c, ct) => c.AppsV1.DeleteNamespacedDeploymentAsync(proxy, Namespace, propagationPolicy: "Background", cancellationToken: ct)));
-    }
-
-    private async Task CreateAgentObjectsAsync(SessionManifestInput input, int credentialParts, List<(string, Func<IKubernetes, CancellationToken, Task>)> created, CancellationToken cancellationToken)
-    {
-        var name = input.Name;
-        var agent = SessionLabels.Agent(name);
-        var egress = NetworkPolicyManifests.Agent(input);
-        var egressName = SessionLabels.AgentPolicy(name);
-        await _api.CreateAsync($"NetworkPolicy {egressName}", (c, ct) => c.NetworkingV1.CreateNamespacedNetworkPolicyAsync(egress, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        created.Add(($"NetworkPolicy {egressName}", (c, ct) => c.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(egressName, Namespace, cancellationToken: ct)));
-
-        var service = AgentManifests.HeadlessService(input);
-        await _api.CreateAsync($"Service {agent}", (c, ct) => c.CoreV1.CreateNamespacedServiceAsync(service, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        created.Add(($"Service {agent}", (c, ct) => c.CoreV1.DeleteNamespacedServiceAsync(agent, Namespace, cancellationToken: ct)));
-
-        // The PVC is created by the StatefulSet controller; register its removal before the StatefulSet exists.
-        var pvc = SessionLabels.Pvc(name);
-        created.Add(($"PersistentVolumeClaim {pvc}", (c, ct) => c.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(pvc, Namespace, cancellationToken: ct)));
-        var statefulSet = AgentManifests.StatefulSet(input, _options);
-        Credentials.CredentialPodSpec.Apply(statefulSet.Spec.Template.Spec, name, credentialParts);
-        await _api.CreateAsync($"StatefulSet {agent}", (c, ct) => c.AppsV1.CreateNamespacedStatefulSetAsync(statefulSet, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        created.Add(($"StatefulSet {agent}", (c, ct) => c.AppsV1.DeleteNamespacedStatefulSetAsync(agent, Namespace, propagationPolicy: "Background", cancellationToken: ct)));
     }
 
     private async Task RollBackAsync(SessionName name, List<(string What, Func<IKubernetes, CancellationToken, Task> Delete)> created, bool waitAllGone = true)
@@ -193,7 +154,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
 
         try
         {
-            await WaitAllGoneAsync(name, timeout.Token).ConfigureAwait(false);
+            await _objects.WaitAllGoneAsync(name, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is PaudeException or OperationCanceledException)
         {

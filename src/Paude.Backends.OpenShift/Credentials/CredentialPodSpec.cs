@@ -28,7 +28,7 @@ namespace Paude.Backends.OpenShift.Credentials;
 internal static class CredentialPodSpec
 {
     public const string PartsRoot = "/credentials-parts";
-    public const string CredentialsPath = "/credentials";
+    public const string CredentialsPath = AgentContract.CredentialsPath;
     public const string VolumePrefix = "credentials-part-";
     public const string Entrypoint = "/usr/local/bin/paude-entrypoint";
 

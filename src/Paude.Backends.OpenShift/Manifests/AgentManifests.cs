@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using k8s.Models;
 using Paude.Egress;
 using Paude.Sessions;
@@ -10,8 +7,6 @@ namespace Paude.Backends.OpenShift.Manifests;
 /// <summary>Pure builders of the agent's objects: the StatefulSet <c>paude-&lt;n&gt;</c> and its headless Service.</summary>
 internal static class AgentManifests
 {
-    public const string WorkspacePath = "/pvc/workspace";
-
     public static V1StatefulSet StatefulSet(SessionManifestInput input, OpenShiftBackendOptions options, int replicas = 1)
     {
         var name = SessionLabels.Agent(input.Name);
@@ -64,8 +59,8 @@ internal static class AgentManifests
                                 // No workingDir: the kubelet would create it root-owned (upstream ccea90f).
                                 VolumeMounts =
                                 [
-                                    new V1VolumeMount { Name = SessionLabels.WorkspaceVolume, MountPath = "/pvc" },
-                                    new V1VolumeMount { Name = SessionLabels.CredentialsVolume, MountPath = "/credentials" },
+                                    new V1VolumeMount { Name = SessionLabels.WorkspaceVolume, MountPath = AgentContract.WorkspaceMount },
+                                    new V1VolumeMount { Name = SessionLabels.CredentialsVolume, MountPath = AgentContract.CredentialsPath },
                                 ],
                             },
                         ],
@@ -108,29 +103,11 @@ internal static class AgentManifests
         },
     };
 
-    /// <summary>The session config stored on the StatefulSet: annotations hold what labels cannot.</summary>
+    /// <summary>The session record stored on the StatefulSet: annotations hold what labels cannot.</summary>
     public static Dictionary<string, string> SessionAnnotations(SessionManifestInput input)
     {
-        var annotations = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [SessionLabelKeys.CreatedAt] = input.CreatedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
-            [SessionLabelKeys.AgentImage] = input.AgentImage,
-            [SessionLabelKeys.ProxyImage] = input.ProxyImage,
-            [SessionLabelKeys.AllowedDomains] = string.Join(",", input.Egress.Entries),
-            [SessionLabelKeys.Headless] = input.Headless ? "true" : "false",
-            [SessionLabelKeys.Credentials] = string.Join(",", input.Credentials),
-            [SessionLabelKeys.AgentArgv] = JsonSerializer.Serialize(input.AgentCommand),
-        };
-        if (input.Workspace is not null)
-        {
-            annotations[SessionLabelKeys.Workspace] = input.Workspace;
-        }
-
-        if (input.User is not null)
-        {
-            annotations[SessionLabelKeys.User] = input.User;
-        }
-
+        var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
+        SessionRecordCodec.Write(input.Record, annotations, SessionRecordEncoding.PlainText);
         return annotations;
     }
 
@@ -138,21 +115,9 @@ internal static class AgentManifests
 
     private static List<V1EnvVar> Environment(SessionManifestInput input)
     {
-        var proxy = ProxyUrl(input);
-        var argv = Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('\0', input.AgentCommand)));
-        var env = new List<V1EnvVar>
-        {
-            new V1EnvVar { Name = "PAUDE_SESSION_NAME", Value = input.Name.Value },
-            new V1EnvVar { Name = "PAUDE_WORKSPACE", Value = WorkspacePath },
-            new V1EnvVar { Name = "PAUDE_AGENT_ARGV", Value = argv },
-            new V1EnvVar { Name = "PAUDE_HEADLESS", Value = input.Headless ? "1" : "0" },
-            new V1EnvVar { Name = "HTTP_PROXY", Value = proxy },
-            new V1EnvVar { Name = "HTTPS_PROXY", Value = proxy },
-            new V1EnvVar { Name = "http_proxy", Value = proxy },
-            new V1EnvVar { Name = "https_proxy", Value = proxy },
-            new V1EnvVar { Name = "NO_PROXY", Value = "localhost,127.0.0.1" },
-            new V1EnvVar { Name = "no_proxy", Value = "localhost,127.0.0.1" },
-        };
+        var env = AgentContract.Environment(input.Name, input.AgentCommand, input.Headless, ProxyUrl(input))
+            .Select(e => new V1EnvVar { Name = e.Key, Value = e.Value })
+            .ToList();
         var reserved = env.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var (key, value) in input.Environment.OrderBy(e => e.Key, StringComparer.Ordinal))
         {

@@ -21,21 +21,28 @@ internal sealed record SessionManifestInput(
     /// <summary>The agent container's memory/CPU limits (its process limit is the node's: see <see cref="PodSecurity"/>).</summary>
     public SessionLimits Limits { get; init; } = SessionLimits.Default;
 
+    /// <summary>The part stored on the StatefulSet (see <see cref="SessionRecordCodec"/>).</summary>
+    public SessionRecord Record => new(Workspace, CreatedAt, AgentImage, ProxyImage, Egress, User, Headless, Credentials, AgentCommand) { Limits = Limits };
+
     public static SessionManifestInput From(SessionSpec spec, SessionName name, string ns, OpenShiftBackendOptions options, DateTimeOffset now) =>
+        FromRecord(name, ns, SessionRecord.FromSpec(spec, now, options.AgentImage, options.ProxyImage, defaultUser: null), spec.Environment);
+
+    /// <summary>The input of a session from its record (the extra environment is the StatefulSet's own business).</summary>
+    public static SessionManifestInput FromRecord(SessionName name, string ns, SessionRecord record, IReadOnlyDictionary<string, string> environment) =>
         new(
             name,
             ns,
-            spec.AgentImage ?? options.AgentImage,
-            spec.ProxyImage ?? options.ProxyImage,
-            spec.ResolveAgentCommand(),
-            spec.Environment,
-            spec.Egress,
-            spec.Headless,
-            spec.User,
-            spec.Credentials,
-            spec.Workspace is null ? null : Path.GetFullPath(spec.Workspace),
-            now)
+            record.AgentImage,
+            record.ProxyImage,
+            record.AgentCommand,
+            environment,
+            record.Egress,
+            record.Headless,
+            record.User,
+            record.Credentials,
+            record.Workspace,
+            record.CreatedAt ?? DateTimeOffset.UnixEpoch)
         {
-            Limits = spec.Limits,
+            Limits = record.Limits,
         };
 }

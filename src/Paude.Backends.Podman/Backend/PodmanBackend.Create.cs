@@ -11,26 +11,16 @@ namespace Paude.Backends.Podman.Backend;
 
 internal sealed partial class PodmanBackend
 {
-    private const string WorkspaceMount = "/pvc";
-    private const string WorkspacePath = "/pvc/workspace";
-    private const string CredentialsPath = "/credentials";
+    /// <summary>Podman's addition to the agent contract: the credential sources the entrypoint waits for.</summary>
+    private const string CredentialsVariable = "PAUDE_CREDENTIALS";
+
+    /// <summary>Where the proxy's unix socket is (agent and proxy): the agent's only way out on Podman.</summary>
+    private const string ProxySocketVariable = "PAUDE_PROXY_SOCKET";
 
     public async Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var errors = new List<string>(spec.GetErrors());
-        if (spec.Credentials.Count > 0)
-        {
-            if (_credentials is null)
-            {
-                errors.Add("Credentials: no credential packager is registered (add Paude.Credentials to the services)");
-            }
-            else
-            {
-                errors.AddRange(spec.Credentials.Where(s => !_credentials.SourceNames.Contains(s)).Select(s => $"Credentials: unknown source '{s}' (known: {string.Join(", ", _credentials.SourceNames)})"));
-            }
-        }
-
+        var errors = SessionSpecValidation.Errors(spec, _credentials);
         if (errors.Count > 0)
         {
             throw new InvalidSessionSpecException(errors);
@@ -38,19 +28,7 @@ internal sealed partial class PodmanBackend
 
         var name = spec.ResolveName();
         var names = new PodmanNames(name);
-        var config = new SessionConfig(
-            spec.Workspace is null ? null : Path.GetFullPath(spec.Workspace),
-            _time.GetUtcNow(),
-            spec.AgentImage ?? _options.AgentImage,
-            spec.ProxyImage ?? _options.ProxyImage,
-            spec.Egress,
-            spec.User ?? _options.DefaultUser,
-            spec.Headless,
-            spec.Credentials,
-            spec.ResolveAgentCommand())
-        {
-            Limits = spec.Limits,
-        };
+        var config = SessionRecord.FromSpec(spec, _time.GetUtcNow(), _options.AgentImage, _options.ProxyImage, _options.DefaultUser);
         Log.Creating(_logger, name.Value, Name);
         var started = Stopwatch.GetTimestamp();
 
@@ -242,13 +220,13 @@ internal sealed partial class PodmanBackend
         args.AddRange([
             "-v", $"{names.ProxyConfig}:{SquidConfig.ConfigDirectory}:ro",
             "-v", $"{names.ProxySocket}:{PodmanNames.SocketDirectory}:U",
-            "-e", $"PAUDE_PROXY_SOCKET={PodmanNames.SocketPath}",
+            "-e", $"{ProxySocketVariable}={PodmanNames.SocketPath}",
             proxyImage,
         ]);
         return args;
     }
 
-    private List<string> AgentRunArgs(PodmanNames names, SessionConfig config, IReadOnlyDictionary<string, string> environment, bool run = true)
+    private List<string> AgentRunArgs(PodmanNames names, SessionRecord config, IReadOnlyDictionary<string, string> environment, bool run = true)
     {
         var labels = Labels(names.Session, SessionLabelKeys.RoleAgent);
         SessionLabels.AddConfig(labels, config);
@@ -262,15 +240,15 @@ internal sealed partial class PodmanBackend
             // --no-hosts: Podman would still write host.containers.internal (the host's address) into /etc/hosts; the
             // image's own file names only localhost.
             "--name", names.Agent, "--init", "--pull=never", "--network", "none", "--no-hosts",
-            "-v", $"{names.Workspace}:{WorkspaceMount}",
+            "-v", $"{names.Workspace}:{AgentContract.WorkspaceMount}",
             "-v", $"{names.ProxySocket}:{PodmanNames.SocketDirectory}:ro",
-            "--mount", $"type=tmpfs,destination={CredentialsPath},tmpfs-mode=0770",
+            "--mount", $"type=tmpfs,destination={AgentContract.CredentialsPath},tmpfs-mode=0770",
             "--memory", config.Limits.MemoryQuantity,
             "--cpus", config.Limits.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--pids-limit", config.Limits.Pids.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // The runtime writes the arbitrary UID's passwd entry before the container starts, so the image's
             // /etc/passwd need not be writable by the agent (it could otherwise add a uid-0 line).
-            "--passwd-entry", "paude:x:$UID:$GID:paude:/home/paude:/bin/bash",
+            "--passwd-entry", $"paude:x:$UID:$GID:paude:{AgentContract.HomePath}:/bin/bash",
         };
         args.AddRange(Hardening);
         if (config.User is not null)
@@ -279,22 +257,11 @@ internal sealed partial class PodmanBackend
         }
 
         AddLabels(args, labels);
-        var proxyUrl = $"http://127.0.0.1:{SquidConfig.Port}";
-        var env = new List<KeyValuePair<string, string>>(environment)
-        {
-            new("PAUDE_SESSION_NAME", names.Session.Value),
-            new("PAUDE_WORKSPACE", WorkspacePath),
-            new("PAUDE_AGENT_ARGV", Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('\0', config.AgentCommand)))),
-            new("PAUDE_HEADLESS", config.Headless ? "1" : "0"),
-            new("PAUDE_CREDENTIALS", string.Join(',', config.Credentials)),
-            new("PAUDE_PROXY_SOCKET", PodmanNames.SocketPath),
-            new("HTTP_PROXY", proxyUrl),
-            new("HTTPS_PROXY", proxyUrl),
-            new("http_proxy", proxyUrl),
-            new("https_proxy", proxyUrl),
-            new("NO_PROXY", "localhost,127.0.0.1"),
-            new("no_proxy", "localhost,127.0.0.1"),
-        };
+        // The spec's environment first: podman keeps the last of two -e of one name, so the contract's variables win.
+        var env = new List<KeyValuePair<string, string>>(environment);
+        env.AddRange(AgentContract.Environment(names.Session, config.AgentCommand, config.Headless, $"http://127.0.0.1:{SquidConfig.Port}"));
+        env.Add(new(CredentialsVariable, string.Join(',', config.Credentials)));
+        env.Add(new(ProxySocketVariable, PodmanNames.SocketPath));
         foreach (var (k, v) in env)
         {
             args.AddRange(["-e", $"{k}={v}"]);

@@ -136,7 +136,7 @@ internal sealed partial class PodmanBackend
             return;
         }
 
-        await UploadCoreAsync(names, CredentialsPath, (s, ct) => _credentials.WritePackageAsync(sources, s, ct), cancellationToken).ConfigureAwait(false);
+        await UploadCoreAsync(names, AgentContract.CredentialsPath, (s, ct) => _credentials.WritePackageAsync(sources, s, ct), cancellationToken).ConfigureAwait(false);
         var restore = await RunAsync(["exec", names.Agent, .. _credentials.RestoreCommand], cancellationToken).ConfigureAwait(false);
         if (!restore.Succeeded)
         {

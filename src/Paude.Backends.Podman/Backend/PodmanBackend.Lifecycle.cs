@@ -19,7 +19,7 @@ internal sealed partial class PodmanBackend
 
         // What a repair creates is removed again when the start fails, so a failed start changes nothing.
         var rollback = new Rollback();
-        SessionConfig config;
+        SessionRecord config;
         try
         {
             config = agent is null
@@ -56,9 +56,9 @@ internal sealed partial class PodmanBackend
     /// Podman 4.3 re-creates the tmpfs on restart with mode 0755 despite tmpfs-mode=0770 (measured), which would lock an
     /// arbitrary UID with GID 0 out of it; restore the contract's mode as root (a fixed command, no user input).
     /// </summary>
-    private async Task RestoreCredentialsAsync(PodmanNames names, SessionConfig config, CancellationToken cancellationToken)
+    private async Task RestoreCredentialsAsync(PodmanNames names, SessionRecord config, CancellationToken cancellationToken)
     {
-        await MustAsync(["exec", "--user", "0", names.Agent, "chmod", "0770", CredentialsPath], "restoring the credentials directory mode", cancellationToken).ConfigureAwait(false);
+        await MustAsync(["exec", "--user", "0", names.Agent, "chmod", "0770", AgentContract.CredentialsPath], "restoring the credentials directory mode", cancellationToken).ConfigureAwait(false);
         await DeliverCredentialsAsync(names, config.Credentials, cancellationToken).ConfigureAwait(false);
     }
 
@@ -66,7 +66,7 @@ internal sealed partial class PodmanBackend
     /// Re-creates a proxy container removed behind our back: the socket and config volumes are re-created when they
     /// are gone too (the allow-list then comes from the agent's labels, i.e. the one the session was created with).
     /// </summary>
-    private async Task RepairProxyAsync(PodmanNames names, SessionConfig config, Rollback rollback, CancellationToken cancellationToken)
+    private async Task RepairProxyAsync(PodmanNames names, SessionRecord config, Rollback rollback, CancellationToken cancellationToken)
     {
         var volumes = await ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
         var hasConfig = volumes.Any(v => v.Name == names.ProxyConfig);

@@ -12,32 +12,12 @@ namespace Paude.Backends.Podman.Backend;
 /// </summary>
 internal sealed partial class PodmanBackend
 {
-    /// <summary>Reads a session without an agent container from its leftovers; <c>null</c> when nothing is left.</summary>
-    private async Task<SessionInfo?> ReadWithoutAgentAsync(PodmanNames names, List<ContainerEntry> containers, CancellationToken cancellationToken)
-    {
-        var volumesTask = ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken);
-        var networksTask = ListNamedAsync("network", names.SessionLabelFilter, cancellationToken);
-        await Task.WhenAll(volumesTask, networksTask).ConfigureAwait(false);
-        var volumes = await volumesTask.ConfigureAwait(false);
-        var networks = await networksTask.ConfigureAwait(false);
-        if (containers.Count + volumes.Count + networks.Count == 0)
-        {
-            return null;
-        }
-
-        return FromLeftovers(names, containers, volumes.FirstOrDefault(v => v.Name == names.Workspace).Labels);
-    }
-
-    /// <summary>The info of a session without an agent container; the workspace volume's labels hold its config.</summary>
-    private SessionInfo FromLeftovers(PodmanNames names, List<ContainerEntry> containers, IReadOnlyDictionary<string, string>? workspaceLabels)
-        => ToInfo(names.Session, null, containers.FirstOrDefault(c => c.Name == names.Proxy), workspaceLabels);
-
     /// <summary>
     /// Re-creates the agent container (and the socket volume when it is gone too) from the workspace volume's
     /// labels. Every resource made here is recorded in <paramref name="rollback"/>, so a failure removes it again
     /// and leaves the session as it was. Returns the session config read from the labels.
     /// </summary>
-    private async Task<SessionConfig> RecreateAgentAsync(PodmanNames names, Rollback rollback, CancellationToken cancellationToken)
+    private async Task<SessionRecord> RecreateAgentAsync(PodmanNames names, Rollback rollback, CancellationToken cancellationToken)
     {
         var volumes = await ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
         var workspace = volumes.FirstOrDefault(v => v.Name == names.Workspace).Labels;

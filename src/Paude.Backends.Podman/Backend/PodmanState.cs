@@ -75,28 +75,25 @@ internal static class PodmanState
                 : (SessionStatus.Error, "the agent container and the workspace volume are missing; delete the session to remove what is left");
         }
 
-        switch (agent.State)
+        return SessionStatusRules.Combine(AgentStatus(agent), () => proxy switch
         {
-            case "running":
-                if (proxy is null)
-                {
-                    return (SessionStatus.Degraded, "the proxy container is missing; start the session to repair it");
-                }
-
-                return proxy.IsRunning
-                    ? (SessionStatus.Running, null)
-                    : (SessionStatus.Degraded, $"the proxy container is {proxy.State}; start the session to repair it");
-            case "created" or "configured" or "initialized":
-                return (SessionStatus.Pending, $"the agent container is {agent.State}");
-            case "exited" or "stopped" or "stopping":
-                // 0 = clean exit; 130/137/143 = ended by a signal from stop (SIGINT/SIGKILL/SIGTERM through the init).
-                return agent.ExitCode is 0 or 130 or 137 or 143
-                    ? (SessionStatus.Stopped, null)
-                    : (SessionStatus.Error, $"the agent container exited with code {agent.ExitCode}");
-            default:
-                return (SessionStatus.Error, $"the agent container is {agent.State}");
-        }
+            null => "the proxy container is missing; start the session to repair it",
+            { IsRunning: true } => null,
+            _ => $"the proxy container is {proxy.State}; start the session to repair it",
+        });
     }
+
+    private static (SessionStatus Status, string? Reason) AgentStatus(ContainerEntry agent) => agent.State switch
+    {
+        "running" => (SessionStatus.Running, null),
+        "created" or "configured" or "initialized" => (SessionStatus.Pending, $"the agent container is {agent.State}"),
+
+        // 0 = clean exit; 130/137/143 = ended by a signal from stop (SIGINT/SIGKILL/SIGTERM through the init).
+        "exited" or "stopped" or "stopping" => agent.ExitCode is 0 or 130 or 137 or 143
+            ? (SessionStatus.Stopped, null)
+            : (SessionStatus.Error, $"the agent container exited with code {agent.ExitCode}"),
+        _ => (SessionStatus.Error, $"the agent container is {agent.State}"),
+    };
 
     private static Dictionary<string, string> ReadLabels(JsonElement item)
     {

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using Paude.Egress;
 using Paude.Sessions;
 
 namespace Paude.Backends.Podman.Backend;
@@ -10,7 +8,7 @@ namespace Paude.Backends.Podman.Backend;
 /// The labels that make Podman the source of truth for sessions: every resource carries <c>app=paude</c>, the session
 /// name and its role; the agent container and workspace volume also carry the session config, so a session can be
 /// listed, inspected and repaired from the engine alone. Free-text values are URL-safe base64 so no label value can
-/// break a filter or carry a newline.
+/// break a filter or carry a newline (<see cref="SessionRecordEncoding.Base64Url"/>).
 /// </summary>
 internal static class SessionLabels
 {
@@ -46,26 +44,10 @@ internal static class SessionLabels
         return labels;
     }
 
-    /// <summary>Adds the session config (the labels on the agent container and the workspace volume).</summary>
-    public static void AddConfig(Dictionary<string, string> labels, SessionConfig config)
+    /// <summary>Adds the session record (the labels on the agent container and the workspace volume).</summary>
+    public static void AddConfig(Dictionary<string, string> labels, SessionRecord config)
     {
-        if (config.Workspace is not null)
-        {
-            labels[SessionLabelKeys.Workspace] = Encode(config.Workspace);
-        }
-
-        labels[SessionLabelKeys.CreatedAt] = config.CreatedAt.ToString("O", CultureInfo.InvariantCulture);
-        labels[SessionLabelKeys.AgentImage] = config.AgentImage;
-        labels[SessionLabelKeys.ProxyImage] = config.ProxyImage;
-        labels[SessionLabelKeys.AllowedDomains] = Encode(string.Join(",", config.Egress.Entries));
-        if (config.User is not null)
-        {
-            labels[SessionLabelKeys.User] = config.User;
-        }
-
-        labels[SessionLabelKeys.Headless] = config.Headless ? "true" : "false";
-        labels[SessionLabelKeys.Credentials] = string.Join(",", config.Credentials);
-        labels[SessionLabelKeys.AgentArgv] = Encode(JsonSerializer.Serialize(config.AgentCommand));
+        SessionRecordCodec.Write(config, labels, SessionRecordEncoding.Base64Url);
         labels[Limits] = string.Create(CultureInfo.InvariantCulture, $"{config.Limits.MemoryBytes}_{config.Limits.Cpus}_{config.Limits.Pids}");
     }
 
@@ -93,50 +75,15 @@ internal static class SessionLabels
         }
     }
 
-    /// <summary>Whether <paramref name="labels"/> carry a session config (the workspace volume of a create does).</summary>
-    public static bool HasConfig(IReadOnlyDictionary<string, string> labels) =>
-        labels.ContainsKey(SessionLabelKeys.CreatedAt) && labels.ContainsKey(SessionLabelKeys.AgentImage);
+    /// <summary>Whether <paramref name="labels"/> carry a session record (the workspace volume of a create does).</summary>
+    public static bool HasConfig(IReadOnlyDictionary<string, string> labels) => SessionRecordCodec.HasRecord(labels);
 
-    /// <summary>Reads the session config back; labels come from the engine, so anything unreadable becomes a default.</summary>
-    public static SessionConfig ReadConfig(IReadOnlyDictionary<string, string> labels, string defaultAgentImage, string defaultProxyImage)
-    {
-        string? Get(string key) => labels.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
-        var created = DateTimeOffset.TryParse(Get(SessionLabelKeys.CreatedAt), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var c) ? c : (DateTimeOffset?)null;
-        EgressPolicy egress;
-        try
+    /// <summary>Reads the session record back; labels come from the engine, so anything unreadable becomes a default.</summary>
+    public static SessionRecord ReadConfig(IReadOnlyDictionary<string, string> labels, string defaultAgentImage, string defaultProxyImage) =>
+        SessionRecordCodec.Read(labels, SessionRecordEncoding.Base64Url, defaultAgentImage, defaultProxyImage) with
         {
-            egress = Decode(Get(SessionLabelKeys.AllowedDomains)) is { Length: > 0 } entries ? EgressPolicy.Parse(entries.Split(',')) : EgressPolicy.Default;
-        }
-        catch (Errors.InvalidEgressPolicyException)
-        {
-            egress = EgressPolicy.Default;
-        }
-
-        IReadOnlyList<string> argv;
-        try
-        {
-            argv = JsonSerializer.Deserialize<string[]>(Decode(Get(SessionLabelKeys.AgentArgv)) ?? "null") ?? ["claude"];
-        }
-        catch (JsonException)
-        {
-            argv = ["claude"];
-        }
-
-        return new SessionConfig(
-            Decode(Get(SessionLabelKeys.Workspace)),
-            created ?? DateTimeOffset.MinValue,
-            Get(SessionLabelKeys.AgentImage) ?? defaultAgentImage,
-            Get(SessionLabelKeys.ProxyImage) ?? defaultProxyImage,
-            egress,
-            Get(SessionLabelKeys.User),
-            Get(SessionLabelKeys.Headless) != "false",
-            Get(SessionLabelKeys.Credentials)?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [],
-            argv)
-        {
-            HasCreatedAt = created is not null,
-            Limits = ReadLimits(Get(SessionLabels.Limits)),
+            Limits = ReadLimits(labels.TryGetValue(SessionLabels.Limits, out var limits) ? limits : null),
         };
-    }
 
     /// <summary>Reads the limits label; a missing or unreadable one (a session from before limits) gets the defaults.</summary>
     private static SessionLimits ReadLimits(string? value)
@@ -157,41 +104,7 @@ internal static class SessionLabels
         return SessionLimits.Default;
     }
 
-    public static string Encode(string value) => Convert.ToBase64String(Encoding.UTF8.GetBytes(value)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string Encode(string value) => SessionRecordCodec.Encode(value);
 
-    public static string? Decode(string? value)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-
-        var b64 = value.Replace('-', '+').Replace('_', '/');
-        b64 = b64.PadRight(b64.Length + ((4 - (b64.Length % 4)) % 4), '=');
-        try
-        {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(b64));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
-}
-
-/// <summary>The configuration of a session as stored in its labels.</summary>
-internal sealed record SessionConfig(
-    string? Workspace,
-    DateTimeOffset CreatedAt,
-    string AgentImage,
-    string ProxyImage,
-    EgressPolicy Egress,
-    string? User,
-    bool Headless,
-    IReadOnlyList<string> Credentials,
-    IReadOnlyList<string> AgentCommand)
-{
-    public bool HasCreatedAt { get; init; } = true;
-
-    public SessionLimits Limits { get; init; } = SessionLimits.Default;
+    public static string? Decode(string? value) => SessionRecordCodec.Decode(value);
 }

@@ -45,30 +45,30 @@ public sealed class StatusTests
 
     [Fact]
     public void Scaled_to_zero_is_stopped() =>
-        Assert.Equal(SessionStatus.Stopped, OpenShiftBackend.DeriveStatus(Set(0), [], Proxy(0)).Status);
+        Assert.Equal(SessionStatus.Stopped, Paude.Backends.OpenShift.Backend.OpenShiftSessionReader.DeriveStatus(Set(0), [], Proxy(0)).Status);
 
     [Fact]
     public void Running_agent_and_ready_proxy_is_running() =>
-        Assert.Equal(SessionStatus.Running, OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Running", running: true), ProxyPod("h1")], Proxy(1)).Status);
+        Assert.Equal(SessionStatus.Running, Paude.Backends.OpenShift.Backend.OpenShiftSessionReader.DeriveStatus(Set(1), [Pod("agent", "Running", running: true), ProxyPod("h1")], Proxy(1)).Status);
 
     [Fact]
     public void Proxy_pod_with_an_old_config_is_not_ready_yet() =>
-        Assert.Equal(SessionStatus.Degraded, OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Running", running: true), ProxyPod("h0")], Proxy(1)).Status);
+        Assert.Equal(SessionStatus.Degraded, Paude.Backends.OpenShift.Backend.OpenShiftSessionReader.DeriveStatus(Set(1), [Pod("agent", "Running", running: true), ProxyPod("h0")], Proxy(1)).Status);
 
     [Fact]
     public void Proxy_without_ready_replica_is_degraded()
     {
-        var (status, reason) = OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Running", running: true), Pod("proxy", "Pending", "ImagePullBackOff")], Proxy(0));
+        var (status, reason) = Paude.Backends.OpenShift.Backend.OpenShiftSessionReader.DeriveStatus(Set(1), [Pod("agent", "Running", running: true), Pod("proxy", "Pending", "ImagePullBackOff")], Proxy(0));
         Assert.Equal(SessionStatus.Degraded, status);
         Assert.Contains("ImagePullBackOff", reason, StringComparison.Ordinal);
-        Assert.Equal(SessionStatus.Degraded, OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Running", running: true)], null).Status);
+        Assert.Equal(SessionStatus.Degraded, Paude.Backends.OpenShift.Backend.OpenShiftSessionReader.DeriveStatus(Set(1), [Pod("agent", "Running", running: true)], null).Status);
     }
 
     [Fact]
     public void Crash_looping_agent_is_an_error_and_a_scheduling_one_is_pending()
     {
-        Assert.Equal(SessionStatus.Error, OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Running", "CrashLoopBackOff")], Proxy(1)).Status);
-        Assert.Equal(SessionStatus.Pending, OpenShiftBackend.DeriveStatus(Set(1), [Pod("agent", "Pending", "ContainerCreating")], Proxy(1)).Status);
-        Assert.Equal(SessionStatus.Pending, OpenShiftBackend.DeriveStatus(Set(1), [], Proxy(1)).Status);
+        Assert.Equal(SessionStatus.Error, Paude.Backends.OpenShift.Backend.OpenShiftSessionReader.DeriveStatus(Set(1), [Pod("agent", "Running", "CrashLoopBackOff")], Proxy(1)).Status);
+        Assert.Equal(SessionStatus.Pending, Paude.Backends.OpenShift.Backend.OpenShiftSessionReader.DeriveStatus(Set(1), [Pod("agent", "Pending", "ContainerCreating")], Proxy(1)).Status);
+        Assert.Equal(SessionStatus.Pending, Paude.Backends.OpenShift.Backend.OpenShiftSessionReader.DeriveStatus(Set(1), [], Proxy(1)).Status);
     }
 }

@@ -136,4 +136,13 @@ public sealed class ManifestSnapshotTests
         Assert.Equal(Input().CreatedAt, back.CreatedAt);
         Assert.Equal("localhost/paude-proxy:latest", back.ProxyImage);
     }
+
+    [Fact]
+    public void A_deny_all_allow_list_reads_back_as_deny_all_not_the_default()
+    {
+        var set = AgentManifests.StatefulSet(Input() with { Egress = EgressPolicy.Parse([]) }, new OpenShiftBackendOptions());
+        var back = SessionConfig.ToInput(SessionName.Parse("demo"), "team-a", set);
+        Assert.Empty(back.Egress.Entries);
+        Assert.False(back.Egress.Allows("api.anthropic.com"));
+    }
 }

@@ -64,7 +64,18 @@ public sealed class OptionsTests
         });
         using var sp = services.BuildServiceProvider();
         var e = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IStartupValidator>().Validate());
-        Assert.Contains("openshift", e.Message, StringComparison.Ordinal);
+        Assert.Contains(e.Failures, f => f.StartsWith("OpenShift backend 'openshift': StorageSize:", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.StartsWith("OpenShift backend 'openshift': Namespace:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_name_another_kind_of_backend_holds_is_a_clear_error()
+    {
+        var services = new ServiceCollection();
+        var paude = services.AddPaude().AddBackend<Paude.Sessions.ISessionBackend>("openshift", (_, _) => throw new InvalidOperationException("never built"));
+
+        var ex = Assert.Throws<Errors.InvalidOptionsException>(() => paude.AddOpenShiftBackend());
+        Assert.Contains("'openshift' is already registered", string.Join("\n", ex.Errors), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class StatusAndLabelTests
     [Fact]
     public void Session_config_round_trips_through_labels_including_unicode_and_commas()
     {
-        var config = new SessionConfig("/home/ü ser/a,b", new DateTimeOffset(2026, 11, 27, 6, 0, 0, TimeSpan.Zero), "img/a:1", "img/p:2",
+        var config = new SessionRecord("/home/ü ser/a,b", new DateTimeOffset(2026, 11, 27, 6, 0, 0, TimeSpan.Zero), "img/a:1", "img/p:2",
             EgressPolicy.Parse(["default", "x.test"]), "1000680000:0", false, ["claude", "git"], ["bash", "-c", "echo 'a b'\n"]);
         var labels = SessionLabels.Base("s1", "agent", []);
         SessionLabels.AddConfig(labels, config);
@@ -92,7 +92,19 @@ public sealed class StatusAndLabelTests
         var back = SessionLabels.ReadConfig(labels, "agent:img", "proxy:img");
         Assert.Equal(EgressPolicy.Default, back.Egress);
         Assert.Equal(["claude"], back.AgentCommand);
-        Assert.False(back.HasCreatedAt);
+        Assert.Null(back.CreatedAt);
         Assert.Equal("agent:img", back.AgentImage);
+    }
+
+    [Fact]
+    public void A_deny_all_allow_list_reads_back_as_deny_all_not_the_default()
+    {
+        // A repair re-creates the proxy from these labels: reading "nothing allowed" as the default would widen egress.
+        var config = new SessionRecord(null, DateTimeOffset.UnixEpoch, "a", "p", EgressPolicy.Parse([]), null, true, [], ["claude"]);
+        var labels = SessionLabels.Base("s1", "agent", []);
+        SessionLabels.AddConfig(labels, config);
+        var back = SessionLabels.ReadConfig(labels, "d", "d");
+        Assert.Empty(back.Egress.Entries);
+        Assert.False(back.Egress.Allows("api.anthropic.com"));
     }
 }

@@ -73,4 +73,47 @@ public sealed class PodmanDependencyInjectionTests
         Assert.Contains("AgentImage", message, StringComparison.Ordinal);
         Assert.Contains("ProxyImage", message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Registering_the_same_name_again_adds_its_configuration()
+    {
+        var services = new ServiceCollection();
+        services.AddPaude().AddPodmanBackend("twice").AddPodmanBackend("twice", o => o.AgentImage = "localhost/paude-agent:second");
+        await using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        Assert.Equal(["twice"], provider.GetRequiredService<ISessionBackendProvider>().Names);
+        Assert.Equal("localhost/paude-agent:second", provider.GetRequiredService<IOptionsMonitor<Paude.Backends.Podman.PodmanBackendOptions>>().Get("twice").AgentImage);
+    }
+
+    [Fact]
+    public void A_name_another_kind_of_backend_holds_is_a_clear_error()
+    {
+        var services = new ServiceCollection();
+        var paude = services.AddPaude().AddBackend<ISessionBackend>("podman", (_, _) => throw new InvalidOperationException("never built"));
+
+        var ex = Assert.Throws<InvalidOptionsException>(() => paude.AddPodmanBackend());
+        Assert.Contains("'podman' is already registered", string.Join("\n", ex.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_registered_TimeProvider_is_the_backends_clock()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(new ShiftedTimeProvider(TimeSpan.FromDays(-3650)));
+        services.AddPaude().AddPodmanBackend();
+        await using var provider = services.BuildServiceProvider();
+        var backend = provider.GetRequiredService<ISessionBackendProvider>().GetBackend();
+        var name = SessionName.Parse("di-clock-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)));
+        try
+        {
+            var created = await backend.CreateAsync(new SessionSpec { Name = name, AgentCommand = ["sleep", "infinity"] });
+            Assert.NotNull(created.CreatedAt);
+            Assert.InRange(created.CreatedAt.Value, DateTimeOffset.UtcNow.AddDays(-3651), DateTimeOffset.UtcNow.AddDays(-3649));
+        }
+        finally
+        {
+            await backend.DeleteAsync(name);
+        }
+    }
 }

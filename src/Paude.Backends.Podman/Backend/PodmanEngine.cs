@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Logging;
+using Paude.Backends.Podman.Cli;
+using Paude.Backends.Podman.Logging;
+using Paude.Errors;
+
+namespace Paude.Backends.Podman.Backend;
+
+/// <summary>
+/// The backend's access to the engine: runs podman commands, turns failures into typed errors with podman's own
+/// message, and lists containers, volumes and networks by label (repeating a listing that raced with a removal).
+/// </summary>
+internal sealed class PodmanEngine(string backendName, IPodmanClient podman, TimeProvider time, ILogger logger)
+{
+    /// <summary>How often a listing that raced with a removal is repeated before its error is reported.</summary>
+    private const int ListingAttempts = 5;
+
+    public Task<PodmanResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Func<Stream, CancellationToken, Task>? stdin = null) =>
+        podman.RunAsync(arguments, stdin, cancellationToken);
+
+    /// <summary>Runs a podman command that must succeed; failure becomes a typed error with podman's own message.</summary>
+    public async Task<PodmanResult> MustAsync(IReadOnlyList<string> arguments, string what, CancellationToken cancellationToken, Func<Stream, CancellationToken, Task>? stdin = null)
+    {
+        var result = await RunAsync(arguments, cancellationToken, stdin).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw Failure(what, result);
+        }
+
+        return result;
+    }
+
+    public BackendOperationException Failure(string what, PodmanResult result)
+    {
+        var error = PodmanCli.Trim(result.StandardError);
+        return new BackendOperationException($"Backend '{backendName}': {what} failed (podman exit code {result.ExitCode}): {error}");
+    }
+
+    public static bool IsConflict(PodmanResult result) =>
+        result.StandardError.Contains("already exists", StringComparison.OrdinalIgnoreCase)
+        || result.StandardError.Contains("already in use", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsNoSuch(PodmanResult result) =>
+        result.StandardError.Contains("no such", StringComparison.OrdinalIgnoreCase)
+        || result.StandardError.Contains("not found", StringComparison.OrdinalIgnoreCase);
+
+    public async Task<List<ContainerEntry>> ListContainersAsync(string filter, CancellationToken cancellationToken)
+    {
+        var result = await ListingAsync(["ps", "-a", "--format", "json", "--filter", filter], "listing containers", cancellationToken).ConfigureAwait(false);
+        return PodmanState.ParseContainers(result.StandardOutput);
+    }
+
+    public async Task<List<(string Name, IReadOnlyDictionary<string, string> Labels)>> ListNamedAsync(string kind, string filter, CancellationToken cancellationToken)
+    {
+        var result = await ListingAsync([kind, "ls", "--format", "json", "--filter", filter], $"listing {kind}s", cancellationToken).ConfigureAwait(false);
+        return PodmanState.ParseNamed(result.StandardOutput);
+    }
+
+    /// <summary>
+    /// Runs a podman listing. Podman reads the names first and then each object; one removed in between — by any
+    /// other process, for any session, since the label filter is applied per object — fails the whole listing with
+    /// "no such volume/container/network". That is a race, not a state, so the listing is repeated (briefly backing off).
+    /// </summary>
+    private async Task<PodmanResult> ListingAsync(IReadOnlyList<string> arguments, string what, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await RunAsync(arguments, cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                return result;
+            }
+
+            if (!IsNoSuch(result) || attempt == ListingAttempts)
+            {
+                throw Failure(what, result);
+            }
+
+            Log.ListingRaced(logger, what, attempt);
+            await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
