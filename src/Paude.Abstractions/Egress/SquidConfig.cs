@@ -25,10 +25,11 @@ public static class SquidConfig
     /// <summary>
     /// A fixed command, run inside the proxy container, that exits 0 once squid accepts connections on
     /// <see cref="Port"/> and 1 while it refuses them (bash's <c>/dev/tcp</c>: the image needs no curl). Both
-    /// backends wait on it, because a running proxy container is not yet a listening proxy.
+    /// backends wait on it, because a running proxy container is not yet a listening proxy. The script and its protocol:
+    /// <c>Egress/Scripts/proxy-listening-probe.sh</c>.
     /// </summary>
     public static readonly IReadOnlyList<string> ListeningProbe =
-        ["bash", "-c", "exec 3<>\"/dev/tcp/127.0.0.1/$1\"", "paude-probe", Port.ToString(CultureInfo.InvariantCulture)];
+        ["bash", "-c", Paude.Scripting.SessionScript.Load("proxy-listening-probe.sh"), "paude-probe", Port.ToString(CultureInfo.InvariantCulture)];
 
     /// <summary>Destinations denied whatever the allow-list says.</summary>
     internal const string NeverRanges = "127.0.0.0/8 0.0.0.0/8 169.254.0.0/16 ::1 fe80::/10";
