@@ -8,7 +8,7 @@ namespace Paude.Tests.Scripts;
 
 /// <summary>
 /// The session scripts of Paude.Abstractions run directly with bash on the host (no container): the port relay
-/// (<c>Forwarding/Scripts/port-relay.sh</c>), its probe and the proxy listening probe, against a loopback listener.
+/// (<c>src/Shared/Forwarding/Scripts/port-relay.sh</c>), its probe and the proxy listening probe, against a loopback listener.
 /// </summary>
 public sealed class ForwardingScriptTests
 {

@@ -8,14 +8,14 @@ namespace Paude.Forwarding;
 /// client stopped sending), the answer keeps flowing until the server closes. A refused connection exits 1 with
 /// bash's complaint on stderr. socat is not used: it waits for both directions to end, and <c>podman exec</c>
 /// passes a closed stdout on only when the process exits, so a client waiting for the server's close would hang.
-/// The script and its protocol: <c>Forwarding/Scripts/port-relay.sh</c>.
+/// The script and its protocol: <c>src/Shared/Forwarding/Scripts/port-relay.sh</c>.
 /// </summary>
 internal static class PortRelayScript
 {
-    /// <summary>The relay's text (<c>Forwarding/Scripts/port-relay.sh</c>).</summary>
+    /// <summary>The relay's text (<c>src/Shared/Forwarding/Scripts/port-relay.sh</c>).</summary>
     public static readonly string Script = Paude.Scripting.SessionScript.Load("port-relay.sh");
 
-    /// <summary>The probe run once before a forward starts (<c>Forwarding/Scripts/relay-probe.sh</c>).</summary>
+    /// <summary>The probe run once before a forward starts (<c>src/Shared/Forwarding/Scripts/relay-probe.sh</c>).</summary>
     public static readonly string Probe = Paude.Scripting.SessionScript.Load("relay-probe.sh");
 
     /// <summary>The argument vector relaying stdio to <paramref name="port"/> on the loopback.</summary>
