@@ -45,8 +45,8 @@ fail() { echo "FAIL $1: $2"; echo "SMOKE FAILED (session $name)"; exit 1; }
 
 # A workspace repository with one commit, and a git identity for the credentials step (this script's own,
 # so the user's ~/.gitconfig is neither needed nor read).
-git init -q -b main "$work/repo" && printf '# smoke\n' > "$work/repo/README.md" \
-  && git -C "$work/repo" add README.md && git -C "$work/repo" -c user.name=Smoke -c user.email=smoke@paude.invalid commit -qm 'Initial commit' \
+{ git init -q -b main "$work/repo" && printf '# smoke\n' > "$work/repo/README.md" \
+  && git -C "$work/repo" add README.md && git -C "$work/repo" -c user.name=Smoke -c user.email=smoke@paude.invalid commit -qm 'Initial commit'; } \
   || fail setup "git could not make the workspace repository"
 printf '[user]\n\tname = Paude Smoke\n\temail = smoke@paude.invalid\n' > "$work/gitconfig"
 export GIT_CONFIG_GLOBAL="$work/gitconfig"
@@ -60,11 +60,12 @@ created=1
 pass "create $name"
 
 out=$(ocp exec "$name" -- bash -c 'echo out; exit 7' 2>&1); code=$?
-[ "$code" = 7 ] && [ "$out" = out ] || fail exec "expected exit 7 and 'out', got $code: $out"
+{ [ "$code" = 7 ] && [ "$out" = out ]; } || fail exec "expected exit 7 and 'out', got $code: $out"
 pass exec
 
 # Through the session's proxy (HTTP(S)_PROXY in the agent). Denied: the proxy refuses (403) or the request fails.
 # Allowed: the proxy does not refuse by policy (any answer, or a connect/DNS error reported by the proxy itself).
+# shellcheck disable=SC2016 # $1 is the inner bash's argument, expanded in the session, not here.
 probe='curl -sS -o /dev/null -D - --max-time 30 "$1" 2>&1 | tr -d "\r"'
 out=$(ocp exec "$name" -- bash -c "$probe" probe "$denied_url" 2>&1)
 if grep -q 'ERR_ACCESS_DENIED\|^HTTP/[0-9.]* 403' <<<"$out"; then pass "egress denied ($denied_url)"

@@ -133,13 +133,14 @@ paude exec "$name" -- bash -c 'echo to-stdout; echo to-stderr >&2; exit 3' >"$wo
 code=$?
 set -e
 [ "$code" = 3 ] || fail "exec exit code: expected 3, got $code"
-grep -qx to-stdout "$work/out.txt" && grep -qx to-stderr "$work/err.txt" || fail "exec streams were mixed up"
+{ grep -qx to-stdout "$work/out.txt" && grep -qx to-stderr "$work/err.txt"; } || fail "exec streams were mixed up"
 echo "    exit code 3, stdout and stderr kept apart: ok"
 
 say "Egress is default-deny: a host that is not on the allow-list is refused by the proxy"
 if paude exec "$name" -- curl -sS -o /dev/null -m 20 https://example.com; then
   fail "example.com was reachable although it is not allowed"
 fi
+# shellcheck disable=SC2016 # $HTTP_PROXY is the session's variable, expanded by the bash in the session.
 [ "$(paude exec "$name" -- bash -c 'curl -s -o /dev/null -w "%{http_code}" -m 20 -x "$HTTP_PROXY" http://denied.paude.test/v1/messages')" = 403 ] \
   || fail "denied.paude.test (the stand-in's other name, not allowed) was not refused"
 paude blocked-domains "$name"
@@ -157,7 +158,7 @@ say "Bring the work back with Paude.Sync: the session's commits land on the loca
 paude sync "$name" --workspace "$ws" --direction from --strategy branch
 [ "$(git -C "$ws" log -1 --format=%s "paude/$name")" = "Add hello.txt (written by Claude Code)" ] || fail "the agent's commit did not come back"
 [ "$(git -C "$ws" rev-parse "paude/$name~1")" = "$base_commit" ] || fail "the agent's commit is not on top of ours"
-[ "$(git -C "$ws" rev-parse HEAD)" = "$base_commit" ] && [ -z "$(git -C "$ws" status --porcelain)" ] \
+{ [ "$(git -C "$ws" rev-parse HEAD)" = "$base_commit" ] && [ -z "$(git -C "$ws" status --porcelain)" ]; } \
   || fail "the sync touched the local branch or working tree"
 git -C "$ws" fsck --no-progress >/dev/null || fail "the local repository is damaged"
 git -C "$ws" log --oneline main..."paude/$name"
@@ -165,7 +166,7 @@ git -C "$ws" log --oneline main..."paude/$name"
 say "Or copy the session's workspace out: download it into a new folder (untrusted content is checked)"
 back="$work/back"
 paude download "$name" "$back"
-[ -f "$back/hello.txt" ] && [ "$(git -C "$back" rev-parse HEAD)" = "$(git -C "$ws" rev-parse "paude/$name")" ] \
+{ [ -f "$back/hello.txt" ] && [ "$(git -C "$back" rev-parse HEAD)" = "$(git -C "$ws" rev-parse "paude/$name")" ]; } \
   || fail "the downloaded copy differs from the synced branch"
 ls -la "$back"
 

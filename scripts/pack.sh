@@ -24,6 +24,6 @@ json.dump({"solution": {"path": "../Paude.sln", "projects": [p.replace("/", "\\"
 PY
 # ContinuousIntegrationBuild: source paths in the PDBs become /_/… (deterministic; SourceLink maps them to the repo).
 dotnet pack "$filter" -c Release -o "$out" -nologo -v q -p:ContinuousIntegrationBuild=true
-count=$(ls "$out"/*.nupkg | wc -l)
+count=$(find "$out" -maxdepth 1 -name '*.nupkg' | wc -l)
 [ "$count" -eq "${#projects[@]}" ] || { echo "expected ${#projects[@]} packages in $out, found $count" >&2; exit 1; }
-ls -l "$out" | awk 'NR>1 {printf "%9d  %s\n", $5, $9}'
+find "$out" -maxdepth 1 -type f -printf '%9s  %f\n' | sort -k2

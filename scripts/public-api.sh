@@ -17,8 +17,9 @@ if [ "${1:-}" = "--ship" ]; then ship=1; shift; fi
 if [ $# -eq 0 ]; then set -- src/*/; fi
 for dir in "$@"; do
   dir="${dir%/}"
-  proj=$(ls "$dir"/*.csproj 2>/dev/null | head -1) || true
-  [ -n "$proj" ] || { echo "no project in $dir" >&2; exit 2; }
+  projs=("$dir"/*.csproj)
+  proj=${projs[0]}
+  [ -f "$proj" ] || { echo "no project in $dir" >&2; exit 2; }
   for f in Shipped Unshipped; do
     [ -f "$dir/PublicAPI.$f.txt" ] || printf '#nullable enable\n' > "$dir/PublicAPI.$f.txt"
   done

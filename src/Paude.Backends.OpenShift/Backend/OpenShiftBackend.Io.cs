@@ -15,6 +15,9 @@ namespace Paude.Backends.OpenShift;
 /// <summary>Exec, the tar file channel, egress and credentials delivery — all over the exec WebSocket.</summary>
 internal sealed partial class OpenShiftBackend
 {
+    // Backend/Scripts/upload-extract.sh; the folder is its argument ($1).
+    private static readonly string UploadScript = Paude.Scripting.SessionScript.Load("upload-extract.sh");
+
     private const int MaxStderr = 8 * 1024;
 
     /// <inheritdoc />
@@ -44,7 +47,7 @@ internal sealed partial class OpenShiftBackend
     private async Task UploadFromAsync(SessionName name, string containerDirectory, Func<Stream, CancellationToken, Task> writeArchive, CancellationToken cancellationToken)
     {
         ValidateContainerPath(containerDirectory);
-        var spec = new ProcessSpec(["/bin/sh", "-c", "mkdir -p -- \"$1\" && exec tar -x --no-same-owner -f - -C \"$1\"", "paude-upload", containerDirectory]) { RedirectStandardInput = true };
+        var spec = new ProcessSpec(["/bin/sh", "-c", UploadScript, "paude-upload", containerDirectory]) { RedirectStandardInput = true };
         var process = await StartProcessAsync(name, spec, cancellationToken).ConfigureAwait(false);
         await using (process.ConfigureAwait(false))
         {

@@ -42,15 +42,12 @@ internal static class CredentialPodSpec
     /// <summary>Read-only for owner and group: the pod's arbitrary UID reads through GID 0 (restricted-v2).</summary>
     public const int PartMode = 0x120; // 0440
 
-    // A fixed script; the parts root is its argument ($1). Nothing session- or user-controlled is in the text.
-    private const string WrapperScript =
-        "set -eu\n"
-        + "links=$(mktemp -d)\n"
-        + "for f in \"$1\"/*/*; do if [ -f \"$f\" ]; then ln -s -- \"$f\" \"$links/\"; fi; done\n"
-        + CredentialParts.RestoreScript + " --parts \"$links\" " + CredentialsPath + "\n"
-        + "rm -rf -- \"$links\"\n"
-        + ": > " + RestoredMarker + "\n"
-        + "exec " + Entrypoint + "\n";
+    /// <summary>
+    /// A fixed script (<c>Credentials/Scripts/restore-credentials-wrapper.sh</c>); the parts root is its argument ($1).
+    /// Nothing session- or user-controlled is in the text; the fixed paths above are, byte for byte as before (the
+    /// text is stored in the StatefulSet and compared on every reconcile).
+    /// </summary>
+    internal static readonly string WrapperScript = Paude.Scripting.SessionScript.Load("restore-credentials-wrapper.sh");
 
     /// <summary>The agent container's command when credentials are delivered.</summary>
     public static IList<string> WrapperCommand => ["/bin/bash", "-c", WrapperScript, "paude-credentials", PartsRoot];

@@ -12,11 +12,12 @@ internal static class ExecCommand
     /// <summary>
     /// Decodes stdin sent in frames <c>&lt;length&gt;\n&lt;bytes&gt;</c> ending with <c>0\n</c> and pipes it into the
     /// command (v4 servers cannot close stdin). bash's <c>read</c> consumes a pipe byte by byte and GNU
-    /// <c>head -c</c> reads exactly the count asked for, so frames never over-read.
+    /// <c>head -c</c> reads exactly the count asked for, so frames never over-read (<c>Exec/Scripts/unframe-stdin.sh</c>).
     /// </summary>
-    public const string Frame = "while IFS= read -r n && [ \"$n\" != 0 ]; do head -c \"$n\" || exit 125; done | \"$@\"";
+    public static readonly string Frame = Paude.Scripting.SessionScript.Load("unframe-stdin.sh");
 
-    private const string ChangeDirectory = "cd -- \"$1\" || exit 126; shift; exec \"$@\"";
+    /// <summary>Enters <c>$1</c>, then execs the rest (<c>Exec/Scripts/change-directory.sh</c>).</summary>
+    public static readonly string ChangeDirectory = Paude.Scripting.SessionScript.Load("change-directory.sh");
 
     public static IReadOnlyList<string> Build(ProcessSpec spec, bool framedStdin)
     {

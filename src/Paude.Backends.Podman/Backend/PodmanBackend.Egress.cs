@@ -18,7 +18,8 @@ internal sealed partial class PodmanBackend
     // so a change is written into the volume from the host ('volume import', which works on an in-use volume) and the
     // proxy is then told to reload: the SIGHUP that 'squid -k reconfigure' sends, from the proxy's own user (the
     // containers have no capabilities, so root in the container could not signal squid's arbitrary UID).
-    private const string ReloadScript = "kill -HUP \"$(cat " + PidFile + ")\"";
+    // Backend/Scripts/reload-proxy.sh; the pid file is its argument ($1).
+    private static readonly string ReloadScript = Paude.Scripting.SessionScript.Load("reload-proxy.sh");
 
     private const string PidFile = "/var/lib/paude-proxy/squid.pid";
 
@@ -71,7 +72,7 @@ internal sealed partial class PodmanBackend
         await MustAsync(["volume", "import", names.ProxyConfig, "-"], $"writing the allow-list of session '{name.Value}'", cancellationToken, (s, ct) => s.WriteAsync(tar, ct).AsTask()).ConfigureAwait(false);
         if (proxy is { IsRunning: true })
         {
-            await MustAsync(["exec", names.Proxy, "sh", "-c", ReloadScript], $"reloading the proxy of session '{name.Value}'", cancellationToken).ConfigureAwait(false);
+            await MustAsync(["exec", names.Proxy, "sh", "-c", ReloadScript, "sh", PidFile], $"reloading the proxy of session '{name.Value}'", cancellationToken).ConfigureAwait(false);
         }
 
         Log.EgressSet(_logger, name.Value, policy.Entries.Count, proxy is { IsRunning: true });

@@ -13,9 +13,12 @@ internal sealed partial class PodmanBackend
     // Big copies into podman's stdin: with the 1 MiB pipe buffer, fewer and larger writes (less CPU on both sides).
     private const int UploadChunkSize = 256 * 1024;
 
-    // Fixed script; the id ($1) is a GUID the backend made. Kills every process whose environment carries it.
-    private const string KillByExecIdScript =
-        "for f in $(grep -lzx \"" + ExecIdVariable + "=$1\" /proc/[0-9]*/environ 2>/dev/null); do p=${f#/proc/}; kill -KILL \"${p%/environ}\" 2>/dev/null; done; true";
+    // Fixed script (Backend/Scripts/kill-by-exec-id.sh); the id ($1) is a GUID the backend made. Kills every process
+    // whose environment carries it.
+    private static readonly string KillByExecIdScript = Paude.Scripting.SessionScript.Load("kill-by-exec-id.sh");
+
+    // Fixed script (Backend/Scripts/upload-extract.sh); the folder is its argument ($1).
+    private static readonly string UploadScript = Paude.Scripting.SessionScript.Load("upload-extract.sh");
 
     public async Task<ISessionProcess> StartProcessAsync(SessionName name, ProcessSpec spec, CancellationToken cancellationToken = default)
     {
@@ -95,7 +98,7 @@ internal sealed partial class PodmanBackend
     {
         ValidateContainerPath(containerDirectory);
         var result = await RunAsync(
-            ["exec", "-i", names.Agent, "sh", "-c", "mkdir -p -- \"$1\" && exec tar -x --no-same-owner -C \"$1\" -f -", "sh", containerDirectory],
+            ["exec", "-i", names.Agent, "sh", "-c", UploadScript, "sh", containerDirectory],
             cancellationToken,
             writeTar).ConfigureAwait(false);
         if (!result.Succeeded)

@@ -6,6 +6,12 @@ namespace Paude.Backends.Podman.Backend;
 /// <summary>Waiting for the proxy to serve, not only to run.</summary>
 internal sealed partial class PodmanBackend
 {
+    // Backend/Scripts/wait-proxy-listening.sh: $1 = port; exit 0 listening, 1 never listened.
+    private static readonly string WaitProxyListeningScript = Paude.Scripting.SessionScript.Load("wait-proxy-listening.sh");
+
+    // Backend/Scripts/wait-bridge-listening.sh: $1 = socket, $2 = port; exit 0 ready, 2 no socket, 3 no listener.
+    private static readonly string WaitBridgeListeningScript = Paude.Scripting.SessionScript.Load("wait-bridge-listening.sh");
+
     /// <summary>
     /// Waits until squid accepts connections. 'podman run -d' returns once the container's process started, and squid
     /// parses its config before it listens (a second or more on a loaded machine, measured in CI): an agent making its
@@ -17,10 +23,10 @@ internal sealed partial class PodmanBackend
     /// </summary>
     private async Task WaitProxyListeningAsync(PodmanNames names, CancellationToken cancellationToken)
     {
-        var script = $"for i in $(seq 2400); do (exec 3<>/dev/tcp/127.0.0.1/{SquidConfig.Port}) 2>/dev/null && exit 0; sleep 0.05; done; exit 1";
+        var port = SquidConfig.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         while (true)
         {
-            var probe = await RunAsync(["exec", names.Proxy, "bash", "-c", script], cancellationToken).ConfigureAwait(false);
+            var probe = await RunAsync(["exec", names.Proxy, "bash", "-c", WaitProxyListeningScript, "bash", port], cancellationToken).ConfigureAwait(false);
             if (probe.Succeeded)
             {
                 return;
@@ -51,8 +57,8 @@ internal sealed partial class PodmanBackend
     /// </summary>
     private async Task WaitBridgeListeningAsync(PodmanNames names, CancellationToken cancellationToken)
     {
-        var script = $"for i in $(seq 2400); do [ -S {PodmanNames.SocketPath} ] && (exec 3<>/dev/tcp/127.0.0.1/{SquidConfig.Port}) 2>/dev/null && exit 0; sleep 0.05; done; [ -S {PodmanNames.SocketPath} ] || exit 2; exit 3";
-        var probe = await RunAsync(["exec", names.Agent, "bash", "-c", script], cancellationToken).ConfigureAwait(false);
+        var port = SquidConfig.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var probe = await RunAsync(["exec", names.Agent, "bash", "-c", WaitBridgeListeningScript, "bash", PodmanNames.SocketPath, port], cancellationToken).ConfigureAwait(false);
         if (!probe.Succeeded)
         {
             var why = probe.ExitCode switch

@@ -14,7 +14,7 @@ internal static class ExecRelayForward
         spec.Validate();
 
         // One exec up front: a missing or stopped session fails here with its typed error, not per connection later.
-        var probe = await backend.ExecAsync(name, ["bash", "-c", "command -v cat"], cancellationToken).ConfigureAwait(false);
+        var probe = await backend.ExecAsync(name, ["bash", "-c", PortRelayScript.Probe], cancellationToken).ConfigureAwait(false);
         if (probe.ExitCode != 0)
         {
             throw new BackendOperationException($"Session '{name}' cannot relay a port: bash or cat is missing from its image (exit code {probe.ExitCode}).");

@@ -8,12 +8,15 @@ namespace Paude.Forwarding;
 /// client stopped sending), the answer keeps flowing until the server closes. A refused connection exits 1 with
 /// bash's complaint on stderr. socat is not used: it waits for both directions to end, and <c>podman exec</c>
 /// passes a closed stdout on only when the process exits, so a client waiting for the server's close would hang.
+/// The script and its protocol: <c>src/Shared/Forwarding/Scripts/port-relay.sh</c>.
 /// </summary>
 internal static class PortRelayScript
 {
-    // fd 4 keeps the real stdin: a background job of a non-interactive shell gets /dev/null as its stdin.
-    public const string Script =
-        "exec 3<>\"/dev/tcp/127.0.0.1/$1\" || exit 1; exec 4<&0; cat <&4 >&3 & cat <&3; kill $! 2>/dev/null; exit 0";
+    /// <summary>The relay's text (<c>src/Shared/Forwarding/Scripts/port-relay.sh</c>).</summary>
+    public static readonly string Script = Paude.Scripting.SessionScript.Load("port-relay.sh");
+
+    /// <summary>The probe run once before a forward starts (<c>src/Shared/Forwarding/Scripts/relay-probe.sh</c>).</summary>
+    public static readonly string Probe = Paude.Scripting.SessionScript.Load("relay-probe.sh");
 
     /// <summary>The argument vector relaying stdio to <paramref name="port"/> on the loopback.</summary>
     public static IReadOnlyList<string> Command(int port) =>

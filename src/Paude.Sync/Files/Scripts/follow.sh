@@ -1,0 +1,29 @@
+#!/bin/bash
+# Follow a pushed commit: run in the session as
+# `bash -c SCRIPT bash WORKSPACE COMMIT BRANCH FORCE N DISCARD... DELETE...` (GitToSession, full path).
+# Arguments: $1 = the session workspace, $2 = the commit the working tree moves to, $3 = the branch, $4 = force
+#            (1 stashes the session's uncommitted work first), $5 = n, then n paths uploaded earlier that go back to
+#            their committed state (or are removed when untracked), then paths to delete (relative to $1).
+# stdin: none. stdout: nothing. stderr: git's complaint.
+# Exit:      0 when the branch points at $2 and is checked out; else git's exit code (set -e). `git checkout`
+#            refuses, changing nothing, when it would overwrite the session's own uncommitted work.
+
+set -e
+cd -- "$1"
+new=$2; branch=$3; force=$4; n=$5
+shift 5
+discard=( "${@:1:$n}" )
+shift "$n"
+for p in "${discard[@]}"; do
+  if git --literal-pathspecs ls-files --error-unmatch -- "$p" >/dev/null 2>&1; then
+    git --literal-pathspecs checkout -q -- "$p"
+  else
+    rm -f -- "$p"
+  fi
+done
+if [ "$force" = 1 ] && [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+  git stash push -q -m "paude sync: session work before a forced push"
+fi
+git checkout -q -B "$branch" "$new"
+git update-ref -d refs/paude/incoming 2>/dev/null || true
+if [ "$#" -gt 0 ]; then rm -f -- "$@"; fi

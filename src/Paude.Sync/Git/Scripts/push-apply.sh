@@ -1,0 +1,86 @@
+#!/bin/bash
+# Incremental push: run in the session as `bash -c FUNCTIONS+SCRIPT bash WORKSPACE BRANCH COMMIT FORCE TARGET`
+# (IncrementalPush; FUNCTIONS is Files/Scripts/staging-functions.sh). Full protocol: PushScripts.Apply.
+# Arguments: $1 = the session workspace, $2 = the branch, $3 = the commit the session must be at, $4 = force (1/0),
+#            $5 = the commit the branch moves to (empty: it stays).
+# stdin:     a line `<header length> <1 when a tar follows> <pack length> <index entries length>`, the header
+#            (NUL-terminated records `<W|D><expected sha256><new sha256><path>`, 64 '-' = no such file), the index
+#            entries (`update-index -z --index-info`), the pack of the new objects, then the tar of the written files.
+#            The state checks run before stdin is read.
+# stdout:    `R<path>` records (at risk, not forced, exit 4), or `F<path>` records (forced) then `K`; NUL-terminated.
+# stderr:    the reason on failure.
+# Exit:      0 done; 3 the session is not where the last push left it; 4 session work at risk; 5 nothing sent;
+#            6 the pack, commit or files did not arrive intact (nothing placed); 7 the branch moved meanwhile.
+# shellcheck disable=SC2154 # stg is set by paude_stage (staging-functions.sh, prepended to this text).
+
+set -e
+export LC_ALL=C
+cd -- "$1" 2>/dev/null || exit 3
+branch=$2; commit=$3; force=$4; target=${5:-$3}
+st=$(git rev-parse 'HEAD^{commit}' --symbolic-full-name HEAD 2>/dev/null </dev/null) || exit 3
+[ "$st" = "$commit"$'\n'"refs/heads/$branch" ] || exit 3
+if [ "$target" != "$commit" ]; then git diff-index --cached --quiet "$commit" -- </dev/null >/dev/null 2>&1 || exit 3; fi
+IFS=' ' read -r n tar pack idx || exit 5 # end-of-file: nothing to push (the state above is verified)
+case "$n" in ''|*[!0-9]*) exit 5 ;; esac
+pack=${pack:-0}; idx=${idx:-0}
+case "$pack$idx" in *[!0-9]*) exit 5 ;; esac
+dash=----------------------------------------------------------------
+ops=(); exp=(); new=(); paths=()
+if [ "$n" -gt 0 ]; then
+  while IFS= read -r -d '' r; do
+    ops+=("${r:0:1}"); exp+=("${r:1:64}"); new+=("${r:65:64}"); paths+=("${r:129}")
+  done < <(head -c "$n")
+fi
+declare -A have=()
+reg=()
+for p in "${paths[@]}"; do
+  if [ -L "$p" ]; then have["$p"]=other
+  elif [ -f "$p" ]; then reg+=("$p")
+  elif [ -e "$p" ]; then have["$p"]=other
+  fi
+done
+if [ "${#reg[@]}" -gt 0 ]; then
+  while IFS= read -r -d '' r; do have["${r:66}"]=${r:0:64}; done < <(printf '%s\0' "${reg[@]}" | xargs -0 sha256sum -z --)
+fi
+risk=()
+for i in "${!paths[@]}"; do
+  p=${paths[$i]}; a=${have["$p"]:-$dash}
+  if [ "$a" != "${exp[$i]}" ] && [ "$a" != "${new[$i]}" ]; then risk+=("$p"); fi
+done
+if [ "${#risk[@]}" -gt 0 ] && [ "$force" != 1 ]; then printf 'R%s\0' "${risk[@]}"; exit 4; fi
+# Stage only when something arrives (a push with nothing to write starts no extra process).
+if [ "$tar" = 1 ] || [ "$idx" -gt 0 ]; then paude_stage; else paude_clean; stg=; fi
+if [ "$idx" -gt 0 ]; then head -c "$idx" > "$stg.index-info"; fi
+if [ "$pack" -gt 0 ]; then
+  head -c "$pack" | git index-pack --stdin --fix-thin >/dev/null || { echo "the pushed pack did not arrive intact" >&2; paude_unstage; exit 6; }
+fi
+if [ "$target" != "$commit" ]; then
+  git rev-list --quiet --objects "$target" --not "$commit" </dev/null >/dev/null 2>&1 || { echo "the pushed commit is incomplete" >&2; paude_unstage; exit 6; }
+fi
+sp=(); sh=()
+for i in "${!paths[@]}"; do
+  if [ "${ops[$i]}" = W ]; then sp+=("${paths[$i]}"); sh+=("${new[$i]}"); fi
+done
+if [ "$tar" = 1 ]; then paude_receive; fi
+if [ "${#risk[@]}" -gt 0 ]; then
+  printf 'F%s\0' "${risk[@]}"
+  tracked=()
+  for p in "${risk[@]}"; do
+    if git --literal-pathspecs ls-files --error-unmatch -- "$p" >/dev/null 2>&1 </dev/null; then tracked+=("$p"); fi
+  done
+  if [ "${#tracked[@]}" -gt 0 ]; then
+    ident=()
+    git config user.email >/dev/null 2>&1 </dev/null || ident=(-c user.name=paude-sync -c user.email=paude-sync@localhost)
+    git "${ident[@]}" --literal-pathspecs stash push -q -m "paude sync: session work before a forced push" -- "${tracked[@]}" </dev/null >&2 || true
+  fi
+fi
+for i in "${!paths[@]}"; do
+  if [ "${ops[$i]}" = D ]; then rm -f -- "${paths[$i]}"; fi
+done
+paude_place
+if [ "$target" != "$commit" ]; then
+  git update-ref -m "paude sync: push" "refs/heads/$branch" "$target" "$commit" </dev/null || { echo "the session's branch moved during the push" >&2; paude_unstage; exit 7; }
+  if [ "$idx" -gt 0 ]; then git update-index -z --index-info < "$stg.index-info"; fi
+fi
+paude_unstage
+printf 'K\0'
