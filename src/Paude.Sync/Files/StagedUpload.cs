@@ -56,9 +56,7 @@ internal static class StagedUpload
                 throw PushProcess.LocalReadFailed(context.Session.Value, e);
             }
 
-            var output = await stdout.ConfigureAwait(false);
-            var error = Encoding.UTF8.GetString(await stderr.ConfigureAwait(false)).Trim();
-            var exit = await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            var (output, error, exit) = await PushProcess.AnswerAsync(context, process, stdout, stderr, "a file upload", cancellationToken).ConfigureAwait(false);
             if (exit != 0 || !output.AsSpan().SequenceEqual("K\0"u8))
             {
                 throw new SyncTransportException(exit == StagingScripts.TransferFailed

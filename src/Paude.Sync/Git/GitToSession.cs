@@ -163,7 +163,7 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
         if (session.BranchCommit != head.Sha || !session.Exists)
         {
             context.Report(SyncStage.Transferring, $"Pushing {commitsToSend} commit(s)");
-            bytes += await SessionGit.PushAsync(repo, context.Backend, context.Session, options.SessionWorkspace, $"+{repo.Head.CanonicalName}:{IncomingRef}", cancellationToken).ConfigureAwait(false);
+            bytes += await SessionGit.PushAsync(repo, context.Backend, context.Session, options.SessionWorkspace, $"+{repo.Head.CanonicalName}:{IncomingRef}", options.StreamIdleTimeout, context.Time, cancellationToken).ConfigureAwait(false);
         }
 
         if (commitMoves || discard.Count > 0 || deletes.Count > 0 || !session.Exists)
@@ -204,7 +204,7 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
             specs.Add($"+HEAD:{incoming}-head");
         }
 
-        var bytes = await SessionGit.FetchAsync(repo, context.Backend, context.Session, context.Options.SessionWorkspace, specs, cancellationToken).ConfigureAwait(false);
+        var bytes = await SessionGit.FetchAsync(repo, context.Backend, context.Session, context.Options.SessionWorkspace, specs, context.Options.StreamIdleTimeout, context.Time, cancellationToken).ConfigureAwait(false);
         try
         {
             var tips = new[] { incoming, incoming + "-head" }.Select(r => GitHistory.ToCommit(repo.Refs[r]?.ResolveToDirectReference()?.Target)).OfType<Commit>().ToList();
