@@ -8,7 +8,8 @@ internal static class SessionScripts
 {
     /// <summary>
     /// $1 = workspace, rest = name/path excludes. Prints <c>N</c> when the folder is missing, else one
-    /// <c>&lt;sha256&gt;  &lt;path&gt;</c> record per regular file (no symlinks, devices or <c>.git</c> at any depth: the local side never takes files there).
+    /// <c>&lt;sha256&gt;  &lt;path&gt;</c> record per regular file (no symlinks, devices or <c>.git</c> at any depth: the local side never takes files there; no
+    /// <c>.paude-backup-*</c> folder: what a forced push moved aside stays in the session).
     /// </summary>
     public const string ListFiles = """
         cd -- "$1" 2>/dev/null || { printf 'N\0'; exit 0; }
@@ -20,7 +21,7 @@ internal static class SessionScripts
             *) args+=( -name "$e" -prune -o ) ;;
           esac
         done
-        find . -name .git -prune -o -name '*.paude-staging-*' -prune -o "${args[@]}" -type f -print0 | sed -z 's|^\./||' | xargs -0 -r sha256sum -z --
+        find . -name .git -prune -o -name '*.paude-staging-*' -prune -o -name '.paude-backup-*' -prune -o "${args[@]}" -type f -print0 | sed -z 's|^\./||' | xargs -0 -r sha256sum -z --
         """;
 
     /// <summary>
@@ -36,7 +37,7 @@ internal static class SessionScripts
         printf 'B%s\0' "$(git symbolic-ref -q --short HEAD)"
         printf 'C%s\0' "$(git rev-parse -q --verify 'HEAD^{commit}')"
         printf 'T%s\0' "$(git rev-parse -q --verify "refs/heads/$branch^{commit}")"
-        ex=( --exclude='*.paude-staging-*' )
+        ex=( --exclude='*.paude-staging-*' --exclude='.paude-backup-*' )
         for e in "$@"; do ex+=( "--exclude=$e" ); done
         git ls-files -z -d | sed -z 's/^/D/'
         git ls-files -z -m -o --exclude-standard "${ex[@]}" | xargs -0 -r sha256sum -z -- 2>/dev/null | sed -z 's/^/H/'

@@ -21,10 +21,10 @@ internal static class StagingScripts
     /// <c>paude_clean</c> (removes stale staging folders; no process unless there is one), <c>paude_stage</c>
     /// (cleans, then creates <c>$stg</c>; run in the workspace), <c>paude_receive</c> (extracts the tar on stdin into
     /// <c>$stg</c>, then checks the files named in the arrays <c>sp</c> (paths) and <c>sh</c> (SHA-256, empty = not
-    /// checked: a symlink); exits 6 after removing the folder otherwise), <c>paude_place</c> (renames <c>sp</c> into
-    /// place, creating parent folders) and <c>paude_unstage</c>.
+    /// checked: a symlink); exits 6 after removing the folder otherwise), <c>paude_place</c> (deletes <c>dp</c>, then renames <c>sp</c>
+    /// into place, creating parent folders, never through a link: <see cref="SafePlaceScript"/>, exit 8 on a refusal) and <c>paude_unstage</c>.
     /// </summary>
-    public const string Functions = """
+    public const string Functions = SafePlaceScript.Assignment + """
         paude_clean() {
           local old
           for old in ./.paude-staging-* ./.git/.paude-staging-*; do
@@ -62,27 +62,35 @@ internal static class StagingScripts
           if [ "$bad" != 0 ]; then echo "the pushed files did not arrive intact" >&2; paude_unstage; exit 6; fi
         }
         paude_place() {
-          [ "${#sp[@]}" -gt 0 ] || return 0
-          # Many files: one perl process renames them all (a mv per file costs a process each); few: mv.
-          if [ "${#sp[@]}" -gt 8 ] && command -v perl >/dev/null 2>&1; then
-            printf '%s\0' "${sp[@]}" | perl -e 'use File::Path qw(make_path); $/ = "\0"; my $s = shift;
-              while (my $p = <STDIN>) { chomp $p; my $d = $p; make_path($d) if $d =~ s{/[^/]*\z}{} && !-d $d;
-                rename("$s/$p", $p) or die "$p: $!\n"; }' "$stg"
-          else
-            local p d
+          # Deletions (dp) then placements (sp), never through a link: see SafePlaceScript.
+          [ "$((${#sp[@]} + ${#dp[@]}))" -gt 0 ] || return 0
+          local root p d q; root=$(pwd -P)
+          if ! command -v perl >/dev/null 2>&1; then
+            # No perl in this image: the same refusals in bash, component by component (a race is not caught here).
+            paude_nolink() { q=; local c parts; IFS=/ read -r -d '' -a parts < <(printf '%s\0' "$1") || true; for c in "${parts[@]}"; do q=${q:+$q/}$c; if [ -L "$q" ]; then echo "refused: $1: the symbolic link $q is on its way" >&2; exit 8; fi; done; }
+            for p in "${dp[@]}"; do paude_nolink "$p"; if [ ! -d "$p" ]; then rm -f -- "$p"; fi; done
             for p in "${sp[@]}"; do
-              d=${p%/*}; if [ "$d" != "$p" ] && [ ! -d "$d" ]; then mkdir -p -- "$d"; fi
+              paude_nolink "$p"; d=${p%/*}; if [ "$d" != "$p" ] && [ ! -d "$d" ]; then mkdir -p -- "$d"; fi
+              if [ -d "$p" ]; then rmdir -- "$p" 2>/dev/null || { echo "refused: $p: a folder with content stands where the file goes" >&2; exit 8; }; fi
               mv -fT -- "$stg/$p" "$p"
             done
+            return 0
           fi
+          { if [ "${#dp[@]}" -gt 0 ]; then printf 'D%s\0' "${dp[@]}"; fi
+            if [ "${#sp[@]}" -gt 0 ]; then printf 'W%s\0' "${sp[@]}"; fi
+          } | perl -e "$paude_pl" place "$root/$stg" 0 "" "$root"
         }
 
         """;
 
     /// <summary>
-    /// A staged upload of files. $1 = workspace (created when missing). stdin = a line <c>&lt;header length&gt;</c>, the
-    /// header (records <c>&lt;sha256 or 64 '-' for a symlink&gt;&lt;path&gt;\0</c>), then a tar of exactly those files.
-    /// Prints <c>K</c> when every file is in place.
+    /// A staged upload of files. $1 = workspace (created when missing), $2 = force (1: obstacles of another type are
+    /// moved to the backup folder $3), $3 = the backup folder (workspace-relative). stdin = a line
+    /// <c>&lt;header length&gt;</c>, the header (records <c>&lt;sha256 or 64 '-' for a symlink&gt;&lt;path&gt;\0</c>
+    /// for files to write, <c>D&lt;path&gt;\0</c> for files to delete), then a tar of exactly the files to write.
+    /// Before reading the tar, the check of <see cref="SafePlaceScript"/> runs: without force, a type obstacle prints
+    /// <c>C&lt;path&gt;</c> records and exits 4 with nothing changed; with force, <c>B&lt;path&gt;</c> per obstacle moved.
+    /// Prints <c>K</c> when every deletion is done and every file is in place; exit 8 when a link stood on the way.
     /// </summary>
     public const string Upload = Functions + """
         set -e
@@ -91,11 +99,15 @@ internal static class StagingScripts
         cd -- "$1"
         IFS=' ' read -r n || exit 5
         case "$n" in ''|*[!0-9]*) exit 5 ;; esac
-        sp=(); sh=()
+        sp=(); sh=(); dp=()
         while IFS= read -r -d '' r; do
+          if [ "${r:0:1}" = D ]; then dp+=("${r:1}"); continue; fi
           h=${r:0:64}; [ "$h" = ---------------------------------------------------------------- ] && h=
           sh+=("$h"); sp+=("${r:64}")
         done < <(head -c "$n")
+        if command -v perl >/dev/null 2>&1; then
+          { if [ "${#dp[@]}" -gt 0 ]; then printf 'D%s\0' "${dp[@]}"; fi; printf 'W%s\0' "${sp[@]}"; } | perl -e "$paude_pl" check "" "$2" "$3" ""
+        fi
         paude_stage
         paude_receive
         paude_place

@@ -110,6 +110,8 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
             case 0 when records.LastOrDefault() == "K":
             case PushScripts.NothingSent when nothing:
                 break;
+            case Files.SafePlaceScript.Refused:
+                throw Files.StagedUpload.Refusal(context.Session.Value, error);
             case PushScripts.BranchMoved:
                 throw new SyncTransportException($"Push to session '{context.Session.Value}' incomplete: the session's branch moved while the files were placed, so it was not updated. Sync from the session, then push again.");
             default:

@@ -108,8 +108,9 @@ internal static class PushScripts
             git "${ident[@]}" --literal-pathspecs stash push -q -m "paude sync: session work before a forced push" -- "${tracked[@]}" </dev/null >&2 || true
           fi
         fi
+        dp=()
         for i in "${!paths[@]}"; do
-          if [ "${ops[$i]}" = D ]; then rm -f -- "${paths[$i]}"; fi
+          if [ "${ops[$i]}" = D ]; then dp+=("${paths[$i]}"); fi
         done
         paude_place
         if [ "$target" != "$commit" ]; then
