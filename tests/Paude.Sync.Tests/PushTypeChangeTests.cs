@@ -115,4 +115,31 @@ public sealed class PushTypeChangeTests(SyncFixture fixture) : SyncTestBase(fixt
             await Fixture.ExecAsRootAsync(session, null, "rm", "-f", "/usr/local/bin/tar");
         }
     }
+
+    /// <summary>The same race against an incremental git push (its files are placed by the same program).</summary>
+    [Fact]
+    public async Task A_link_planted_before_an_incremental_push_places_its_files_is_refused()
+    {
+        var session = await Fixture.SessionAsync("race-git");
+        var ws = NewSessionWorkspace();
+        var outside = $"/tmp/outside-{Guid.NewGuid():N}";
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("sub/a.txt", "v1\n", "A");
+        await PushAsync(session, local, ws);
+        await local.CommitAsync("sub/a.txt", "v2\n", "B");
+        await Fixture.ExecAsync(session, "mkdir", "-p", outside);
+        var swap = $"#!/bin/sh\n/usr/bin/tar \"$@\"; rc=$?\nif [ -d sub ] && [ ! -L sub ]; then mv sub sub.moved && ln -s {outside} sub; fi\nexit $rc\n";
+        await Fixture.ExecAsRootAsync(session, new MemoryStream(Encoding.ASCII.GetBytes(swap)), "sh", "-c", "cat > /usr/local/bin/tar && chmod 755 /usr/local/bin/tar");
+        try
+        {
+            var ex = await Assert.ThrowsAsync<UnsafeContentException>(() => PushAsync(session, local, ws));
+
+            Assert.Equal("sub/a.txt", ex.Entry);
+            Assert.Equal(string.Empty, (await Fixture.ExecAsync(session, "ls", "-A", outside)).Trim());
+        }
+        finally
+        {
+            await Fixture.ExecAsRootAsync(session, null, "rm", "-f", "/usr/local/bin/tar");
+        }
+    }
 }
