@@ -76,6 +76,43 @@ public sealed class InterruptionAndLockTests(SyncFixture fixture) : SyncTestBase
         Assert.False(Directory.Exists(staging));
     }
 
+    /// <summary>
+    /// An apply that fails (here: its roll-forward meets a link on the way) is reported once; its journal must not
+    /// make every later sync fail the same way.
+    /// </summary>
+    [Fact]
+    public async Task A_failed_apply_is_reported_once_and_the_next_sync_works()
+    {
+        var session = await Fixture.SessionAsync("s2");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "1\n", "X");
+        await SyncAsync(session, local, ws, SyncDirection.ToSession, SyncStrategy.Branch);
+        var outside = Directory.CreateTempSubdirectory("paude-outside-");
+        try
+        {
+            var state = Path.Combine(local.Path, ".git", "paude");
+            var staging = Path.Combine(state, ".paude-staging-failed");
+            Directory.CreateDirectory(Path.Combine(staging, "linked"));
+            File.WriteAllText(Path.Combine(staging, "linked", "b.txt"), "staged\n");
+            File.CreateSymbolicLink(Path.Combine(local.Path, "linked"), outside.FullName);
+            File.WriteAllText(Path.Combine(state, "apply-journal.json"), System.Text.Json.JsonSerializer.Serialize(new { Workspace = local.Path, Staging = staging, Writes = new[] { "linked/b.txt" }, Deletes = Array.Empty<string>() }));
+
+            await Assert.ThrowsAsync<UnsafeLocalPathException>(() => SyncAsync(session, local, ws, SyncDirection.FromSession, SyncStrategy.Branch));
+            Assert.Empty(outside.EnumerateFileSystemInfos());
+            Assert.False(File.Exists(Path.Combine(state, "apply-journal.json")));
+
+            await local.CommitAsync("c.txt", "2\n", "Y");
+            var next = await SyncAsync(session, local, ws, SyncDirection.ToSession, SyncStrategy.Branch);
+            Assert.Equal(1, next.CommitsTransferred);
+            Assert.Equal("2\n", await Fixture.ExecAsync(session, "cat", ws + "/c.txt"));
+        }
+        finally
+        {
+            outside.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task A_second_sync_of_the_same_repository_waits_for_the_lock_or_fails_clearly()
     {

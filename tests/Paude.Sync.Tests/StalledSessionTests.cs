@@ -66,16 +66,82 @@ public sealed class StalledSessionTests(SyncFixture fixture) : SyncTestBase(fixt
     }
 
     [Fact]
+    public async Task A_file_upload_the_session_never_answers_fails_typed()
+    {
+        var session = await Fixture.SessionAsync("mute-upload");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync(git: false);
+        local.Write("a.txt", "a\n");
+        await Fixture.ExecAsync(session, "mkdir", "-p", ws);
+        await PlantMuteTarAsync(session);
+
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<SyncTransportException>(() => StalledSyncAsync(session, local, ws, SyncStrategy.Merge, SyncDirection.ToSession));
+
+        Assert.Contains("did not answer", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("StreamIdleTimeout", ex.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the unanswered upload took {clock.Elapsed.TotalSeconds:F0} s to fail");
+        Assert.NotEqual(0, (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "test", "-e", ws + "/a.txt"])).ExitCode);
+    }
+
+    [Fact]
+    public async Task A_first_git_push_the_session_never_answers_fails_typed()
+    {
+        var session = await Fixture.SessionAsync("mute-push");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "a\n", "A");
+        await PlantMuteTarAsync(session);
+
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<SyncTransportException>(() => StalledSyncAsync(session, local, ws, SyncStrategy.Branch, SyncDirection.ToSession));
+
+        Assert.Contains("did not answer", ex.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the unanswered push took {clock.Elapsed.TotalSeconds:F0} s to fail");
+        Assert.NotEqual(0, (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "test", "-e", ws + "/a.txt"])).ExitCode);
+    }
+
+    /// <summary>
+    /// The divergence check of a push into an existing session repository fetches with libgit2 (protocol v0): its
+    /// blocking reads had no idle bound, so an upload-pack that never speaks hung the push.
+    /// </summary>
+    [Fact]
+    public async Task A_libgit2_fetch_that_never_answers_fails_typed()
+    {
+        var session = await Fixture.SessionAsync("mute-fetch");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "a\n", "A");
+        await Fixture.ExecAsync(session, "bash", "-c",
+            "git init -q -b main \"$1\" && cd \"$1\" && echo s > s.txt && git add s.txt && git -c user.name=s -c user.email=s@s commit -q -m S", "bash", ws);
+        var stall = "#!/bin/sh\nexec sleep 150\n";
+        await Fixture.ExecAsRootAsync(session, new MemoryStream(Encoding.ASCII.GetBytes(stall)), "sh", "-c", "cat > /usr/local/bin/git-upload-pack && chmod 755 /usr/local/bin/git-upload-pack");
+        var state = await local.StateAsync();
+
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<SyncTransportException>(() => StalledSyncAsync(session, local, ws, SyncStrategy.Branch, SyncDirection.ToSession));
+
+        Assert.Contains("StreamIdleTimeout", ex.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the stalled libgit2 fetch took {clock.Elapsed.TotalSeconds:F0} s to fail");
+        Assert.Equal(state, await local.StateAsync());
+        Assert.Equal("s.txt", (await Fixture.ExecAsync(session, "git", "-C", ws, "ls-files")).Trim());
+    }
+
+    [Fact]
     public void The_idle_timeout_must_be_positive()
     {
         var errors = new SyncOptions { StreamIdleTimeout = TimeSpan.Zero }.GetErrors();
         Assert.Contains(errors, e => e.StartsWith("StreamIdleTimeout:", StringComparison.Ordinal));
     }
 
-    private Task<SyncResult> StalledSyncAsync(SessionName session, LocalRepo local, string ws, SyncStrategy strategy) =>
+    /// <summary>A <c>tar</c> in the session that reads the whole push, then never answers (stdout stays open).</summary>
+    private Task PlantMuteTarAsync(SessionName session) =>
+        Fixture.ExecAsRootAsync(session, new MemoryStream("#!/bin/sh\ncat > /dev/null\nexec sleep 150\n"u8.ToArray()), "sh", "-c", "cat > /usr/local/bin/tar && chmod 755 /usr/local/bin/tar");
+
+    private Task<SyncResult> StalledSyncAsync(SessionName session, LocalRepo local, string ws, SyncStrategy strategy, SyncDirection direction = SyncDirection.FromSession) =>
         Fixture.Sync.SyncAsync(session, local.Path, new SyncOptions
         {
-            Direction = SyncDirection.FromSession,
+            Direction = direction,
             Strategy = strategy,
             SessionWorkspace = ws,
             StreamIdleTimeout = Idle,

@@ -47,7 +47,8 @@ public sealed record SyncOptions
     /// <summary>
     /// How long a stream from or to the session (file download, git fetch, push) may go without a single byte moving
     /// before the sync gives up with <see cref="SyncTransportException"/> and applies nothing (default 60 s). A session
-    /// that stops sending mid-stream would otherwise hold the sync and its lock for ever.
+    /// that stops sending mid-stream would otherwise hold the sync and its lock for ever. It also bounds the wait for a
+    /// push's final answer after the last byte was sent.
     /// </summary>
     public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 

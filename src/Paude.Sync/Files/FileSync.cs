@@ -87,7 +87,7 @@ internal sealed class FileSync(SyncContext context)
                 warnings.Add($"Forced: {plan.AtRisk.Count} session file(s) changed since the last sync were replaced: {string.Join(", ", plan.AtRisk.Take(20))}");
             }
 
-            await PushAsync(plan, cancellationToken).ConfigureAwait(false);
+            await PushAsync(plan, lastBase, warnings, backups, cancellationToken).ConfigureAwait(false);
         }
 
         context.Report(SyncStage.Done, $"{plan.Writes.Count} file(s) written, {plan.Deletes.Count} deleted, {plan.Conflicts.Count} conflict(s)");
@@ -198,25 +198,42 @@ internal sealed class FileSync(SyncContext context)
         }
     }
 
-    private async Task PushAsync(FilePlan plan, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes and deletes in the session in one staged upload. A session path of another type in the way of a write
+    /// (content the last sync did not write) makes that write a conflict, and the rest is sent again; with force it
+    /// was moved into a backup folder in the session instead, and the result says where.
+    /// </summary>
+    private async Task PushAsync(FilePlan plan, IReadOnlyDictionary<string, string>? lastBase, List<string> warnings, List<string> backups, CancellationToken cancellationToken)
     {
-        if (plan.Writes.Count > 0)
+        context.Report(SyncStage.Transferring, $"Uploading {plan.Writes.Count} file(s)", 0, plan.Writes.Count);
+        var outcome = await StagedUpload.RunAsync(context, plan.Writes, plan.Deletes, cancellationToken).ConfigureAwait(false);
+        if (outcome.Conflicts.Count > 0)
         {
-            context.Report(SyncStage.Transferring, $"Uploading {plan.Writes.Count} file(s)", 0, plan.Writes.Count);
-            await StagedUpload.RunAsync(context, plan.Writes, cancellationToken).ConfigureAwait(false);
+            foreach (var path in outcome.Conflicts)
+            {
+                TypeChanges.MarkConflict(plan, path, lastBase);
+            }
+
+            plan.Conflicts.Sort(StringComparer.Ordinal);
+            warnings.Add($"{outcome.Conflicts.Count} file(s) were not written: the session has a folder, link or file of another type in their way that the last sync did not write (sync with force to move it to a backup folder in the session): {string.Join(", ", outcome.Conflicts.Take(20))}");
+            if (plan.Writes.Count + plan.Deletes.Count == 0)
+            {
+                return;
+            }
+
+            outcome = await StagedUpload.RunAsync(context, plan.Writes, plan.Deletes, cancellationToken).ConfigureAwait(false);
+            if (outcome.Conflicts.Count > 0)
+            {
+                throw new SyncTransportException($"The session's workspace kept changing type under the sync ({string.Join(", ", outcome.Conflicts.Take(20))}); nothing more was written. Sync again.");
+            }
         }
 
-        if (plan.Deletes.Count > 0)
+        if (outcome.MovedAside.Count > 0)
         {
-            await DeleteInSessionAsync(context, plan.Deletes, cancellationToken).ConfigureAwait(false);
+            var folder = $"{context.Options.SessionWorkspace.TrimEnd('/')}/{outcome.BackupFolder}";
+            warnings.Add($"Forced: {outcome.MovedAside.Count} session path(s) of another type in the way of a write were moved to {folder} in the session: {string.Join(", ", outcome.MovedAside.Take(20))}");
+            backups.Add($"{context.Session.Value}:{folder}");
         }
-    }
-
-    internal static Task DeleteInSessionAsync(SyncContext context, IReadOnlyList<string> paths, CancellationToken cancellationToken)
-    {
-        var argv = new List<string> { "bash", "-c", SessionScripts.Delete, "bash", context.Options.SessionWorkspace };
-        argv.AddRange(paths);
-        return SessionCommand.RunCheckedAsync(context.Backend, context.Session, "Deleting files", argv, default, cancellationToken);
     }
 
     /// <summary>Where this run keeps local content it replaces (outside the workspace).</summary>

@@ -10,7 +10,8 @@ internal static class SessionScripts
 {
     /// <summary>
     /// $1 = workspace, rest = name/path excludes. Prints <c>N</c> when the folder is missing, else one
-    /// <c>&lt;sha256&gt;  &lt;path&gt;</c> record per regular file (no symlinks, devices or <c>.git</c> at any depth: the local side never takes files there).
+    /// <c>&lt;sha256&gt;  &lt;path&gt;</c> record per regular file (no symlinks, devices or <c>.git</c> at any depth: the local side never takes files there; no
+    /// <c>.paude-backup-*</c> folder: what a forced push moved aside stays in the session).
     /// </summary>
     public static readonly string ListFiles = SessionScript.Load("list-files.sh");
 

@@ -95,9 +95,8 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
                 throw PushProcess.LocalReadFailed(context.Session.Value, e);
             }
 
-            var output = Encoding.UTF8.GetString(await stdout.ConfigureAwait(false));
-            var error = Encoding.UTF8.GetString(await stderr.ConfigureAwait(false)).Trim();
-            var exit = await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            var (answer, error, exit) = await PushProcess.AnswerAsync(context, process, stdout, stderr, "the first push", cancellationToken).ConfigureAwait(false);
+            var output = Encoding.UTF8.GetString(answer);
             if (exit == PushScripts.StateMoved)
             {
                 return null;

@@ -163,7 +163,7 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
         if (session.BranchCommit != head.Sha || !session.Exists)
         {
             context.Report(SyncStage.Transferring, $"Pushing {commitsToSend} commit(s)");
-            bytes += await SessionGit.PushAsync(repo, context.Backend, context.Session, options.SessionWorkspace, $"+{repo.Head.CanonicalName}:{IncomingRef}", cancellationToken).ConfigureAwait(false);
+            bytes += await SessionGit.PushAsync(repo, context.Backend, context.Session, options.SessionWorkspace, $"+{repo.Head.CanonicalName}:{IncomingRef}", options.StreamIdleTimeout, context.Time, cancellationToken).ConfigureAwait(false);
         }
 
         if (commitMoves || discard.Count > 0 || deletes.Count > 0 || !session.Exists)
@@ -176,14 +176,34 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
             refs.Add($"{context.Session.Value}:refs/heads/{branch}");
         }
 
+        IReadOnlyList<string> conflicts = [];
         if (writes.Count > 0)
         {
             context.Report(SyncStage.Transferring, $"Uploading {writes.Count} uncommitted file(s)", 0, writes.Count);
-            bytes += await StagedUpload.RunAsync(context, writes, cancellationToken).ConfigureAwait(false);
+            var upload = await StagedUpload.RunAsync(context, writes, [], cancellationToken).ConfigureAwait(false);
+            bytes += upload.Bytes;
+            conflicts = upload.Conflicts;
+            if (conflicts.Count > 0)
+            {
+                // The session keeps its folder/link; these files stay uploaded-as-before (the next push retries).
+                warnings.Add($"{conflicts.Count} uncommitted file(s) were not written: the session has a folder, link or file of another type in their way that the last sync did not write (sync with force to move it to a backup folder in the session): {string.Join(", ", conflicts.Take(20))}");
+                foreach (var path in conflicts)
+                {
+                    nowUploaded.Remove(path);
+                    writes.Remove(path);
+                }
+            }
+
+            if (upload.MovedAside.Count > 0)
+            {
+                var folder = $"{options.SessionWorkspace.TrimEnd('/')}/{upload.BackupFolder}";
+                warnings.Add($"Forced: {upload.MovedAside.Count} session path(s) of another type in the way of a write were moved to {folder} in the session: {string.Join(", ", upload.MovedAside.Take(20))}");
+                backups.Add($"{context.Session.Value}:{folder}");
+            }
         }
 
-        context.Report(SyncStage.Done, $"{commitsToSend} commit(s) and {writes.Count} file(s) pushed");
-        return (result with { BytesMoved = bytes, RefsWritten = refs }, nowUploaded);
+        context.Report(SyncStage.Done, $"{commitsToSend} commit(s) and {writes.Count - conflicts.Count} file(s) pushed");
+        return (result with { BytesMoved = bytes, RefsWritten = refs, Conflicts = conflicts }, nowUploaded);
     }
 
     /// <summary>
@@ -204,7 +224,7 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
             specs.Add($"+HEAD:{incoming}-head");
         }
 
-        var bytes = await SessionGit.FetchAsync(repo, context.Backend, context.Session, context.Options.SessionWorkspace, specs, cancellationToken).ConfigureAwait(false);
+        var bytes = await SessionGit.FetchAsync(repo, context.Backend, context.Session, context.Options.SessionWorkspace, specs, context.Options.StreamIdleTimeout, context.Time, cancellationToken).ConfigureAwait(false);
         try
         {
             var tips = new[] { incoming, incoming + "-head" }.Select(r => GitHistory.ToCommit(repo.Refs[r]?.ResolveToDirectReference()?.Target)).OfType<Commit>().ToList();

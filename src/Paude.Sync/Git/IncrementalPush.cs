@@ -110,6 +110,8 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
             case 0 when records.LastOrDefault() == "K":
             case PushScripts.NothingSent when nothing:
                 break;
+            case Files.SafePlaceScript.Refused:
+                throw Files.StagedUpload.Refusal(context.Session.Value, error);
             case PushScripts.BranchMoved:
                 throw new SyncTransportException($"Push to session '{context.Session.Value}' incomplete: the session's branch moved while the files were placed, so it was not updated. Sync from the session, then push again.");
             default:
@@ -147,9 +149,7 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
             var stdout = PushProcess.ReadCappedAsync(process.StandardOutput, 16 * 1024 * 1024, cancellationToken);
             var stderr = PushProcess.ReadCappedAsync(process.StandardError, 64 * 1024, cancellationToken);
             var sent = await SendAsync(context.Guarded(process.StandardInput, "a push"), header, writes, cancellationToken).ConfigureAwait(false);
-            var output = await stdout.ConfigureAwait(false);
-            var error = Encoding.UTF8.GetString(await stderr.ConfigureAwait(false)).Trim();
-            var exit = await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            var (output, error, exit) = await PushProcess.AnswerAsync(context, process, stdout, stderr, "a push", cancellationToken).ConfigureAwait(false);
             return (exit, output, error, sent);
         }
     }

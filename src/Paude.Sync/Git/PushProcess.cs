@@ -49,6 +49,36 @@ internal static class PushProcess
     internal static SyncTransportException LocalReadFailed(string session, Exception e) =>
         new($"A local file changed or vanished while it was being sent to session '{session}' ({e.Message}); nothing was placed in the session. Sync again.", e);
 
+    /// <summary>
+    /// Waits for the session program's answer (its output to the end, its error text and its exit code) once the
+    /// host has sent everything, at most <see cref="SyncOptions.StreamIdleTimeout"/>: a session that read the whole
+    /// push and then never answers would otherwise hold the sync and the workspace's lock for ever. The abandoned
+    /// reads end when the caller disposes the process, which it does on the way out (that also stops the program).
+    /// </summary>
+    /// <exception cref="SyncTransportException">No answer within the timeout.</exception>
+    internal static async Task<(byte[] Output, string Error, int Exit)> AnswerAsync(
+        SyncContext context, ISessionProcess process, Task<byte[]> stdout, Task<byte[]> stderr, string what, CancellationToken cancellationToken)
+    {
+        async Task<(byte[], string, int)> CollectAsync()
+        {
+            var output = await stdout.ConfigureAwait(false);
+            var error = System.Text.Encoding.UTF8.GetString(await stderr.ConfigureAwait(false)).Trim();
+            var exit = await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            return (output, error, exit);
+        }
+
+        var idle = context.Options.StreamIdleTimeout;
+        try
+        {
+            return await CollectAsync().WaitAsync(idle, context.Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new SyncTransportException(
+                $"Session '{context.Session.Value}' did not answer within {idle.TotalSeconds:0.#} s after {what} was sent (SyncOptions.StreamIdleTimeout); its program was stopped. Sync again: the next push checks what the session holds.");
+        }
+    }
+
     /// <summary>Reads a stream of the session program to its end; its output is untrusted, so it is capped.</summary>
     internal static async Task<byte[]> ReadCappedAsync(Stream stream, int limit, CancellationToken cancellationToken)
     {

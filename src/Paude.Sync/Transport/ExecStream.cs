@@ -40,7 +40,12 @@ internal sealed class ExecStream : SmartSubtransportStream
         try
         {
             var want = (int)Math.Min(length, _buffer.Length);
-            var n = _process.StandardOutput.Read(_buffer, 0, want);
+            var n = Bounded(_process.StandardOutput.ReadAsync(_buffer, 0, want), "sent nothing");
+            if (n < 0)
+            {
+                return _endpoint.Failure is null ? -1 : ExecTransport.Fail(_endpoint.Failure.Message);
+            }
+
             if (n == 0)
             {
                 return FailFromRemote("the session closed the git connection early");
@@ -70,12 +75,20 @@ internal sealed class ExecStream : SmartSubtransportStream
                     break;
                 }
 
-                _process.StandardInput.Write(_buffer, 0, n);
+                if (Bounded(WriteAsync(n), "read nothing") < 0)
+                {
+                    return ExecTransport.Fail(_endpoint.Failure!.Message);
+                }
+
                 left -= n;
                 _endpoint.AddBytes(n);
             }
 
-            _process.StandardInput.Flush();
+            if (Bounded(FlushAsync(), "read nothing") < 0)
+            {
+                return ExecTransport.Fail(_endpoint.Failure!.Message);
+            }
+
             return 0;
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
@@ -122,6 +135,39 @@ internal sealed class ExecStream : SmartSubtransportStream
         {
             await _process.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Waits for one read or write at most <see cref="SessionEndpoint.Idle"/> (libgit2 blocks in it and cannot time
+    /// out on its own: a session that goes quiet mid-fetch would hold the sync for ever). Cancellation still works by
+    /// killing the process (<see cref="Abort"/>), which ends the call. On a timeout the process is
+    /// killed (which ends the abandoned call), the failure recorded, and -1 returned.
+    /// </summary>
+    private int Bounded(Task<int> call, string verb)
+    {
+        try
+        {
+            return call.WaitAsync(_endpoint.Idle, _endpoint.Time).GetAwaiter().GetResult();
+        }
+        catch (TimeoutException)
+        {
+            Abort();
+            _endpoint.Failure ??= new SyncTransportException(
+                $"Session '{_endpoint.Session.Value}' {verb} for {_endpoint.Idle.TotalSeconds:0.#} s during a git transfer (SyncOptions.StreamIdleTimeout); the transfer was stopped and nothing was applied.");
+            return -1;
+        }
+    }
+
+    private async Task<int> WriteAsync(int count)
+    {
+        await _process.StandardInput.WriteAsync(_buffer.AsMemory(0, count), CancellationToken.None).ConfigureAwait(false);
+        return count;
+    }
+
+    private async Task<int> FlushAsync()
+    {
+        await _process.StandardInput.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        return 0;
     }
 
     private int FailFromRemote(string what)

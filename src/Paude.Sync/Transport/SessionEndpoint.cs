@@ -4,9 +4,10 @@ namespace Paude.Sync.Transport;
 
 /// <summary>
 /// One git remote inside a session for the duration of one operation: which backend, session and repository path
-/// the <see cref="ExecSmartSubtransport"/> connects to, the caller's cancellation and what went wrong.
+/// the <see cref="ExecSmartSubtransport"/> connects to, the caller's cancellation, how long one read or write may
+/// make no progress (<see cref="SyncOptions.StreamIdleTimeout"/>) and what went wrong.
 /// </summary>
-internal sealed class SessionEndpoint(ISessionBackend backend, SessionName session, string repositoryPath, CancellationToken cancellationToken)
+internal sealed class SessionEndpoint(ISessionBackend backend, SessionName session, string repositoryPath, TimeSpan idle, TimeProvider time, CancellationToken cancellationToken)
 {
     private long _bytes;
 
@@ -17,6 +18,11 @@ internal sealed class SessionEndpoint(ISessionBackend backend, SessionName sessi
     public string RepositoryPath { get; } = repositoryPath;
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    /// <summary>How long one read or write of the pack stream may make no progress before the transfer fails.</summary>
+    public TimeSpan Idle { get; } = idle;
+
+    public TimeProvider Time { get; } = time;
 
     /// <summary>Pack-protocol bytes that crossed the channel (both directions).</summary>
     public long Bytes => Interlocked.Read(ref _bytes);

@@ -71,7 +71,7 @@ internal static class SessionFetch
             catch (ProtocolV2UnsupportedException)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
-                return await LegacyFetchAsync(repo, backend, session, path, connection.Bytes, cancellationToken).ConfigureAwait(false);
+                return await LegacyFetchAsync(repo, backend, session, path, connection.Bytes, streamIdleTimeout, time, cancellationToken).ConfigureAwait(false);
             }
 
             if (head is not null && !repo.ObjectDatabase.Contains(head))
@@ -189,10 +189,10 @@ internal static class SessionFetch
         text.Length == 40 && text.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
     /// <summary>A session whose git ignores <c>GIT_PROTOCOL</c> (older than 2.18): libgit2's v0 fetch, into a temporary ref.</summary>
-    private static async Task<(Commit? Head, long Bytes)> LegacyFetchAsync(Repository repo, ISessionBackend backend, SessionName session, string path, long bytesSoFar, CancellationToken cancellationToken)
+    private static async Task<(Commit? Head, long Bytes)> LegacyFetchAsync(Repository repo, ISessionBackend backend, SessionName session, string path, long bytesSoFar, TimeSpan idle, TimeProvider time, CancellationToken cancellationToken)
     {
         var temporary = $"refs/paude/incoming/{session.Value}";
-        var bytes = await SessionGit.FetchAsync(repo, backend, session, path, [$"+HEAD:{temporary}"], cancellationToken).ConfigureAwait(false);
+        var bytes = await SessionGit.FetchAsync(repo, backend, session, path, [$"+HEAD:{temporary}"], idle, time, cancellationToken).ConfigureAwait(false);
         try
         {
             return (repo.Refs[temporary]?.ResolveToDirectReference()?.Target as Commit, bytesSoFar + bytes);

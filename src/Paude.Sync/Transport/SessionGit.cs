@@ -9,9 +9,9 @@ internal static class SessionGit
     private const string TemporaryRemotePrefix = "paude-sync-";
 
     /// <summary>Fetches <paramref name="refspecs"/> from the session repository; returns the bytes moved.</summary>
-    public static async Task<long> FetchAsync(Repository repo, ISessionBackend backend, SessionName session, string path, IReadOnlyList<string> refspecs, CancellationToken cancellationToken)
+    public static async Task<long> FetchAsync(Repository repo, ISessionBackend backend, SessionName session, string path, IReadOnlyList<string> refspecs, TimeSpan idle, TimeProvider time, CancellationToken cancellationToken)
     {
-        var endpoint = new SessionEndpoint(backend, session, path, cancellationToken);
+        var endpoint = new SessionEndpoint(backend, session, path, idle, time, cancellationToken);
         var (url, lease) = ExecTransport.Register(endpoint);
         using (lease)
         {
@@ -40,9 +40,9 @@ internal static class SessionGit
 
     /// <summary>Pushes <paramref name="refspec"/> to the session repository; returns the bytes moved.</summary>
     /// <exception cref="SyncTransportException">The session refused the update (the message says why).</exception>
-    public static async Task<long> PushAsync(Repository repo, ISessionBackend backend, SessionName session, string path, string refspec, CancellationToken cancellationToken)
+    public static async Task<long> PushAsync(Repository repo, ISessionBackend backend, SessionName session, string path, string refspec, TimeSpan idle, TimeProvider time, CancellationToken cancellationToken)
     {
-        var endpoint = new SessionEndpoint(backend, session, path, cancellationToken);
+        var endpoint = new SessionEndpoint(backend, session, path, idle, time, cancellationToken);
         var (url, lease) = ExecTransport.Register(endpoint);
         using (lease)
         {

@@ -5,7 +5,8 @@
 # stdin: none.
 # stdout:    NUL-terminated records: `N` alone when $1 is missing; else one `<sha256>  <path>` (sha256sum -z) per
 #            regular file, path relative to $1. Symlinks, devices, `.git` at any depth and staging folders
-#            (`*.paude-staging-*`) are never listed: the local side never takes files there.
+#            (`*.paude-staging-*`) are never listed: the local side never takes files there. Nor are
+#            `.paude-backup-*` folders: what a forced push moved aside stays in the session.
 # stderr: find's or sha256sum's complaint. Exit: 0 (the pipeline's last command).
 
 cd -- "$1" 2>/dev/null || { printf 'N\0'; exit 0; }
@@ -17,4 +18,4 @@ for e in "$@"; do
     *) args+=( -name "$e" -prune -o ) ;;
   esac
 done
-find . -name .git -prune -o -name '*.paude-staging-*' -prune -o "${args[@]}" -type f -print0 | sed -z 's|^\./||' | xargs -0 -r sha256sum -z --
+find . -name .git -prune -o -name '*.paude-staging-*' -prune -o -name '.paude-backup-*' -prune -o "${args[@]}" -type f -print0 | sed -z 's|^\./||' | xargs -0 -r sha256sum -z --

@@ -15,7 +15,7 @@ shift 2
 printf 'B%s\0' "$(git symbolic-ref -q --short HEAD)"
 printf 'C%s\0' "$(git rev-parse -q --verify 'HEAD^{commit}')"
 printf 'T%s\0' "$(git rev-parse -q --verify "refs/heads/$branch^{commit}")"
-ex=( --exclude='*.paude-staging-*' )
+ex=( --exclude='*.paude-staging-*' --exclude='.paude-backup-*' )
 for e in "$@"; do ex+=( "--exclude=$e" ); done
 git ls-files -z -d | sed -z 's/^/D/'
 git ls-files -z -m -o --exclude-standard "${ex[@]}" | xargs -0 -r sha256sum -z -- 2>/dev/null | sed -z 's/^/H/'

@@ -1,13 +1,18 @@
 #!/bin/bash
-# Staged upload: run in the session as `bash -c FUNCTIONS+SCRIPT bash WORKSPACE` (StagedUpload; FUNCTIONS is
-# staging-functions.sh).
-# Arguments: $1 = the session workspace (created when missing).
-# stdin:     a line `<header length>`, the header (NUL-terminated records `<sha256, or 64 '-' for a symlink><path>`),
-#            then a tar of exactly those files.
-# stdout:    `K` NUL-terminated once every file is in place.
+# Staged upload: run in the session as `bash -c FUNCTIONS+SCRIPT bash WORKSPACE FORCE BACKUP` (StagedUpload; FUNCTIONS
+# is $paude_pl = safe-place.pl, then staging-functions.sh).
+# Arguments: $1 = the session workspace (created when missing); $2 = force (1: obstacles of another type are moved
+#            to the backup folder $3); $3 = the backup folder (workspace-relative).
+# stdin:     a line `<header length>`, the header (NUL-terminated records `<sha256, or 64 '-' for a symlink><path>`
+#            for files to write, `D<path>` for files to delete), then a tar of exactly the files to write.
+# stdout:    before the tar is read, safe-place.pl's check: without force, a type obstacle prints `C<path>` records
+#            and exits 4 with nothing changed; with force, `B<path>` per obstacle moved. Then `K` NUL-terminated once
+#            every deletion is done and every file is in place.
 # stderr:    the reason on failure.
-# Exit:      0 placed; 5 the first line is missing or not a number (nothing changed); 6 the archive was short or a
-#            file did not match its hash (nothing placed); other non-zero: a command failed (set -e).
+# Exit:      0 placed; 4 type conflicts (nothing changed); 5 the first line is missing or not a number (nothing
+#            changed); 6 the archive was short or a file did not match its hash (nothing placed); 8 a link stood on
+#            the way of a write (refused; what was placed before stays, each file whole); other non-zero: a command
+#            failed (set -e).
 
 set -e
 export LC_ALL=C
@@ -15,11 +20,15 @@ mkdir -p -- "$1"
 cd -- "$1"
 IFS=' ' read -r n || exit 5
 case "$n" in ''|*[!0-9]*) exit 5 ;; esac
-sp=(); sh=()
+sp=(); sh=(); dp=()
 while IFS= read -r -d '' r; do
+  if [ "${r:0:1}" = D ]; then dp+=("${r:1}"); continue; fi
   h=${r:0:64}; [ "$h" = ---------------------------------------------------------------- ] && h=
   sh+=("$h"); sp+=("${r:64}")
 done < <(head -c "$n")
+if command -v perl >/dev/null 2>&1; then
+  { if [ "${#dp[@]}" -gt 0 ]; then printf 'D%s\0' "${dp[@]}"; fi; printf 'W%s\0' "${sp[@]}"; } | perl -e "$paude_pl" check "" "$2" "$3" ""
+fi
 paude_stage
 paude_receive
 paude_place

@@ -7,10 +7,11 @@
 #   paude_receive  extracts the tar on stdin into $stg, then checks the files named in the arrays sp (paths) and sh
 #                  (SHA-256; empty = a symlink, which must arrive as one); on a short archive or a mismatch it
 #                  removes $stg and exits 6 ("the pushed files did not arrive intact" on stderr), nothing placed.
-#   paude_place    renames every sp path from $stg into place, creating parent folders (perl for many files).
+#   paude_place    deletes every dp path, then renames every sp path from $stg into place, creating parent folders,
+#                  never through a link (safe-place.pl in $paude_pl; exit 8 on a refusal).
 #   paude_unstage  removes $stg.
-# sp and sh are set by the script that calls paude_receive/paude_place.
-# shellcheck disable=SC2154 # sp and sh are the caller's arrays.
+# sp, sh and dp are set by the script that calls paude_receive/paude_place; $paude_pl is prepended by the C#.
+# shellcheck disable=SC2154 # sp, sh, dp and paude_pl are the caller's.
 
 paude_clean() {
   local old
@@ -49,17 +50,21 @@ paude_receive() {
   if [ "$bad" != 0 ]; then echo "the pushed files did not arrive intact" >&2; paude_unstage; exit 6; fi
 }
 paude_place() {
-  [ "${#sp[@]}" -gt 0 ] || return 0
-  # Many files: one perl process renames them all (a mv per file costs a process each); few: mv.
-  if [ "${#sp[@]}" -gt 8 ] && command -v perl >/dev/null 2>&1; then
-    printf '%s\0' "${sp[@]}" | perl -e 'use File::Path qw(make_path); $/ = "\0"; my $s = shift;
-      while (my $p = <STDIN>) { chomp $p; my $d = $p; make_path($d) if $d =~ s{/[^/]*\z}{} && !-d $d;
-        rename("$s/$p", $p) or die "$p: $!\n"; }' "$stg"
-  else
-    local p d
+  # Deletions (dp) then placements (sp), never through a link: safe-place.pl ($paude_pl, prepended by the C#).
+  [ "$((${#sp[@]} + ${#dp[@]}))" -gt 0 ] || return 0
+  local root p d q; root=$(pwd -P)
+  if ! command -v perl >/dev/null 2>&1; then
+    # No perl in this image: the same refusals in bash, component by component (a race is not caught here).
+    paude_nolink() { q=; local c parts; IFS=/ read -r -d '' -a parts < <(printf '%s\0' "$1") || true; for c in "${parts[@]}"; do q=${q:+$q/}$c; if [ -L "$q" ]; then echo "refused: $1: the symbolic link $q is on its way" >&2; exit 8; fi; done; }
+    for p in "${dp[@]}"; do paude_nolink "$p"; if [ ! -d "$p" ]; then rm -f -- "$p"; fi; done
     for p in "${sp[@]}"; do
-      d=${p%/*}; if [ "$d" != "$p" ] && [ ! -d "$d" ]; then mkdir -p -- "$d"; fi
+      paude_nolink "$p"; d=${p%/*}; if [ "$d" != "$p" ] && [ ! -d "$d" ]; then mkdir -p -- "$d"; fi
+      if [ -d "$p" ]; then rmdir -- "$p" 2>/dev/null || { echo "refused: $p: a folder with content stands where the file goes" >&2; exit 8; }; fi
       mv -fT -- "$stg/$p" "$p"
     done
+    return 0
   fi
+  { if [ "${#dp[@]}" -gt 0 ]; then printf 'D%s\0' "${dp[@]}"; fi
+    if [ "${#sp[@]}" -gt 0 ]; then printf 'W%s\0' "${sp[@]}"; fi
+  } | perl -e "$paude_pl" place "$root/$stg" 0 "" "$root"
 }

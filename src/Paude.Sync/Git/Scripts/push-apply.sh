@@ -10,7 +10,8 @@
 # stdout:    `R<path>` records (at risk, not forced, exit 4), or `F<path>` records (forced) then `K`; NUL-terminated.
 # stderr:    the reason on failure.
 # Exit:      0 done; 3 the session is not where the last push left it; 4 session work at risk; 5 nothing sent;
-#            6 the pack, commit or files did not arrive intact (nothing placed); 7 the branch moved meanwhile.
+#            6 the pack, commit or files did not arrive intact (nothing placed); 7 the branch moved meanwhile;
+#            8 a link stood on the way of a write or delete (safe-place.pl refused it).
 # shellcheck disable=SC2154 # stg is set by paude_stage (staging-functions.sh, prepended to this text).
 
 set -e
@@ -74,8 +75,9 @@ if [ "${#risk[@]}" -gt 0 ]; then
     git "${ident[@]}" --literal-pathspecs stash push -q -m "paude sync: session work before a forced push" -- "${tracked[@]}" </dev/null >&2 || true
   fi
 fi
+dp=()
 for i in "${!paths[@]}"; do
-  if [ "${ops[$i]}" = D ]; then rm -f -- "${paths[$i]}"; fi
+  if [ "${ops[$i]}" = D ]; then dp+=("${paths[$i]}"); fi
 done
 paude_place
 if [ "$target" != "$commit" ]; then
