@@ -39,9 +39,9 @@ internal sealed partial class PodmanBackend
         try
         {
             // Everything that does not depend on something else runs at once: the image checks and the three volumes
-            // (the config is written as soon as its volume exists); then both containers. A name conflict on any of
-            // them means the session exists. A missing image still leaves nothing behind: no container runs without
-            // both images, and the volumes are rolled back.
+            // (the config is written as soon as its volume exists); then each container once its own inputs exist. A
+            // name conflict on any of them means the session exists. A missing image still leaves nothing behind: no
+            // container runs without both images, and the volumes are rolled back.
             var workspaceLabels = Labels(name, null);
             SessionLabels.AddConfig(workspaceLabels, config);
             SessionLabels.AddEnvironment(workspaceLabels, spec.Environment);
@@ -51,28 +51,31 @@ internal sealed partial class PodmanBackend
             var proxyConfig = CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxyConfig, ["volume", "create", .. LabelArgs(Labels(name, SessionLabelKeys.RoleProxy)), names.ProxyConfig], ct);
             var configWritten = WriteConfigWhenCreatedAsync(proxyConfig, names, config.Egress, ct);
             var volumes = new[] { workspace, socket, proxyConfig };
-            // The agent waits for the config too, so both containers start together as they always did: an agent
-            // started before its proxy would meet a missing socket on its first requests (one benchmark run of
-            // create→Claude Code's first screen was slower that way; not settled on this loaded machine).
-            var ready = Task.WhenAll(images, workspace, socket, proxyConfig, configWritten);
+            // The agent needs only its own volumes: it has no network, and its one way out (the proxy's socket on the
+            // socket volume) appears only once the proxy runs with its allow-list, so an agent started before the
+            // proxy's config is written reaches nothing (its bridge refuses connections until then). Starting it
+            // first takes the config write off create→the agent's first screen.
             var agent = RunWhenReadyAsync(
-                ready,
-                volumes,
+                Task.WhenAll(images, workspace, socket),
+                [workspace, socket],
                 () => CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, AgentRunArgs(names, config, spec.Environment), ct));
             var proxy = RunWhenReadyAsync(
-                ready,
+                Task.WhenAll(images, workspace, socket, proxyConfig, configWritten),
                 volumes,
                 () => CreateResourceAsync(rollback, Rollback.Kind.Container, names.Proxy, ProxyRunArgs(names, config.ProxyImage), ct));
 
-            // Waits for every task above (each container task waits for all of its prerequisites, faulted or not).
-            var containers = await Task.WhenAll(agent, proxy).ConfigureAwait(false);
-            if (containers.Any(r => r == CreateOutcome.Conflict))
+            // Credentials go to the agent as soon as it runs (its agent waits for them), squid's readiness is awaited
+            // as soon as the proxy runs; the session is returned only once all are done. The bridge needs both. Both
+            // container tasks are awaited too, so a failure rolls back only after no create is still under way.
+            await Task.WhenAll(
+                Task.WhenAll(agent, proxy),
+                CreateSteps.WhenCreatedAsync([agent], () => DeliverCredentialsAsync(names, config.Credentials, ct)),
+                CreateSteps.WhenCreatedAsync([proxy], () => WaitProxyListeningAsync(names, ct)),
+                CreateSteps.WhenCreatedAsync([agent, proxy], () => WaitBridgeListeningAsync(names, ct))).ConfigureAwait(false);
+            if (agent.Result == CreateOutcome.Conflict || proxy.Result == CreateOutcome.Conflict)
             {
                 throw new SessionAlreadyExistsException(name.Value, Name);
             }
-
-            // Credentials go to the agent while squid starts; the session is returned only once both are done.
-            await Task.WhenAll(DeliverCredentialsAsync(names, config.Credentials, ct), WaitProxyListeningAsync(names, ct), WaitBridgeListeningAsync(names, ct)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -149,7 +152,7 @@ internal sealed partial class PodmanBackend
         }
     }
 
-    private enum CreateOutcome
+    internal enum CreateOutcome
     {
         Created,
         Conflict,

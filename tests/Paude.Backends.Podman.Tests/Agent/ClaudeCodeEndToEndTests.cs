@@ -1,39 +1,23 @@
 using System.Diagnostics;
-using Paude.Egress;
 using Paude.Execution;
 using Paude.Sessions;
-using Paude.Sync;
 using Paude.Tests.Infrastructure;
-using Paude.TestSupport.StandInApi;
+using Paude.TestSupport.Agent;
 using Xunit.Abstractions;
 
 namespace Paude.Tests.Agent;
 
 /// <summary>
 /// The real Claude Code (the pinned binary in the agent image) in a real Podman session, against the test's
-/// scripted Messages API stand-in, reached only through the session's proxy by a name on the allow-list.
+/// scripted Messages API stand-in, reached only through the session's proxy by a name on the allow-list. The
+/// write-and-commit scenario is <see cref="ClaudeCodeScenarios.WritesAndCommitsThroughTheProxyAsync"/>, shared with
+/// the OpenShift backend.
 /// </summary>
 [Collection("claude-code")]
 public sealed class ClaudeCodeEndToEndTests(ClaudeCodeFixture fixture, ITestOutputHelper output)
 {
-    private SessionSpec Spec(SessionName name, string workspace, SessionAgent agent, bool headless) => new()
-    {
-        Name = name,
-        Workspace = workspace,
-        AgentImage = fixture.AgentImage,
-        Agent = agent,
-        Headless = headless,
-        Egress = EgressPolicy.Parse([ClaudeCodeFixture.ApiHost]),
-        Credentials = ["claude"],
-        Environment = new Dictionary<string, string>
-        {
-            ["ANTHROPIC_BASE_URL"] = $"http://{ClaudeCodeFixture.ApiHost}",
-            ["GIT_AUTHOR_NAME"] = "Claude Code",
-            ["GIT_AUTHOR_EMAIL"] = "agent@paude.invalid",
-            ["GIT_COMMITTER_NAME"] = "Claude Code",
-            ["GIT_COMMITTER_EMAIL"] = "agent@paude.invalid",
-        },
-    };
+    private SessionSpec Spec(SessionName name, string workspace, SessionAgent agent, bool headless) =>
+        ClaudeCodeScenarios.Spec(name, workspace, agent, headless, fixture.AgentImage);
 
     private async Task<string> PaneAsync(SessionName name) =>
         (await fixture.Backend.ExecAsync(name, ["tmux", "capture-pane", "-p", "-J", "-S", "-300", "-t", "paude"])).StandardOutput;
@@ -41,71 +25,11 @@ public sealed class ClaudeCodeEndToEndTests(ClaudeCodeFixture fixture, ITestOutp
     [Fact]
     public async Task ClaudeCodeWritesAndCommitsThroughTheProxyWithTheDeliveredKeyAndTheCommitSyncsBack()
     {
-        var name = fixture.NewName("e2e");
         using var local = await LocalRepo.CreateAsync();
-        var baseCommit = await local.CommitAsync("README.md", "# e2e\n", "Initial commit");
-        var earlier = fixture.StandIn.Requests.Count; // the stand-in is shared by the collection's tests
-        // Not headless: the agent starts only once the repository is in the session (what `paude connect` does).
-        await fixture.Backend.CreateAsync(Spec(name, local.Path, SessionAgent.Claude("-p", "Write hello.txt and commit it."), headless: false));
-        try
-        {
-            await fixture.Sync.SyncAsync(name, local.Path, new SyncOptions { Direction = SyncDirection.ToSession, Strategy = SyncStrategy.Branch });
-            var started = await fixture.Backend.ExecAsync(name, ["paude-start-session"]);
-            Assert.True(started.ExitCode == 0, started.StandardError);
-
-            string pane;
-            try
-            {
-                pane = await Eventually.UntilAsync(() => PaneAsync(name), p => p.Contains("agent 'paude-agent-claude' exited with code", StringComparison.Ordinal), "Claude Code finished", TimeSpan.FromMinutes(4));
-            }
-            catch (TimeoutException e)
-            {
-                throw new TimeoutException($"{e.Message}\nstand-in log:\n{fixture.StandIn.Describe()}", e);
-            }
-
-            output.WriteLine(pane);
-            output.WriteLine(fixture.StandIn.Describe());
-            Assert.Contains("exited with code 0", pane, StringComparison.Ordinal);
-
-            // The scripted model made the agent use its tools: the file and the commit are in the session...
-            var result = await fixture.Sync.SyncAsync(name, local.Path, new SyncOptions { Direction = SyncDirection.FromSession, Strategy = SyncStrategy.Branch });
-            Assert.Equal(1, result.CommitsTransferred);
-            // ...and came back onto paude/<session>, on top of ours, the current branch untouched.
-            var branch = $"paude/{name.Value}";
-            Assert.Equal(ClaudeCodeScript.CommitMessage, await local.GitAsync("log", "-1", "--format=%s", branch));
-            Assert.Equal(baseCommit, await local.GitAsync("rev-parse", branch + "~1"));
-            Assert.Equal(ClaudeCodeScript.FileContent.TrimEnd('\n'), await local.GitAsync("show", $"{branch}:{ClaudeCodeScript.FileName}"));
-            Assert.Equal(baseCommit, await local.GitAsync("rev-parse", "HEAD"));
-
-            // The stand-in saw the whole agent loop, every model call authenticated with the delivered key, all by
-            // the allowed name (through the proxy), and the skill delivered with the credentials in the prompt.
-            var requests = fixture.StandIn.Requests.Skip(earlier).ToList();
-            var messages = requests.Where(r => r.IsMessages).ToList();
-            Assert.True(messages.Count(r => r.Body.Contains("\"tool_result\"", StringComparison.Ordinal)) >= 2, fixture.StandIn.Describe());
-            Assert.All(messages, r => Assert.Equal(fixture.ApiKey, r.ApiKey));
-            Assert.All(requests, r => Assert.Equal(ClaudeCodeFixture.ApiHost, r.Host.Split(':')[0]));
-            Assert.Contains(messages, r => r.Body.Contains(fixture.SkillName, StringComparison.Ordinal));
-            // The full plugin delivered with the credentials (local marketplace, enabled in settings.json) is loaded:
-            // its skill, agent and command are offered to the model (BUG-002 end to end).
-            foreach (var piece in new[] { fixture.Plugin.Skill, fixture.Plugin.Agent, fixture.Plugin.Command })
-            {
-                Assert.True(messages.Any(r => r.Body.Contains(piece, StringComparison.Ordinal)), $"{piece} not in any request:\n{fixture.StandIn.Describe()}");
-            }
-
-            // A name not on the allow-list is refused by the proxy and never reaches the stand-in.
-            var before = fixture.StandIn.Requests.Count;
-            var denied = await fixture.Backend.ExecAsync(name, ["bash", "-c", $"curl -s -o /dev/null -w '%{{http_code}}' -m 20 -x \"$HTTP_PROXY\" http://{ClaudeCodeFixture.DeniedHost}/v1/messages"]);
-            Assert.Equal("403", denied.StandardOutput.Trim());
-            Assert.Equal(before, fixture.StandIn.Requests.Count);
-
-            // The key stayed in the memory-backed credentials: nothing on the workspace volume holds it.
-            var onVolume = await fixture.Backend.ExecAsync(name, ["grep", "-rqF", fixture.ApiKey, "/pvc"]);
-            Assert.Equal(1, onVolume.ExitCode);
-        }
-        finally
-        {
-            await fixture.Backend.DeleteAsync(name);
-        }
+        await ClaudeCodeScenarios.WritesAndCommitsThroughTheProxyAsync(
+            new ClaudeCodeRun(fixture.Backend, fixture.Sync, fixture.StandIn, fixture.NewName("e2e"), fixture.ApiKey, fixture.SkillName, fixture.Plugin, fixture.AgentImage),
+            local,
+            output.WriteLine);
     }
 
     [Fact]
