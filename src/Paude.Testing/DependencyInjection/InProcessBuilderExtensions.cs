@@ -15,7 +15,6 @@ public static class InProcessBuilderExtensions
     /// validated at start-up, every problem listed). Several can coexist under different names; registering the same
     /// name again is a no-op. For tests only: sessions run as local processes with no isolation.
     /// </summary>
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public static IPaudeBuilder AddInProcessBackend(this IPaudeBuilder builder, string name = "inprocess", Action<InProcessBackendOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);

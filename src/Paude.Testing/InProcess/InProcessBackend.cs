@@ -24,7 +24,8 @@ namespace Paude.Testing.InProcess;
 /// host's <c>PATH</c>, nothing else of the test runner's environment. Port forwarding relays through local
 /// processes (bash <c>/dev/tcp</c>) to the host's loopback; <see cref="AttachAsync"/> is not supported.</para>
 /// </remarks>
-[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+// Unix only (file modes, bash, /proc): the constructor refuses Windows, so callers need no platform guard of their own.
+#pragma warning disable CA1416
 public sealed class InProcessBackend : ISessionBackend, IAsyncDisposable
 {
     private readonly Lock _lock = new();
@@ -36,6 +37,11 @@ public sealed class InProcessBackend : ISessionBackend, IAsyncDisposable
 
     internal InProcessBackend(string name, InProcessBackendOptions options, TimeProvider time, ILogger logger)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("The in-process backend runs on Linux and macOS only (Unix file modes, bash).");
+        }
+
         Name = name;
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.RootDirectory));
         _runAgent = options.RunAgentCommand;
@@ -358,3 +364,4 @@ public sealed class InProcessBackend : ISessionBackend, IAsyncDisposable
         return environment;
     }
 }
+#pragma warning restore CA1416
