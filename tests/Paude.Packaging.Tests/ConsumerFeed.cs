@@ -11,7 +11,7 @@ namespace Paude.Packaging.Tests;
 /// </summary>
 internal static class ConsumerFeed
 {
-    public static void Write(string root, string packages)
+    public static void Write(string root, string packages, string globalPackages)
     {
         var machineFolder = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } set
             ? set
@@ -20,7 +20,7 @@ internal static class ConsumerFeed
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <config>
-                <add key="globalPackagesFolder" value="{SecurityElement.Escape(Path.Combine(root, "global-packages"))}" />
+                <add key="globalPackagesFolder" value="{SecurityElement.Escape(globalPackages)}" />
               </config>
               <fallbackPackageFolders>
                 <clear />

@@ -6,13 +6,14 @@ using Xunit.Abstractions;
 namespace Paude.Packaging.Tests;
 
 /// <summary>
-/// The packages as a user gets them: <c>scripts/pack.sh</c> packs every package, a fresh console project in a temp
+/// The packages as a user gets them: <c>scripts/pack.sh</c> packs every package (once, <see cref="PackedPackages"/>), a fresh console project in a temp
 /// folder outside the repository (so none of the repository's Directory.Build.props, Directory.Packages.props or
 /// project references reach it) adds them with <c>dotnet add package</c> as the package READMEs say, builds once and
 /// runs one program that drives a Podman session (create, push, commit inside, sync back, delete) and an OpenShift
 /// backend session on Paude.Testing's Kubernetes test server.
 /// </summary>
-public sealed class ConsumerProjectTests(ITestOutputHelper output)
+[Collection(PackedPackagesGroup.Name)]
+public sealed class ConsumerProjectTests(PackedPackages packed, ITestOutputHelper output)
 {
     private static readonly string[] Packages = ["Paude.Backends.Podman", "Paude.Backends.OpenShift", "Paude.Sync", "Paude.Testing"];
 
@@ -20,22 +21,13 @@ public sealed class ConsumerProjectTests(ITestOutputHelper output)
     public async Task A_fresh_project_restores_the_packed_packages_and_runs_sessions_on_both_backends()
     {
         var runId = "pk" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        var root = Directory.CreateTempSubdirectory("paude-consumer-").FullName;
-        Assert.False(root.StartsWith(RepositoryRoot.Path, StringComparison.Ordinal), "the consumer must live outside the repository");
+        var root = Directory.CreateDirectory(Path.Combine(packed.Root, "consumer-app")).FullName;
         using var repo = await LocalRepo.CreateAsync();
         var clock = Stopwatch.StartNew();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pack (shared): {packed.PackTime.TotalSeconds:F1} s"));
         try
         {
-            var packages = Path.Combine(root, "packages");
-            await Step("pack", "bash", [Path.Combine(RepositoryRoot.Path, "scripts", "pack.sh"), packages], RepositoryRoot.Path, TimeSpan.FromMinutes(15));
-            foreach (var shipped in (string[])["Paude.Abstractions", "Paude.Credentials", .. Packages])
-            {
-                // <id>.<version>.nupkg with the version starting with a digit: Paude.Sync.1… but not Paude.Sync.Other.1…
-                Assert.Single(Directory.GetFiles(packages, shipped + ".*.nupkg"), f => char.IsAsciiDigit(Path.GetFileName(f)[shipped.Length + 1]));
-                Assert.Single(Directory.GetFiles(packages, shipped + ".*.snupkg"), f => char.IsAsciiDigit(Path.GetFileName(f)[shipped.Length + 1]));
-            }
-
-            ConsumerFeed.Write(root, packages);
+            ConsumerFeed.Write(root, packed.Folder, packed.GlobalPackages);
             var app = Path.Combine(root, "app");
             await Step("new", "dotnet", ["new", "console", "-o", app, "--framework", "net10.0", "--no-restore"], root, TimeSpan.FromMinutes(2));
             foreach (var package in Packages)

@@ -6,7 +6,12 @@ namespace Paude.TestSupport;
 /// A comparable description of a directory tree: every entry's relative path with its kind, permission bits,
 /// content hash (files) or link target (symlinks). Two trees are equal when their snapshots are.
 /// </summary>
-public static class TreeSnapshot
+#if PAUDE_SHARED_INTERNAL
+internal
+#else
+public
+#endif
+static class TreeSnapshot
 {
     /// <summary>Describes <paramref name="root"/>, one line per entry, in ordinal order.</summary>
     public static IReadOnlyList<string> Describe(string root)

@@ -14,9 +14,10 @@ public abstract partial class BackendConformanceTests<TFixture>
 {
     private const int ParallelRequests = 100;
 
-    [Fact]
+    [SkippableFact]
     public async Task Port_forward_carries_100_parallel_http_requests_byte_exact()
     {
+        Fixture.Require(BackendCapabilities.PortForward);
         var name = await Fixture.SharedSessionAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var files = await UploadPayloadAsync(name, ParallelRequests, cts.Token);
@@ -40,9 +41,10 @@ public abstract partial class BackendConformanceTests<TFixture>
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Port_forward_survives_a_session_that_closes_the_connection_and_cancellation_closes_the_listener()
     {
+        Fixture.Require(BackendCapabilities.PortForward);
         var name = await Fixture.SharedSessionAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
@@ -82,9 +84,10 @@ public abstract partial class BackendConformanceTests<TFixture>
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Port_forward_refuses_a_missing_session_and_invalid_ports_typed()
     {
+        Fixture.Require(BackendCapabilities.PortForward);
         await Assert.ThrowsAsync<SessionNotFoundException>(() => Backend.ForwardPortAsync(Fixture.NewName("pf-missing"), new PortForwardSpec(0, 8080)));
         var name = await Fixture.SharedSessionAsync();
         var invalid = await Assert.ThrowsAsync<InvalidPortForwardException>(() => Backend.ForwardPortAsync(name, new PortForwardSpec(70000, 0)));
@@ -121,7 +124,7 @@ public abstract partial class BackendConformanceTests<TFixture>
     }
 
     private async Task<ISessionProcess> StartHttpServerAsync(SessionName name, int port, string directory, CancellationToken ct) =>
-        await Backend.StartProcessAsync(name, new ProcessSpec(["busybox", "httpd", "-f", "-p", $"127.0.0.1:{port}", "-h", directory]), ct);
+        await Backend.StartProcessAsync(name, new ProcessSpec(Fixture.HttpServerCommand(port, directory)), ct);
 
     private async Task<(string Directory, List<string> Names, List<byte[]> Contents)> UploadPayloadAsync(SessionName name, int count, CancellationToken ct)
     {
@@ -140,7 +143,7 @@ public abstract partial class BackendConformanceTests<TFixture>
                 contents.Add(bytes);
             }
 
-            var remote = $"/tmp/pf-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+            var remote = Fixture.SessionPath(name, $"/tmp/pf-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
             await Backend.UploadDirectoryAsync(name, local.FullName, remote, ct);
             return (remote, names, contents);
         }

@@ -17,9 +17,10 @@ public abstract class SandboxConformanceTests<TFixture>(TFixture fixture) : ICla
 
     private ISessionBackend Backend => Fixture.Backend;
 
-    [Fact]
+    [SkippableFact]
     public async Task Agent_cannot_append_a_root_line_to_etc_passwd_yet_has_a_passwd_entry()
     {
+        Fixture.Require(BackendCapabilities.Sandbox);
         var name = await Fixture.SharedSessionAsync();
 
         var append = await Backend.ExecAsync(name, ["bash", "-c", "echo 'r00t:x:0:0::/root:/bin/bash' >> /etc/passwd"]);
@@ -31,9 +32,10 @@ public abstract class SandboxConformanceTests<TFixture>(TFixture fixture) : ICla
         Assert.Equal(["paude", "paude", "/home/paude:/bin/bash"], who.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task No_setuid_or_setgid_binary_exists_and_su_fails()
     {
+        Fixture.Require(BackendCapabilities.Sandbox);
         var name = await Fixture.SharedSessionAsync();
 
         var found = await Backend.ExecAsync(name, ["bash", "-c", "find / -xdev -type f -perm /6000 2>/dev/null; true"]);
@@ -44,9 +46,10 @@ public abstract class SandboxConformanceTests<TFixture>(TFixture fixture) : ICla
         Assert.NotEqual(0, su.ExitCode);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Agent_has_no_capabilities_and_cannot_gain_privileges()
     {
+        Fixture.Require(BackendCapabilities.Sandbox);
         var name = await Fixture.SharedSessionAsync();
 
         // Both the exec'd process and the agent's own process tree (PID 1's children) are checked.
@@ -57,9 +60,10 @@ public abstract class SandboxConformanceTests<TFixture>(TFixture fixture) : ICla
         Assert.All(fields.Where(f => f[1] == "NoNewPrivs"), f => Assert.Equal("1", f[2].Trim()));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_fork_bomb_is_stopped_by_the_process_limit_and_the_session_survives()
     {
+        Fixture.Require(BackendCapabilities.ResourceLimits);
         var name = Fixture.NewName("forkbomb");
         await Fixture.CreateAsync(Fixture.Spec(name) with { Limits = new SessionLimits { Pids = 64 } });
 
@@ -86,9 +90,10 @@ public abstract class SandboxConformanceTests<TFixture>(TFixture fixture) : ICla
         Assert.Equal(SessionStatus.Running, (await Backend.GetAsync(name))?.Status);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_memory_hog_is_killed_by_the_memory_limit_and_the_session_survives()
     {
+        Fixture.Require(BackendCapabilities.ResourceLimits);
         var name = Fixture.NewName("memhog");
         await Fixture.CreateAsync(Fixture.Spec(name) with { Limits = new SessionLimits { MemoryBytes = 128L * 1024 * 1024 } });
 

@@ -9,7 +9,9 @@ namespace Paude.Conformance;
 /// <see cref="ISessionBackend"/> configured for the test, a unique run id, a hermetic "outside world" of hosts
 /// the session's proxy can reach (no internet), and a way to list the backend's own resources of a session.
 /// The fixture shares one running session (as the OpenShift-style user <c>1000680000:0</c>) across tests and
-/// deletes every session it created.
+/// deletes every session it created. A backend that lacks part of what the suite checks says so in
+/// <see cref="Capabilities"/> (those tests are reported skipped); one whose sessions do not see container paths
+/// such as <c>/pvc/workspace</c> maps them in <see cref="SessionPath"/>.
 /// </summary>
 #pragma warning disable CA1001 // xunit ends a fixture's life through IAsyncLifetime.DisposeAsync, which disposes the lock.
 public abstract class ConformanceFixture : IAsyncLifetime
@@ -71,8 +73,38 @@ public abstract class ConformanceFixture : IAsyncLifetime
     public virtual Task AssertNetworkIsolationDeclaredAsync(SessionName name, CancellationToken cancellationToken = default) =>
         throw new InvalidOperationException($"{GetType().Name} does not enforce network isolation and does not say how it is declared.");
 
+    /// <summary>What the backend supports beyond the core contract (default: <see cref="BackendCapabilities.All"/>).</summary>
+    public virtual BackendCapabilities Capabilities => BackendCapabilities.All;
+
+    /// <summary>
+    /// The path a command in session <paramref name="name"/> uses for the container path <paramref name="path"/>
+    /// (<c>/pvc/workspace/…</c>, <c>/tmp/…</c>); the file channel and working directories get the same path. The
+    /// default is the path itself; a backend without a container file system maps it into the session's own folder.
+    /// </summary>
+    public virtual string SessionPath(SessionName name, string path) => path;
+
+    /// <summary>
+    /// The command that serves the files of <paramref name="directory"/> over HTTP on <c>127.0.0.1:<paramref name="port"/></c>
+    /// inside the session, for the port-forward tests (default: busybox httpd, which the agent image ships).
+    /// </summary>
+    public virtual IReadOnlyList<string> HttpServerCommand(int port, string directory) =>
+        ["busybox", "httpd", "-f", "-p", $"127.0.0.1:{port}", "-h", directory];
+
+    /// <summary>Skips the calling test unless the backend declares <paramref name="needed"/>.</summary>
+    public void Require(BackendCapabilities needed) =>
+        Skip.IfNot((Capabilities & needed) == needed, $"{GetType().Name} does not declare {needed & ~Capabilities}");
+
     /// <summary>Removes what the fixture itself created outside the backend (outside world, leftovers by label).</summary>
     protected abstract Task CleanupAsync();
+
+    /// <summary><see cref="AgentStandIn"/> with its marker at <see cref="SessionPath"/> of <c>/tmp/agent-started</c>.</summary>
+    public IReadOnlyList<string> AgentStandInFor(SessionName name)
+    {
+        var marker = SessionPath(name, "/tmp/agent-started");
+        return marker == "/tmp/agent-started"
+            ? AgentStandIn
+            : ["bash", "-c", "echo started > \"$1\"; exec sleep infinity", "agent", marker];
+    }
 
     /// <summary>A session name unique to this run.</summary>
     public SessionName NewName(string purpose) => SessionName.Parse($"{RunId}-{purpose}");
@@ -81,7 +113,7 @@ public abstract class ConformanceFixture : IAsyncLifetime
     public SessionSpec Spec(SessionName name, string? user = null) => new()
     {
         Name = name,
-        AgentCommand = AgentStandIn,
+        AgentCommand = AgentStandInFor(name),
         Egress = TestPolicy,
         User = user,
     };
