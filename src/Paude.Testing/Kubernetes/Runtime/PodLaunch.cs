@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Paude.Testing.Kubernetes.Api;
+using Paude.Testing.Kubernetes.Builds;
 using Paude.Testing.Kubernetes.Store;
 
 namespace Paude.Testing.Kubernetes.Runtime;
@@ -61,7 +62,7 @@ internal sealed partial class PodLaunch(ObjectStore store, ServerResources names
             args.AddRange(["--entrypoint", new JsonArray(command.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()).ToJsonString()]);
         }
 
-        args.Add(container.Str("image")!);
+        args.Add(InternalRegistry.Resolve(store, names.ServerId, container.Str("image")!));
         args.AddRange(commandArgs);
         return args;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Paude.Testing.Kubernetes.Builds;
 using Paude.Testing.Kubernetes.Store;
 
 namespace Paude.Testing.Kubernetes.Runtime;
@@ -14,7 +15,8 @@ internal sealed partial class PodRuntime
         }
 
         var image = c.Str("image") ?? "";
-        var (exists, _, _) = await podman.RunAsync(["image", "exists", image], ct).ConfigureAwait(false);
+        var local = InternalRegistry.Resolve(store, resources.ServerId, image);
+        var (exists, _, _) = await podman.RunAsync(["image", "exists", local], ct).ConfigureAwait(false);
         if (exists != 0)
         {
             if (!cs.PullFailed)
