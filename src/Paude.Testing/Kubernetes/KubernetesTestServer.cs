@@ -116,7 +116,7 @@ public sealed class KubernetesTestServer : IAsyncDisposable
             }
 
             server.WriteKubeconfig(server.KubeconfigPath);
-            var runtime = new PodRuntime(store, resources, podman, new PodLaunch(store, resources, podman, options.TimeProvider, options.PodPidsLimit), events, options);
+            var runtime = new PodRuntime(store, resources, podman, new PodLaunch(store, resources, podman, options.TimeProvider, options.PodPidsLimit, options.PrivateRegistry), events, options);
             var controller = new WorkloadController(store, events, TimeSpan.FromSeconds(2));
             server._loops.Add(Task.Run(() => runtime.RunAsync(server._stopping.Token), CancellationToken.None));
             server._loops.Add(Task.Run(() => controller.RunAsync(server._stopping.Token), CancellationToken.None));

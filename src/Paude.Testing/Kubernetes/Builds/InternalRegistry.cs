@@ -21,10 +21,16 @@ internal static class InternalRegistry
 
     /// <summary>
     /// The image Podman runs for a pod's <paramref name="image"/>: registry tags map to the local tag, registry digests
-    /// to the local image id recorded in the ImageStream; any other reference is returned unchanged.
+    /// to the local image id recorded in the ImageStream, <paramref name="privateRegistry"/>'s images to their local
+    /// names; any other reference is returned unchanged.
     /// </summary>
-    public static string Resolve(ObjectStore store, string serverId, string image)
+    public static string Resolve(ObjectStore store, string serverId, string image, TestRegistry? privateRegistry)
     {
+        if (PrivateRegistryAccess.Serves(privateRegistry, image))
+        {
+            return PrivateRegistryAccess.Local(privateRegistry!, image);
+        }
+
         if (!image.StartsWith(Host + "/", StringComparison.Ordinal))
         {
             return image;
