@@ -1,3 +1,4 @@
+using Paude.Cli.Hosting;
 using Paude.Cli.Tests.Infrastructure;
 
 namespace Paude.Cli.Tests;
@@ -64,5 +65,15 @@ public sealed class ImageCommandTests(KubeServerFixture cluster) : IAsyncLifetim
         var podman = await PaudeCli.RunAsync(["--backend", "podman", "image", "build", _context]);
         Assert.Equal(2, podman.ExitCode);
         Assert.Contains("OpenShift", podman.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PAUDE_IMAGE_PULL_SECRETS_become_the_pods_pull_secrets_and_bad_names_are_listed()
+    {
+        var selection = BackendSelection.Resolve("openshift", null, null, "team", _ => null);
+        var options = new Paude.Backends.OpenShift.OpenShiftBackendOptions();
+        CliServices.ApplyCluster(options, selection, v => v == "PAUDE_IMAGE_PULL_SECRETS" ? " regcred , other,Bad_One" : null);
+        Assert.Equal(["regcred", "other", "Bad_One"], options.ImagePullSecrets);
+        Assert.Equal(["ImagePullSecrets: 'Bad_One' is not a Secret name (DNS-1123 label)"], options.GetErrors().Where(e => e.StartsWith("ImagePullSecrets", StringComparison.Ordinal)));
     }
 }
