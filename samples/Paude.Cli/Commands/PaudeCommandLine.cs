@@ -62,6 +62,7 @@ internal static class PaudeCommandLine
         foreach (var command in SessionCommands.Create(app)
                      .Concat(ExecCommands.Create(app))
                      .Concat(PortForwardCommand.Create(app))
+                     .Concat(ImageCommands.Create(app))
                      .Concat(EgressCommands.Create(app))
                      .Concat(FileCommands.Create(app))
                      .Concat(SyncCommands.Create(app))

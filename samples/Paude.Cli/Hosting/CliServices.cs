@@ -59,7 +59,8 @@ internal static class CliServices
 
     /// <summary>
     /// The cluster options of the command line, plus <c>PAUDE_AGENT_IMAGE</c> and <c>PAUDE_PROXY_IMAGE</c> from the
-    /// environment (the same overrides the Podman backend takes).
+    /// environment (the same overrides the Podman backend takes) and <c>PAUDE_IMAGE_PULL_SECRETS</c> (<c>s1,s2</c>:
+    /// existing dockerconfigjson Secrets the session pods pull their images with).
     /// </summary>
     internal static void ApplyCluster(OpenShiftBackendOptions options, BackendSelection selection, Func<string, string?> environment)
     {
@@ -75,6 +76,11 @@ internal static class CliServices
         if (environment("PAUDE_PROXY_IMAGE") is { Length: > 0 } proxy)
         {
             options.ProxyImage = proxy;
+        }
+
+        foreach (var secret in (environment("PAUDE_IMAGE_PULL_SECRETS") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            options.ImagePullSecrets.Add(secret);
         }
     }
 

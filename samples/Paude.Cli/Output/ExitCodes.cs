@@ -41,6 +41,7 @@ internal static class ExitCodes
         ImageNotFoundException => (ImageNotFound, "image-not-found"),
         UnsafeContentException => (UnsafeContent, "unsafe-content"),
         OperationCanceledException => (Cancelled, "cancelled"),
+        Paude.Backends.OpenShift.ImageBuildFailedException => (Failure, "image-build-failed"),
         BackendOperationException => (Failure, "backend-operation-failed"),
         _ => (Failure, "unexpected-error"),
     };

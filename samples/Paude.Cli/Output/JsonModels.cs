@@ -49,6 +49,9 @@ internal sealed record BlockedDomainsView(string Name, string Backend, IReadOnly
 
 internal sealed record PortForwardView(string Name, string Backend, string LocalAddress, int LocalPort, int SessionPort);
 
+/// <summary>A finished cluster image build (<c>paude image build</c>): <c>DigestImage</c> is the reference to give sessions.</summary>
+internal sealed record ImageBuildView(string Backend, string Namespace, string ImageStream, string Tag, string Image, string? DigestImage, string Build, double Seconds);
+
 internal sealed record ExecView(string Name, string Backend, int ExitCode, string Stdout, string Stderr);
 
 internal sealed record TransferView(string Name, string Backend, string Direction, string LocalPath, string ContainerPath);
@@ -93,6 +96,7 @@ internal sealed record ErrorView(ErrorBody Error);
 [JsonSerializable(typeof(AllowedDomainsView))]
 [JsonSerializable(typeof(BlockedDomainsView))]
 [JsonSerializable(typeof(ExecView))]
+[JsonSerializable(typeof(ImageBuildView))]
 [JsonSerializable(typeof(TransferView))]
 [JsonSerializable(typeof(SyncView))]
 [JsonSerializable(typeof(CredentialSourcesView))]

@@ -45,6 +45,7 @@ internal static class AgentManifests
                         RestartPolicy = "Always",
                         TerminationGracePeriodSeconds = 5,
                         SecurityContext = PodSecurity.Pod(options, input.User),
+                        ImagePullSecrets = PullSecrets.References(options),
                         Containers =
                         [
                             new V1Container

@@ -70,6 +70,7 @@ internal static class ProxyManifests
                         EnableServiceLinks = false,
                         TerminationGracePeriodSeconds = 5,
                         SecurityContext = PodSecurity.Pod(options, input.User),
+                        ImagePullSecrets = PullSecrets.References(options),
                         Containers =
                         [
                             new V1Container

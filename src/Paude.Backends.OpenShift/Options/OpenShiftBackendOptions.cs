@@ -32,6 +32,12 @@ public sealed class OpenShiftBackendOptions
     /// <summary>The image pull policy of both containers (<c>Always</c>, <c>IfNotPresent</c>, <c>Never</c>).</summary>
     public string ImagePullPolicy { get; set; } = "IfNotPresent";
 
+    /// <summary>
+    /// Existing <c>kubernetes.io/dockerconfigjson</c> Secrets in the session namespace that agent and proxy pods pull
+    /// their images with (<c>imagePullSecrets</c>), for images in a private registry; empty for none.
+    /// </summary>
+    public IList<string> ImagePullSecrets { get; } = [];
+
     /// <summary>The size of the workspace PVC.</summary>
     public string StorageSize { get; set; } = "10Gi";
 
@@ -103,6 +109,11 @@ public sealed class OpenShiftBackendOptions
         if (ImagePullPolicy is not ("Always" or "IfNotPresent" or "Never"))
         {
             errors.Add($"ImagePullPolicy: '{ImagePullPolicy}' is not Always, IfNotPresent or Never");
+        }
+
+        foreach (var secret in ImagePullSecrets.Where(s => s is null || !IsDnsLabel(s)))
+        {
+            errors.Add($"ImagePullSecrets: '{secret}' is not a Secret name (DNS-1123 label)");
         }
 
         CheckQuantity(errors, nameof(StorageSize), StorageSize);

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Paude.Testing.Kubernetes.Admission;
 using Paude.Testing.Kubernetes.Api;
+using Paude.Testing.Kubernetes.Builds;
 using Paude.Testing.Kubernetes.Controllers;
 using Paude.Testing.Kubernetes.Runtime;
 using Paude.Testing.Kubernetes.Store;
@@ -30,12 +31,15 @@ public sealed class KubernetesTestServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ServerResources _resources;
     private readonly ObjectStore _store;
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopping;
+    private readonly BinaryBuilds _builds;
     private readonly List<Task> _loops = [];
     private int _disposed;
 
-    private KubernetesTestServer(WebApplication app, ServerResources resources, ObjectStore store, KubernetesFaults faults, Uri baseAddress)
+    private KubernetesTestServer(WebApplication app, ServerResources resources, ObjectStore store, KubernetesFaults faults, Uri baseAddress, CancellationTokenSource stopping, BinaryBuilds builds)
     {
+        _stopping = stopping;
+        _builds = builds;
         _app = app;
         _resources = resources;
         _store = store;
@@ -71,6 +75,7 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         var resources = new ServerResources(ServerResources.NewServerId(), podman, options.ResourceLabels);
         var store = new ObjectStore(options.TimeProvider);
         var faults = new KubernetesFaults(options.FaultSeed);
+        var stopping = new CancellationTokenSource();
         if (options.OpenShiftRestricted)
         {
             store.Admission = new RestrictedV2(store).Admit;
@@ -79,7 +84,8 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         store.DeferDeletion = (type, _) => type == ResourceTypes.Pods;
         var events = new EventRecorder(store, options.TimeProvider);
         var podIo = new PodIo(resources, podman);
-        var handler = new ApiHandler(store, faults, podIo);
+        var builds = new BinaryBuilds(store, new BuildRunner(store, resources, podman, options.TimeProvider, stopping.Token), resources.Root);
+        var handler = new ApiHandler(store, faults, podIo, builds);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -103,14 +109,14 @@ public sealed class KubernetesTestServer : IAsyncDisposable
             await resources.CreateNetworkAsync(cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = new Uri(app.Urls.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
-            var server = new KubernetesTestServer(app, resources, store, faults, address);
+            var server = new KubernetesTestServer(app, resources, store, faults, address, stopping, builds);
             foreach (var ns in options.Namespaces.Distinct())
             {
                 server.CreateNamespace(ns);
             }
 
             server.WriteKubeconfig(server.KubeconfigPath);
-            var runtime = new PodRuntime(store, resources, podman, new PodLaunch(store, resources, podman, options.TimeProvider, options.PodPidsLimit), events, options);
+            var runtime = new PodRuntime(store, resources, podman, new PodLaunch(store, resources, podman, options.TimeProvider, options.PodPidsLimit, options.PrivateRegistry), events, options);
             var controller = new WorkloadController(store, events, TimeSpan.FromSeconds(2));
             server._loops.Add(Task.Run(() => runtime.RunAsync(server._stopping.Token), CancellationToken.None));
             server._loops.Add(Task.Run(() => controller.RunAsync(server._stopping.Token), CancellationToken.None));
@@ -118,6 +124,9 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         }
         catch
         {
+            await stopping.CancelAsync().ConfigureAwait(false);
+            await builds.DrainAsync().ConfigureAwait(false);
+            stopping.Dispose();
             await app.DisposeAsync().ConfigureAwait(false);
             await resources.RemoveAllAsync(CancellationToken.None).ConfigureAwait(false);
             throw;
@@ -179,6 +188,7 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         _store.Complete();
         await Task.WhenAll(_loops).ConfigureAwait(false);
+        await _builds.DrainAsync().ConfigureAwait(false);
         try
         {
             await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);

@@ -34,6 +34,12 @@ public sealed record KubernetesTestServerOptions
     /// </summary>
     public int PodPidsLimit { get; init; } = 4096;
 
+    /// <summary>
+    /// A private registry the server plays (pull secrets checked, images from the local store), or <see langword="null"/>
+    /// for none. See <see cref="TestRegistry"/>.
+    /// </summary>
+    public TestRegistry? PrivateRegistry { get; init; }
+
     /// <summary>The <c>podman</c> executable.</summary>
     public string PodmanPath { get; init; } = "podman";
 

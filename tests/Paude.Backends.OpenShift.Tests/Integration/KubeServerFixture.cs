@@ -33,6 +33,9 @@ public sealed class KubeServerFixture : IAsyncLifetime
 
     public static readonly IReadOnlyList<string> AgentStandIn = ["bash", "-c", "echo started > /tmp/agent-started; exec sleep infinity"];
 
+    /// <summary>The private registry the server plays: its images need a pull secret with these credentials.</summary>
+    public TestRegistry Registry { get; } = new("registry.paude.test:5000", "puller", "pw-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
+
     public SessionName NewName(string purpose) => SessionName.Parse($"{RunId}-{purpose}");
 
     public SessionSpec Spec(SessionName name) => new() { Name = name, AgentCommand = AgentStandIn, Egress = Egress.EgressPolicy.Parse(["allowed.paude.test"]) };
@@ -44,6 +47,7 @@ public sealed class KubeServerFixture : IAsyncLifetime
             Namespaces = ["default", Namespace],
             OpenShiftRestricted = true,
             ResourceLabels = new Dictionary<string, string> { ["paude.test"] = RunId },
+            PrivateRegistry = Registry,
         });
         var sp = Build(o => { }, withSync: true);
         Backend = sp.GetRequiredService<ISessionBackendProvider>().GetBackend("openshift");

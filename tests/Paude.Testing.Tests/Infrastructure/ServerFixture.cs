@@ -18,6 +18,8 @@ public class ServerFixture : IAsyncLifetime
 
     protected virtual int PodPidsLimit => new KubernetesTestServerOptions().PodPidsLimit;
 
+    protected virtual TestRegistry? PrivateRegistry => null;
+
     public async Task InitializeAsync()
     {
         Server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions
@@ -25,6 +27,7 @@ public class ServerFixture : IAsyncLifetime
             Namespaces = ["default", "paude"],
             OpenShiftRestricted = Restricted,
             PodPidsLimit = PodPidsLimit,
+            PrivateRegistry = PrivateRegistry,
             ResourceLabels = new Dictionary<string, string> { ["paude.test"] = RunId },
         });
         Client = Server.CreateClient("paude");
@@ -52,4 +55,12 @@ public sealed class ContainmentServerFixture : ServerFixture
     protected override bool Restricted => true;
 
     protected override int PodPidsLimit => Pids;
+}
+
+/// <summary>A server that plays a private registry (<see cref="Registry"/>), so pull secrets are checked.</summary>
+public sealed class RegistryServerFixture : ServerFixture
+{
+    public static readonly TestRegistry Registry = new("registry.paude.test:5000", "puller", "s3cret-" + RunId);
+
+    protected override TestRegistry? PrivateRegistry => Registry;
 }

@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Paude.Testing.Kubernetes.Builds;
 using Paude.Testing.Kubernetes.Store;
 
 namespace Paude.Testing.Kubernetes.Api;
 
 /// <summary>Serves discovery and every resource verb over HTTP with apiserver semantics.</summary>
-internal sealed partial class ApiHandler(ObjectStore store, KubernetesFaults faults, IPodIo podIo)
+internal sealed partial class ApiHandler(ObjectStore store, KubernetesFaults faults, IPodIo podIo, BinaryBuilds builds)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -90,6 +91,12 @@ internal sealed partial class ApiHandler(ObjectStore store, KubernetesFaults fau
                 return;
             case "portforward":
                 await podIo.PortForwardAsync(context, store.Get(type, r.Namespace, r.Name!)).ConfigureAwait(false);
+                return;
+            case "log" when type == ResourceTypes.Builds:
+                await builds.LogsAsync(context, store.Get(type, r.Namespace, r.Name!)).ConfigureAwait(false);
+                return;
+            case "instantiatebinary" when context.Request.Method == "POST":
+                await builds.InstantiateAsync(context, r.Namespace!, r.Name!).ConfigureAwait(false);
                 return;
             case "log":
                 await podIo.LogsAsync(context, store.Get(type, r.Namespace, r.Name!)).ConfigureAwait(false);

@@ -70,7 +70,9 @@ internal static class Discovery
                     "scale" => ("Scale", "autoscaling", new JsonArray("get", "patch", "update")),
                     "exec" or "attach" => ("PodExecOptions", "", new JsonArray("create", "get")),
                     "portforward" => ("PodPortForwardOptions", "", new JsonArray("create", "get")),
+                    "log" when r == ResourceTypes.Builds => ("BuildLog", "", new JsonArray("get")),
                     "log" => ("Pod", "", new JsonArray("get")),
+                    "instantiatebinary" => ("BinaryBuildRequestOptions", "", new JsonArray("create")),
                     _ => (r.Kind, r.Group, new JsonArray("get", "patch", "update")),
                 };
                 var entry = new JsonObject { ["name"] = $"{r.Plural}/{sub}", ["singularName"] = "", ["namespaced"] = r.Namespaced, ["kind"] = kind, ["verbs"] = verbs };

@@ -23,7 +23,7 @@ internal sealed partial class PodLaunch
 
             if (uid is null)
             {
-                var user = (await podman.CheckedAsync(["image", "inspect", "--format", "{{.Config.User}}", container.Str("image")!], ct).ConfigureAwait(false)).Trim();
+                var user = (await podman.CheckedAsync(["image", "inspect", "--format", "{{.Config.User}}", Builds.InternalRegistry.Resolve(store, names.ServerId, container.Str("image")!, privateRegistry)], ct).ConfigureAwait(false)).Trim();
                 if (user.Length == 0 || user == "root" || user.StartsWith('0') && (user.Length == 1 || user[1] == ':'))
                 {
                     throw LaunchFailure.ConfigError("container has runAsNonRoot and image will run as root (pod: \"" + pod.Name() + "_" + pod.Namespace() + "(" + pod.Uid() + ")\", container: " + container.Str("name") + ")");

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Paude.Testing.Kubernetes.Api;
+using Paude.Testing.Kubernetes.Builds;
 using Paude.Testing.Kubernetes.Store;
 
 namespace Paude.Testing.Kubernetes.Runtime;
@@ -10,7 +11,7 @@ namespace Paude.Testing.Kubernetes.Runtime;
 /// emptyDir Memory → tmpfs), securityContext and network aliases for the Services selecting the pod.
 /// One part a concept: this file (argument vector, aliases), <c>.Environment</c>, <c>.Security</c>, <c>.Limits</c>, <c>.Volumes</c>.
 /// </summary>
-internal sealed partial class PodLaunch(ObjectStore store, ServerResources names, PodmanCli podman, TimeProvider time, int podPidsLimit)
+internal sealed partial class PodLaunch(ObjectStore store, ServerResources names, PodmanCli podman, TimeProvider time, int podPidsLimit, TestRegistry? privateRegistry)
 {
     public async Task<List<string>> BuildAsync(JsonObject pod, int index, CancellationToken cancellationToken)
     {
@@ -61,7 +62,7 @@ internal sealed partial class PodLaunch(ObjectStore store, ServerResources names
             args.AddRange(["--entrypoint", new JsonArray(command.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()).ToJsonString()]);
         }
 
-        args.Add(container.Str("image")!);
+        args.Add(InternalRegistry.Resolve(store, names.ServerId, container.Str("image")!, privateRegistry));
         args.AddRange(commandArgs);
         return args;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Paude.Testing.Kubernetes.Builds;
 using Paude.Testing.Kubernetes.Store;
 
 namespace Paude.Testing.Kubernetes.Runtime;
@@ -14,13 +15,24 @@ internal sealed partial class PodRuntime
         }
 
         var image = c.Str("image") ?? "";
-        var (exists, _, _) = await podman.RunAsync(["image", "exists", image], ct).ConfigureAwait(false);
-        if (exists != 0)
+        string? pullError = null;
+        if (PrivateRegistryAccess.Serves(options.PrivateRegistry, image) && PrivateRegistryAccess.Denied(store, options.PrivateRegistry!, pod) is { } denied)
+        {
+            pullError = denied;
+        }
+        else
+        {
+            var local = InternalRegistry.Resolve(store, resources.ServerId, image, options.PrivateRegistry);
+            var (exists, _, _) = await podman.RunAsync(["image", "exists", local], ct).ConfigureAwait(false);
+            pullError = exists == 0 ? null : "image not present in local Podman storage (the Kubernetes test server never pulls)";
+        }
+
+        if (pullError is not null)
         {
             if (!cs.PullFailed)
             {
                 cs.PullFailed = true;
-                var message = $"Failed to pull image \"{image}\": image not present in local Podman storage (the Kubernetes test server never pulls)";
+                var message = $"Failed to pull image \"{image}\": {pullError}";
                 cs.Waiting = ("ErrImagePull", message);
                 events.Record(pod, "Normal", "Pulling", $"Pulling image \"{image}\"");
                 events.Record(pod, "Warning", "Failed", message);

@@ -130,6 +130,14 @@ internal sealed class ServerResources(string serverId, PodmanCli podman, IReadOn
             }
 
             await podman.RunAsync(["network", "rm", "--force", Network], ct).ConfigureAwait(false);
+
+            // Images binary builds made (the internal registry's content).
+            var images = await ListAsync(["images", "-q"], ct).ConfigureAwait(false);
+            if (images.Length > 0)
+            {
+                await podman.RunAsync(["rmi", "--force", .. images.Distinct()], ct).ConfigureAwait(false);
+            }
+
             var left = (await ListAsync(["ps", "-a", "-q"], ct).ConfigureAwait(false)).Length
                 + (await ListAsync(["volume", "ls", "-q"], ct).ConfigureAwait(false)).Length;
             if (left == 0 || attempt == 5)
