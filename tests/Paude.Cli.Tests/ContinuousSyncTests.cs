@@ -98,6 +98,15 @@ public sealed class ContinuousSyncTests(SharedSessionFixture shared)
             "--watch: cannot be combined with --dry-run",
             "--strategy: two-way sync (--direction both, the default with --watch) syncs files only; use --direction push for a strategy",
         ], both.ErrorJson().GetProperty("error").GetProperty("errors").EnumerateArray().Select(e => e.GetString()).ToList());
+
+        // The two-way options without two-way watch: every one named.
+        var once = await PaudeCli.RunAsync("sync", shared.Name, "--conflict", "stop", "--fetch-commits", "-o", "json");
+        Assert.Equal(2, once.ExitCode);
+        Assert.Equal(
+        [
+            "--conflict: only with --watch --direction both",
+            "--fetch-commits: only with --watch --direction both",
+        ], once.ErrorJson().GetProperty("error").GetProperty("errors").EnumerateArray().Select(e => e.GetString()).ToList());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Paude.DependencyInjection;
 using Paude.Sessions;
+using Paude.Sync;
 using Paude.Sync.Continuous.Helper;
 
 namespace Paude.SessionHelper.Tests;
@@ -16,9 +17,10 @@ public sealed class PodmanHelperFixture : IAsyncLifetime
     {
         RunId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
         var services = new ServiceCollection();
-        services.AddPaude().AddPodmanBackend("podman", o => o.ExtraLabels["paude.test"] = RunId);
+        services.AddPaude().AddPodmanBackend("podman", o => o.ExtraLabels["paude.test"] = RunId).AddPaudeSync();
         Services = services.BuildServiceProvider();
         Backend = Services.GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
+        Continuous = Services.GetRequiredService<IContinuousSync>();
         Session = SessionName.Parse($"sh{RunId}");
     }
 
@@ -27,6 +29,9 @@ public sealed class PodmanHelperFixture : IAsyncLifetime
     public ServiceProvider Services { get; }
 
     public ISessionBackend Backend { get; }
+
+    /// <summary>Continuous (two-way) sync over <see cref="Backend"/>.</summary>
+    public IContinuousSync Continuous { get; }
 
     public SessionName Session { get; }
 

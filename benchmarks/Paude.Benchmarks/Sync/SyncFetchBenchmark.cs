@@ -56,7 +56,7 @@ public sealed class SyncFetchBenchmark : IBenchmark
                 },
                 async _ => await BenchPodman.RunAsync("git", ["-C", NewRepo(), "-c", "protocol.ext.allow=always", "fetch", "-q", $"ext::podman exec -i paude-{session.Value} %S {Repo}", "+HEAD:refs/heads/x"], ct: cancellationToken));
             var ratio = Measure.Median(sdk) / Measure.Median(baseline);
-            return new BenchmarkReport(Id, [("paude-sync median ms", Measure.Median(sdk)), ("git ext:: fetch median ms", Measure.Median(baseline))], ratio, 1.0);
+            return new BenchmarkReport(Id, [("paude-sync median ms", Measure.Median(sdk)), ("git ext:: fetch median ms", Measure.Median(baseline))], ratio, 0.8); // issue 16: 200 commits at most 0.8x git's own fetch
         }
         finally
         {

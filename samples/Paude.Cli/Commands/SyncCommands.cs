@@ -24,9 +24,10 @@ internal static class SyncCommands
         var excludes = new Option<string[]>("--exclude") { Description = "Extra excludes (name, glob or relative path). Repeatable.", AllowMultipleArgumentsPerToken = true };
         var prefix = new Option<string?>("--branch-prefix") { Description = "Prefix of the local branch that receives a session's commits (default paude/)." };
         var watch = new Option<bool>("--watch") { Description = "Keep syncing (debounced), one line per round, until Ctrl+C: both ways by default, or --direction push (strategy exclude unless given)." };
+        var fetchCommits = new Option<bool>("--fetch-commits") { Description = "With --watch (two-way): also fetch the commits made in the session onto paude/<session> (never while that branch is checked out)." };
         var command = new Command("sync", "Sync work between the local workspace and a session without losing any (see --strategy).")
         {
-            name, workspace, direction, strategy, dryRun, force, excludes, prefix, watch, conflict,
+            name, workspace, direction, strategy, dryRun, force, excludes, prefix, watch, conflict, fetchCommits,
         };
         command.SetAction((parse, ct) => app.RunAsync(parse, async (ctx, token) =>
         {
@@ -50,6 +51,7 @@ internal static class SyncCommands
                     ConflictPolicy = SyncWatchBoth.Policy(parse.GetValue(conflict)!),
                     Excludes = options.Excludes,
                     Backend = options.Backend,
+                    FetchCommits = parse.GetValue(fetchCommits),
                     HelperBinary = Environment.GetEnvironmentVariable(SyncWatchBoth.HelperBinaryVariable) is { Length: > 0 } binary ? binary : null,
                 };
                 errors.AddRange(twoWayOptions.GetErrors());
@@ -62,9 +64,13 @@ internal static class SyncCommands
                 return await SyncWatchBoth.RunAsync(ctx, session, root, twoWayOptions, token).ConfigureAwait(false);
             }
 
-            if (twoWay || parse.GetResult(conflict) is { Implicit: false })
+            var twoWayOnly = new List<string>();
+            if (twoWay) twoWayOnly.Add("--direction both: only with --watch");
+            if (parse.GetResult(conflict) is { Implicit: false }) twoWayOnly.Add("--conflict: only with --watch --direction both");
+            if (parse.GetValue(fetchCommits)) twoWayOnly.Add("--fetch-commits: only with --watch --direction both");
+            if (twoWayOnly.Count > 0)
             {
-                throw new InvalidOptionsException("Invalid sync options", [twoWay ? "--direction both: only with --watch" : "--conflict: only with --watch --direction both"]);
+                throw new InvalidOptionsException("Invalid sync options", twoWayOnly);
             }
 
             if (parse.GetValue(watch))

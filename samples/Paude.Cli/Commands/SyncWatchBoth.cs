@@ -31,6 +31,7 @@ internal static class SyncWatchBoth
         await ctx.Console.Error.WriteLineAsync($"Watching {local} <-> {session} (two-way, conflicts: {Name(options.ConflictPolicy)}); Ctrl+C stops.").ConfigureAwait(false);
         var count = 0;
         var stopped = false;
+        var fetch = (0, (string?)null);
         try
         {
             await foreach (var round in sync.ReadRoundsAsync(cancellationToken).ConfigureAwait(false))
@@ -39,6 +40,7 @@ internal static class SyncWatchBoth
                 stopped |= round.Stopped;
                 await ctx.Console.Out.WriteLineAsync(ctx.Output.IsJson ? Json(round) : Human(round, time)).ConfigureAwait(false);
                 await ctx.Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                fetch = await ReportFetchAsync(ctx, session, sync.Status, fetch).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -48,6 +50,25 @@ internal static class SyncWatchBoth
 
         await ctx.Console.Error.WriteLineAsync($"Stopped after {count} round(s){(stopped ? " on a conflict (--conflict stop)" : "")}.").ConfigureAwait(false);
         return stopped ? 1 : ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// With <c>--fetch-commits</c>: a line on stderr when more session commits arrived on the session branch or the
+    /// fetch was refused (stdout stays one line per round). Returns what was reported.
+    /// </summary>
+    private static async Task<(int Commits, string? Error)> ReportFetchAsync(CliContext ctx, SessionName session, TwoWaySyncStatus status, (int Commits, string? Error) reported)
+    {
+        if (status.CommitsFetched > reported.Commits)
+        {
+            await ctx.Console.Error.WriteLineAsync($"Fetched {status.CommitsFetched - reported.Commits} session commit(s) onto paude/{session}.").ConfigureAwait(false);
+        }
+
+        if (status.FetchError is { } error && error != reported.Error)
+        {
+            await ctx.Console.Error.WriteLineAsync($"Fetching the session's commits failed: {error}").ConfigureAwait(false);
+        }
+
+        return (status.CommitsFetched, status.FetchError);
     }
 
     /// <summary>The errors of combining two-way watch with options it does not support (all of them together).</summary>

@@ -27,7 +27,18 @@ internal sealed partial class ContinuousSync(ISessionSync sync, ISessionBackendP
             throw new InvalidOptionsException("Invalid sync workspace", [$"Workspace: the folder '{workspace}' does not exist"]);
         }
 
-        var loop = new TwoWay.TwoWayLoop(backends.GetBackend(options.Backend), session, root, options, time, logger);
+        TwoWay.CommitFetcher? fetcher = null;
+        if (options.FetchCommits)
+        {
+            if (SessionSync.FindGitDirectory(root) is null)
+            {
+                throw new InvalidOptionsException("Invalid two-way sync options", [$"FetchCommits: the workspace '{workspace}' is not a git repository"]);
+            }
+
+            fetcher = new TwoWay.CommitFetcher(sync, session, root, options);
+        }
+
+        var loop = new TwoWay.TwoWayLoop(backends.GetBackend(options.Backend), session, root, options, fetcher, time, logger);
         await loop.StartAsync(cancellationToken).ConfigureAwait(false);
         return loop;
     }

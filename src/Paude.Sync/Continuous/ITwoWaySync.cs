@@ -116,6 +116,12 @@ public sealed record TwoWaySyncStatus
     /// <summary>Helper reconnections.</summary>
     public int Reconnections { get; init; }
 
+    /// <summary>Session commits fetched onto <c>paude/&lt;session&gt;</c> (<see cref="TwoWaySyncOptions.FetchCommits"/>).</summary>
+    public int CommitsFetched { get; init; }
+
+    /// <summary>Why the last commit fetch failed or was refused (e.g. the branch is checked out); <c>null</c> after a good one.</summary>
+    public string? FetchError { get; init; }
+
     /// <summary>The latest round, or <c>null</c> before the first.</summary>
     public TwoWaySyncRound? LastRound { get; init; }
 }

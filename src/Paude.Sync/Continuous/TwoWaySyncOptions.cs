@@ -35,6 +35,16 @@ public sealed record TwoWaySyncOptions
     /// <summary>The longest wait between reconnection attempts (default 30 s).</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Also fetch the commits made in the session onto the local branch <c>paude/&lt;session&gt;</c> while syncing
+    /// (the branch strategy of <see cref="ISessionSync"/>: only that branch is written, never while it is checked out).
+    /// Needs a git repository as the local workspace. Default <c>false</c>.
+    /// </summary>
+    public bool FetchCommits { get; init; }
+
+    /// <summary>How often the session's HEAD is checked for new commits when <see cref="FetchCommits"/> is on (default 2 s).</summary>
+    public TimeSpan FetchInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Longest wait for one helper reply before the connection is given up and re-made (default 30 s).</summary>
     public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -58,6 +68,7 @@ public sealed record TwoWaySyncOptions
         Check(errors, nameof(RetryDelay), RetryDelay, allowZero: false);
         Check(errors, nameof(MaxRetryDelay), MaxRetryDelay, allowZero: false);
         Check(errors, nameof(ReplyTimeout), ReplyTimeout, allowZero: false);
+        Check(errors, nameof(FetchInterval), FetchInterval, allowZero: false);
         if (MaxRetryDelay < RetryDelay)
         {
             errors.Add($"MaxRetryDelay: must be at least RetryDelay ({RetryDelay.TotalMilliseconds:0} ms)");

@@ -28,6 +28,9 @@ public sealed class KubeServerFixture : IAsyncLifetime
     /// <summary>Paude.Sync over <see cref="Backend"/> (the sync works through the session contract only).</summary>
     public ISessionSync Sync { get; private set; } = null!;
 
+    /// <summary>Continuous (two-way) sync over <see cref="Backend"/>.</summary>
+    public IContinuousSync Continuous { get; private set; } = null!;
+
     /// <summary><c>PAUDE_TEST_AGENT_IMAGE</c> (an image built from this tree under another tag), else what setup.sh builds.</summary>
     public static string AgentImage { get; } = Environment.GetEnvironmentVariable("PAUDE_TEST_AGENT_IMAGE") is { Length: > 0 } i ? i : "localhost/paude-agent:latest";
 
@@ -52,6 +55,7 @@ public sealed class KubeServerFixture : IAsyncLifetime
         var sp = Build(o => { }, withSync: true);
         Backend = sp.GetRequiredService<ISessionBackendProvider>().GetBackend("openshift");
         Sync = sp.GetRequiredService<ISessionSync>();
+        Continuous = sp.GetRequiredService<IContinuousSync>();
     }
 
     public ISessionBackend BuildBackend(Action<OpenShiftBackendOptions> configure) =>

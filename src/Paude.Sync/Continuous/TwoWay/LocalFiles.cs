@@ -13,9 +13,27 @@ internal static class LocalFiles
     public static Dictionary<string, ContentId> List(string root, PathRules rules, CancellationToken cancellationToken)
     {
         var files = new Dictionary<string, ContentId>(StringComparer.Ordinal);
-        using var repo = Repository.IsValid(root) ? new Repository(root) : null;
+        using var repo = OpenRepository(root);
         Walk(new DirectoryInfo(root), "", rules, repo, files, cancellationToken);
         return files;
+    }
+
+    /// <summary>The workspace's repository, for its <c>.gitignore</c> rules; <c>null</c> when it is none.</summary>
+    public static Repository? OpenRepository(string root) => Repository.IsValid(root) ? new Repository(root) : null;
+
+    /// <summary>
+    /// Whether git ignores a relative file path or one of its folders (by the <c>.gitignore</c> files of the workspace,
+    /// nested ones too); never when <paramref name="repo"/> is <c>null</c>. The same rule the local listing applies.
+    /// </summary>
+    public static bool IsGitIgnored(Repository? repo, string path)
+    {
+        if (repo is null) return false;
+        for (int slash = path.IndexOf('/', StringComparison.Ordinal); slash >= 0; slash = path.IndexOf('/', slash + 1))
+        {
+            if (repo.Ignore.IsPathIgnored(path[..(slash + 1)])) return true;
+        }
+
+        return repo.Ignore.IsPathIgnored(path);
     }
 
     public static ContentId Hash(string full)

@@ -36,8 +36,15 @@ internal sealed class TwoWayApplier(HelperClient helper, string root, PathRules 
         var local = LocalFiles.List(root, rules, cancellationToken);
         var names = rules.NamePatterns.Where(n => !n.Contains('*', StringComparison.Ordinal) && !n.Contains('?', StringComparison.Ordinal)).Append(".git").Distinct().ToList();
         var entries = await helper.ListAsync([""], names, hash: true, cancellationToken).ConfigureAwait(false);
-        var session = entries.Where(e => e.Kind == HelperEntryKind.File && !rules.IsExcluded(e.Path) && !e.Path.Split('/')[^1].StartsWith(".paude-", StringComparison.Ordinal))
-            .ToDictionary(e => e.Path, e => LocalFiles.Id(e.Hash!), StringComparer.Ordinal);
+        // The local .gitignore files (nested ones too) apply to the session's side as well: a file the local listing
+        // ignores must not be pulled either, or the next round would see it "deleted locally" and delete it in the session.
+        Dictionary<string, ContentId> session;
+        using (var repo = LocalFiles.OpenRepository(root))
+        {
+            session = entries.Where(e => e.Kind == HelperEntryKind.File && !rules.IsExcluded(e.Path) && !e.Path.Split('/')[^1].StartsWith(".paude-", StringComparison.Ordinal)
+                                         && !LocalFiles.IsGitIgnored(repo, e.Path))
+                .ToDictionary(e => e.Path, e => LocalFiles.Id(e.Hash!), StringComparer.Ordinal);
+        }
 
         var plan = TwoWayPlanner.Plan(_agreed, local, session, policy);
         var agreed = new Dictionary<string, ContentId>(StringComparer.Ordinal);

@@ -21,6 +21,7 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
     private readonly PathRules _rules;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly CommitFetcher? _fetcher;
     private readonly CancellationTokenSource _stop = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<TwoWaySyncRound> _rounds = Channel.CreateBounded<TwoWaySyncRound>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
@@ -33,8 +34,12 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
     private Task _run = Task.CompletedTask;
     private int _disposed;
 
-    public TwoWayLoop(ISessionBackend backend, SessionName session, string root, TwoWaySyncOptions options, TimeProvider time, ILogger logger)
+    /// <summary>The trigger of a commit-fetch tick (no round runs for it).</summary>
+    private const string FetchTick = "fetch";
+
+    public TwoWayLoop(ISessionBackend backend, SessionName session, string root, TwoWaySyncOptions options, CommitFetcher? fetcher, TimeProvider time, ILogger logger)
     {
+        _fetcher = fetcher;
         _backend = backend;
         _session = session;
         _root = root;
@@ -116,6 +121,13 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
             {
                 trigger ??= await WaitForTriggerAsync(watcher, stop).ConfigureAwait(false);
                 if (trigger is null) continue;
+                if (trigger == FetchTick)
+                {
+                    await FetchCommitsAsync(client, stop).ConfigureAwait(false);
+                    trigger = null;
+                    continue;
+                }
+
                 List<TaskCompletionSource<TwoWaySyncRound>> flushes;
                 lock (_gate) { flushes = [.. _flushes]; _flushes.Clear(); _resumed = false; }
                 watcher.Take();
@@ -125,7 +137,12 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
                 foreach (var f in flushes) f.TrySetResult(round);
                 trigger = null;
                 if (round.Stopped) break;
-                if (round.Error is null) { failures = 0; continue; }
+                if (round.Error is null)
+                {
+                    failures = 0;
+                    await FetchCommitsAsync(client, stop).ConfigureAwait(false);
+                    continue;
+                }
 
                 // The connection is gone: re-made with back-off; the applier keeps what both sides agreed on.
                 await watch.Cancel.CancelAsync().ConfigureAwait(false);
@@ -185,7 +202,11 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
         var local = Paused()
             ? Task.Delay(Timeout.InfiniteTimeSpan, _time, wait.Token).ContinueWith(_ => false, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)
             : watcher.WaitAsync(_options.RescanInterval, wait.Token);
-        var first = await Task.WhenAny(woken, local).ConfigureAwait(false);
+        // With commit fetching on, a tick checks the session's HEAD (no round) when nothing else happened.
+        var tick = _fetcher is null || Paused()
+            ? null
+            : Task.Delay(_options.FetchInterval, _time, wait.Token).ContinueWith(_ => true, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        var first = await (tick is null ? Task.WhenAny(woken, local) : Task.WhenAny(woken, local, tick)).ConfigureAwait(false);
         await wait.CancelAsync().ConfigureAwait(false);
         stop.ThrowIfCancellationRequested();
         _wake.Reader.TryRead(out _);
@@ -193,7 +214,7 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
         if (Paused()) return null;
         bool localChanged = first == local && local.IsCompletedSuccessfully && local.Result;
         bool sessionChanged = Volatile.Read(ref _sessionEvents) > 0;
-        if (!localChanged && !sessionChanged) return first == local ? "rescan" : null;
+        if (!localChanged && !sessionChanged) return first == local ? "rescan" : first == tick ? FetchTick : null;
         return await DebounceAsync(watcher, stop).ConfigureAwait(false) ?? (localChanged ? "changes" : "session-changes");
     }
 
@@ -251,6 +272,32 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
         {
             LogRoundFailed(_logger, number, trigger, e.GetType().Name, e);
             return new TwoWaySyncRound { Number = number, Trigger = trigger, StartedAt = startedAt, Duration = _time.GetElapsedTime(started), Error = e };
+        }
+    }
+
+    /// <summary>
+    /// Fetches the session's new commits (when on and its HEAD moved). A failure is logged and shown in the status,
+    /// never fatal: a lost channel shows in the next round, which reconnects.
+    /// </summary>
+    private async Task FetchCommitsAsync(HelperClient client, CancellationToken stop)
+    {
+        if (_fetcher is null) return;
+        try
+        {
+            if (await _fetcher.FetchIfMovedAsync(client, stop).ConfigureAwait(false) is not { } outcome) return;
+            if (outcome.Error is { } error)
+            {
+                LogFetchFailed(_logger, _session.Value, error.GetType().Name, error);
+                Update(s => s with { FetchError = error.Message });
+                return;
+            }
+
+            LogFetched(_logger, _session.Value, outcome.Commits);
+            Update(s => s with { CommitsFetched = s.CommitsFetched + outcome.Commits, FetchError = null });
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+        {
+            LogFetchFailed(_logger, _session.Value, e.GetType().Name, e);
         }
     }
 
@@ -324,6 +371,12 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Two-way sync of {Session}: the helper's watch ended")]
     private static partial void LogWatchEnded(ILogger logger, string session, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Two-way sync of {Session}: fetched {Commits} commit(s) onto the session branch")]
+    private static partial void LogFetched(ILogger logger, string session, int commits);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Two-way sync of {Session}: fetching the session's commits failed ({Error})")]
+    private static partial void LogFetchFailed(ILogger logger, string session, string error, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Two-way sync {Workspace} <-> {Session}: stopped")]
     private static partial void LogStopped(ILogger logger, string session, string workspace);

@@ -1,0 +1,52 @@
+using System.Text;
+using Paude.Sessions;
+using Paude.Sync.Continuous.Helper;
+
+namespace Paude.Sync.Continuous.TwoWay;
+
+/// <summary>
+/// Continuous git fetch beside two-way sync (<see cref="TwoWaySyncOptions.FetchCommits"/>): asks the open helper for
+/// the session's HEAD (one <c>git rev-parse</c>, milliseconds) and only when it moved runs an ordinary branch-strategy
+/// pull (<see cref="ISessionSync"/>), which writes <c>paude/&lt;session&gt;</c> alone and refuses while that branch is
+/// checked out — a branch the user works on is never moved. A refusal or failure is reported once per HEAD, not
+/// retried every tick.
+/// </summary>
+internal sealed class CommitFetcher(ISessionSync sync, SessionName session, string root, TwoWaySyncOptions options)
+{
+    private const long MaxRevParseBytes = 256;
+    private string? _fetched;
+
+    /// <summary>What the last fetch that did anything brought, or why it failed.</summary>
+    public sealed record Outcome(int Commits, string? Head, Exception? Error);
+
+    /// <summary>Fetches when the session's HEAD moved since the last fetch; <c>null</c> when there was nothing to do.</summary>
+    public async Task<Outcome?> FetchIfMovedAsync(HelperClient client, CancellationToken cancellationToken)
+    {
+        var head = await client.GitAsync(["rev-parse", "--verify", "-q", "HEAD"], MaxRevParseBytes, cancellationToken).ConfigureAwait(false);
+        // No repository or no commit yet (exit code not 0): nothing to fetch. The helper's output is untrusted: only
+        // a well-formed object name is compared, and it is never used as anything but a "did it move" key.
+        var sha = head.ExitCode == 0 ? Encoding.ASCII.GetString(head.StandardOutput).Trim() : null;
+        if (sha is null || sha.Length is not (40 or 64) || !sha.All(char.IsAsciiHexDigitLower) || sha == _fetched)
+        {
+            return null;
+        }
+
+        _fetched = sha;
+        try
+        {
+            var result = await sync.SyncAsync(session, root, new SyncOptions
+            {
+                Direction = SyncDirection.FromSession,
+                Strategy = SyncStrategy.Branch,
+                SessionWorkspace = options.SessionWorkspace,
+                Backend = options.Backend,
+                Excludes = options.Excludes,
+            }, null, cancellationToken).ConfigureAwait(false);
+            return new Outcome(result.CommitsTransferred, result.Commit, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new Outcome(0, sha, e);
+        }
+    }
+}
