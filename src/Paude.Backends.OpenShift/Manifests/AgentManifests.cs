@@ -119,7 +119,7 @@ internal static class AgentManifests
             [SessionLabelKeys.AllowedDomains] = string.Join(",", input.Egress.Entries),
             [SessionLabelKeys.Headless] = input.Headless ? "true" : "false",
             [SessionLabelKeys.Credentials] = string.Join(",", input.Credentials),
-            [SessionLabelKeys.AgentArgv] = JsonSerializer.Serialize(input.AgentCommand),
+            [SessionLabelKeys.AgentArgv] = JsonSerializer.Serialize(input.AgentCommand, OpenShiftJson.Default.IReadOnlyListString),
         };
         if (input.Workspace is not null)
         {

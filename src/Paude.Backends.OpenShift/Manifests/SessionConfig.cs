@@ -40,7 +40,7 @@ internal static class SessionConfig
         {
             try
             {
-                argv = JsonSerializer.Deserialize<List<string>>(json) ?? argv;
+                argv = JsonSerializer.Deserialize(json, OpenShiftJson.Default.ListString) ?? argv;
             }
             catch (JsonException)
             {

@@ -65,7 +65,7 @@ internal static class SessionLabels
 
         labels[SessionLabelKeys.Headless] = config.Headless ? "true" : "false";
         labels[SessionLabelKeys.Credentials] = string.Join(",", config.Credentials);
-        labels[SessionLabelKeys.AgentArgv] = Encode(JsonSerializer.Serialize(config.AgentCommand));
+        labels[SessionLabelKeys.AgentArgv] = Encode(JsonSerializer.Serialize(config.AgentCommand, PodmanJson.Default.IReadOnlyListString));
         labels[Limits] = string.Create(CultureInfo.InvariantCulture, $"{config.Limits.MemoryBytes}_{config.Limits.Cpus}_{config.Limits.Pids}");
     }
 
@@ -74,7 +74,7 @@ internal static class SessionLabels
     {
         if (environment.Count > 0)
         {
-            labels[Environment] = Encode(JsonSerializer.Serialize(environment));
+            labels[Environment] = Encode(JsonSerializer.Serialize(environment, PodmanJson.Default.IReadOnlyDictionaryStringString));
         }
     }
 
@@ -84,7 +84,7 @@ internal static class SessionLabels
         try
         {
             return labels.TryGetValue(Environment, out var v) && Decode(v) is { } json
-                ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []
+                ? JsonSerializer.Deserialize(json, PodmanJson.Default.DictionaryStringString) ?? []
                 : new Dictionary<string, string>();
         }
         catch (JsonException)
@@ -115,7 +115,7 @@ internal static class SessionLabels
         IReadOnlyList<string> argv;
         try
         {
-            argv = JsonSerializer.Deserialize<string[]>(Decode(Get(SessionLabelKeys.AgentArgv)) ?? "null") ?? ["claude"];
+            argv = JsonSerializer.Deserialize(Decode(Get(SessionLabelKeys.AgentArgv)) ?? "null", PodmanJson.Default.StringArray) ?? ["claude"];
         }
         catch (JsonException)
         {
