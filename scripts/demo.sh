@@ -7,7 +7,7 @@
 # left behind. Everything stays on this machine: the stand-in listens on its own Podman network's gateway only and
 # the agent reaches it only through the session's proxy, by a name on the allow-list (api.paude.test).
 # Exits 0 only if every step worked. Environment:
-#   PAUDE_CLI=/path/paude.dll               use this build of the CLI instead of building one (the tests pass theirs)
+#   PAUDE_CLI=/path/paude[.dll]             use this build of the CLI (a paude.dll or the native binary) instead of building one
 #   PAUDE_STANDIN=/path/paude-standin.dll   likewise for the stand-in
 #   PAUDE_DEMO_NAME=name                    session name (default demo-<random>)
 #   PAUDE_DEMO_SKIP_SETUP=1                 skip scripts/setup.sh (the machine is set up already)
@@ -40,7 +40,7 @@ cleanup() {
   rc=$?
   if [ "$created" = 1 ] && [ -n "${paude_dll:-}" ]; then
     # Only reached when a step failed after create: never leave the session behind.
-    dotnet "$paude_dll" delete "$name" --force >/dev/null 2>&1 || true
+    run_paude delete "$name" --force >/dev/null 2>&1 || true
   fi
   stop_standin
   if [ "$rc" != 0 ] && [ -f "$work/standin.log" ]; then
@@ -72,7 +72,8 @@ else
 fi
 [ -f "$paude_dll" ] || fail "no CLI at $paude_dll"
 [ -f "$standin_dll" ] || fail "no stand-in at '$standin_dll' (set PAUDE_STANDIN with PAUDE_CLI)"
-paude() { printf '    $ paude %s\n' "$*" >&2; dotnet "$paude_dll" "$@"; }
+run_paude() { if [[ "$paude_dll" == *.dll ]]; then dotnet "$paude_dll" "$@"; else "$paude_dll" "$@"; fi; }
+paude() { printf '    $ paude %s\n' "$*" >&2; run_paude "$@"; }
 
 say "Start the scripted Messages API stand-in on its own Podman network ($api_net), answering as api.paude.test"
 # The key the agent will use: only in the host's Claude settings, delivered by the 'claude' credential source.
@@ -119,7 +120,7 @@ say "Start the agent: the real Claude Code does the work (it writes hello.txt an
 paude exec "$name" -- paude-start-session
 screen=""
 for _ in $(seq 1 240); do
-  screen="$(dotnet "$paude_dll" exec "$name" -- tmux capture-pane -p -J -S -300 -t paude 2>/dev/null || true)"
+  screen="$(run_paude exec "$name" -- tmux capture-pane -p -J -S -300 -t paude 2>/dev/null || true)"
   case "$screen" in *"exited with code"*) break ;; esac
   sleep 1
 done

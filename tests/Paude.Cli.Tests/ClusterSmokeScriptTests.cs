@@ -59,7 +59,7 @@ public sealed class ClusterSmokeScriptTests
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["PAUDE_CLI"] = PaudeCli.AssemblyPath;
+        start.Environment["PAUDE_CLI"] = PaudeCli.ScriptPath;
         start.Environment["PAUDE_SMOKE_NAME"] = name;
         start.Environment["PAUDE_SMOKE_ALLOWED"] = Allowed;
         start.Environment["KUBECONFIG"] = server.KubeconfigPath;

@@ -22,11 +22,8 @@ public sealed class ContinuousSyncTests(SharedSessionFixture shared)
         {
             var create = await PaudeCli.RunAsync("create", name, "--workspace", workspace, "--agent-command", SharedSessionFixture.StandInAgent, "--allowed-domains", "default");
             Assert.True(create.ExitCode == 0, create.ToString());
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-            foreach (var arg in new[] { PaudeCli.AssemblyPath, "sync", name, "--direction", "to", "--watch", "--workspace", workspace })
-            {
-                start.ArgumentList.Add(arg);
-            }
+            var start = PaudeCli.StartInfo("sync", name, "--direction", "to", "--watch", "--workspace", workspace);
+            start.RedirectStandardOutput = start.RedirectStandardError = start.RedirectStandardInput = true;
 
             start.Environment["PAUDE_EXTRA_LABELS"] = $"paude.test={TestRun.Id}";
             using var process = Process.Start(start)!;
@@ -121,11 +118,8 @@ public sealed class ContinuousSyncTests(SharedSessionFixture shared)
             // The agent image built here may predate the helper layer: the CLI injects the host's build then.
             var helper = (await ProcessRunner.RunAsync("bash", [Path.Combine(RepositoryRoot.Path, "helper", "build.sh")], writeStdin: null, timeout: TimeSpan.FromMinutes(10)))
                 .EnsureSuccess("helper/build.sh").StandardOutput.Trim();
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-            foreach (var arg in new[] { PaudeCli.AssemblyPath, "sync", name, "--watch", "--conflict", "keep-both", "--workspace", workspace, "-o", "json" })
-            {
-                start.ArgumentList.Add(arg);
-            }
+            var start = PaudeCli.StartInfo("sync", name, "--watch", "--conflict", "keep-both", "--workspace", workspace, "-o", "json");
+            start.RedirectStandardOutput = start.RedirectStandardError = start.RedirectStandardInput = true;
 
             start.Environment["PAUDE_EXTRA_LABELS"] = $"paude.test={TestRun.Id}";
             start.Environment["PAUDE_SESSION_HELPER"] = helper;

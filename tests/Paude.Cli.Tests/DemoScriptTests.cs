@@ -18,7 +18,7 @@ public sealed class DemoScriptTests
         var name = TestRun.NewSessionName("demo");
         var start = new ProcessStartInfo("bash") { WorkingDirectory = RepositoryRoot.Path };
         start.ArgumentList.Add(Path.Combine(RepositoryRoot.Path, "scripts", "demo.sh"));
-        start.Environment["PAUDE_CLI"] = PaudeCli.AssemblyPath;
+        start.Environment["PAUDE_CLI"] = PaudeCli.ScriptPath;
         start.Environment["PAUDE_STANDIN"] = Path.Combine(AppContext.BaseDirectory, "paude-standin.dll");
         start.Environment["PAUDE_DEMO_NAME"] = name;
         start.Environment["PAUDE_DEMO_SKIP_SETUP"] = "1";

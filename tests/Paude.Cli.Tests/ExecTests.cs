@@ -61,11 +61,8 @@ public sealed class ExecTests(SharedSessionFixture shared)
     [Fact]
     public async Task Output_streams_live_while_the_command_runs()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var arg in new[] { PaudeCli.AssemblyPath, "exec", shared.Name, "--", "bash", "-c", "echo first; sleep 4; echo second" })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = PaudeCli.StartInfo("exec", shared.Name, "--", "bash", "-c", "echo first; sleep 4; echo second");
+        start.RedirectStandardOutput = start.RedirectStandardError = start.RedirectStandardInput = true;
 
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
@@ -123,7 +120,7 @@ public sealed class ExecTests(SharedSessionFixture shared)
     {
         // A real pseudo-terminal from util-linux `script`; the keys Ctrl+b d detach from tmux.
         var start = new ProcessStartInfo("script");
-        foreach (var arg in new[] { "-qfec", $"dotnet {PaudeCli.AssemblyPath} connect {shared.Name}", "/dev/null" })
+        foreach (var arg in new[] { "-qfec", $"{PaudeCli.ShellPrefix} connect {shared.Name}", "/dev/null" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -144,11 +141,8 @@ public sealed class ExecTests(SharedSessionFixture shared)
 
     private async Task<(int ExitCode, string Stderr)> InterruptExecAsync(string marker)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var arg in new[] { PaudeCli.AssemblyPath, "exec", shared.Name, "--", "bash", "-c", $"echo started; exec sleep {marker}" })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = PaudeCli.StartInfo("exec", shared.Name, "--", "bash", "-c", $"echo started; exec sleep {marker}");
+        start.RedirectStandardOutput = start.RedirectStandardError = start.RedirectStandardInput = true;
 
         using var process = Process.Start(start)!;
         process.StandardInput.Close();

@@ -72,11 +72,8 @@ public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLif
     public async Task Connect_with_piped_input_just_pumps_the_bytes_and_detaches_with_exit_0()
     {
         // No terminal on this side: no raw mode and no size; the bytes still reach tmux in the session.
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in (string[])[PaudeCli.AssemblyPath, "connect", _name, .. cluster.ClusterArgs])
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = PaudeCli.StartInfo(["connect", _name, .. cluster.ClusterArgs]);
+        start.RedirectStandardInput = start.RedirectStandardOutput = start.RedirectStandardError = true;
 
         using var process = new PipedSession(Process.Start(start)!);
         await process.WaitForAsync("client=");
@@ -96,7 +93,7 @@ public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLif
 
     private PipedSession StartConnect(int cols, int rows)
     {
-        var connect = string.Join(' ', ((string[])["dotnet", PaudeCli.AssemblyPath, "connect", _name, .. cluster.ClusterArgs]).Select(Quote));
+        var connect = PaudeCli.ShellPrefix + " " + string.Join(' ', ((string[])["connect", _name, .. cluster.ClusterArgs]).Select(Quote));
         var command = $"stty cols {cols} rows {rows}; before=$(stty -g); {connect}; code=$?; after=$(stty -g); echo connect-exit=$code; " +
                       "if [ \"$before\" = \"$after\" ]; then echo TERMINAL-RESTORED; else echo \"TERMINAL-CHANGED $before -> $after\"; fi";
         var start = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -19,11 +19,8 @@ public sealed partial class PortForwardCliTests(SharedSessionFixture shared)
         var serve = await PaudeCli.RunAsync("exec", shared.Name, "--", "sh", "-c", $"mkdir -p /tmp/pfcli && echo cli-forward > /tmp/pfcli/index.html && busybox httpd -p 127.0.0.1:{port} -h /tmp/pfcli </dev/null >/dev/null 2>&1");
         Assert.True(serve.ExitCode == 0, serve.ToString());
 
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { PaudeCli.AssemblyPath, "port-forward", shared.Name, $"0:{port}" })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = PaudeCli.StartInfo("port-forward", shared.Name, $"0:{port}");
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
 
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();

@@ -5,7 +5,7 @@ using Paude.Sessions;
 namespace Paude.Benchmarks.Cli;
 
 /// <summary>
-/// A whole <c>paude</c> process (as the README's alias runs it: <c>dotnet paude.dll …</c>, startup included) vs the
+/// A whole <c>paude</c> process (the NativeAOT binary a user gets, or <c>dotnet paude.dll …</c>; startup included) vs the
 /// podman command that does the same work, both started as processes by this benchmark, alternately, against one
 /// running session. The session is created once through the SDK and deleted at the end, outside the timing.
 /// </summary>
@@ -28,8 +28,15 @@ public abstract class CliProcessBenchmark : IBenchmark
     /// <summary>The podman arguments that do the same work.</summary>
     protected abstract string[] PodmanArguments(string session);
 
-    /// <summary>The CLI: <c>PAUDE_BENCH_CLI</c> (another build's paude.dll, e.g. the one before a change), else the one built next to this benchmark.</summary>
+    /// <summary>
+    /// The CLI: <c>PAUDE_BENCH_CLI</c> (a native <c>paude</c> from samples/Paude.Cli/build.sh, or another build's
+    /// paude.dll, e.g. the one before a change), else the paude.dll built next to this benchmark.
+    /// </summary>
     internal static string PaudeDll { get; } = Environment.GetEnvironmentVariable("PAUDE_BENCH_CLI") is { Length: > 0 } cli ? cli : Path.Combine(AppContext.BaseDirectory, "paude.dll");
+
+    /// <summary>How the CLI is started: a dll through <c>dotnet</c>, an executable as itself.</summary>
+    internal static (string FileName, string[] Leading) PaudeCommand { get; } =
+        PaudeDll.EndsWith(".dll", StringComparison.Ordinal) ? ("dotnet", [PaudeDll]) : (PaudeDll, []);
 
     /// <inheritdoc />
     public async Task<BenchmarkReport> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
@@ -41,17 +48,18 @@ public abstract class CliProcessBenchmark : IBenchmark
         {
             var session = $"{run}-s";
             await backend.CreateAsync(new SessionSpec { Name = SessionName.Parse(session), AgentCommand = AgentCommand }, cancellationToken);
-            string[] paude = [PaudeDll, .. PaudeArguments(session)];
+            var (paudeFile, leading) = PaudeCommand;
+            string[] paude = [.. leading, .. PaudeArguments(session)];
             var podman = PodmanArguments(session);
 
             // Warm-up: the file cache holds the runtime and both binaries before the first sample.
-            await BenchPodman.RunAsync("dotnet", paude, ct: cancellationToken);
+            await BenchPodman.RunAsync(paudeFile, paude, ct: cancellationToken);
             await BenchPodman.RunAsync("podman", podman, ct: cancellationToken);
             var cliCpu = new List<double>();
             var rawCpu = new List<double>();
             var (cli, raw) = await Measure.AlternateAsync(
                 context.Iterations,
-                _ => WithCpuAsync(cliCpu, () => BenchPodman.RunAsync("dotnet", paude, ct: cancellationToken)),
+                _ => WithCpuAsync(cliCpu, () => BenchPodman.RunAsync(paudeFile, paude, ct: cancellationToken)),
                 _ => WithCpuAsync(rawCpu, () => BenchPodman.RunAsync("podman", podman, ct: cancellationToken)));
             var cliMedian = Measure.Median(cli);
             var rawMedian = Measure.Median(raw);

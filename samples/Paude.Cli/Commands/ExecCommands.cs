@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using Paude.Cli.Hosting.Terminal;
 using Paude.Cli.Output;
 using Paude.Cli.Support;
 using Paude.Execution;
@@ -122,7 +123,8 @@ internal static class ExecCommands
         command.SetAction((parse, ct) => app.RunAsync(parse, async (ctx, token) =>
         {
             var session = SessionCommands.ParseName(parse.GetValue(name));
-            return await ctx.Backend.AttachAsync(session, token).ConfigureAwait(false);
+            using var terminal = new ConsoleTerminal();
+            return await ctx.Backend.AttachAsync(session, terminal, token).ConfigureAwait(false);
         }, ct));
         return command;
     }

@@ -67,10 +67,15 @@ public interface ISessionBackend
     IAsyncEnumerable<BlockedRequest> GetBlockedRequestsAsync(SessionName name, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Attaches the calling process's terminal to the agent's tmux session and returns when the user detaches,
-    /// with the exit code of the attach.
+    /// Attaches <paramref name="terminal"/> to the agent's tmux session over a pseudo-terminal in the session and
+    /// returns when the user detaches (or the attach process ends), with its exit code. The terminal is in raw mode
+    /// for the whole attach (restored on every path) and each size it reports is applied to the session's terminal.
+    /// Requires a running session.
     /// </summary>
-    Task<int> AttachAsync(SessionName name, CancellationToken cancellationToken = default);
+    /// <param name="name">The session.</param>
+    /// <param name="terminal">The local terminal: a console host's own, or an embedding application's streams.</param>
+    /// <param name="cancellationToken">Ends the attach (the session keeps running).</param>
+    Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Forwards a local port to <see cref="PortForwardSpec.SessionPort"/> on the session's loopback: listens on

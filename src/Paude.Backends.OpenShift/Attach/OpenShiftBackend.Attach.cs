@@ -1,4 +1,3 @@
-using Paude.Backends.OpenShift.Attach;
 using Paude.Backends.OpenShift.Exec;
 using Paude.Backends.OpenShift.Manifests;
 using Paude.Execution;
@@ -6,16 +5,16 @@ using Paude.Sessions;
 
 namespace Paude.Backends.OpenShift;
 
-/// <summary>Attach: the agent's tmux session on this process's terminal, over a TTY exec.</summary>
+/// <summary>Attach: the agent's tmux session on the caller's terminal, over a TTY exec.</summary>
 internal sealed partial class OpenShiftBackend
 {
     private static readonly IReadOnlyList<string> AttachCommand = ["paude-attach"];
 
     /// <inheritdoc />
-    public async Task<int> AttachAsync(SessionName name, CancellationToken cancellationToken = default)
+    public Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken = default)
     {
-        using var terminal = new ConsoleTerminal();
-        return await AttachAsync(name, AttachCommand, terminal, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(terminal);
+        return AttachAsync(name, AttachCommand, terminal, cancellationToken);
     }
 
     /// <summary>

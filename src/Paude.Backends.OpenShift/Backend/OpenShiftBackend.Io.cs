@@ -122,15 +122,15 @@ internal sealed partial class OpenShiftBackend
         await RepairProxyAsync(name, statefulSet, cancellationToken).ConfigureAwait(false);
         var data = ProxyManifests.ConfigData(policy);
         var hash = ProxyManifests.ConfigHash(data);
-        var dataPatch = new V1Patch(System.Text.Json.JsonSerializer.Serialize(new { data }), V1Patch.PatchType.MergePatch);
+        var dataPatch = new V1Patch(OpenShiftJson.MergePatch(data, "data"), V1Patch.PatchType.MergePatch);
         await _api.CallAsync("update proxy config", (c, ct) => c.CoreV1.PatchNamespacedConfigMapAsync(dataPatch, SessionLabels.Proxy(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         var annotations = new Dictionary<string, string> { [SessionLabelKeys.AllowedDomains] = string.Join(",", policy.Entries) };
-        var setPatch = new V1Patch(System.Text.Json.JsonSerializer.Serialize(new { metadata = new { annotations } }), V1Patch.PatchType.MergePatch);
+        var setPatch = new V1Patch(OpenShiftJson.MergePatch(annotations, "metadata", "annotations"), V1Patch.PatchType.MergePatch);
         await _api.CallAsync("record allow-list", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(setPatch, SessionLabels.Agent(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
 
         // A new hash on the pod template rolls out a proxy pod with the new config; the agent is not touched.
         var template = new Dictionary<string, string> { [SessionLabels.ConfigHash] = hash };
-        var rollout = new V1Patch(System.Text.Json.JsonSerializer.Serialize(new { spec = new { template = new { metadata = new { annotations = template } } } }), V1Patch.PatchType.MergePatch);
+        var rollout = new V1Patch(OpenShiftJson.MergePatch(template, "spec", "template", "metadata", "annotations"), V1Patch.PatchType.MergePatch);
         var deployment = await _api.CallAsync("roll out proxy", (c, ct) => c.AppsV1.PatchNamespacedDeploymentAsync(rollout, SessionLabels.Proxy(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         Log.EgressChanged(_logger, name, hash);
         if ((deployment.Spec.Replicas ?? 0) > 0)

@@ -125,10 +125,12 @@ internal sealed partial class PodmanBackend
         }
     }
 
-    public async Task<int> AttachAsync(SessionName name, CancellationToken cancellationToken = default)
+    public async Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(terminal);
         await RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
-        return await _podman.RunInteractiveAsync(["exec", "-it", new PodmanNames(name).Agent, "paude-attach"], cancellationToken).ConfigureAwait(false);
+        var attach = new Attach.PodmanAttach(_podman, new PodmanNames(name).Agent);
+        return await attach.RunAsync(terminal, ct => RequireRunningAsync(name, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Packages the session's credential sources into the memory-backed directory and restores them.</summary>

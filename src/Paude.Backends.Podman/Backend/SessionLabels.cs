@@ -56,7 +56,7 @@ internal static class SessionLabels
     {
         if (environment.Count > 0)
         {
-            labels[Environment] = Encode(JsonSerializer.Serialize(environment));
+            labels[Environment] = Encode(JsonSerializer.Serialize(environment, PodmanJson.Default.IReadOnlyDictionaryStringString));
         }
     }
 
@@ -66,7 +66,7 @@ internal static class SessionLabels
         try
         {
             return labels.TryGetValue(Environment, out var v) && Decode(v) is { } json
-                ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []
+                ? JsonSerializer.Deserialize(json, PodmanJson.Default.DictionaryStringString) ?? []
                 : new Dictionary<string, string>();
         }
         catch (JsonException)

@@ -10,7 +10,6 @@ namespace Paude.Credentials.Sources;
 /// </summary>
 internal static class PluginMetadataRewriter
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private static readonly HashSet<string> PathProperties = new(StringComparer.Ordinal) { "installPath", "installLocation" };
 
     /// <summary>Returns the rewritten JSON, or <c>null</c> when <paramref name="json"/> is not valid JSON.</summary>
@@ -29,7 +28,26 @@ internal static class PluginMetadataRewriter
 
         var roots = hostRoots.OrderByDescending(r => r.Length).ToArray();
         count = Visit(root, roots, containerRoot);
-        return JsonSerializer.SerializeToUtf8Bytes(root, Indented);
+        return Write(root);
+    }
+
+    // Written through a writer, not JsonSerializer: no reflection, so the package stays NativeAOT-safe.
+    private static byte[] Write(JsonNode? root)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            if (root is null)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                root.WriteTo(writer);
+            }
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static int Visit(JsonNode? node, string[] roots, string containerRoot)

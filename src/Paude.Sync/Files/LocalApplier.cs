@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Paude.Sync.Manifest;
 
 namespace Paude.Sync.Files;
 
@@ -20,7 +21,7 @@ internal static class LocalApplier
         var temp = journalPath + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
         {
-            JsonSerializer.Serialize(stream, journal);
+            JsonSerializer.Serialize(stream, journal, SyncJson.Default.Journal);
             stream.Flush(flushToDisk: true);
         }
 
@@ -49,7 +50,7 @@ internal static class LocalApplier
         Journal? journal;
         try
         {
-            journal = JsonSerializer.Deserialize<Journal>(File.ReadAllText(journalPath));
+            journal = JsonSerializer.Deserialize(File.ReadAllText(journalPath), SyncJson.Default.Journal);
         }
         catch (JsonException)
         {

@@ -10,8 +10,6 @@ namespace Paude.Sync.Manifest;
 /// </summary>
 internal sealed class ManifestStore
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     private ManifestStore(string directory) => Directory = directory;
 
     /// <summary>The state folder (manifest, lock, journal).</summary>
@@ -75,7 +73,7 @@ internal sealed class ManifestStore
 
         try
         {
-            var manifest = JsonSerializer.Deserialize<SyncManifest>(File.ReadAllText(ManifestPath), Json);
+            var manifest = JsonSerializer.Deserialize(File.ReadAllText(ManifestPath), SyncJson.Default.SyncManifest);
 
             // JSON nulls bypass the non-null defaults ("Sessions": null, "Files": null; found by fuzzing) and would fail
             // later with a NullReferenceException: such a manifest counts as damaged too.
@@ -98,7 +96,7 @@ internal sealed class ManifestStore
         var temp = Path.Combine(Directory, $".sync-manifest.{Guid.NewGuid():N}.tmp");
         using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
         {
-            JsonSerializer.Serialize(stream, manifest, Json);
+            JsonSerializer.Serialize(stream, manifest, SyncJson.Default.SyncManifest);
             stream.Flush(flushToDisk: true);
         }
 

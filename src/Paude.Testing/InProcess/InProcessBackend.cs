@@ -282,7 +282,7 @@ public sealed class InProcessBackend : ISessionBackend, IAsyncDisposable
 
     /// <summary>Not supported: an in-process session has no terminal to attach to.</summary>
     /// <exception cref="NotSupportedException">Always.</exception>
-    public Task<int> AttachAsync(SessionName name, CancellationToken cancellationToken = default) =>
+    public Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException($"The in-process backend '{Name}' has no terminal to attach to; run commands with ExecAsync.");
 
     private InProcessSession Find(SessionName name) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Paude.Errors;
@@ -15,7 +16,7 @@ namespace Paude.DependencyInjection;
 /// </summary>
 internal static class BackendRegistration
 {
-    public static IPaudeBuilder Add<TOptions>(
+    public static IPaudeBuilder Add<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(
         IPaudeBuilder builder,
         string kind,
         string name,

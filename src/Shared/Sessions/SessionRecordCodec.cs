@@ -45,7 +45,7 @@ internal static class SessionRecordCodec
         into[SessionLabelKeys.AllowedDomains] = Text(string.Join(",", record.Egress.Entries), encoding);
         into[SessionLabelKeys.Headless] = record.Headless ? "true" : "false";
         into[SessionLabelKeys.Credentials] = string.Join(",", record.Credentials);
-        into[SessionLabelKeys.AgentArgv] = Text(JsonSerializer.Serialize(record.AgentCommand), encoding);
+        into[SessionLabelKeys.AgentArgv] = Text(JsonSerializer.Serialize(record.AgentCommand, SessionRecordJson.Default.IReadOnlyListString), encoding);
         if (record.Workspace is not null)
         {
             into[SessionLabelKeys.Workspace] = Text(record.Workspace, encoding);
@@ -130,7 +130,7 @@ internal static class SessionRecordCodec
     {
         try
         {
-            return Get(map, SessionLabelKeys.AgentArgv, encoding) is { } json ? JsonSerializer.Deserialize<string[]>(json) ?? DefaultCommand : DefaultCommand;
+            return Get(map, SessionLabelKeys.AgentArgv, encoding) is { } json ? JsonSerializer.Deserialize(json, SessionRecordJson.Default.StringArray) ?? DefaultCommand : DefaultCommand;
         }
         catch (JsonException)
         {

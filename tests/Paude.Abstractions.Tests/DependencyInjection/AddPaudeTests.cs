@@ -124,6 +124,6 @@ public sealed class AddPaudeTests
 
         public IAsyncEnumerable<BlockedRequest> GetBlockedRequestsAsync(SessionName name, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task<int> AttachAsync(SessionName name, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }

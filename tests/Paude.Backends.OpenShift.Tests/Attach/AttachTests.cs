@@ -1,4 +1,4 @@
-using Paude.Backends.OpenShift.Attach;
+using Paude.Sessions;
 using Paude.Backends.OpenShift.Tests.Integration;
 using k8s;
 using Paude.Backends.OpenShift.Exec;

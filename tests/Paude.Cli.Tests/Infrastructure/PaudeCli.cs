@@ -21,8 +21,49 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs the real <c>paude</c> CLI: in-process through its entry point, or as a separate process.</summary>
 internal static class PaudeCli
 {
-    /// <summary>The built CLI (copied next to the tests by the project reference).</summary>
+    /// <summary>The built CLI (copied next to the tests by the project reference); runs in-process and as <c>dotnet paude.dll</c>.</summary>
     public static string AssemblyPath { get; } = Path.Combine(AppContext.BaseDirectory, "paude.dll");
+
+    /// <summary>
+    /// Another build of the CLI for the process tests, e.g. the NativeAOT binary from <c>samples/Paude.Cli/build.sh</c>
+    /// (<c>PAUDE_CLI_BIN</c>); without it the process tests run <c>dotnet paude.dll</c>.
+    /// </summary>
+    public static string? NativePath { get; } = FindNative();
+
+    /// <summary>What a process test starts: the native binary, else <c>dotnet</c>.</summary>
+    public static string FileName => NativePath ?? "dotnet";
+
+    /// <summary>The arguments before the CLI's own: none for the native binary, the dll for <c>dotnet</c>.</summary>
+    public static string[] LeadingArguments => NativePath is null ? [AssemblyPath] : [];
+
+    /// <summary>The CLI as one path for scripts (<c>PAUDE_CLI</c>): the native binary or the dll.</summary>
+    public static string ScriptPath => NativePath ?? AssemblyPath;
+
+    /// <summary>The CLI as a shell command prefix (quoted), e.g. for <c>script -c</c>.</summary>
+    public static string ShellPrefix => string.Join(' ', ((string[])[FileName, .. LeadingArguments]).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+
+    /// <summary>A start info for <c>paude args...</c> as its own process.</summary>
+    public static ProcessStartInfo StartInfo(params string[] args)
+    {
+        var start = new ProcessStartInfo(FileName) { UseShellExecute = false };
+        foreach (var arg in (string[])[.. LeadingArguments, .. args])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return start;
+    }
+
+    private static string? FindNative()
+    {
+        var path = Environment.GetEnvironmentVariable("PAUDE_CLI_BIN");
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        return File.Exists(path) ? Path.GetFullPath(path) : throw new InvalidOperationException($"PAUDE_CLI_BIN={path}: no such file");
+    }
 
     public static async Task<CliRun> RunAsync(params string[] args) => await RunWithInputAsync(null, args);
 
@@ -41,25 +82,15 @@ internal static class PaudeCli
     private static void LabelResources(IServiceCollection services) =>
         services.Configure<PodmanBackendOptions>("podman", o => o.ExtraLabels["paude.test"] = TestRun.Id);
 
-    /// <summary>Runs <c>dotnet paude.dll args...</c> as its own process (real exit code, real stdio pipes).</summary>
+    /// <summary>Runs <c>paude args...</c> (<see cref="StartInfo"/>) as its own process (real exit code, real stdio pipes).</summary>
     public static Task<CliRun> RunProcessAsync(string? stdin, params string[] args) => RunProcessAsync(stdin, new Dictionary<string, string>(), args);
 
-    /// <summary>Runs <c>dotnet paude.dll args...</c> with extra environment variables.</summary>
+    /// <summary>Runs <c>paude args...</c> with extra environment variables.</summary>
     public static async Task<CliRun> RunProcessAsync(string? stdin, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(AssemblyPath);
+        var start = StartInfo(args);
+        start.RedirectStandardOutput = start.RedirectStandardError = start.RedirectStandardInput = true;
         start.Environment["PAUDE_EXTRA_LABELS"] = $"paude.test={TestRun.Id}";
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
 
         foreach (var (key, value) in environment)
         {

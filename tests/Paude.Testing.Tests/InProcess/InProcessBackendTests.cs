@@ -131,7 +131,11 @@ public sealed class InProcessBackendTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<SessionNotRunningException>(() => _backend.ExecAsync(_name, ["true"]));
         await _backend.StartAsync(_name);
-        await Assert.ThrowsAsync<NotSupportedException>(() => _backend.AttachAsync(_name));
+        using (var terminal = new StreamTerminal(new TerminalSize(80, 24)))
+        {
+            await Assert.ThrowsAsync<NotSupportedException>(() => _backend.AttachAsync(_name, terminal));
+        }
+
         var missing = await _backend.ExecAsync(_name, ["no-such-program-paude"]);
         Assert.Equal(127, missing.ExitCode);
         Assert.Contains("no-such-program-paude", missing.StandardError, StringComparison.Ordinal);

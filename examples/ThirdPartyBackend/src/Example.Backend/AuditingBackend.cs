@@ -107,10 +107,10 @@ public sealed class AuditingBackend(ISessionBackend inner) : ISessionBackend
         inner.GetBlockedRequestsAsync(name, cancellationToken);
 
     /// <inheritdoc />
-    public Task<int> AttachAsync(SessionName name, CancellationToken cancellationToken = default)
+    public Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken = default)
     {
         Record("attach", name);
-        return inner.AttachAsync(name, cancellationToken);
+        return inner.AttachAsync(name, terminal, cancellationToken);
     }
 
     /// <inheritdoc />

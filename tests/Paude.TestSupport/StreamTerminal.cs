@@ -1,63 +1,81 @@
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
-using Paude.Backends.OpenShift.Attach;
-using Paude.Backends.OpenShift.Exec;
+using Paude.Sessions;
 
-namespace Paude.Backends.OpenShift.Tests.Attach;
+namespace Paude.TestSupport;
 
 /// <summary>
-/// A terminal made of streams for driving the attach core: keys are written with <see cref="TypeAsync"/>, the
-/// screen is collected as text, sizes are pushed with <see cref="Resize"/>, and raw mode is counted.
+/// An <see cref="IAttachTerminal"/> made of pipes, as an embedding application would write one: keys are written
+/// with <see cref="TypeAsync"/>, the screen is collected as text, sizes are pushed with <see cref="Resize"/>, and raw
+/// mode is counted. Used by the attach tests of both backends.
 /// </summary>
-internal sealed class StreamTerminal : IAttachTerminal, IDisposable
+public sealed class StreamTerminal : IAttachTerminal, IDisposable
 {
-    private readonly Channel<ReadOnlyMemory<byte>> _keys = Channel.CreateUnbounded<ReadOnlyMemory<byte>>();
+    private readonly Pipe _keys = new();
     private readonly Channel<TerminalSize> _sizes = Channel.CreateUnbounded<TerminalSize>();
     private readonly ScreenStream _screen = new();
 
+    /// <summary>A terminal whose first reported size is <paramref name="initial"/>.</summary>
     public StreamTerminal(TerminalSize initial)
     {
-        Input = new ChannelReaderStream(_keys.Reader);
+        Input = _keys.Reader.AsStream();
         _sizes.Writer.TryWrite(initial);
     }
 
+    /// <inheritdoc />
     public Stream Input { get; }
 
+    /// <inheritdoc />
     public Stream Output => _screen;
 
+    /// <summary>How often raw mode was entered.</summary>
     public int RawEntered { get; private set; }
 
+    /// <summary>How often raw mode was left again.</summary>
     public int RawRestored { get; private set; }
 
+    /// <summary>Everything written to the screen so far.</summary>
     public string Screen => _screen.Text;
 
-    public async Task TypeAsync(string keys) => await _keys.Writer.WriteAsync(Encoding.UTF8.GetBytes(keys));
+    /// <summary>Types <paramref name="keys"/> (UTF-8).</summary>
+    public async Task TypeAsync(string keys)
+    {
+        await _keys.Writer.WriteAsync(Encoding.UTF8.GetBytes(keys));
+        await _keys.Writer.FlushAsync();
+    }
 
+    /// <summary>Ends the input (as a closed pipe would).</summary>
+    public Task EndInputAsync() => _keys.Writer.CompleteAsync().AsTask();
+
+    /// <summary>Reports a new size.</summary>
     public void Resize(int width, int height) => _sizes.Writer.TryWrite(new TerminalSize(width, height));
 
-    /// <summary>Presses Enter until <paramref name="expected"/> shows on the screen (the command prints on each line read).</summary>
+    /// <summary>Presses Enter until <paramref name="expected"/> shows on the screen (for commands that print on each line read).</summary>
     public async Task PressEnterUntilAsync(string expected, TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);
         while (!Screen.Contains(expected, StringComparison.Ordinal))
         {
-            Assert.False(deadline.IsCancellationRequested, $"'{expected}' never showed; screen:\n{Screen}");
+            ThrowIfLate(deadline, expected);
             await TypeAsync("\n");
             await Task.Delay(200);
         }
     }
 
+    /// <summary>Waits until <paramref name="expected"/> shows on the screen.</summary>
     public async Task WaitForAsync(string expected, TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);
         while (!Screen.Contains(expected, StringComparison.Ordinal))
         {
-            Assert.False(deadline.IsCancellationRequested, $"'{expected}' never showed; screen:\n{Screen}");
+            ThrowIfLate(deadline, expected);
             await Task.Delay(100);
         }
     }
 
+    /// <inheritdoc />
     public async IAsyncEnumerable<TerminalSize> SizesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var size in _sizes.Reader.ReadAllAsync(cancellationToken))
@@ -66,12 +84,26 @@ internal sealed class StreamTerminal : IAttachTerminal, IDisposable
         }
     }
 
-    public void Dispose() => _screen.Dispose();
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _keys.Writer.Complete();
+        _screen.Dispose();
+    }
 
+    /// <inheritdoc />
     public IDisposable EnterRawMode()
     {
         RawEntered++;
         return new Restore(this);
+    }
+
+    private void ThrowIfLate(CancellationTokenSource deadline, string expected)
+    {
+        if (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"'{expected}' never showed; screen:\n{Screen}");
+        }
     }
 
     private sealed class Restore(StreamTerminal terminal) : IDisposable

@@ -1,7 +1,9 @@
 using Paude.Errors;
 using Paude.Execution;
 
-namespace Paude.Backends.OpenShift.Attach;
+namespace Paude.Sessions;
+
+// Shared source (src/Shared): compiled as an internal type into each backend package (OpenShift, Podman).
 
 /// <summary>
 /// Moves the bytes of one attach: terminal input → the process's stdin, its (TTY, so merged) output → the terminal,

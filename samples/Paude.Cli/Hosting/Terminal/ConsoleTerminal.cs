@@ -2,8 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
+using Paude.Sessions;
 
-namespace Paude.Backends.OpenShift.Attach;
+namespace Paude.Cli.Hosting.Terminal;
 
 /// <summary>
 /// The process's own console as an attach terminal. When stdin is a terminal, input and output are read and written

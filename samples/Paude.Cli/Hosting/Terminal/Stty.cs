@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Paude.Sessions;
 
-namespace Paude.Backends.OpenShift.Attach;
+namespace Paude.Cli.Hosting.Terminal;
 
 /// <summary>
 /// Runs <c>stty</c> on the controlling terminal as <c>sh -c 'exec stty "$@" &lt; /dev/tty'</c> with all three

@@ -1,4 +1,4 @@
-namespace Paude.Backends.OpenShift.Attach;
+namespace Paude.Cli.Hosting.Terminal;
 
 /// <summary>
 /// Raw mode for the controlling terminal while an attach runs, through <c>stty</c>: <c>stty -g</c> saves the exact
