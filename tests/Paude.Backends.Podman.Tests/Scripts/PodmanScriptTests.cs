@@ -55,7 +55,10 @@ public sealed class PodmanScriptTests : IDisposable
     [Fact]
     public async Task ReloadProxySendsHupToThePidInTheFile()
     {
-        using var squid = Sleeper(Guid.NewGuid().ToString());
+        // perl sets its own SIGHUP handler: a test host started under nohup passes SIGHUP on as ignored, and a shell
+        // cannot undo that (POSIX), so a plain `sleep` would never see the signal there.
+        using var squid = Process.Start(new ProcessStartInfo("perl", ["-e", "$SIG{HUP} = sub { exit 129 }; sleep 60"]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not start perl");
         var pidFile = Path.Combine(_root, "squid.pid");
         await File.WriteAllTextAsync(pidFile, squid.Id.ToString(CultureInfo.InvariantCulture) + "\n");
 

@@ -13,6 +13,7 @@
 #            changed); 6 the archive was short or a file did not match its hash (nothing placed); 8 a link stood on
 #            the way of a write (refused; what was placed before stays, each file whole); other non-zero: a command
 #            failed (set -e).
+# shellcheck disable=SC2154 # paude_pl (safe-place.pl) is prepended by the C#, with staging-functions.sh.
 
 set -e
 export LC_ALL=C
@@ -27,10 +28,10 @@ while IFS= read -r -d '' r; do
   sh+=("$h"); sp+=("${r:64}")
 done < <(head -c "$n")
 if command -v perl >/dev/null 2>&1; then
-  { if [ "${#dp[@]}" -gt 0 ]; then printf 'D%s\0' "${dp[@]}"; fi; printf 'W%s\0' "${sp[@]}"; } | perl -e "$paude_pl" check "" "$2" "$3" ""
+  { if [ "${#dp[@]}" -gt 0 ]; then printf 'D%s\0' "${dp[@]}"; fi; if [ "${#sp[@]}" -gt 0 ]; then printf 'W%s\0' "${sp[@]}"; fi; } | perl -e "$paude_pl" check "" "$2" "$3" ""
 fi
-paude_stage
-paude_receive
+# A push of deletions alone sends no archive (a tar of nothing is zero bytes): nothing to stage then.
+if [ "${#sp[@]}" -gt 0 ]; then paude_stage; paude_receive; fi
 paude_place
 paude_unstage
 printf 'K\0'
