@@ -1,3 +1,5 @@
+using Paude.Backends.Podman.Cli;
+using Paude.Backends.Podman.Logging;
 using Paude.Egress;
 using Paude.Errors;
 
@@ -52,22 +54,44 @@ internal sealed partial class PodmanBackend
     /// <summary>
     /// Waits until the agent's side of the bridge listens on 127.0.0.1:3128 and the proxy's socket exists, so a
     /// request the caller makes right after Create or Start reaches squid. One exec that polls inside the agent
-    /// (bash's /dev/tcp, every 50 ms for up to 120 s; the ready timeout ends it sooner), not a loop of execs: each
-    /// podman exec costs a process start. Exit 2: the proxy never made its socket; 3: the agent's bridge never listened.
+    /// (bash's /dev/tcp, every 50 ms), not a loop of execs: each podman exec costs a process start. Each exec is
+    /// bounded (<see cref="BridgeProbeBound"/>) and a fresh one follows until the ready timeout ends the wait: in CI a
+    /// create now and then (about 1 in 150) sat in this wait until the ready timeout with no answer, and a stuck exec
+    /// is the one part of it a retry can recover. Exit 2: the proxy never made its socket; 3: the bridge never listened.
     /// </summary>
     private async Task WaitBridgeListeningAsync(PodmanNames names, CancellationToken cancellationToken)
     {
         var port = SquidConfig.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var probe = await RunAsync(["exec", names.Agent, "bash", "-c", WaitBridgeListeningScript, "bash", PodmanNames.SocketPath, port], cancellationToken).ConfigureAwait(false);
-        if (!probe.Succeeded)
+        while (true)
         {
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attempt.CancelAfter(BridgeProbeBound);
+            PodmanResult probe;
+            try
+            {
+                probe = await RunAsync(["exec", names.Agent, "bash", "-c", WaitBridgeListeningScript, "bash", PodmanNames.SocketPath, port], attempt.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                Log.BridgeProbeRetried(_logger, names.Session.Value, (int)BridgeProbeBound.TotalSeconds);
+                continue;
+            }
+
+            if (probe.Succeeded)
+            {
+                return;
+            }
+
             var why = probe.ExitCode switch
             {
                 2 => "the proxy never created its socket",
-                3 => "the agent's bridge never listened on 127.0.0.1:" + SquidConfig.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                3 => "the agent's bridge never listened on 127.0.0.1:" + port,
                 _ => Cli.PodmanCli.Trim(probe.StandardError),
             };
             throw new BackendOperationException($"Backend '{Name}': the proxy bridge of session '{names.Session.Value}' did not come up: {why}");
         }
     }
+
+    /// <summary>How long one bridge probe may take before a fresh one replaces it (a ready bridge answers in well under 1 s).</summary>
+    private static readonly TimeSpan BridgeProbeBound = TimeSpan.FromSeconds(30);
 }

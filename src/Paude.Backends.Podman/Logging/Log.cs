@@ -41,4 +41,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Debug, Message = "{What} raced with a removal (attempt {Attempt}); listing again")]
     public static partial void ListingRaced(ILogger logger, string what, int attempt);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "The proxy bridge probe of session '{Session}' gave no answer within {Seconds} s; probing again")]
+    public static partial void BridgeProbeRetried(ILogger logger, string session, int seconds);
 }

@@ -1,5 +1,7 @@
+using System.Text;
 using Paude.Errors;
 using Paude.Sync.Files;
+using Paude.Sync.Transport;
 
 namespace Paude.Sync.Continuous.Helper;
 
@@ -47,7 +49,7 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
                 if (frame.Type == HelperWire.Data)
                 {
                     received += frame.Payload.Length;
-                    if (received > maxBytes) throw connection.Fail(new UnsafeContentException(path, $"is larger than the {maxBytes} bytes allowed"));
+                    if (received > maxBytes) throw connection.Fail(new UnsafeContentException(Shown(path), $"is larger than the {maxBytes} bytes allowed"));
                     await destination.WriteAsync(frame.Payload, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -55,7 +57,7 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
                 var r = new HelperPayloadReader(frame.Payload);
                 var info = new HelperFileInfo((long)r.U64(), r.I64(), (int)(r.U32() & 0xFFF), r.Bytes(HelperWire.HashBytes));
                 r.End();
-                if (info.Size != received) throw connection.Fail(new UnsafeContentException(path, $"was announced as {info.Size} bytes but {received} came"));
+                if (info.Size != received) throw connection.Fail(new UnsafeContentException(Shown(path), $"was announced as {info.Size} bytes but {received} came"));
                 return info;
             }
         }
@@ -166,7 +168,7 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
         bool isDir = r.U8() != 0;
         string path = r.String();
         r.End();
-        if (kind is < HelperChangeKind.Created or > HelperChangeKind.MovedTo) throw connection.Fail(new UnsafeContentException(path, $"came with unknown change kind {(byte)kind}"));
+        if (kind is < HelperChangeKind.Created or > HelperChangeKind.MovedTo) throw connection.Fail(new UnsafeContentException(Shown(path), $"came with unknown change kind {(byte)kind}"));
         CheckPath(path);
         return new HelperChange(kind, isDir, path);
     }
@@ -188,16 +190,16 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
         byte[]? digest = kind == HelperEntryKind.File && hash ? r.Bytes(HelperWire.HashBytes) : null;
         string? target = kind == HelperEntryKind.Symlink ? r.String() : null;
         r.End();
-        if (kind is < HelperEntryKind.File or > HelperEntryKind.Other) throw connection.Fail(new UnsafeContentException(path, $"came with unknown entry kind {(byte)kind}"));
+        if (kind is < HelperEntryKind.File or > HelperEntryKind.Other) throw connection.Fail(new UnsafeContentException(Shown(path), $"came with unknown entry kind {(byte)kind}"));
         CheckPath(path);
         if (!asked.Any(a => a.Length == 0 || path == a || path.StartsWith(a + "/", StringComparison.Ordinal)))
-            throw connection.Fail(new UnsafeContentException(path, "was listed although it is not under any path asked for"));
+            throw connection.Fail(new UnsafeContentException(Shown(path), "was listed although it is not under any path asked for"));
         return new HelperEntry(kind, path, size, mtime, mode, digest, target);
     }
 
     private void CheckPath(string path)
     {
-        if (!PathRules.IsSafeRelative(path)) throw connection.Fail(new UnsafeContentException(path, "is not a plain relative path inside the workspace"));
+        if (!PathRules.IsSafeRelative(path)) throw connection.Fail(new UnsafeContentException(Shown(path), "is not a plain relative path inside the workspace"));
     }
 
     private async Task ExpectOkAsync(byte type, HelperPayloadWriter payload, string what, CancellationToken cancellationToken)
@@ -209,4 +211,7 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
     }
 
     public ValueTask DisposeAsync() => connection.DisposeAsync();
+
+    // A path the helper sent is untrusted text: it reaches exception messages (terminals, logs) only printable and bounded.
+    private static string Shown(string path) => PktLine.Printable(Encoding.UTF8.GetBytes(path));
 }
