@@ -51,19 +51,23 @@ internal sealed partial class PodmanBackend
             var proxyConfig = CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxyConfig, ["volume", "create", .. LabelArgs(Labels(name, SessionLabelKeys.RoleProxy)), names.ProxyConfig], ct);
             var configWritten = WriteConfigWhenCreatedAsync(proxyConfig, names, config.Egress, ct);
             var volumes = new[] { workspace, socket, proxyConfig };
-            // The agent waits for the proxy's config too, so both containers start together. Starting the agent first
-            // (it needs only its own volumes) took ~10% off create→first screen, but in the first full CI run with it
-            // three creates of ~160 never saw the agent's bridge reach the proxy's socket within the ready timeout;
-            // the cause is not understood yet, so the order that held in every earlier run stays.
+            // The proxy's container is created first and the agent's only once it runs. Both mount the socket volume,
+            // and podman sets a fresh volume's owner from the first container that mounts it: the proxy mounts it :U
+            // (owned by squid's user, which must create the socket there), the agent read-only. Started together, the
+            // agent's first mount could land after the proxy's chown and leave the folder root-owned 755, so squid's
+            // socket never appeared and the create sat in the bridge wait until the ready timeout (4 creates in three
+            // full runs of ~160). Costs the agent's start ~0.5 s.
             var ready = Task.WhenAll(images, workspace, socket, proxyConfig, configWritten);
-            var agent = RunWhenReadyAsync(
-                ready,
-                volumes,
-                () => CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, AgentRunArgs(names, config, spec.Environment), ct));
             var proxy = RunWhenReadyAsync(
                 ready,
                 volumes,
                 () => CreateResourceAsync(rollback, Rollback.Kind.Container, names.Proxy, ProxyRunArgs(names, config.ProxyImage), ct));
+            var agent = RunWhenReadyAsync(
+                Task.WhenAll(ready, proxy),
+                volumes,
+                async () => await proxy.ConfigureAwait(false) == CreateOutcome.Created
+                    ? await CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, AgentRunArgs(names, config, spec.Environment), ct).ConfigureAwait(false)
+                    : CreateOutcome.Conflict);
 
             // Credentials go to the agent as soon as it runs (its agent waits for them), squid's readiness is awaited
             // as soon as the proxy runs; the session is returned only once all are done. The bridge needs both. Both
