@@ -88,6 +88,27 @@ public sealed class HelperChannelSyncTests(SyncFixture fixture) : SyncTestBase(f
         Assert.Equal("a\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
     }
 
+    [Fact]
+    public async Task Without_a_helper_in_the_image_the_exec_paths_do_the_work()
+    {
+        var session = await Fixture.SessionAsync("nohelper");
+        await Fixture.ExecAsRootAsync(session, null, "rm", "-f", "/usr/local/lib/paude-helper/paude-session-helper");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "a\n", "X");
+        await PushAsync(session, local, ws);
+
+        local.Write("a.txt", "edited\n");
+        var pushed = await HelperSyncAsync(session, local, ws, SyncDirection.ToSession);
+        Assert.Equal(["a.txt"], pushed.FilesChanged);
+        Assert.Equal("edited\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
+
+        await Fixture.GitAsync(session, ws, "-c", "user.name=agent", "-c", "user.email=agent@example.com", "commit", "-q", "-am", "agent commit");
+        var fetched = await HelperSyncAsync(session, local, ws, SyncDirection.FromSession);
+        Assert.Equal(1, fetched.CommitsTransferred);
+        Assert.Equal((await Fixture.GitAsync(session, ws, "rev-parse", "HEAD")).Trim(), fetched.Commit);
+    }
+
     private Task<SyncResult> HelperSyncAsync(Paude.Sessions.SessionName session, LocalRepo local, string ws, SyncDirection direction) =>
         Fixture.Sync.SyncAsync(session, local.Path, new SyncOptions { Direction = direction, SessionWorkspace = ws, UseSessionHelper = true }, null, CancellationToken.None);
 

@@ -93,9 +93,9 @@ internal sealed class HelperPush(SyncContext context, HelperClient helper)
 
         foreach (var (path, _, _) in ops.Where(op => op.New is null))
         {
-            if (held[path] is { } present)
+            if (held[path] is { } present && !await ChangeAsync(path, () => helper.DeleteAsync(path, recursive: false, present.Xxh, cancellationToken)).ConfigureAwait(false))
             {
-                await ChangeAsync(path, () => helper.DeleteAsync(path, recursive: false, present.Xxh, cancellationToken)).ConfigureAwait(false);
+                return (Outcome.UseScript, 0);
             }
         }
 
@@ -134,7 +134,8 @@ internal sealed class HelperPush(SyncContext context, HelperClient helper)
     }
 
     /// <summary>
-    /// Runs one write or deletion; <c>false</c> when a folder stands at the path (the script's business). A changed
+    /// Runs one write or deletion; <c>false</c> when a folder stands at the path or another write is open (the
+    /// script's business). A changed
     /// precondition (the agent edited the file since it was read) refuses the push by name; a link on the way is the
     /// same refusal as the script's.
     /// </summary>
@@ -145,7 +146,7 @@ internal sealed class HelperPush(SyncContext context, HelperClient helper)
             await change().ConfigureAwait(false);
             return true;
         }
-        catch (HelperOperationException e) when (e.Code == HelperErrorCode.PreconditionFailed || e.Code == HelperErrorCode.Exists)
+        catch (HelperOperationException e) when (e.Code == HelperErrorCode.PreconditionFailed)
         {
             throw AtRisk([path]);
         }
@@ -153,8 +154,10 @@ internal sealed class HelperPush(SyncContext context, HelperClient helper)
         {
             throw StagedUpload.Refusal(context.Session.Value, $"refused: {path}: a symbolic link or a file is on its way");
         }
-        catch (HelperOperationException e) when (e.Code is HelperErrorCode.IsDirectory or HelperErrorCode.NotEmpty)
+        catch (HelperOperationException e) when (e.Code is HelperErrorCode.IsDirectory or HelperErrorCode.NotEmpty or HelperErrorCode.Exists)
         {
+            // A folder in the way, or another sync of this session workspace writing through the same helper right
+            // now (one write is open at a time): the script handles both.
             return false;
         }
     }
