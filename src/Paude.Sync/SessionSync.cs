@@ -11,8 +11,13 @@ using Paude.Sync.Manifest;
 namespace Paude.Sync;
 
 /// <summary>The sync engine: picks the strategy implementation, holds the workspace lock, keeps the manifest.</summary>
-internal sealed partial class SessionSync(ISessionBackendProvider backends, TimeProvider time, ILogger<SessionSync> logger) : ISessionSync
+internal sealed partial class SessionSync(ISessionBackendProvider backends, TimeProvider time, ILogger<SessionSync> logger) : ISessionSync, IAsyncDisposable
 {
+    /// <summary>The helpers kept open between syncs (<see cref="SyncOptions.UseSessionHelper"/>); ended on disposal.</summary>
+    private readonly Continuous.Helper.SessionHelperPool _helpers = new(time);
+
+    public ValueTask DisposeAsync() => _helpers.DisposeAsync();
+
     public async Task<SyncResult> SyncAsync(SessionName session, string workspace, SyncOptions options, IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -40,7 +45,7 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
 
         RemoveLeftoverStaging(root, gitDirectory);
         var manifest = store.Read();
-        var context = new SyncContext(backend, session, root, gitDirectory, options, store, manifest, time, progress);
+        var context = new SyncContext(backend, session, root, gitDirectory, options, store, manifest, time, progress, _helpers);
         var recorded = manifest.Sessions.GetValueOrDefault(session.Value);
         var last = recorded is { SessionWorkspace: { } folder } && folder != options.SessionWorkspace ? null : recorded;
         LogStarting(logger, session.Value, root, options.Direction, options.Strategy, options.DryRun);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Paude.Sessions;
+using Paude.Sync.Continuous.Helper;
 using Paude.Sync.Files;
 using Paude.Sync.Manifest;
 
@@ -8,7 +9,7 @@ namespace Paude.Sync;
 /// <summary>Everything one sync run needs, passed to the strategy implementations.</summary>
 internal sealed class SyncContext(
     ISessionBackend backend, SessionName session, string workspace, string? gitDirectory, SyncOptions options,
-    ManifestStore store, SyncManifest manifest, TimeProvider time, IProgress<SyncProgress>? progress)
+    ManifestStore store, SyncManifest manifest, TimeProvider time, IProgress<SyncProgress>? progress, SessionHelperPool? helpers = null)
 {
     public ISessionBackend Backend { get; } = backend;
 
@@ -35,6 +36,18 @@ internal sealed class SyncContext(
 
     /// <summary>A sortable UTC timestamp for backup ref names (<c>20261127T061500Z</c>).</summary>
     public string Stamp => Now.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The open session helper of this session workspace (<see cref="SyncOptions.UseSessionHelper"/>), started when
+    /// there is none; <c>null</c> when it is not asked for or cannot be started (the caller takes its exec path).
+    /// </summary>
+    public Task<HelperClient?> SessionHelperAsync(CancellationToken cancellationToken) =>
+        Options.UseSessionHelper && !Options.DryRun && helpers is not null
+            ? helpers.GetAsync(Backend, Session, Options.SessionWorkspace, Options.HelperBinary, Options.StreamIdleTimeout, cancellationToken)
+            : Task.FromResult<HelperClient?>(null);
+
+    /// <summary>Ends a helper that failed or sent something invalid; the next sync starts a fresh one.</summary>
+    public Task DiscardHelperAsync(HelperClient client) => helpers?.DiscardAsync(client) ?? client.DisposeAsync().AsTask();
 
     public void Report(SyncStage stage, string message, long? completed = null, long? total = null) =>
         progress?.Report(new SyncProgress(stage, message, completed, total));

@@ -31,5 +31,18 @@ elsif ($scenario eq 'bad-utf8') { print frame(0x82, $id, pack('C', 1) . pack('n'
 elsif ($scenario eq 'string-past-end') { print frame(0x82, $id, pack('C', 1) . pack('n', 4000) . 'ab'); sleep 600 }
 elsif ($scenario eq 'event-escape') { print frame(0x8A, $id, pack('N', 1)); print frame(0x87, $id, event('../../outside/x')); sleep 600 }
 elsif ($scenario eq 'event-flood') { print frame(0x8A, $id, pack('N', 1)); print frame(0x87, $id, event("f$_")) for 0 .. 50_000; sleep 600 }
+elsif ($scenario =~ /^bundle-/) {
+  # A fetch (HelperFetch): HEAD is an unknown commit; the bundle that follows lies in the way the scenario names.
+  my $sha = 'ab' x 20;
+  print frame(0x84, $id, "$sha\n"); print frame(0x89, $id, pack('N C N', 0, 0, 0));
+  my (undef, $bid) = read_frame();
+  my %body = (
+    'bundle-garbage' => "# v2 git bundle\n$sha HEAD\n\nPACK\0\0\0\2\0\0\0\1garbage-not-zlib-at-all",
+    'bundle-other-ref' => "# v2 git bundle\n$sha refs/heads/main\n\nPACK",
+    'bundle-not-a-bundle' => "\e[31mhello\n\n",
+    'bundle-endless-header' => "# v2 git bundle\n" . ("-$sha x\n" x 5000),
+  );
+  print frame(0x84, $bid, $body{$scenario} // die "unknown scenario $scenario");
+  print frame(0x89, $bid, pack('N C N', 0, 0, 0)); sleep 600 }
 elsif ($scenario eq 'exit') { exit 0 }
 else { die "unknown scenario $scenario" }

@@ -1,8 +1,6 @@
 using System.Threading.Channels;
-using Microsoft.Extensions.DependencyInjection;
 using Paude.Benchmarks.Harness;
 using Paude.Benchmarks.Podman;
-using Paude.DependencyInjection;
 using Paude.Sessions;
 using Paude.Sync;
 
@@ -26,16 +24,10 @@ public sealed class ContinuousSyncLatencyBenchmark : IBenchmark
     /// <inheritdoc />
     public async Task<BenchmarkReport> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
-        var services = new ServiceCollection();
-        services.AddPaude().AddPodmanBackend("podman", o => o.ExtraLabels["paude.benchmark"] = "sync").AddPaudeSync();
-        await using var provider = services.BuildServiceProvider();
-        var backend = provider.GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
-        var continuous = provider.GetRequiredService<IContinuousSync>();
-        var session = SessionName.Parse("bench-watch-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)));
-        var container = "paude-" + session.Value;
         var watched = Fill(Path.Combine(context.WorkDirectory, "watched"));
         var manual = Fill(Path.Combine(context.WorkDirectory, "manual"));
-        await backend.CreateAsync(new SessionSpec { Name = session, AgentCommand = ["sleep", "infinity"] }, cancellationToken);
+        await using var bench = await SyncBench.StartAsync(cancellationToken, "bench-watch-");
+        var (continuous, session, container) = (bench.Continuous, bench.Session, bench.Container);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
@@ -92,7 +84,6 @@ public sealed class ContinuousSyncLatencyBenchmark : IBenchmark
         finally
         {
             await stop.CancelAsync();
-            await backend.DeleteAsync(session, CancellationToken.None);
         }
     }
 

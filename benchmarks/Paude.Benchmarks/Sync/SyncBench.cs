@@ -8,7 +8,10 @@ using Paude.Sync;
 
 namespace Paude.Benchmarks.Sync;
 
-/// <summary>Shared plumbing of the push benchmarks: a real Podman session, the SDK sync, a realistic source tree.</summary>
+/// <summary>
+/// Shared plumbing of the sync benchmarks: the SDK's services, a real Podman session (deleted on disposal), a
+/// realistic source tree, a session repository with commits.
+/// </summary>
 internal sealed class SyncBench : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
@@ -19,6 +22,7 @@ internal sealed class SyncBench : IAsyncDisposable
         Session = session;
         Backend = services.GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
         Sync = services.GetRequiredService<ISessionSync>();
+        Continuous = services.GetRequiredService<IContinuousSync>();
     }
 
     public SessionName Session { get; }
@@ -27,18 +31,43 @@ internal sealed class SyncBench : IAsyncDisposable
 
     public ISessionSync Sync { get; }
 
+    public IContinuousSync Continuous { get; }
+
     /// <summary>The agent container (Podman backend contract: <c>paude-&lt;session&gt;</c>).</summary>
     public string Container => "paude-" + Session.Value;
 
-    public static async Task<SyncBench> StartAsync(CancellationToken cancellationToken)
+    /// <summary>Creates a session named <paramref name="prefix"/> + a random suffix, running <c>sleep infinity</c> as its agent.</summary>
+    public static async Task<SyncBench> StartAsync(CancellationToken cancellationToken, string prefix = "bench-push-")
     {
         var services = new ServiceCollection();
         services.AddPaude().AddPodmanBackend("podman", o => o.ExtraLabels["paude.benchmark"] = "sync").AddPaudeSync();
         var provider = services.BuildServiceProvider();
-        var bench = new SyncBench(provider, SessionName.Parse(BenchPodman.NewRunId("bench-push-")));
-        await bench.Backend.CreateAsync(new SessionSpec { Name = bench.Session, AgentCommand = ["sleep", "infinity"] }, cancellationToken);
+        var bench = new SyncBench(provider, SessionName.Parse(BenchPodman.NewRunId(prefix)));
+        try
+        {
+            await bench.Backend.CreateAsync(new SessionSpec { Name = bench.Session, AgentCommand = ["sleep", "infinity"] }, cancellationToken);
+        }
+        catch
+        {
+            await provider.DisposeAsync();
+            throw;
+        }
+
         return bench;
     }
+
+    /// <summary>A git repository at <paramref name="repo"/> in the session with <paramref name="commits"/> small commits (20 files rewritten in turn).</summary>
+    public Task CreateSessionRepositoryAsync(string repo, int commits, CancellationToken cancellationToken) =>
+        BenchPodman.RunAsync("podman", ["exec", Container, "bash", "-c",
+            "set -e; git init -q -b main \"$1\"; cd \"$1\"; for i in $(seq 1 \"$2\"); do printf '%s\\n' \"$i\" > \"f$((i % 20)).txt\"; git add -A; git -c user.name=a -c user.email=a@b commit -q -m \"c$i\"; done",
+            "bash", repo, commits.ToString(CultureInfo.InvariantCulture)], ct: cancellationToken);
+
+    /// <summary>
+    /// A branch-strategy pull from the session repository at <paramref name="sessionWorkspace"/>, through the session
+    /// helper kept open between syncs (<see cref="SyncOptions.UseSessionHelper"/>).
+    /// </summary>
+    public Task<SyncResult> PullAsync(string root, string sessionWorkspace, CancellationToken cancellationToken) =>
+        Sync.SyncAsync(Session, root, new SyncOptions { SessionWorkspace = sessionWorkspace, UseSessionHelper = true }, null, cancellationToken);
 
     /// <summary>
     /// Writes <paramref name="files"/> files totalling about <paramref name="totalBytes"/> under <paramref name="root"/>
@@ -82,8 +111,9 @@ internal sealed class SyncBench : IAsyncDisposable
         return text.ToString();
     }
 
-    public Task<SyncResult> PushAsync(string root, string sessionWorkspace, CancellationToken cancellationToken) =>
-        Sync.SyncAsync(Session, root, new SyncOptions { Direction = SyncDirection.ToSession, SessionWorkspace = sessionWorkspace }, null, cancellationToken);
+    /// <summary>A push to the session (the helper kept open between syncs when <paramref name="useHelper"/>, as an editor integration would).</summary>
+    public Task<SyncResult> PushAsync(string root, string sessionWorkspace, CancellationToken cancellationToken, bool useHelper = false) =>
+        Sync.SyncAsync(Session, root, new SyncOptions { Direction = SyncDirection.ToSession, SessionWorkspace = sessionWorkspace, UseSessionHelper = useHelper }, null, cancellationToken);
 
     /// <summary>
     /// The baseline: <c>rsync -a --blocking-io -e 'podman exec -i'</c> of <paramref name="tree"/> into

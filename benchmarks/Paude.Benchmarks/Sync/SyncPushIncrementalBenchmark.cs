@@ -5,7 +5,7 @@ namespace Paude.Benchmarks.Sync;
 
 /// <summary>
 /// Incremental push after changing one 20 KB file in a 5,000-file / ~50 MB repository (one commit): Paude.Sync
-/// (to session, default strategy) vs <c>rsync -a --blocking-io -e 'podman exec -i'</c> of the working files into
+/// (to session, default strategy, through the session helper it keeps open between syncs) vs <c>rsync -a --blocking-io -e 'podman exec -i'</c> of the working files into
 /// its own folder of the same container. Each side is incremental against its own previous state. Also reports
 /// the bytes each sent into the container: Paude's stdin bytes (<c>SyncResult.BytesMoved</c>) and rsync's
 /// "Total bytes sent" (<c>--stats</c>).
@@ -19,7 +19,7 @@ public sealed class SyncPushIncrementalBenchmark : IBenchmark
     public string Id => "sync-push-incremental";
 
     /// <inheritdoc />
-    public string Description => "push after changing 1 file (20 KB) of 5,000 / ~50 MB: Paude.Sync to session vs rsync -a over podman exec -i";
+    public string Description => "push after changing 1 file (20 KB) of 5,000 / ~50 MB: Paude.Sync to session (helper kept open) vs rsync -a over podman exec -i";
 
     /// <inheritdoc />
     public async Task<BenchmarkReport> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
@@ -31,7 +31,7 @@ public sealed class SyncPushIncrementalBenchmark : IBenchmark
         const string RsyncDir = "/pvc/rsync";
 
         // The first push of each side (not measured), then one warm-up change so both paths are JIT-ed and cached.
-        await bench.PushAsync(tree, SdkDir, cancellationToken);
+        await bench.PushAsync(tree, SdkDir, cancellationToken, useHelper: true);
         await bench.RsyncAsync(tree, RsyncDir, includeGit: false, cancellationToken);
         var random = new Random(7);
         var words = Enumerable.Range(0, 50).Select(i => $"w{i}").ToArray();
@@ -48,7 +48,7 @@ public sealed class SyncPushIncrementalBenchmark : IBenchmark
         }
 
         Change();
-        await bench.PushAsync(tree, SdkDir, cancellationToken);
+        await bench.PushAsync(tree, SdkDir, cancellationToken, useHelper: true);
         await bench.RsyncAsync(tree, RsyncDir, includeGit: false, cancellationToken);
 
         Change();
@@ -59,7 +59,7 @@ public sealed class SyncPushIncrementalBenchmark : IBenchmark
             context.Iterations,
             async _ =>
             {
-                var result = await bench.PushAsync(tree, SdkDir, cancellationToken);
+                var result = await bench.PushAsync(tree, SdkDir, cancellationToken, useHelper: true);
                 if (result.FilesChanged is not [ChangedFile] || result.CommitsTransferred != 0)
                 {
                     throw new InvalidOperationException($"expected exactly {ChangedFile} to be pushed, got [{string.Join(", ", result.FilesChanged)}]");
@@ -79,7 +79,7 @@ public sealed class SyncPushIncrementalBenchmark : IBenchmark
 
         // Both sides really hold the last change.
         var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(tree, ChangedFile))));
-        await bench.PushAsync(tree, SdkDir, cancellationToken);
+        await bench.PushAsync(tree, SdkDir, cancellationToken, useHelper: true);
         await bench.RsyncAsync(tree, RsyncDir, includeGit: false, cancellationToken);
         if (await bench.SessionHashAsync($"{SdkDir}/{ChangedFile}") != expected || await bench.SessionHashAsync($"{RsyncDir}/{ChangedFile}") != expected)
         {

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
 using Paude.Benchmarks.Harness;
 using Paude.Benchmarks.Podman;
-using Paude.DependencyInjection;
 using Paude.Sessions;
 using Paude.Sync;
 
@@ -35,17 +33,10 @@ public sealed class TwoWayLatencyBenchmark : IBenchmark
     {
         // Percentiles need more samples than a median: at least 20 per direction.
         int samples = Math.Max(context.Iterations, 20);
-        var services = new ServiceCollection();
-        services.AddPaude().AddPodmanBackend("podman", o => o.ExtraLabels["paude.benchmark"] = "sync").AddPaudeSync();
-        await using var provider = services.BuildServiceProvider();
-        var backend = provider.GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
-        var continuous = provider.GetRequiredService<IContinuousSync>();
-        var session = SessionName.Parse(BenchPodman.NewRunId("bench-2way-"));
-        var container = "paude-" + session.Value;
         var synced = Fill(Path.Combine(context.WorkDirectory, "twoway"));
         var manual = Fill(Path.Combine(context.WorkDirectory, "twoway-rsync"));
-        await backend.CreateAsync(new SessionSpec { Name = session, AgentCommand = ["sleep", "infinity"] }, cancellationToken);
-        try
+        await using var bench = await SyncBench.StartAsync(cancellationToken, "bench-2way-");
+        var (continuous, session, container) = (bench.Continuous, bench.Session, bench.Container);
         {
             await BenchPodman.RunAsync("podman", ["exec", container, "mkdir", "-p", SyncDir, RsyncDir], ct: cancellationToken);
             string[] push = ["-a", "--blocking-io", "-e", "podman exec -i", manual + "/", $"{container}:{RsyncDir}/"];
@@ -157,10 +148,6 @@ public sealed class TwoWayLatencyBenchmark : IBenchmark
                 Percentile(toSession, 50) / 300, Percentile(toLocal, 50) / 300, Percentile(toSession, 95) / 1000, Percentile(toLocal, 95) / 1000,
             }.Max();
             return new BenchmarkReport(Id, rows, ratio, 1.0);
-        }
-        finally
-        {
-            await backend.DeleteAsync(session, CancellationToken.None);
         }
     }
 

@@ -52,6 +52,21 @@ public sealed record SyncOptions
     /// </summary>
     public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Run a fetch's probes and pack, and an incremental push of files (no new commits), through the session helper
+    /// instead of an exec each time: the sync keeps one helper per session and workspace open between syncs (closed
+    /// when idle for two minutes or when the <see cref="ISessionSync"/> is disposed), so a repeated sync starts no
+    /// process on the host. A helper that cannot be started (an image without it and no <see cref="HelperBinary"/>),
+    /// or that fails, falls back to the one-exec paths. Default <c>false</c>: one-shot hosts gain nothing from it.
+    /// </summary>
+    public bool UseSessionHelper { get; init; }
+
+    /// <summary>
+    /// The host's copy of the session helper (helper/build.sh), injected with <see cref="UseSessionHelper"/> when the
+    /// session's image lacks it or carries another protocol version; <c>null</c>: the image's copy only.
+    /// </summary>
+    public string? HelperBinary { get; init; }
+
     /// <summary>Returns every problem with these options (empty when valid).</summary>
     public IReadOnlyList<string> GetErrors()
     {
@@ -98,6 +113,11 @@ public sealed record SyncOptions
         if (StreamIdleTimeout <= TimeSpan.Zero || StreamIdleTimeout == Timeout.InfiniteTimeSpan)
         {
             errors.Add("StreamIdleTimeout: must be positive and finite");
+        }
+
+        if (HelperBinary is not null && !File.Exists(HelperBinary))
+        {
+            errors.Add($"HelperBinary: the file '{HelperBinary}' does not exist");
         }
 
         return errors;

@@ -15,9 +15,6 @@ internal interface IPodmanClient
 
     /// <summary>Starts <c>podman &lt;arguments&gt;</c> with streaming stdio; disposing the result kills it if it still runs.</summary>
     Task<PodmanProcess> StartAsync(IReadOnlyList<string> arguments, bool redirectStdin, CancellationToken cancellationToken);
-
-    /// <summary>Runs <c>podman &lt;arguments&gt;</c> on the caller's own terminal (no redirection) and returns its exit code.</summary>
-    Task<int> RunInteractiveAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken);
 }
 
 /// <summary>The outcome of a podman command run to completion.</summary>

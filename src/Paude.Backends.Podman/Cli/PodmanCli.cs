@@ -47,29 +47,13 @@ internal sealed class PodmanCli(string podmanPath, string backendName) : IPodman
         // No check up front: a broken podman makes the process fail, and the caller's follow-up (reading the
         // session's state through RunAsync) then runs the check.
         cancellationToken.ThrowIfCancellationRequested();
-        var process = Launch(arguments, redirect: true);
+        var process = Launch(arguments);
         if (!redirectStdin)
         {
             process.StandardInput.Close();
         }
 
         return Task.FromResult(new PodmanProcess(process, redirectStdin));
-    }
-
-    public async Task<int> RunInteractiveAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        using var process = Launch(arguments, redirect: false);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            TryKill(process);
-            throw;
-        }
-
-        return process.ExitCode;
     }
 
     private Task EnsureAvailableAsync(CancellationToken cancellationToken)
@@ -103,7 +87,7 @@ internal sealed class PodmanCli(string podmanPath, string backendName) : IPodman
 
     private async Task<PodmanResult> RunRawAsync(IReadOnlyList<string> arguments, Func<Stream, CancellationToken, Task>? writeStdin, CancellationToken cancellationToken)
     {
-        using var process = Launch(arguments, redirect: true);
+        using var process = Launch(arguments);
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         try
@@ -147,20 +131,17 @@ internal sealed class PodmanCli(string podmanPath, string backendName) : IPodman
         }
     }
 
-    private Process Launch(IReadOnlyList<string> arguments, bool redirect)
+    private Process Launch(IReadOnlyList<string> arguments)
     {
         var psi = new ProcessStartInfo(podmanPath)
         {
             UseShellExecute = false,
-            RedirectStandardInput = redirect,
-            RedirectStandardOutput = redirect,
-            RedirectStandardError = redirect,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
         };
-        if (redirect)
-        {
-            psi.StandardOutputEncoding = Encoding.UTF8;
-            psi.StandardErrorEncoding = Encoding.UTF8;
-        }
 
         foreach (var argument in arguments)
         {

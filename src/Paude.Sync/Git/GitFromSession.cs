@@ -25,9 +25,7 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
 
         context.Report(SyncStage.Transferring, "Fetching the session's commits");
         var tips = GitHistory.RefTips(repo).ToList();
-        var (incoming, bytes) = await SessionFetch.FetchHeadAsync(
-            repo, context.Backend, context.Session, context.Options.SessionWorkspace, Haves(tips), SessionFetch.DefaultMaxPackBytes,
-            context.Options.StreamIdleTimeout, context.Time, cancellationToken).ConfigureAwait(false);
+        var (incoming, bytes) = await FetchAsync(Haves(tips), cancellationToken).ConfigureAwait(false);
         if (incoming is null)
         {
             return Result(0, bytes, null, [], [], warning: "The session's repository has no commits yet; nothing to sync.");
@@ -42,6 +40,38 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
             SyncStrategy.Merge => Merge(incoming, arrived, bytes),
             _ => Overwrite(incoming, arrived, bytes),
         };
+    }
+
+    /// <summary>
+    /// The session's HEAD and its objects: through the open session helper when asked for (no exec), else (or when the
+    /// helper cannot tell, e.g. no repository) one exec of <c>git-upload-pack</c>. A helper that fails is ended and the
+    /// exec path taken; one that sends something invalid is ended and the typed error stands (nothing was written).
+    /// </summary>
+    private async Task<(Commit? Head, long Bytes)> FetchAsync(List<ObjectId> haves, CancellationToken cancellationToken)
+    {
+        if (await context.SessionHelperAsync(cancellationToken).ConfigureAwait(false) is { } helper)
+        {
+            try
+            {
+                if (await HelperFetch.TryFetchHeadAsync(helper, repo, haves, SessionFetch.DefaultMaxPackBytes, cancellationToken).ConfigureAwait(false) is { } fetched)
+                {
+                    return fetched;
+                }
+            }
+            catch (Exception e) when (e is Continuous.Helper.HelperChannelException or Continuous.Helper.HelperOperationException)
+            {
+                await context.DiscardHelperAsync(helper).ConfigureAwait(false);
+            }
+            catch (SyncTransportException)
+            {
+                await context.DiscardHelperAsync(helper).ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        return await SessionFetch.FetchHeadAsync(
+            repo, context.Backend, context.Session, context.Options.SessionWorkspace, haves, SessionFetch.DefaultMaxPackBytes,
+            context.Options.StreamIdleTimeout, context.Time, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

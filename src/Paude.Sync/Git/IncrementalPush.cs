@@ -55,6 +55,20 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
         var rules = new PathRules(options.Excludes);
         var head = repo.Head.Tip;
         var since = head.Sha == last.Commit ? null : repo.Lookup<Commit>(last.Commit!);
+        if (since is null && !options.Force && await context.SessionHelperAsync(cancellationToken).ConfigureAwait(false) is { } helper)
+        {
+            var viaHelper = await TryHelperAsync(helper, head, last, rules, cancellationToken).ConfigureAwait(false);
+            if (viaHelper is { Moved: true })
+            {
+                return null;
+            }
+
+            if (viaHelper is { Done: { } done })
+            {
+                return done;
+            }
+        }
+
         string[] argv = ["bash", "-c", PushScripts.Apply, "bash", options.SessionWorkspace, repo.Head.FriendlyName, last.Commit!, options.Force ? "1" : "0", since is null ? string.Empty : head.Sha];
 
         // Start the session program first: starting an exec costs more than the local status scan, so they overlap.
@@ -139,6 +153,51 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
             Warnings = warnings,
         };
         return (result, plan.Uploaded);
+    }
+
+    /// <summary>
+    /// The push through the open helper (<see cref="HelperPush"/>): done, the session moved (<c>Moved</c>: the full
+    /// path), or <c>null</c> when the script must do it (beyond the helper path's limits, or the helper failed: it is
+    /// ended and the script re-checks everything; what was placed already holds the new content).
+    /// </summary>
+    private async Task<(bool Moved, (SyncResult Result, Dictionary<string, string> Uploaded)? Done)?> TryHelperAsync(
+        Continuous.Helper.HelperClient helper, Commit head, SessionSyncRecord last, PathRules rules, CancellationToken cancellationToken)
+    {
+        context.Report(SyncStage.Checking, "Comparing the workspace with the last push");
+        var plan = Plan(head, null, last.Uploaded, GitHistory.Dirty(repo, rules.IsExcluded).Where(p => !rules.IsExcluded(p)), cancellationToken)!;
+        var writes = plan.Ops.Where(o => o.New is not null).Select(o => o.Path).ToList();
+        var deletes = plan.Ops.Where(o => o.New is null).Select(o => o.Path).ToList();
+        context.Report(SyncStage.Transferring, $"Pushing {writes.Count} file(s), {deletes.Count} deletion(s)", 0, plan.Ops.Count);
+        try
+        {
+            var (outcome, sent) = await new HelperPush(context, helper).RunAsync([.. plan.Ops.Select(o => (o.Path, o.Expected, o.New))], repo.Head.FriendlyName, last.Commit!, cancellationToken).ConfigureAwait(false);
+            if (outcome != HelperPush.Outcome.Done)
+            {
+                return outcome == HelperPush.Outcome.StateMoved ? (true, null) : null;
+            }
+
+            context.Report(SyncStage.Done, $"{writes.Count} file(s) pushed, {deletes.Count} deleted");
+            var result = new SyncResult
+            {
+                Strategy = context.Options.Strategy,
+                Direction = SyncDirection.ToSession,
+                FilesChanged = writes,
+                FilesDeleted = deletes,
+                Commit = head.Sha,
+                BytesMoved = sent,
+            };
+            return (false, (result, plan.Uploaded));
+        }
+        catch (Exception e) when (e is Continuous.Helper.HelperChannelException or Continuous.Helper.HelperOperationException)
+        {
+            await context.DiscardHelperAsync(helper).ConfigureAwait(false);
+            return null;
+        }
+        catch (SyncTransportException)
+        {
+            await context.DiscardHelperAsync(helper).ConfigureAwait(false);
+            throw;
+        }
     }
 
     private async Task<(int Exit, byte[] Output, string Error, long Sent)> RunAsync(Task<ISessionProcess> starting, byte[] header, List<string> writes, CancellationToken cancellationToken)

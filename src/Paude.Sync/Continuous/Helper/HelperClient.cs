@@ -113,8 +113,20 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
     /// <summary>Runs <c>git -C &lt;workspace&gt; args</c> in the session; stdout beyond <paramref name="maxStdout"/> is cut (Truncated).</summary>
     public async Task<HelperGitResult> GitAsync(IReadOnlyCollection<string> args, long maxStdout, CancellationToken cancellationToken)
     {
-        var (id, replies) = await connection.SendAsync(HelperWire.Git, new HelperPayloadWriter().Strings(args).U64((ulong)maxStdout), cancellationToken).ConfigureAwait(false);
         var stdout = new MemoryStream();
+        var result = await GitAsync(args, stdout, maxStdout, cancellationToken).ConfigureAwait(false);
+        return result with { StandardOutput = stdout.ToArray() };
+    }
+
+    /// <summary>
+    /// Runs <c>git -C &lt;workspace&gt; args</c> in the session, streaming its stdout into <paramref name="stdout"/>
+    /// (a pack: never held whole); more than <paramref name="maxStdout"/> bytes ends the connection. The result's
+    /// <see cref="HelperGitResult.StandardOutput"/> is empty.
+    /// </summary>
+    public async Task<HelperGitResult> GitAsync(IReadOnlyCollection<string> args, Stream stdout, long maxStdout, CancellationToken cancellationToken)
+    {
+        var (id, replies) = await connection.SendAsync(HelperWire.Git, new HelperPayloadWriter().Strings(args).U64((ulong)maxStdout), cancellationToken).ConfigureAwait(false);
+        long received = 0;
         try
         {
             while (true)
@@ -122,13 +134,14 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
                 var frame = await connection.NextAsync(replies, cancellationToken).ConfigureAwait(false);
                 if (frame.Type == HelperWire.Data)
                 {
-                    if (stdout.Length + frame.Payload.Length > maxStdout) throw connection.Fail(new UnsafeContentException("git output", $"exceeds the {maxStdout} bytes allowed"));
-                    stdout.Write(frame.Payload);
+                    received += frame.Payload.Length;
+                    if (received > maxStdout) throw connection.Fail(new UnsafeContentException("git output", $"exceeds the {maxStdout} bytes allowed"));
+                    await stdout.WriteAsync(frame.Payload, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
                 if (frame.Type != HelperWire.GitEnd) throw connection.Fail(HelperConnection.Unexpected(frame.Type, "git"));
                 var r = new HelperPayloadReader(frame.Payload);
-                var result = new HelperGitResult(unchecked((int)r.U32()), stdout.ToArray(), r.U8() != 0, r.Blob());
+                var result = new HelperGitResult(unchecked((int)r.U32()), [], r.U8() != 0, r.Blob());
                 r.End();
                 return result;
             }

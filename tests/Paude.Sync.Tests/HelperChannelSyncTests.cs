@@ -1,0 +1,118 @@
+using Paude.Sync;
+using Paude.Tests.Infrastructure;
+
+namespace Paude.Tests;
+
+/// <summary>
+/// One-shot syncs through the session helper kept open between them (<see cref="SyncOptions.UseSessionHelper"/>):
+/// pushes of files and fetches of commits start no exec after the helper's own, keep every refusal of the exec paths,
+/// and fall back to those paths when the image has no helper.
+/// </summary>
+[Collection(SyncGroup.Name)]
+public sealed class HelperChannelSyncTests(SyncFixture fixture) : SyncTestBase(fixture)
+{
+    [Fact]
+    public async Task Pushes_and_fetches_run_over_one_helper_that_stays_open_between_syncs()
+    {
+        var session = await Fixture.SessionAsync("s3");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        local.Write("gone.txt", "uploaded, then deleted\n");
+        await local.CommitAsync("a.txt", "a\n", "X");
+        await PushAsync(session, local, ws);
+        Assert.Empty(await HelpersAsync(session, ws));
+
+        local.Write("a.txt", "edited\n");
+        local.Write("new/deep/b.txt", "new file\n");
+        var pushed = await HelperSyncAsync(session, local, ws, SyncDirection.ToSession);
+        Assert.Equal(["a.txt", "new/deep/b.txt"], pushed.FilesChanged);
+        Assert.Equal("edited\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
+        Assert.Equal("new file\n", await Fixture.ExecAsync(session, "cat", ws + "/new/deep/b.txt"));
+        var helpers = await HelpersAsync(session, ws);
+        Assert.Single(helpers);
+
+        File.Delete(Path.Combine(local.Path, "new/deep/b.txt"));
+        var deleted = await HelperSyncAsync(session, local, ws, SyncDirection.ToSession);
+        Assert.Equal(["new/deep/b.txt"], deleted.FilesDeleted);
+        Assert.Equal("absent", (await Fixture.ExecAsync(session, "bash", "-c", "if test -e \"$1\"; then echo present; else echo absent; fi", "bash", ws + "/new/deep/b.txt")).Trim());
+
+        await Fixture.GitAsync(session, ws, "-c", "user.name=agent", "-c", "user.email=agent@example.com", "commit", "-q", "-am", "agent commit");
+        var head = (await Fixture.GitAsync(session, ws, "rev-parse", "HEAD")).Trim();
+        var fetched = await HelperSyncAsync(session, local, ws, SyncDirection.FromSession);
+        Assert.Equal(1, fetched.CommitsTransferred);
+        Assert.Equal(head, fetched.Commit);
+        Assert.Equal(head, (await local.GitAsync("rev-parse", $"paude/{session.Value}")).Trim());
+
+        // The same helper process served every sync since the first: none started, none left behind.
+        Assert.Equal(helpers, await HelpersAsync(session, ws));
+    }
+
+    [Fact]
+    public async Task An_agent_edit_at_a_path_the_push_replaces_is_refused_by_name_and_nothing_changes()
+    {
+        var session = await Fixture.SessionAsync("s3");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        local.Write("a.txt", "a\n");
+        await local.CommitAsync("b.txt", "b\n", "X");
+        await PushAsync(session, local, ws);
+
+        await Fixture.WriteAsync(session, ws, "a.txt", "agent edit\n");
+        await Fixture.WriteAsync(session, ws, "notes.txt", "the agent's notes\n");
+        local.Write("a.txt", "user edit\n");
+        local.Write("b.txt", "user edit of b\n");
+        local.Write("notes.txt", "the user's notes\n");
+        var refused = await Assert.ThrowsAsync<UnsafeSyncException>(() => HelperSyncAsync(session, local, ws, SyncDirection.ToSession));
+
+        Assert.Equal(["a.txt", "notes.txt"], refused.PathsAtRisk);
+        Assert.Equal("agent edit\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
+        Assert.Equal("b\n", await Fixture.ExecAsync(session, "cat", ws + "/b.txt"));
+        Assert.Equal("the agent's notes\n", await Fixture.ExecAsync(session, "cat", ws + "/notes.txt"));
+    }
+
+    [Fact]
+    public async Task A_session_at_another_commit_takes_the_full_path_through_the_helper_as_well()
+    {
+        var session = await Fixture.SessionAsync("s3");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "a\n", "X");
+        await PushAsync(session, local, ws);
+        await Fixture.WriteAsync(session, ws, "c.txt", "agent\n");
+        await Fixture.GitAsync(session, ws, "add", "c.txt");
+        await Fixture.GitAsync(session, ws, "-c", "user.name=agent", "-c", "user.email=agent@example.com", "commit", "-q", "-m", "agent commit");
+
+        local.Write("a.txt", "user edit\n");
+        var refused = await Assert.ThrowsAsync<UnsafeSyncException>(() => HelperSyncAsync(session, local, ws, SyncDirection.ToSession));
+        Assert.Contains("1 commit(s)", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("a\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
+    }
+
+    [Fact]
+    public async Task Without_a_helper_in_the_image_the_exec_paths_do_the_work()
+    {
+        var session = await Fixture.SessionAsync("nohelper");
+        await Fixture.ExecAsRootAsync(session, null, "rm", "-f", "/usr/local/lib/paude-helper/paude-session-helper");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "a\n", "X");
+        await PushAsync(session, local, ws);
+
+        local.Write("a.txt", "edited\n");
+        var pushed = await HelperSyncAsync(session, local, ws, SyncDirection.ToSession);
+        Assert.Equal(["a.txt"], pushed.FilesChanged);
+        Assert.Equal("edited\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
+
+        await Fixture.GitAsync(session, ws, "-c", "user.name=agent", "-c", "user.email=agent@example.com", "commit", "-q", "-am", "agent commit");
+        var fetched = await HelperSyncAsync(session, local, ws, SyncDirection.FromSession);
+        Assert.Equal(1, fetched.CommitsTransferred);
+        Assert.Equal((await Fixture.GitAsync(session, ws, "rev-parse", "HEAD")).Trim(), fetched.Commit);
+    }
+
+    private Task<SyncResult> HelperSyncAsync(Paude.Sessions.SessionName session, LocalRepo local, string ws, SyncDirection direction) =>
+        Fixture.Sync.SyncAsync(session, local.Path, new SyncOptions { Direction = direction, SessionWorkspace = ws, UseSessionHelper = true }, null, CancellationToken.None);
+
+    /// <summary>The pids of the session helpers serving <paramref name="ws"/> (each holds its workspace open).</summary>
+    private async Task<List<string>> HelpersAsync(Paude.Sessions.SessionName session, string ws) =>
+        [.. (await Fixture.ExecAsync(session, "bash", "-c", "for p in $(pgrep -x paude-session-h); do if ls -l /proc/$p/fd 2>/dev/null | grep -qF -- \"-> $1\"; then echo $p; fi; done", "bash", ws)).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+}
