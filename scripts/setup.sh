@@ -82,20 +82,14 @@ else
 fi
 
 # 4. Agent and proxy images from the repository's Containerfiles (base image is a build argument), tagged
-#    :latest (what the backends run) and :dev. Always built: podman's layer cache makes an unchanged build take
-#    about a second and rebuilds exactly the layers whose files (Containerfile, bin/, errors/) or base changed.
+#    :latest (what the backends run) and :dev. Skipped when the image already is the build of the same inputs
+#    (scripts/build-image.sh: a hash of the build context and the base image's ID in a label); a changed file, mode
+#    or base rebuilds, and podman's layer cache then rebuilds exactly the layers that changed.
 for img in agent proxy; do
   dir="$here/images/$img"
   [ -f "$dir/Containerfile" ] || { log "missing $dir/Containerfile"; exit 1; }
-  log "building localhost/paude-$img:latest"
-  old_id=$(podman image inspect --format '{{.Id}}' "localhost/paude-$img:latest" 2>/dev/null || true)
-  podman build -q --pull=never --build-arg "BASE_IMAGE=$alias_tag" \
-    -t "localhost/paude-$img:latest" -t "localhost/paude-$img:dev" "$dir" >/dev/null
-  new_id=$(podman image inspect --format '{{.Id}}' "localhost/paude-$img:latest")
-  # The replaced build is now untagged: remove it unless a container still uses it (rmi refuses then).
-  if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
-    podman rmi "$old_id" >/dev/null 2>&1 || true
-  fi
+  outcome=$(bash "$here/scripts/build-image.sh" "$dir" "$alias_tag" "localhost/paude-$img:latest" "localhost/paude-$img:dev")
+  log "localhost/paude-$img:latest ${outcome%% *}"
 done
 
 # 5. Smoke test as an OpenShift-style arbitrary UID.

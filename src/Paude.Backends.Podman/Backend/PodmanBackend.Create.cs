@@ -51,23 +51,20 @@ internal sealed partial class PodmanBackend
             var proxyConfig = CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxyConfig, ["volume", "create", .. LabelArgs(Labels(name, SessionLabelKeys.RoleProxy)), names.ProxyConfig], ct);
             var configWritten = WriteConfigWhenCreatedAsync(proxyConfig, names, config.Egress, ct);
             var volumes = new[] { workspace, socket, proxyConfig };
-            // The proxy's container is created first and the agent's only once it runs. Both mount the socket volume,
-            // and podman sets a fresh volume's owner from the first container that mounts it: the proxy mounts it :U
-            // (owned by squid's user, which must create the socket there), the agent read-only. Started together, the
-            // agent's first mount could land after the proxy's chown and leave the folder root-owned 755, so squid's
-            // socket never appeared and the create sat in the bridge wait until the ready timeout (4 creates in three
-            // full runs of ~160). Costs the agent's start ~0.5 s.
-            var ready = Task.WhenAll(images, workspace, socket, proxyConfig, configWritten);
+            // Both containers start as soon as their own inputs exist: the agent (on the critical path of create→the
+            // agent's first screen) needs neither the proxy's config nor its container; its bridge connects to the
+            // proxy's socket per connection, and the create still waits for that bridge below. Each waits for every
+            // volume (a conflict on any means the session exists) and both images (no container runs without both).
+            // The socket volume's owner does not depend on which container mounts it first (SocketVolumeOptions).
+            var created = Task.WhenAll(images, workspace, socket, proxyConfig);
+            var agent = RunWhenReadyAsync(
+                created,
+                volumes,
+                () => CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, AgentRunArgs(names, config, spec.Environment), ct));
             var proxy = RunWhenReadyAsync(
-                ready,
+                Task.WhenAll(created, configWritten),
                 volumes,
                 () => CreateResourceAsync(rollback, Rollback.Kind.Container, names.Proxy, ProxyRunArgs(names, config.ProxyImage), ct));
-            var agent = RunWhenReadyAsync(
-                Task.WhenAll(ready, proxy),
-                volumes,
-                async () => await proxy.ConfigureAwait(false) == CreateOutcome.Created
-                    ? await CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, AgentRunArgs(names, config, spec.Environment), ct).ConfigureAwait(false)
-                    : CreateOutcome.Conflict);
 
             // Credentials go to the agent as soon as it runs (its agent waits for them), squid's readiness is awaited
             // as soon as the proxy runs; the session is returned only once all are done. The bridge needs both. Both
@@ -279,8 +276,17 @@ internal sealed partial class PodmanBackend
         return args;
     }
 
+    /// <summary>
+    /// The socket volume is created with an owner (root, 755), which tells podman never to chown it when a container
+    /// first mounts it (libpod's NoChown; without one, the first mount makes it the mounting container's user's). Its
+    /// owner then changes only by the proxy's <c>:U</c> mount, which makes it squid's user's at every proxy start, so
+    /// the agent's mount may come before, after or during the proxy's: the agent and proxy start together
+    /// (SocketVolumeOwnerTests).
+    /// </summary>
+    internal static readonly string[] SocketVolumeOptions = ["--opt", "o=uid=0,gid=0"];
+
     private List<string> SocketVolumeArgs(PodmanNames names) =>
-        ["volume", "create", .. LabelArgs(Labels(names.Session, SessionLabelKeys.RoleProxy)), names.ProxySocket];
+        ["volume", "create", .. SocketVolumeOptions, .. LabelArgs(Labels(names.Session, SessionLabelKeys.RoleProxy)), names.ProxySocket];
 
     /// <summary>Re-creates the socket volume of an existing session when it is gone (a repair before a start).</summary>
     private async Task EnsureSocketVolumeAsync(PodmanNames names, Rollback rollback, CancellationToken cancellationToken)
