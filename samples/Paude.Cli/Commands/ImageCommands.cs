@@ -52,7 +52,7 @@ internal static class ImageCommands
             return ExitCodes.Ok;
         }, ct));
 
-        yield return new Command("image", "Images a cluster can run.") { build };
+        yield return new Command("image", "Images a cluster can run.") { build, PullSecretCommand.Create(app) };
     }
 
     /// <summary>Writes each build log line to stderr as it arrives (on the reporting thread, so lines keep their order).</summary>

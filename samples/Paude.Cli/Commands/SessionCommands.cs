@@ -57,6 +57,12 @@ internal static class SessionCommands
         {
             name, workspace, image, proxyImage, domains, agent, agentName, agentArgs, user, noHeadless, credentials, env,
         };
+        var resources = new ResourceOptions();
+        foreach (var option in resources.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => app.RunAsync(parse, async (ctx, token) =>
         {
             var spec = new SessionSpec
@@ -74,8 +80,9 @@ internal static class SessionCommands
                 Environment = EnvironmentPairs.Parse(parse.GetValue(env)),
             };
 
-            // Every problem with the spec is reported together, before the backend is touched.
-            spec.Validate();
+            // Every problem with the spec, its own and what this backend cannot do (a workspace size on Podman), is
+            // reported together by the backend's create before it touches anything.
+            spec = resources.Apply(parse, spec);
             spec = spec with { Name = spec.ResolveName() };
             var info = await ctx.Progress.RunAsync($"Creating session '{spec.Name}'", c => ctx.Backend.CreateAsync(spec, c), token).ConfigureAwait(false);
             WriteSession(ctx, info);

@@ -52,6 +52,9 @@ internal sealed record PortForwardView(string Name, string Backend, string Local
 /// <summary>A finished cluster image build (<c>paude image build</c>): <c>DigestImage</c> is the reference to give sessions.</summary>
 internal sealed record ImageBuildView(string Backend, string Namespace, string ImageStream, string Tag, string Image, string? DigestImage, string Build, double Seconds);
 
+/// <summary>An image pull Secret written by <c>paude image pull-secret create</c> (never its content).</summary>
+internal sealed record PullSecretView(string Backend, string Namespace, string Secret, string Server, bool Created);
+
 internal sealed record ExecView(string Name, string Backend, int ExitCode, string Stdout, string Stderr);
 
 internal sealed record TransferView(string Name, string Backend, string Direction, string LocalPath, string ContainerPath);
@@ -97,6 +100,7 @@ internal sealed record ErrorView(ErrorBody Error);
 [JsonSerializable(typeof(BlockedDomainsView))]
 [JsonSerializable(typeof(ExecView))]
 [JsonSerializable(typeof(ImageBuildView))]
+[JsonSerializable(typeof(PullSecretView))]
 [JsonSerializable(typeof(TransferView))]
 [JsonSerializable(typeof(SyncView))]
 [JsonSerializable(typeof(CredentialSourcesView))]

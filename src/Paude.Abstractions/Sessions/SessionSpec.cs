@@ -51,8 +51,39 @@ public sealed record SessionSpec
     /// </summary>
     public IReadOnlyList<string> Credentials { get; init; } = [];
 
-    /// <summary>Memory, CPU and process limits of the agent container (default <see cref="SessionLimits.Default"/>).</summary>
+    /// <summary>
+    /// Memory, CPU and process limits, requests and GPUs of the agent container (default <see cref="SessionLimits.Default"/>).
+    /// </summary>
     public SessionLimits Limits { get; init; } = SessionLimits.Default;
+
+    /// <summary>
+    /// The size of the workspace volume in bytes; <c>null</c> uses the backend's default. Kubernetes only (the PVC's
+    /// <c>resources.requests.storage</c>, at least 1 MiB): Podman's local volumes have no size without XFS project
+    /// quotas, so the Podman backend refuses it rather than ignore it.
+    /// </summary>
+    public long? WorkspaceSizeBytes { get; init; }
+
+    /// <summary>
+    /// The storage class of the workspace volume (the PVC's <c>storageClassName</c>); <c>null</c> uses the backend's
+    /// default. Kubernetes only; the Podman backend refuses it.
+    /// </summary>
+    public string? StorageClass { get; init; }
+
+    /// <summary>
+    /// Node labels the session's pods (agent and proxy) must run on (<c>spec.nodeSelector</c>), e.g. a GPU node pool.
+    /// Kubernetes only: Podman runs on this machine, so the Podman backend refuses it rather than ignore it.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> NodeSelector { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Taints the session's pods (agent and proxy) tolerate. Kubernetes only; the Podman backend refuses them.</summary>
+    public IReadOnlyList<SessionToleration> Tolerations { get; init; } = [];
+
+    /// <summary>
+    /// Names of existing <c>kubernetes.io/dockerconfigjson</c> Secrets the session's pods pull their images with, on
+    /// top of the backend's own (<c>imagePullSecrets</c>). Only names are stored, never a credential. Kubernetes only:
+    /// the Podman backend never pulls, so it refuses them.
+    /// </summary>
+    public IReadOnlyList<string> ImagePullSecrets { get; init; } = [];
 
     /// <summary>Returns every problem with this spec (empty when valid).</summary>
     public IReadOnlyList<string> GetErrors()
@@ -118,6 +149,7 @@ public sealed record SessionSpec
             errors.AddRange(Limits.GetErrors());
         }
 
+        AddClusterErrors(errors);
         return errors;
     }
 
@@ -136,6 +168,45 @@ public sealed record SessionSpec
 
     /// <summary>The session name: <see cref="Name"/>, or one derived from <see cref="Workspace"/>.</summary>
     public SessionName ResolveName() => Name ?? SessionName.Generate(Workspace ?? throw new InvalidSessionSpecException(["Name: a name or a workspace is required"]));
+
+    private void AddClusterErrors(List<string> errors)
+    {
+        if (WorkspaceSizeBytes is < 1024 * 1024)
+        {
+            errors.Add($"WorkspaceSizeBytes: {WorkspaceSizeBytes} is below the minimum of 1 MiB (1048576)");
+        }
+
+        if (StorageClass is not null && !KubernetesNames.IsSubdomain(StorageClass))
+        {
+            errors.Add($"StorageClass: '{StorageClass}' is not a StorageClass name (DNS-1123 subdomain)");
+        }
+
+        foreach (var (key, value) in NodeSelector ?? new Dictionary<string, string>())
+        {
+            if (!KubernetesNames.IsQualifiedName(key))
+            {
+                errors.Add($"NodeSelector: key '{key}' is not a Kubernetes label key");
+            }
+
+            if (!KubernetesNames.IsLabelValue(value))
+            {
+                errors.Add($"NodeSelector: value '{value}' of '{key}' is not a Kubernetes label value");
+            }
+        }
+
+        for (var i = 0; i < (Tolerations?.Count ?? 0); i++)
+        {
+            errors.AddRange(Tolerations![i] is { } toleration ? toleration.GetErrors(i) : [$"Tolerations[{i}]: must not be null"]);
+        }
+
+        foreach (var secret in ImagePullSecrets ?? [])
+        {
+            if (!KubernetesNames.IsSubdomain(secret))
+            {
+                errors.Add($"ImagePullSecrets: '{secret}' is not a Secret name (DNS-1123 subdomain)");
+            }
+        }
+    }
 
     private static bool IsValidUser(string user)
     {

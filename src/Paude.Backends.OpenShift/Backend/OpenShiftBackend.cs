@@ -85,7 +85,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     public async Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var errors = SessionSpecValidation.Errors(spec, _credentials);
+        List<string> errors = [.. SessionSpecValidation.Errors(spec, _credentials), .. SessionPlacement.SpecErrors(spec)];
         if (errors.Count > 0)
         {
             throw new InvalidSessionSpecException(errors);

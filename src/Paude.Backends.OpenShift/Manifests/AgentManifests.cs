@@ -14,8 +14,8 @@ internal static class AgentManifests
         var pvcSpec = new V1PersistentVolumeClaimSpec
         {
             AccessModes = ["ReadWriteOnce"],
-            Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(options.StorageSize) } },
-            StorageClassName = options.StorageClass,
+            Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(SessionPlacement.StorageSize(input, options)) } },
+            StorageClassName = SessionPlacement.StorageClass(input, options),
         };
 
         return new V1StatefulSet
@@ -45,7 +45,9 @@ internal static class AgentManifests
                         RestartPolicy = "Always",
                         TerminationGracePeriodSeconds = 5,
                         SecurityContext = PodSecurity.Pod(options, input.User),
-                        ImagePullSecrets = PullSecrets.References(options),
+                        ImagePullSecrets = SessionPlacement.PullSecrets(input, options),
+                        NodeSelector = SessionPlacement.NodeSelector(input),
+                        Tolerations = SessionPlacement.Tolerations(input),
                         Containers =
                         [
                             new V1Container

@@ -41,16 +41,17 @@ internal static class PodSecurity
 
     /// <summary>
     /// The agent's resources: the session's <see cref="SessionLimits"/> are the limits (they win over the options'),
-    /// and each request is capped at its limit (Kubernetes refuses a request above the limit). The process limit has
+    /// its requests and GPUs are added (<see cref="SessionPlacement.AddAgentResources"/>), and each request is capped at its limit (Kubernetes refuses a request above the limit). The process limit has
     /// no container field in Kubernetes: only the kubelet's <c>podPidsLimit</c> bounds a pod's processes (OpenShift's
     /// default 4096), so <see cref="SessionLimits.Pids"/> is not applied on this backend.
     /// </summary>
     public static V1ResourceRequirements AgentResources(ContainerResources options, SessionLimits limits)
     {
         var resources = Resources(options with { CpuLimit = limits.CpuQuantity, MemoryLimit = limits.MemoryQuantity });
+        SessionPlacement.AddAgentResources(resources, limits);
         foreach (var key in resources.Requests?.Keys.ToList() ?? [])
         {
-            if (resources.Requests![key].ToDecimal() > resources.Limits![key].ToDecimal())
+            if (resources.Limits?.ContainsKey(key) == true && resources.Requests![key].ToDecimal() > resources.Limits![key].ToDecimal())
             {
                 resources.Requests[key] = resources.Limits[key];
             }

@@ -70,7 +70,9 @@ internal static class ProxyManifests
                         EnableServiceLinks = false,
                         TerminationGracePeriodSeconds = 5,
                         SecurityContext = PodSecurity.Pod(options, input.User),
-                        ImagePullSecrets = PullSecrets.References(options),
+                        ImagePullSecrets = SessionPlacement.PullSecrets(input, options),
+                        NodeSelector = SessionPlacement.NodeSelector(input),
+                        Tolerations = SessionPlacement.Tolerations(input),
                         Containers =
                         [
                             new V1Container

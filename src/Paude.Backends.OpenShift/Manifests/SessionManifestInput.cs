@@ -21,8 +21,11 @@ internal sealed record SessionManifestInput(
     /// <summary>The agent container's memory/CPU limits (its process limit is the node's: see <see cref="PodSecurity"/>).</summary>
     public SessionLimits Limits { get; init; } = SessionLimits.Default;
 
+    /// <summary>Workspace size and class, placement and the session's own pull secrets (stored in the record).</summary>
+    public SessionClusterSpec Cluster { get; init; } = SessionClusterSpec.Empty;
+
     /// <summary>The part stored on the StatefulSet (see <see cref="SessionRecordCodec"/>).</summary>
-    public SessionRecord Record => new(Workspace, CreatedAt, AgentImage, ProxyImage, Egress, User, Headless, Credentials, AgentCommand) { Limits = Limits };
+    public SessionRecord Record => new(Workspace, CreatedAt, AgentImage, ProxyImage, Egress, User, Headless, Credentials, AgentCommand) { Limits = Limits, Cluster = Cluster };
 
     public static SessionManifestInput From(SessionSpec spec, SessionName name, string ns, OpenShiftBackendOptions options, DateTimeOffset now) =>
         FromRecord(name, ns, SessionRecord.FromSpec(spec, now, options.AgentImage, options.ProxyImage, defaultUser: null), spec.Environment);
@@ -44,5 +47,6 @@ internal sealed record SessionManifestInput(
             record.CreatedAt ?? DateTimeOffset.UnixEpoch)
         {
             Limits = record.Limits,
+            Cluster = record.Cluster,
         };
 }

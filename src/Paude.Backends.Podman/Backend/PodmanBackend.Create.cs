@@ -20,7 +20,7 @@ internal sealed partial class PodmanBackend
     public async Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var errors = SessionSpecValidation.Errors(spec, _credentials);
+        List<string> errors = [.. SessionSpecValidation.Errors(spec, _credentials), .. PodmanResources.SpecErrors(spec)];
         if (errors.Count > 0)
         {
             throw new InvalidSessionSpecException(errors);
@@ -256,6 +256,7 @@ internal sealed partial class PodmanBackend
             "--passwd-entry", $"paude:x:$UID:$GID:paude:{AgentContract.HomePath}:/bin/bash",
         };
         args.AddRange(Hardening);
+        args.AddRange(PodmanResources.AgentArguments(config.Limits));
         if (config.User is not null)
         {
             args.AddRange(["--user", config.User]);

@@ -57,7 +57,7 @@ internal sealed partial class PodmanBackend : ISessionBackend
     private Task<PodmanResult> MustAsync(IReadOnlyList<string> arguments, string what, CancellationToken cancellationToken, Func<Stream, CancellationToken, Task>? stdin = null) =>
         _engine.MustAsync(arguments, what, cancellationToken, stdin);
 
-    private BackendOperationException Failure(string what, PodmanResult result) => _engine.Failure(what, result);
+    private PaudeException Failure(string what, PodmanResult result) => _engine.Failure(what, result);
 
     private static bool IsConflict(PodmanResult result) => PodmanEngine.IsConflict(result);
 

@@ -29,8 +29,13 @@ internal sealed class PodmanEngine(string backendName, IPodmanClient podman, Tim
         return result;
     }
 
-    public BackendOperationException Failure(string what, PodmanResult result)
+    public PaudeException Failure(string what, PodmanResult result)
     {
+        if (PodmanResources.MissingDevice(backendName, result) is { } missing)
+        {
+            return missing;
+        }
+
         var error = PodmanCli.Trim(result.StandardError);
         return new BackendOperationException($"Backend '{backendName}': {what} failed (podman exit code {result.ExitCode}): {error}");
     }

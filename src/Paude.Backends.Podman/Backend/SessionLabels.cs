@@ -20,8 +20,9 @@ internal static class SessionLabels
     public const string Environment = "paude.io/environment";
 
     /// <summary>
-    /// The agent's limits (memory bytes, CPUs, processes, '_'-separated: podman splits volume label values at
-    /// commas), so a re-created agent gets the same ones.
+    /// The agent's resources (memory bytes, CPUs, processes, then CPU request, memory request — empty when unset —
+    /// and GPUs; '_'-separated: podman splits volume label values at commas), so a re-created agent gets the same
+    /// ones. A label of three fields is a session from before requests and GPUs.
     /// </summary>
     public const string Limits = "paude.io/limits";
 
@@ -48,7 +49,8 @@ internal static class SessionLabels
     public static void AddConfig(Dictionary<string, string> labels, SessionRecord config)
     {
         SessionRecordCodec.Write(config, labels, SessionRecordEncoding.Base64Url);
-        labels[Limits] = string.Create(CultureInfo.InvariantCulture, $"{config.Limits.MemoryBytes}_{config.Limits.Cpus}_{config.Limits.Pids}");
+        var l = config.Limits;
+        labels[Limits] = string.Create(CultureInfo.InvariantCulture, $"{l.MemoryBytes}_{l.Cpus}_{l.Pids}_{l.CpuRequest}_{l.MemoryRequestBytes}_{l.Gpus}");
     }
 
     /// <summary>Adds the spec's extra environment (see <see cref="Environment"/>).</summary>
@@ -85,16 +87,20 @@ internal static class SessionLabels
             Limits = ReadLimits(labels.TryGetValue(SessionLabels.Limits, out var limits) ? limits : null),
         };
 
-    /// <summary>Reads the limits label; a missing or unreadable one (a session from before limits) gets the defaults.</summary>
-    private static SessionLimits ReadLimits(string? value)
+    /// <summary>
+    /// Reads the limits label; a missing or unreadable one (a session from before limits, or an edited label) gets
+    /// the defaults.
+    /// </summary>
+    internal static SessionLimits ReadLimits(string? value)
     {
         var parts = value?.Split('_') ?? [];
-        if (parts.Length == 3 &&
+        if (parts.Length is 3 or 6 &&
             long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var memory) &&
             double.TryParse(parts[1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var cpus) &&
-            int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var pids))
+            int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var pids) &&
+            TryOptional(parts, 3, out double? cpuRequest) && TryOptional(parts, 4, out long? memoryRequest) && TryGpus(parts, out var gpus))
         {
-            var limits = new SessionLimits { MemoryBytes = memory, Cpus = cpus, Pids = pids };
+            var limits = new SessionLimits { MemoryBytes = memory, Cpus = cpus, Pids = pids, CpuRequest = cpuRequest, MemoryRequestBytes = memoryRequest, Gpus = gpus };
             if (limits.GetErrors().Count == 0)
             {
                 return limits;
@@ -102,6 +108,38 @@ internal static class SessionLabels
         }
 
         return SessionLimits.Default;
+    }
+
+    private static bool TryOptional(string[] parts, int index, out double? value)
+    {
+        value = null;
+        if (parts.Length <= index || parts[index].Length == 0)
+        {
+            return true;
+        }
+
+        var ok = double.TryParse(parts[index], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed);
+        value = parsed;
+        return ok;
+    }
+
+    private static bool TryOptional(string[] parts, int index, out long? value)
+    {
+        value = null;
+        if (parts.Length <= index || parts[index].Length == 0)
+        {
+            return true;
+        }
+
+        var ok = long.TryParse(parts[index], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed);
+        value = parsed;
+        return ok;
+    }
+
+    private static bool TryGpus(string[] parts, out int gpus)
+    {
+        gpus = 0;
+        return parts.Length < 6 || int.TryParse(parts[5], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out gpus);
     }
 
     public static string Encode(string value) => SessionRecordCodec.Encode(value);

@@ -22,6 +22,9 @@ internal sealed record SessionRecord(
     /// <summary>The agent's limits (stored by Podman only: on Kubernetes the pod's resources carry them).</summary>
     public SessionLimits Limits { get; init; } = SessionLimits.Default;
 
+    /// <summary>Workspace size and class, placement and pull secret names (Kubernetes only; empty on Podman).</summary>
+    public SessionClusterSpec Cluster { get; init; } = SessionClusterSpec.Empty;
+
     /// <summary>The record of a new session: the spec, with the backend's defaults for what the spec leaves open.</summary>
     public static SessionRecord FromSpec(SessionSpec spec, DateTimeOffset now, string defaultAgentImage, string defaultProxyImage, string? defaultUser) =>
         new(
@@ -36,5 +39,6 @@ internal sealed record SessionRecord(
             spec.ResolveAgentCommand())
         {
             Limits = spec.Limits,
+            Cluster = SessionClusterSpec.From(spec),
         };
 }

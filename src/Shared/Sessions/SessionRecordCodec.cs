@@ -30,6 +30,9 @@ internal static class SessionRecordCodec
     /// <summary>The command an agent runs when the stored one is missing or unreadable.</summary>
     private static readonly IReadOnlyList<string> DefaultCommand = ["claude"];
 
+    /// <summary>The record's cluster part (JSON); written only when it is not empty, so older sessions read as empty.</summary>
+    internal const string ClusterKey = "paude.io/cluster";
+
     /// <summary>Adds the record's keys to <paramref name="into"/> (its limits are the backend's business).</summary>
     public static void Write(SessionRecord record, IDictionary<string, string> into, SessionRecordEncoding encoding)
     {
@@ -55,6 +58,11 @@ internal static class SessionRecordCodec
         {
             into[SessionLabelKeys.User] = record.User;
         }
+
+        if (!record.Cluster.IsEmpty)
+        {
+            into[ClusterKey] = Text(JsonSerializer.Serialize(record.Cluster, SessionRecordJson.Default.SessionClusterSpec), encoding);
+        }
     }
 
     /// <summary>Whether <paramref name="map"/> carries a record (enough of one to re-create the session from).</summary>
@@ -74,7 +82,26 @@ internal static class SessionRecordCodec
             Get(map, SessionLabelKeys.User, SessionRecordEncoding.PlainText),
             Get(map, SessionLabelKeys.Headless, SessionRecordEncoding.PlainText) != "false",
             Get(map, SessionLabelKeys.Credentials, SessionRecordEncoding.PlainText)?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [],
-            ReadCommand(map, encoding));
+            ReadCommand(map, encoding))
+        {
+            Cluster = ReadCluster(map, encoding),
+        };
+    }
+
+    /// <summary>The cluster part; empty when missing, and when unreadable or edited into something a spec may not hold.</summary>
+    public static SessionClusterSpec ReadCluster(IReadOnlyDictionary<string, string> map, SessionRecordEncoding encoding)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        try
+        {
+            return Get(map, ClusterKey, encoding) is { } json && JsonSerializer.Deserialize(json, SessionRecordJson.Default.SessionClusterSpec) is { } cluster && cluster.IsValid()
+                ? cluster
+                : SessionClusterSpec.Empty;
+        }
+        catch (JsonException)
+        {
+            return SessionClusterSpec.Empty;
+        }
     }
 
     /// <summary>The creation time; <c>null</c> when missing or unreadable.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Paude.Backends.OpenShift.Tests.Integration;
 using Paude.Errors;
 using Paude.Execution;
@@ -61,6 +62,68 @@ public sealed class PullSecretSessionTests(KubeServerFixture fixture)
         finally
         {
             await without.DeleteAsync(refused);
+        }
+    }
+
+    [Fact]
+    public async Task A_pull_secret_made_from_a_registry_login_serves_the_sessions_that_name_it_and_its_content_stays_in_the_secret()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        var options = new OpenShiftBackendOptions { KubeconfigPath = fixture.Server.KubeconfigPath, Namespace = KubeServerFixture.Namespace };
+        using var secrets = OpenShiftPullSecrets.Create(options, loggers.CreateLogger("pull-secrets"));
+        var secret = $"{fixture.RunId}-made";
+        var login = new RegistryCredential(fixture.Registry.Host, fixture.Registry.Username, fixture.Registry.Password);
+        Assert.True(await secrets.CreateOrReplaceAsync(secret, login));
+        Assert.False(await secrets.CreateOrReplaceAsync(secret, login)); // ours: replaced (a rotated password)
+        Assert.Equal("kubernetes.io/dockerconfigjson", (await fixture.KubectlAsync("get", "secret", secret, "-o", "jsonpath={.type}")).Trim());
+
+        // A Secret of that name someone else made is never overwritten, and the refusal does not carry the password.
+        var foreign = $"{fixture.RunId}-foreign";
+        await fixture.KubectlAsync("create", "secret", "generic", foreign, "--from-literal", "k=v");
+        var refused = await Assert.ThrowsAsync<InvalidOptionsException>(() => secrets.CreateOrReplaceAsync(foreign, login));
+        Assert.Contains("was not made by paude", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("v", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((await fixture.KubectlAsync("get", "secret", foreign, "-o", "jsonpath={.data.k}")).Trim())));
+        var invalid = await Assert.ThrowsAsync<InvalidOptionsException>(() => secrets.CreateOrReplaceAsync("Bad_Name", login with { Server = "https://x/y" }));
+        Assert.Equal(2, invalid.Errors.Count);
+
+        // The session names the Secret in its spec (the backend has none configured): it pulls; without it, refused.
+        var image = $"{fixture.Registry.Host}/{KubeServerFixture.AgentImage["localhost/".Length..]}";
+        var backend = fixture.BuildBackend(o =>
+        {
+            o.AgentImage = image;
+            o.ReadyTimeout = TimeSpan.FromSeconds(40);
+        });
+        var name = fixture.NewName("specpull");
+        var without = fixture.NewName("specnopull");
+        var messages = new List<string> { refused.ToString(), invalid.ToString(), login.ToString() };
+        try
+        {
+            await backend.CreateAsync(fixture.Spec(name) with { ImagePullSecrets = [secret] });
+            Assert.Equal(secret, (await fixture.KubectlAsync("get", "pod", $"paude-{name}-0", "-o", "jsonpath={.spec.imagePullSecrets[*].name}")).Trim());
+            Assert.Equal(image, (await fixture.KubectlAsync("get", "pod", $"paude-{name}-0", "-o", "jsonpath={.spec.containers[0].image}")).Trim());
+
+            var e = await Assert.ThrowsAsync<ImageNotFoundException>(() => backend.CreateAsync(fixture.Spec(without)));
+            Assert.Contains("unauthorized", e.Message, StringComparison.Ordinal);
+            messages.Add(e.ToString());
+
+            // Only the Secret holds the login: not the logs, an exception, a ConfigMap or the session's record.
+            messages.Add(await fixture.KubectlAsync("get", "configmap,statefulset,deployment", "-o", "yaml"));
+            messages.Add(await fixture.KubectlAsync("describe", "secret", secret));
+            messages.Add(logs.AllText);
+            Assert.Contains(secret, logs.AllText, StringComparison.Ordinal);
+            var auth = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{login.Username}:{login.Password}"));
+            foreach (var text in messages)
+            {
+                Assert.DoesNotContain(login.Password, text, StringComparison.Ordinal);
+                Assert.DoesNotContain(auth, text, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            await backend.DeleteAsync(name);
+            await backend.DeleteAsync(without);
+            await fixture.KubectlAsync("delete", "secret", secret, foreign);
         }
     }
 

@@ -1,0 +1,184 @@
+using System.CommandLine;
+using System.Globalization;
+using Paude.Cli.Output;
+using Paude.Sessions;
+
+namespace Paude.Cli.Support;
+
+/// <summary>
+/// <c>create</c>'s resource, storage, placement and pull secret options and their mapping onto a
+/// <see cref="SessionSpec"/>. Only the syntax is checked here (every malformed value listed together, exit 2); the
+/// values are the spec's to validate, with the rest of it.
+/// </summary>
+internal sealed class ResourceOptions
+{
+    private readonly Option<string?> _memory = new("--memory") { Description = "Memory limit of the agent: bytes or a quantity (512Mi, 8Gi). Default 4Gi." };
+    private readonly Option<string?> _cpus = new("--cpus") { Description = "CPU limit of the agent (e.g. 2, 0.5). Default 2." };
+    private readonly Option<int?> _pids = new("--pids") { Description = "Process limit of the agent (Podman; Kubernetes uses the node's). Default 2048." };
+    private readonly Option<string?> _memoryRequest = new("--memory-request") { Description = "Memory request (Kubernetes: scheduling; Podman: --memory-reservation, a soft limit)." };
+    private readonly Option<string?> _cpuRequest = new("--cpu-request") { Description = "CPU request (Kubernetes: scheduling; Podman: --cpu-shares, CPU weight)." };
+    private readonly Option<string?> _gpus = new("--gpus") { Description = "NVIDIA GPUs: a number (Kubernetes nvidia.com/gpu limit; Podman CDI nvidia.com/gpu=0..N-1) or 'all' (Podman only)." };
+    private readonly Option<string?> _workspaceSize = new("--workspace-size") { Description = "Size of the workspace volume (e.g. 50Gi). Kubernetes only." };
+    private readonly Option<string?> _storageClass = new("--storage-class") { Description = "Storage class of the workspace volume. Kubernetes only." };
+    private readonly Option<string[]> _nodeSelector = new("--node-selector") { Description = "Node label KEY=VALUE the session's pods must run on. Repeatable. Kubernetes only." };
+    private readonly Option<string[]> _tolerations = new("--toleration") { Description = "A taint to tolerate: KEY[=VALUE][:EFFECT] (no value: any value; no effect: every effect). Repeatable. Kubernetes only." };
+    private readonly Option<string[]> _pullSecrets = new("--pull-secret") { Description = "An existing image pull Secret for the session's pods. Repeatable. Kubernetes only." };
+
+    public IEnumerable<Option> All => [_memory, _cpus, _pids, _memoryRequest, _cpuRequest, _gpus, _workspaceSize, _storageClass, _nodeSelector, _tolerations, _pullSecrets];
+
+    /// <summary>The spec with the options given applied (the others keep the spec's defaults).</summary>
+    public SessionSpec Apply(ParseResult parse, SessionSpec spec)
+    {
+        var errors = new List<string>();
+        var limits = spec.Limits;
+        if (Quantity(parse, _memory, errors) is { } memory)
+        {
+            limits = limits with { MemoryBytes = (long)memory };
+        }
+
+        if (Number(parse, _cpus, errors) is { } cpus)
+        {
+            limits = limits with { Cpus = cpus };
+        }
+
+        if (parse.GetValue(_pids) is { } pids)
+        {
+            limits = limits with { Pids = pids };
+        }
+
+        if (Quantity(parse, _memoryRequest, errors) is { } memoryRequest)
+        {
+            limits = limits with { MemoryRequestBytes = (long)memoryRequest };
+        }
+
+        if (Number(parse, _cpuRequest, errors) is { } cpuRequest)
+        {
+            limits = limits with { CpuRequest = cpuRequest };
+        }
+
+        if (parse.GetValue(_gpus) is { } gpus)
+        {
+            if (gpus == "all")
+            {
+                limits = limits with { Gpus = SessionLimits.AllGpus };
+            }
+            else if (int.TryParse(gpus, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            {
+                limits = limits with { Gpus = count };
+            }
+            else
+            {
+                errors.Add($"--gpus: '{gpus}' is not a number or 'all'");
+            }
+        }
+
+        var nodeSelector = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in parse.GetValue(_nodeSelector) ?? [])
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                errors.Add($"--node-selector: '{pair}' is not KEY=VALUE");
+                continue;
+            }
+
+            nodeSelector[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        var tolerations = new List<SessionToleration>();
+        foreach (var text in parse.GetValue(_tolerations) ?? [])
+        {
+            if (Toleration(text) is { } toleration)
+            {
+                tolerations.Add(toleration);
+            }
+            else
+            {
+                errors.Add($"--toleration: '{text}' is not KEY[=VALUE][:EFFECT]");
+            }
+        }
+
+        var size = Quantity(parse, _workspaceSize, errors);
+        if (errors.Count > 0)
+        {
+            throw new CliUsageException(string.Join(Environment.NewLine, errors));
+        }
+
+        return spec with
+        {
+            Limits = limits,
+            WorkspaceSizeBytes = size is { } s ? (long)s : null,
+            StorageClass = parse.GetValue(_storageClass),
+            NodeSelector = nodeSelector,
+            Tolerations = tolerations,
+            ImagePullSecrets = parse.GetValue(_pullSecrets) ?? [],
+        };
+    }
+
+    /// <summary>kubectl's taint syntax: <c>KEY[=VALUE][:EFFECT]</c>; no value tolerates any (Exists).</summary>
+    internal static SessionToleration? Toleration(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        var effect = colon < 0 ? null : text[(colon + 1)..];
+        var keyValue = colon < 0 ? text : text[..colon];
+        var eq = keyValue.IndexOf('=', StringComparison.Ordinal);
+        if (keyValue.Length == 0 || eq == 0 || effect is { Length: 0 })
+        {
+            return null;
+        }
+
+        return eq < 0
+            ? new SessionToleration(keyValue, "Exists", null, effect)
+            : new SessionToleration(keyValue[..eq], "Equal", keyValue[(eq + 1)..], effect);
+    }
+
+    /// <summary>Bytes: a plain number or a Kubernetes-style quantity with a binary (Ki…Ti) or decimal (k, M, G, T) suffix.</summary>
+    internal static decimal? ParseQuantity(string text)
+    {
+        (string Suffix, decimal Factor)[] suffixes =
+        [
+            ("Ki", 1024m), ("Mi", 1024m * 1024), ("Gi", 1024m * 1024 * 1024), ("Ti", 1024m * 1024 * 1024 * 1024),
+            ("k", 1e3m), ("K", 1e3m), ("M", 1e6m), ("G", 1e9m), ("T", 1e12m),
+        ];
+        var (number, factor) = suffixes.FirstOrDefault(s => text.EndsWith(s.Suffix, StringComparison.Ordinal)) is { Suffix: not null } hit
+            ? (text[..^hit.Suffix.Length], hit.Factor)
+            : (text, 1m);
+        return decimal.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value * factor <= long.MaxValue
+            ? decimal.Ceiling(value * factor)
+            : null;
+    }
+
+    private static decimal? Quantity(ParseResult parse, Option<string?> option, List<string> errors)
+    {
+        if (parse.GetValue(option) is not { } text)
+        {
+            return null;
+        }
+
+        var value = ParseQuantity(text);
+        if (value is null)
+        {
+            errors.Add($"{option.Name}: '{text}' is not a size (bytes, or e.g. 512Mi, 8Gi, 10G)");
+        }
+
+        return value;
+    }
+
+    private static double? Number(ParseResult parse, Option<string?> option, List<string> errors)
+    {
+        if (parse.GetValue(option) is not { } text)
+        {
+            return null;
+        }
+
+        // Kubernetes' millicores (500m) as well as plain CPUs (0.5).
+        var millis = text.EndsWith('m');
+        if (double.TryParse(millis ? text[..^1] : text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+        {
+            return millis ? value / 1000 : value;
+        }
+
+        errors.Add($"{option.Name}: '{text}' is not a number of CPUs (e.g. 2, 0.5, 500m)");
+        return null;
+    }
+}
