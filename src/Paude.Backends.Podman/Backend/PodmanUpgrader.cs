@@ -91,7 +91,9 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
 
         var record = SessionLabels.ReadConfig(labels, options.AgentImage, options.ProxyImage);
         var environment = SessionLabels.ReadEnvironment(upgraded ?? workspace ?? new Dictionary<string, string>());
-        var pending = agent is null || SessionLabels.ReadGeneration(agent.Labels) != record.Generation;
+        // Pending: the agent lags behind the newest record, or an older record is still there (killed before its cleanup).
+        var pending = agent is null || SessionLabels.ReadGeneration(agent.Labels) != record.Generation ||
+            UpgradeRecords.UpgradeVolumes(names, volumes).Any(v => v.Generation < record.Generation);
         return (record, environment, pending);
     }
 
