@@ -18,14 +18,17 @@ namespace Paude.Backends.OpenShift.Backend;
 /// template) — the intent and the agent's change are one atomic write. Everything after it is idempotent and decided
 /// from the cluster: the proxy Deployment's template is brought to the record's proxy image and generation, the
 /// backend's start repairs missing objects, re-writes the credential Secrets, scales up and waits, and the wait ends
-/// only when the pods of the new generation serve. A rerun after a kill finds the proxy or a pod behind the
-/// StatefulSet's generation and finishes; with nothing behind and nothing new asked, it re-creates the pods again
-/// (the same images re-pulled). Holds the session's sync lock (<see cref="SessionSyncLock"/>) throughout.
+/// only when the pods of the new generation serve; then the generation is marked finished (<see cref="CompletedKey"/>).
+/// A rerun after a kill finds the generation unfinished (or the proxy or a pod behind it) and finishes it; with
+/// nothing pending and nothing new asked, it re-creates the pods again (the same images re-pulled). Holds the session's sync lock (<see cref="SessionSyncLock"/>) throughout.
 /// </summary>
 internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, PodWaiter waiter, OpenShiftBackendOptions options, TimeProvider time, ILogger logger)
 {
     /// <summary>The generation of the record on the StatefulSet and of the pod templates made from it.</summary>
     public const string GenerationKey = "paude.io/generation";
+
+    /// <summary>The generation whose upgrade finished (written last, on the StatefulSet's metadata: no pod rolls).</summary>
+    public const string CompletedKey = "paude.io/upgrade-completed";
 
     /// <summary>
     /// A test seam: called with the name of each step once it is done (<c>intent-recorded</c>, <c>proxy-updated</c>,
@@ -50,7 +53,8 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
             ProxyImage = upgrade.ProxyImage ?? record.ProxyImage,
             Limits = upgrade.Limits ?? record.Limits,
         };
-        var pending = await IsPendingAsync(name, generation, cancellationToken).ConfigureAwait(false);
+        var pending = Generation(statefulSet.Metadata.Annotations, CompletedKey) != generation ||
+            await IsPendingAsync(name, generation, cancellationToken).ConfigureAwait(false);
         if (target != record || !pending)
         {
             generation++;
@@ -68,6 +72,9 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
         await backend.StartAsync(name, cancellationToken).ConfigureAwait(false);
         FaultPoint.Value?.Invoke("started");
         await WaitGenerationAsync(name, generation, cancellationToken).ConfigureAwait(false);
+        var done = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [CompletedKey] = generation.ToString(CultureInfo.InvariantCulture) } } };
+        var body = new V1Patch(done.ToJsonString(), V1Patch.PatchType.MergePatch);
+        await api.CallAsync($"record the finished upgrade of {name}", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(body, SessionLabels.Agent(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         return await backend.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, backend.Name);
     }
 
@@ -181,6 +188,6 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
     private async Task<IList<V1Pod>> ListPodsAsync(SessionName name, CancellationToken cancellationToken) =>
         (await api.CallAsync("list pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(api.Namespace, labelSelector: SessionLabels.SessionSelector(name), cancellationToken: ct), cancellationToken).ConfigureAwait(false)).Items;
 
-    private static int Generation(IDictionary<string, string>? annotations) =>
-        annotations is not null && annotations.TryGetValue(GenerationKey, out var value) && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var generation) ? generation : 0;
+    private static int Generation(IDictionary<string, string>? annotations, string key = GenerationKey) =>
+        annotations is not null && annotations.TryGetValue(key, out var value) && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var generation) ? generation : 0;
 }
