@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Paude.Cli.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Paude.Cli.Tests;
 
@@ -10,7 +11,7 @@ namespace Paude.Cli.Tests;
 /// nothing of an older generation is left.
 /// </summary>
 [Collection("podman")]
-public sealed class UpgradeKillTests : IAsyncLifetime
+public sealed class UpgradeKillTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _name = TestRun.NewSessionName("upkill");
     private readonly string _workspace = TestRun.NewGitWorkspace("upkill");
@@ -56,6 +57,7 @@ public sealed class UpgradeKillTests : IAsyncLifetime
             Assert.True(list.Json().GetProperty("sessions").EnumerateArray().Any(s => s.GetProperty("name").GetString() == _name), $"seed {seed}, {string.Join("; ", kills)}: the session was not listed\n{list}");
         }
 
+        output.WriteLine($"seed {seed}: {string.Join("; ", kills)}");
         var rerun = await PaudeCli.RunProcessAsync(null, "upgrade", _name, "--image", _image, "-o", "json");
         var context = $"seed {seed}, {string.Join("; ", kills)}\n{rerun}";
         Assert.True(rerun.ExitCode == 0, context);
