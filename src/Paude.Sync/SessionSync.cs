@@ -38,6 +38,12 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
 
         var store = ManifestStore.For(root, gitDirectory);
         using var held = await store.LockAsync(options.LockTimeout, time, cancellationToken).ConfigureAwait(false);
+
+        // The session's own lock too (the workspace lock is per local folder): an upgrade of the session refuses while
+        // it is held, and a sync waits while an upgrade replaces the session's containers.
+        var sessionLock = SessionSyncLock.PathFor(backend.Name, session);
+        using var sessionHeld = await SessionSyncLock.AcquireAsync(sessionLock, options.LockTimeout, time, cancellationToken).ConfigureAwait(false)
+            ?? throw new SyncLockedException(sessionLock, options.LockTimeout);
         if (LocalApplier.Recover(store.Directory))
         {
             LogRecovered(logger, root);

@@ -60,6 +60,7 @@ internal static class PaudeCommandLine
             app.Verbose,
         };
         foreach (var command in SessionCommands.Create(app)
+                     .Concat(UpgradeCommand.Create(app))
                      .Concat(ExecCommands.Create(app))
                      .Concat(PortForwardCommand.Create(app))
                      .Concat(ImageCommands.Create(app))

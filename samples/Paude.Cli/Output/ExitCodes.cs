@@ -32,6 +32,7 @@ internal static class ExitCodes
         Paude.Sync.UnsafeSyncException => (SyncRefused, "sync-refused"),
         Paude.Sync.UnsyncedWorkException => (SyncRefused, "unsynced-work"),
         Paude.Sync.SyncConflictException => (SyncConflict, "sync-conflict"),
+        Paude.Sync.SessionSyncInProgressException => (SyncLocked, "sync-running"),
         Paude.Sync.SyncLockedException => (SyncLocked, "sync-locked"),
         Paude.Sync.SyncTransportException => (Failure, "sync-failed"),
         SessionNotFoundException => (NotFound, "session-not-found"),

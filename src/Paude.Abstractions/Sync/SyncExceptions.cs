@@ -118,3 +118,17 @@ public sealed class UnsyncedWorkException(string session, UnsyncedWork work)
         return text + $"{Environment.NewLine}Sync it back first (paude sync), or delete with --force.";
     }
 }
+
+/// <summary>
+/// An operation that replaces the session's containers (an upgrade) was refused because a sync of that session is
+/// running on this machine (it holds the session's sync lock); nothing was changed. Run it again when the sync ended.
+/// </summary>
+public sealed class SessionSyncInProgressException(string session, string lockFile)
+    : SyncException($"A sync of session '{session}' is running (it holds '{lockFile}'); nothing was changed. Try again when it has finished.")
+{
+    /// <summary>The session.</summary>
+    public string Session { get; } = session;
+
+    /// <summary>The session's sync lock file.</summary>
+    public string LockFile { get; } = lockFile;
+}

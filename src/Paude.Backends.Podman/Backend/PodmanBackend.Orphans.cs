@@ -20,7 +20,8 @@ internal sealed partial class PodmanBackend
     private async Task<SessionRecord> RecreateAgentAsync(PodmanNames names, Rollback rollback, CancellationToken cancellationToken)
     {
         var volumes = await ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
-        var workspace = volumes.FirstOrDefault(v => v.Name == names.Workspace).Labels;
+        // The newest upgrade record when the session was upgraded (it may be mid-upgrade), else the workspace volume's.
+        var workspace = UpgradeRecords.Latest(names, volumes);
         if (workspace is null || !SessionLabels.HasConfig(workspace))
         {
             throw new BackendOperationException(

@@ -53,7 +53,7 @@ internal sealed class PodmanSessionReader(PodmanEngine engine, string backendNam
             var own = containers.Where(c => c.Session == session).ToList();
             yield return own.Any(c => c.Name == names.Agent)
                 ? Build(sessionName.Value, own)
-                : FromLeftovers(names, own, volumes.FirstOrDefault(v => v.Name == names.Workspace).Labels);
+                : FromLeftovers(names, own, UpgradeRecords.Latest(names, volumes.Where(v => v.Labels.TryGetValue(SessionLabelKeys.SessionName, out var s) && s == session)));
         }
     }
 
@@ -95,7 +95,7 @@ internal sealed class PodmanSessionReader(PodmanEngine engine, string backendNam
             return null;
         }
 
-        return FromLeftovers(names, containers, volumes.FirstOrDefault(v => v.Name == names.Workspace).Labels);
+        return FromLeftovers(names, containers, UpgradeRecords.Latest(names, volumes));
     }
 
     /// <summary>The info of a session without an agent container; the workspace volume's labels hold its record.</summary>

@@ -26,6 +26,9 @@ internal static class SessionLabels
     /// </summary>
     public const string Limits = "paude.io/limits";
 
+    /// <summary>The record's <see cref="SessionRecord.Generation"/> (absent: 0, a session never upgraded).</summary>
+    public const string Generation = "paude.io/generation";
+
     /// <summary>The labels common to every resource of the session with <paramref name="role"/>.</summary>
     public static Dictionary<string, string> Base(string session, string? role, IEnumerable<KeyValuePair<string, string>> extra)
     {
@@ -51,6 +54,10 @@ internal static class SessionLabels
         SessionRecordCodec.Write(config, labels, SessionRecordEncoding.Base64Url);
         var l = config.Limits;
         labels[Limits] = string.Create(CultureInfo.InvariantCulture, $"{l.MemoryBytes}_{l.Cpus}_{l.Pids}_{l.CpuRequest}_{l.MemoryRequestBytes}_{l.Gpus}");
+        if (config.Generation > 0)
+        {
+            labels[Generation] = config.Generation.ToString(CultureInfo.InvariantCulture);
+        }
     }
 
     /// <summary>Adds the spec's extra environment (see <see cref="Environment"/>).</summary>
@@ -85,7 +92,12 @@ internal static class SessionLabels
         SessionRecordCodec.Read(labels, SessionRecordEncoding.Base64Url, defaultAgentImage, defaultProxyImage) with
         {
             Limits = ReadLimits(labels.TryGetValue(SessionLabels.Limits, out var limits) ? limits : null),
+            Generation = ReadGeneration(labels),
         };
+
+    /// <summary>Reads the generation label; a missing or unreadable one is 0.</summary>
+    public static int ReadGeneration(IReadOnlyDictionary<string, string> labels) =>
+        labels.TryGetValue(Generation, out var value) && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var generation) ? generation : 0;
 
     /// <summary>
     /// Reads the limits label; a missing or unreadable one (a session from before limits, or an edited label) gets

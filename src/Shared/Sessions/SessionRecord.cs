@@ -25,6 +25,12 @@ internal sealed record SessionRecord(
     /// <summary>Workspace size and class, placement and pull secret names (Kubernetes only; empty on Podman).</summary>
     public SessionClusterSpec Cluster { get; init; } = SessionClusterSpec.Empty;
 
+    /// <summary>
+    /// How many upgrades made this record (0: as created). Stored by Podman only, on the agent container and on the
+    /// upgrade record volume, so an upgrade tells containers of an older record from those of its own.
+    /// </summary>
+    public int Generation { get; init; }
+
     /// <summary>The record of a new session: the spec, with the backend's defaults for what the spec leaves open.</summary>
     public static SessionRecord FromSpec(SessionSpec spec, DateTimeOffset now, string defaultAgentImage, string defaultProxyImage, string? defaultUser) =>
         new(

@@ -1,0 +1,193 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Paude.Backends.OpenShift.Manifests;
+using Paude.Errors;
+using Paude.Sessions;
+using Paude.Sync;
+
+namespace Paude.Backends.OpenShift.Backend;
+
+/// <summary>
+/// <see cref="ISessionBackend.UpgradeAsync"/> on Kubernetes: new images/limits for the agent StatefulSet's and the
+/// proxy Deployment's pod templates; their controllers replace the pods, the workspace PVC (the StatefulSet's claim)
+/// stays. Crash-safe: one merge patch of the StatefulSet writes the target record (its annotations, the session's
+/// record) together with the agent's template and a new generation (<see cref="GenerationKey"/>, also on the pod
+/// template) — the intent and the agent's change are one atomic write. Everything after it is idempotent and decided
+/// from the cluster: the proxy Deployment's template is brought to the record's proxy image and generation, the
+/// backend's start repairs missing objects, re-writes the credential Secrets, scales up and waits, and the wait ends
+/// only when the pods of the new generation serve; then the generation is marked finished (<see cref="CompletedKey"/>).
+/// A rerun after a kill finds the generation unfinished (or the proxy or a pod behind it) and finishes it; with
+/// nothing pending and nothing new asked, it re-creates the pods again (the same images re-pulled). Holds the session's sync lock (<see cref="SessionSyncLock"/>) throughout.
+/// </summary>
+internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, PodWaiter waiter, OpenShiftBackendOptions options, TimeProvider time, ILogger logger)
+{
+    /// <summary>The generation of the record on the StatefulSet and of the pod templates made from it.</summary>
+    public const string GenerationKey = "paude.io/generation";
+
+    /// <summary>The generation whose upgrade finished (written last, on the StatefulSet's metadata: no pod rolls).</summary>
+    public const string CompletedKey = "paude.io/upgrade-completed";
+
+    /// <summary>
+    /// A test seam: called with the name of each step once it is done (<c>intent-recorded</c>, <c>proxy-updated</c>,
+    /// <c>started</c>); a test throws from it to stop the upgrade there as a kill would.
+    /// </summary>
+    internal static readonly AsyncLocal<Action<string>?> FaultPoint = new();
+
+    public async Task<SessionInfo> UpgradeAsync(SessionName name, SessionUpgrade upgrade, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(upgrade);
+        upgrade.Validate();
+        var lockPath = SessionSyncLock.PathFor(backend.Name, name);
+        using var held = SessionSyncLock.TryAcquire(lockPath) ?? throw new SessionSyncInProgressException(name.Value, lockPath);
+
+        var statefulSet = await ReadStatefulSetAsync(name, cancellationToken).ConfigureAwait(false)
+            ?? throw new SessionNotFoundException(name.Value, backend.Name);
+        var record = SessionConfig.Record(statefulSet);
+        var generation = Generation(statefulSet.Metadata.Annotations);
+        var target = record with
+        {
+            AgentImage = upgrade.AgentImage ?? record.AgentImage,
+            ProxyImage = upgrade.ProxyImage ?? record.ProxyImage,
+            Limits = upgrade.Limits ?? record.Limits,
+        };
+        var pending = Generation(statefulSet.Metadata.Annotations, CompletedKey) != generation ||
+            await IsPendingAsync(name, generation, cancellationToken).ConfigureAwait(false);
+        if (target != record || !pending)
+        {
+            generation++;
+            UpgradeLog.Upgrading(logger, name.Value, generation, target.AgentImage, target.ProxyImage);
+            await RecordIntentAsync(name, statefulSet, target, generation, cancellationToken).ConfigureAwait(false);
+            FaultPoint.Value?.Invoke("intent-recorded");
+        }
+        else
+        {
+            UpgradeLog.FinishingUpgrade(logger, name.Value, generation);
+        }
+
+        await UpdateProxyAsync(name, target.ProxyImage, generation, cancellationToken).ConfigureAwait(false);
+        FaultPoint.Value?.Invoke("proxy-updated");
+        await backend.StartAsync(name, cancellationToken).ConfigureAwait(false);
+        FaultPoint.Value?.Invoke("started");
+        await WaitGenerationAsync(name, generation, cancellationToken).ConfigureAwait(false);
+        var done = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [CompletedKey] = generation.ToString(CultureInfo.InvariantCulture) } } };
+        var body = new V1Patch(done.ToJsonString(), V1Patch.PatchType.MergePatch);
+        await api.CallAsync($"record the finished upgrade of {name}", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(body, SessionLabels.Agent(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        return await backend.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, backend.Name);
+    }
+
+    /// <summary>Whether the proxy's template or a pod of the session is behind the StatefulSet's generation.</summary>
+    private async Task<bool> IsPendingAsync(SessionName name, int generation, CancellationToken cancellationToken)
+    {
+        var deployment = await ReadDeploymentAsync(name, cancellationToken).ConfigureAwait(false);
+        if (deployment is null || Generation(deployment.Spec.Template.Metadata?.Annotations) != generation)
+        {
+            return true;
+        }
+
+        var pods = await ListPodsAsync(name, cancellationToken).ConfigureAwait(false);
+        return pods.Any(p => p.Metadata.DeletionTimestamp is null && Generation(p.Metadata.Annotations) != generation);
+    }
+
+    /// <summary>
+    /// The one write that records the intent: the record annotations, the generation and the agent's template in one
+    /// merge patch (annotations merge key by key; the container list is replaced whole, the agent's entry changed).
+    /// </summary>
+    private async Task RecordIntentAsync(SessionName name, V1StatefulSet statefulSet, SessionRecord target, int generation, CancellationToken cancellationToken)
+    {
+        var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
+        SessionRecordCodec.Write(target, annotations, SessionRecordEncoding.PlainText);
+        annotations[GenerationKey] = generation.ToString(CultureInfo.InvariantCulture);
+
+        // The agent's resources as a create would set them for the new limits (the manifest builder decides).
+        var built = AgentManifests.StatefulSet(SessionManifestInput.FromRecord(name, api.Namespace, target, new Dictionary<string, string>()), options);
+        var resources = built.Spec.Template.Spec.Containers[0].Resources;
+        var containers = statefulSet.Spec.Template.Spec.Containers;
+        foreach (var container in containers.Where(c => c.Name == SessionLabels.AgentContainer))
+        {
+            container.Image = target.AgentImage;
+            container.Resources = resources;
+        }
+
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["annotations"] = JsonNode.Parse(KubernetesJson.Serialize(annotations)) },
+            ["spec"] = TemplatePatch(generation, containers),
+        };
+        var body = new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
+        await api.CallAsync($"record the upgrade of {name}", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(body, SessionLabels.Agent(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Brings the proxy Deployment's template to the record's image and generation (a missing one start repairs).</summary>
+    private async Task UpdateProxyAsync(SessionName name, string proxyImage, int generation, CancellationToken cancellationToken)
+    {
+        var deployment = await ReadDeploymentAsync(name, cancellationToken).ConfigureAwait(false);
+        if (deployment is null)
+        {
+            return;
+        }
+
+        var containers = deployment.Spec.Template.Spec.Containers;
+        foreach (var container in containers.Where(c => c.Name == SessionLabels.ProxyContainer))
+        {
+            container.Image = proxyImage;
+        }
+
+        var body = new V1Patch(new JsonObject { ["spec"] = TemplatePatch(generation, containers) }.ToJsonString(), V1Patch.PatchType.MergePatch);
+        await api.CallAsync($"upgrade proxy of {name}", (c, ct) => c.AppsV1.PatchNamespacedDeploymentAsync(body, SessionLabels.Proxy(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static JsonObject TemplatePatch(int generation, IList<V1Container> containers) => new()
+    {
+        ["template"] = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [GenerationKey] = generation.ToString(CultureInfo.InvariantCulture) } },
+            ["spec"] = new JsonObject { ["containers"] = JsonNode.Parse(KubernetesJson.Serialize(containers)) },
+        },
+    };
+
+    /// <summary>
+    /// Waits until the controllers replaced every pod of an older generation (start's own wait may see an old pod that
+    /// is about to go), then until the session serves again.
+    /// </summary>
+    private async Task WaitGenerationAsync(SessionName name, int generation, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(options.ReadyTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            while (true)
+            {
+                var pods = await ListPodsAsync(name, linked.Token).ConfigureAwait(false);
+                var live = pods.Where(p => p.Metadata.DeletionTimestamp is null).ToList();
+                if (live.Count > 0 && live.All(p => Generation(p.Metadata.Annotations) == generation) &&
+                    live.Any(p => p.Metadata.Name == SessionLabels.AgentPod(name)))
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(200), time, linked.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new BackendOperationException($"Session {name}: the pods of upgrade generation {generation} did not replace the old ones within {options.ReadyTimeout}; run the upgrade again to finish it.");
+        }
+
+        await waiter.WaitRunningAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<V1StatefulSet?> ReadStatefulSetAsync(SessionName name, CancellationToken cancellationToken) =>
+        api.GetOrNullAsync("read agent", (c, ct) => c.AppsV1.ReadNamespacedStatefulSetAsync(SessionLabels.Agent(name), api.Namespace, cancellationToken: ct), cancellationToken);
+
+    private Task<V1Deployment?> ReadDeploymentAsync(SessionName name, CancellationToken cancellationToken) =>
+        api.GetOrNullAsync("read proxy", (c, ct) => c.AppsV1.ReadNamespacedDeploymentAsync(SessionLabels.Proxy(name), api.Namespace, cancellationToken: ct), cancellationToken);
+
+    private async Task<IList<V1Pod>> ListPodsAsync(SessionName name, CancellationToken cancellationToken) =>
+        (await api.CallAsync("list pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(api.Namespace, labelSelector: SessionLabels.SessionSelector(name), cancellationToken: ct), cancellationToken).ConfigureAwait(false)).Items;
+
+    private static int Generation(IDictionary<string, string>? annotations, string key = GenerationKey) =>
+        annotations is not null && annotations.TryGetValue(key, out var value) && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var generation) ? generation : 0;
+}

@@ -1,0 +1,213 @@
+using Paude.Backends.Podman.Backend;
+using Paude.Errors;
+using Paude.Execution;
+using Paude.Sessions;
+using Paude.Sync;
+using Paude.Tests.Infrastructure;
+
+namespace Paude.Tests.Backend;
+
+/// <summary>The upgrade image of the class, built once.</summary>
+public sealed class UpgradeImageFixture : IAsyncLifetime
+{
+    public string Image { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Image = await UpgradeImage.BuildAsync("pt" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)));
+
+    public Task DisposeAsync() => UpgradeImage.RemoveAsync(Image);
+}
+
+/// <summary>
+/// <see cref="ISessionBackend.UpgradeAsync"/> on real Podman: the containers run the new image while the workspace
+/// (a commit, an uncommitted edit, a staged file), the agent's state and the credentials (delivered again) stay; an
+/// upgrade stopped at every named step (as a kill would: no step is undone) is finished by the next call, the session
+/// stays listed, and nothing of the old generation is left.
+/// </summary>
+public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture image) : IClassFixture<BackendFixture>, IClassFixture<UpgradeImageFixture>
+{
+    private static readonly string[] Steps = ["intent-recorded", "proxy-removed", "agent-removed", "started"];
+
+    [Fact]
+    public async Task Upgrade_runs_the_new_image_and_keeps_workspace_edits_agent_state_and_credentials()
+    {
+        var name = fixture.NewName("upg");
+        await fixture.Backend.CreateAsync(fixture.Spec(name) with { Credentials = ["testsrc"] });
+        try
+        {
+            await SeedAsync(name);
+            var oldAgent = await ContainerIdAsync($"paude-{name}");
+
+            var info = await fixture.Backend.UpgradeAsync(name, new SessionUpgrade { AgentImage = image.Image });
+
+            Assert.Equal(SessionStatus.Running, info.Status);
+            Assert.Equal(image.Image, info.AgentImage);
+            Assert.NotEqual(oldAgent, await ContainerIdAsync($"paude-{name}"));
+            Assert.Equal(await UpgradeImage.ImageIdAsync(image.Image), await UpgradeImage.ContainerImageIdAsync($"paude-{name}"));
+            await AssertWorkKeptAsync(name);
+
+            // Credentials were delivered into the new container (its /tmp is new: the restore ran again).
+            var token = await fixture.Backend.ExecAsync(name, ["cat", "/tmp/restored-token"]);
+            Assert.Equal("secret-for-testsrc", token.StandardOutput);
+            Assert.Equal(["container paude-" + name, "container paude-" + name + ".proxy", .. Volumes(name, 1)], await ResourcesAsync(name));
+
+            // The new record is the session's record now: an agent removed behind our back comes back on the new image.
+            await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}");
+            Assert.Equal(image.Image, (await fixture.Backend.GetAsync(name))!.AgentImage);
+            await fixture.Backend.StartAsync(name);
+            Assert.Equal(await UpgradeImage.ImageIdAsync(image.Image), await UpgradeImage.ContainerImageIdAsync($"paude-{name}"));
+            await AssertWorkKeptAsync(name);
+        }
+        finally
+        {
+            await fixture.Backend.DeleteAsync(name);
+        }
+
+        Assert.Empty(await Podman.ResourcesLabelledAsync($"paude.io/session-name={name}"));
+    }
+
+    [Fact]
+    public async Task An_upgrade_stopped_at_any_step_is_finished_by_the_next_call()
+    {
+        var name = fixture.NewName("upgk");
+        await fixture.Backend.CreateAsync(fixture.Spec(name));
+        try
+        {
+            await SeedAsync(name);
+            var images = new[] { image.Image, UpgradeImage.BaseImage };
+            for (var i = 0; i < Steps.Length; i++)
+            {
+                var target = images[i % 2];
+                var upgrade = new SessionUpgrade { AgentImage = target };
+                await UpgradeThrowsAtAsync(Steps[i], () => fixture.Backend.UpgradeAsync(name, upgrade));
+
+                // Killed there: the session is still listed and readable, whatever its containers are.
+                Assert.Contains(name, await fixture.Backend.ListAsync().Select(s => s.Name).ToListAsync());
+
+                var info = await fixture.Backend.UpgradeAsync(name, upgrade);
+                Assert.Equal(SessionStatus.Running, info.Status);
+                Assert.Equal(target, info.AgentImage);
+                Assert.Equal(await UpgradeImage.ImageIdAsync(target), await UpgradeImage.ContainerImageIdAsync($"paude-{name}"));
+                Assert.Equal(["container paude-" + name, "container paude-" + name + ".proxy", .. Volumes(name, i + 1)], await ResourcesAsync(name));
+            }
+
+            await AssertWorkKeptAsync(name);
+
+            // A rerun that asks for something else after a kill finishes the pending upgrade first, then does its own.
+            await UpgradeThrowsAtAsync("intent-recorded", () => fixture.Backend.UpgradeAsync(name, new SessionUpgrade { AgentImage = image.Image }));
+            var limits = new SessionLimits { MemoryBytes = 300L * 1024 * 1024 };
+            var last = await fixture.Backend.UpgradeAsync(name, new SessionUpgrade { Limits = limits });
+            Assert.Equal(image.Image, last.AgentImage);
+            var memory = (await Podman.InspectAsync($"paude-{name}")).GetProperty("HostConfig").GetProperty("Memory").GetInt64();
+            Assert.Equal(limits.MemoryBytes, memory);
+            Assert.Equal(["container paude-" + name, "container paude-" + name + ".proxy", .. Volumes(name, Steps.Length + 2)], await ResourcesAsync(name));
+            await AssertWorkKeptAsync(name);
+        }
+        finally
+        {
+            Assert.True(await fixture.Backend.DeleteAsync(name));
+        }
+
+        Assert.Empty(await Podman.ResourcesLabelledAsync($"paude.io/session-name={name}"));
+    }
+
+    [Fact]
+    public async Task Bad_input_and_a_missing_image_change_nothing()
+    {
+        var name = fixture.NewName("upgbad");
+        var invalid = await Assert.ThrowsAsync<InvalidOptionsException>(() => fixture.Backend.UpgradeAsync(name, new SessionUpgrade { AgentImage = " ", ProxyImage = "a\nb", Limits = new SessionLimits { Pids = 1 } }));
+        Assert.Equal(3, invalid.Errors.Count);
+        await Assert.ThrowsAsync<SessionNotFoundException>(() => fixture.Backend.UpgradeAsync(name, new SessionUpgrade()));
+
+        await fixture.Backend.CreateAsync(fixture.Spec(name));
+        try
+        {
+            var before = await ContainerIdAsync($"paude-{name}");
+            await Assert.ThrowsAsync<ImageNotFoundException>(() => fixture.Backend.UpgradeAsync(name, new SessionUpgrade { AgentImage = "localhost/paude-s13-upgrade-missing:none" }));
+            Assert.Equal(before, await ContainerIdAsync($"paude-{name}"));
+            Assert.Equal(["container paude-" + name, "container paude-" + name + ".proxy", .. Volumes(name, 0)], await ResourcesAsync(name));
+        }
+        finally
+        {
+            await fixture.Backend.DeleteAsync(name);
+        }
+    }
+
+    [Fact]
+    public async Task Upgrade_refuses_while_the_sessions_sync_lock_is_held_by_another_process()
+    {
+        var name = fixture.NewName("upglock");
+        await fixture.Backend.CreateAsync(fixture.Spec(name));
+        try
+        {
+            var before = await ContainerIdAsync($"paude-{name}");
+            var lockFile = Path.Combine(StateHome(), "paude", "sessions", "podman", $"{name}.sync.lock");
+            Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
+
+            // flock(1) in another process holds the lock as a running sync does (an OS lock, exclusive).
+            using var holder = System.Diagnostics.Process.Start("flock", ["-x", lockFile, "sleep", "30"]);
+            await Eventually.UntilAsync(() => ProcessRunner.RunAsync("flock", ["-n", "-x", lockFile, "true"]), r => r.ExitCode != 0, "flock holds the session's lock", TimeSpan.FromSeconds(10));
+            var refused = await Assert.ThrowsAsync<SessionSyncInProgressException>(() => fixture.Backend.UpgradeAsync(name, new SessionUpgrade { AgentImage = image.Image }));
+            Assert.Equal(lockFile, refused.LockFile);
+            Assert.Equal(before, await ContainerIdAsync($"paude-{name}"));
+            holder.Kill(entireProcessTree: true);
+            await holder.WaitForExitAsync();
+
+            Assert.Equal(image.Image, (await fixture.Backend.UpgradeAsync(name, new SessionUpgrade { AgentImage = image.Image })).AgentImage);
+        }
+        finally
+        {
+            await fixture.Backend.DeleteAsync(name);
+        }
+    }
+
+    private static string StateHome() => Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } s
+        ? s
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+
+    private static async Task UpgradeThrowsAtAsync(string step, Func<Task> upgrade)
+    {
+        PodmanUpgrader.FaultPoint.Value = s =>
+        {
+            if (s == step)
+            {
+                throw new SimulatedKillException(step);
+            }
+        };
+        try
+        {
+            var thrown = await Assert.ThrowsAsync<SimulatedKillException>(upgrade);
+            Assert.Equal(step, thrown.Message);
+        }
+        finally
+        {
+            PodmanUpgrader.FaultPoint.Value = null;
+        }
+    }
+
+    private async Task SeedAsync(SessionName name)
+    {
+        var seeded = await fixture.Backend.ExecAsync(name, ["bash", "-c", UpgradeImage.SeedWorkScript]);
+        Assert.True(seeded.Succeeded, seeded.StandardError);
+        await AssertWorkKeptAsync(name);
+    }
+
+    private async Task AssertWorkKeptAsync(SessionName name)
+    {
+        var work = await fixture.Backend.ExecAsync(name, ["bash", "-c", UpgradeImage.ReadWorkScript]);
+        Assert.Equal(UpgradeImage.ExpectedWork, work.StandardOutput);
+    }
+
+    private static async Task<string> ContainerIdAsync(string container) => (await Podman.CheckAsync("container", "inspect", "--format", "{{.Id}}", container)).Trim();
+
+    private static IEnumerable<string> Volumes(SessionName name, int generation) =>
+        [$"volume paude-{name}.proxy-config", $"volume paude-{name}.sock", .. generation > 0 ? [$"volume paude-{name}.upgrade-{generation}"] : Array.Empty<string>(), $"volume paude-{name}.workspace"];
+
+    private static async Task<List<string>> ResourcesAsync(SessionName name)
+    {
+        var all = await Podman.ResourcesLabelledAsync($"paude.io/session-name={name}");
+        return [.. all.Where(r => r.StartsWith("container ", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
+            .. all.Where(r => !r.StartsWith("container ", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+    }
+
+    private sealed class SimulatedKillException(string step) : Exception(step);
+}
