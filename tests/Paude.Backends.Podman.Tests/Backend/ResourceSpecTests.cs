@@ -132,12 +132,6 @@ public sealed class ResourceSpecTests(BackendFixture fixture) : IClassFixture<Ba
             return inner.StartAsync(arguments, redirectStdin, cancellationToken);
         }
 
-        public Task<int> RunInteractiveAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-        {
-            Record(arguments);
-            return inner.RunInteractiveAsync(arguments, cancellationToken);
-        }
-
         private void Record(IReadOnlyList<string> arguments)
         {
             lock (_calls)
