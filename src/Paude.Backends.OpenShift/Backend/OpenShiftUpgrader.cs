@@ -59,7 +59,7 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
         {
             generation++;
             UpgradeLog.Upgrading(logger, name.Value, generation, target.AgentImage, target.ProxyImage);
-            await RecordIntentAsync(name, statefulSet, target, generation, cancellationToken).ConfigureAwait(false);
+            await RecordIntentAsync(name, statefulSet, target, upgrade.Limits is not null, generation, cancellationToken).ConfigureAwait(false);
             FaultPoint.Value?.Invoke("intent-recorded");
         }
         else
@@ -95,20 +95,23 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
     /// The one write that records the intent: the record annotations, the generation and the agent's template in one
     /// merge patch (annotations merge key by key; the container list is replaced whole, the agent's entry changed).
     /// </summary>
-    private async Task RecordIntentAsync(SessionName name, V1StatefulSet statefulSet, SessionRecord target, int generation, CancellationToken cancellationToken)
+    private async Task RecordIntentAsync(SessionName name, V1StatefulSet statefulSet, SessionRecord target, bool newLimits, int generation, CancellationToken cancellationToken)
     {
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
         SessionRecordCodec.Write(target, annotations, SessionRecordEncoding.PlainText);
         annotations[GenerationKey] = generation.ToString(CultureInfo.InvariantCulture);
 
-        // The agent's resources as a create would set them for the new limits (the manifest builder decides).
-        var built = AgentManifests.StatefulSet(SessionManifestInput.FromRecord(name, api.Namespace, target, new Dictionary<string, string>()), options);
-        var resources = built.Spec.Template.Spec.Containers[0].Resources;
+        // New limits: the agent's resources as a create would set them (the manifest builder decides). Otherwise the
+        // template's own stay: on this backend the record does not carry limits, requests or GPUs (the pod template
+        // does), so rebuilding them from the record would silently reset a session's GPUs and limits to the defaults.
+        var resources = newLimits
+            ? AgentManifests.StatefulSet(SessionManifestInput.FromRecord(name, api.Namespace, target, new Dictionary<string, string>()), options).Spec.Template.Spec.Containers[0].Resources
+            : null;
         var containers = statefulSet.Spec.Template.Spec.Containers;
         foreach (var container in containers.Where(c => c.Name == SessionLabels.AgentContainer))
         {
             container.Image = target.AgentImage;
-            container.Resources = resources;
+            container.Resources = resources ?? container.Resources;
         }
 
         var patch = new JsonObject

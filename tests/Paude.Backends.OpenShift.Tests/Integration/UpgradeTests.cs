@@ -59,6 +59,34 @@ public sealed class UpgradeTests(KubeServerFixture fixture) : IAsyncLifetime
         Assert.Empty(await fixture.SessionObjectsAsync(name));
     }
 
+    [Fact]
+    public async Task An_image_only_upgrade_keeps_the_agents_limits_requests_and_gpus()
+    {
+        // The record on this backend does not carry limits (the pod template does): an upgrade that rebuilt the
+        // agent's resources from the record reset a session's GPUs and limits to the defaults.
+        var name = fixture.NewName("upgl");
+        const string Resources = "{.spec.containers[0].resources.requests.cpu}|{.spec.containers[0].resources.requests.memory}|" +
+            "{.spec.containers[0].resources.limits['nvidia\\.com/gpu']}|{.spec.containers[0].resources.limits.cpu}|{.spec.containers[0].resources.limits.memory}";
+        try
+        {
+            await fixture.Backend.CreateAsync(fixture.Spec(name) with
+            {
+                Limits = new SessionLimits { MemoryBytes = 1L << 30, Cpus = 1.5, CpuRequest = 0.25, MemoryRequestBytes = 256L << 20, Gpus = 1 },
+            });
+            var before = await fixture.KubectlAsync("get", "pod", $"paude-{name}-0", "-o", $"jsonpath={Resources}");
+            Assert.Contains("|1|", before, StringComparison.Ordinal); // the GPU limit is there to keep
+
+            await fixture.Backend.UpgradeAsync(name, new SessionUpgrade { AgentImage = _image });
+
+            Assert.Equal(_image, await fixture.KubectlAsync("get", "pod", $"paude-{name}-0", "-o", "jsonpath={.spec.containers[0].image}"));
+            Assert.Equal(before, await fixture.KubectlAsync("get", "pod", $"paude-{name}-0", "-o", $"jsonpath={Resources}"));
+        }
+        finally
+        {
+            await fixture.Backend.DeleteAsync(name);
+        }
+    }
+
     private async Task AssertUpgradedAsync(SessionName name, string image, int generation, string pvcUid)
     {
         var gen = generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
