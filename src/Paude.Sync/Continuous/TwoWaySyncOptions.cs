@@ -8,6 +8,17 @@ public sealed record TwoWaySyncOptions
     /// <summary>What happens to a file changed on both sides since they last agreed (default <see cref="ConflictPolicy.KeepBoth"/>).</summary>
     public ConflictPolicy ConflictPolicy { get; init; } = ConflictPolicy.KeepBoth;
 
+    /// <summary>
+    /// <c>null</c> (default): both ways. <see cref="SyncDirection.FromSession"/>: the session's changes come to the
+    /// workspace, nothing is written in the session; <see cref="SyncDirection.ToSession"/>: the other way round. A
+    /// change on the side that is not written is left alone (and decided again when that side changes); a conflict
+    /// the policy would settle by writing that side is reported once and left alone.
+    /// </summary>
+    public SyncDirection? Direction { get; init; }
+
+    /// <summary>Prefix of the local branch <see cref="FetchCommits"/> writes (default <c>paude/</c>, as for <see cref="SyncOptions.BranchPrefix"/>).</summary>
+    public string BranchPrefix { get; init; } = "paude/";
+
     /// <summary>Extra excludes on top of <see cref="SyncOptions.DefaultExcludes"/>.</summary>
     public IReadOnlyList<string> Excludes { get; init; } = [];
 
@@ -48,6 +59,9 @@ public sealed record TwoWaySyncOptions
     /// <summary>Longest wait for one helper reply before the connection is given up and re-made (default 30 s).</summary>
     public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Where the sync base is kept (tests); <c>null</c>: the host's state folder.</summary>
+    internal string? StateDirectory { get; init; }
+
     /// <summary>Returns every problem with these options (empty when valid).</summary>
     public IReadOnlyList<string> GetErrors()
     {
@@ -57,7 +71,12 @@ public sealed record TwoWaySyncOptions
             errors.Add($"ConflictPolicy: '{ConflictPolicy}' is not a policy");
         }
 
-        errors.AddRange(new SyncOptions { Excludes = Excludes, SessionWorkspace = SessionWorkspace, Backend = Backend }.GetErrors());
+        if (Direction is { } direction && !Enum.IsDefined(direction))
+        {
+            errors.Add($"Direction: '{direction}' is not a direction");
+        }
+
+        errors.AddRange(new SyncOptions { Excludes = Excludes, SessionWorkspace = SessionWorkspace, Backend = Backend, BranchPrefix = BranchPrefix }.GetErrors());
         if (HelperBinary is not null && !File.Exists(HelperBinary))
         {
             errors.Add($"HelperBinary: the file '{HelperBinary}' does not exist");

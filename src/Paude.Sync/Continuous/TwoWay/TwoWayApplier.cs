@@ -19,17 +19,51 @@ internal sealed record TwoWayRoundResult(int Pulled, int Pushed, int DeletedLoca
 /// writes go to a temporary file renamed into place, after the sync-safety checks of <see cref="WorkspacePath"/> (no
 /// link on the way, no folder replaced).
 /// </summary>
-internal sealed class TwoWayApplier(HelperClient helper, string root, PathRules rules, ConflictPolicy policy, long maxFileBytes = 1L << 30)
+internal sealed class TwoWayApplier
 {
     public const string TempPrefix = ".paude-pull-";
-    private HelperClient helper = helper;
+    private readonly string root;
+    private readonly PathRules rules;
+    private readonly ConflictPolicy policy;
+    private readonly long maxFileBytes;
+    private readonly SyncDirection? direction;
+    private readonly TwoWayBaseStore? store;
+    private readonly DateTimeOffset? sessionCreatedAt;
+    private HelperClient helper;
+    private Dictionary<string, ContentId> _agreed = new(StringComparer.Ordinal);
+    private Dictionary<string, HeldConflict> _held = new(StringComparer.Ordinal);
+
+    /// <param name="helper">The helper connection.</param>
+    /// <param name="root">The local workspace.</param>
+    /// <param name="rules">Excludes.</param>
+    /// <param name="policy">The conflict policy.</param>
+    /// <param name="maxFileBytes">The largest file pulled.</param>
+    /// <param name="direction">One-way (<c>null</c>: both ways).</param>
+    /// <param name="store">Where the base of the previous run is read from and each round's is written to; <c>null</c>: kept in memory only.</param>
+    /// <param name="sessionCreatedAt">The session's creation time: a stored base of an older session of that name is not used.</param>
+    public TwoWayApplier(HelperClient helper, string root, PathRules rules, ConflictPolicy policy, long maxFileBytes = 1L << 30,
+        SyncDirection? direction = null, TwoWayBaseStore? store = null, DateTimeOffset? sessionCreatedAt = null)
+    {
+        this.helper = helper;
+        this.root = root;
+        this.rules = rules;
+        this.policy = policy;
+        this.maxFileBytes = maxFileBytes;
+        this.direction = direction;
+        this.store = store;
+        this.sessionCreatedAt = sessionCreatedAt;
+        if (store?.Read(sessionCreatedAt) is { } stored)
+        {
+            foreach (var (path, hex) in stored.Agreed) _agreed[path] = new ContentId(hex);
+            foreach (var (path, v) in stored.Held) _held[path] = new HeldConflict(Id(v.Local), Id(v.Session));
+        }
+    }
 
     /// <summary>
     /// Continues on a new helper connection after the old one failed (helper killed, pod re-created): the agreed state
     /// is kept, so the next round transfers only what changed, not everything again.
     /// </summary>
     public void Reconnected(HelperClient client) => helper = client;
-    private Dictionary<string, ContentId> _agreed = new(StringComparer.Ordinal);
 
     public async Task<TwoWayRoundResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -46,14 +80,16 @@ internal sealed class TwoWayApplier(HelperClient helper, string root, PathRules 
                 .ToDictionary(e => e.Path, e => LocalFiles.Id(e.Hash!), StringComparer.Ordinal);
         }
 
-        var plan = TwoWayPlanner.Plan(_agreed, local, session, policy);
+        var plan = TwoWayPlanner.Plan(_agreed, _held, local, session, policy, direction);
         var agreed = new Dictionary<string, ContentId>(StringComparer.Ordinal);
         foreach (var (path, id) in local)
             if (session.TryGetValue(path, out var s) && s == id) agreed[path] = id;
         var deferred = new List<string>();
         if (plan.Stop)
         {
-            // Nothing changes; the stopped conflicts stay unsettled.
+            // Nothing changes; the stopped conflicts stay open (held: not reported again, also after a restart).
+            _held = plan.Held;
+            Persist();
             return new TwoWayRoundResult(0, 0, 0, 0, plan.Conflicts, deferred, Stopped: true);
         }
 
@@ -90,20 +126,44 @@ internal sealed class TwoWayApplier(HelperClient helper, string root, PathRules 
                 deletedLocal++;
         }
 
-        // A deferred path keeps its old agreement, so the next round decides it again from fresh listings.
-        foreach (var path in deferred)
+        // A deferred path keeps its old agreement, so the next round decides it again from fresh listings; so does a
+        // path not decided (one-way, or a conflict held open).
+        foreach (var path in deferred.Concat(plan.Keep))
         {
             if (_agreed.TryGetValue(path, out var old)) agreed[path] = old;
             else agreed.Remove(path);
         }
 
         _agreed = agreed;
+        _held = plan.Held;
+        Persist();
         var reasons = _reasons.ToList();
         _reasons.Clear();
         return new TwoWayRoundResult(pulled, pushed, deletedLocal, deletedSession, plan.Conflicts, deferred, Stopped: false) { Reasons = reasons };
     }
 
     private readonly List<string> _reasons = [];
+
+    /// <summary>Stores the base (atomically) for the next run; a failure to store it costs only that (logged by the round).</summary>
+    private void Persist()
+    {
+        try
+        {
+            store?.Write(new TwoWayBase
+            {
+                SessionCreatedAt = sessionCreatedAt,
+                Agreed = _agreed.ToDictionary(kv => kv.Key, kv => kv.Value.Hex, StringComparer.Ordinal),
+                Held = _held.ToDictionary(kv => kv.Key, kv => new HeldVersions(kv.Value.Local?.Hex, kv.Value.Session?.Hex), StringComparer.Ordinal),
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The round itself succeeded; a restart then starts from the older base (safe: differences become conflicts).
+            _reasons.Add($"the sync base could not be stored in {store!.FilePath}: {e.Message}");
+        }
+    }
+
+    private static ContentId? Id(string? hex) => hex is null ? null : new ContentId(hex);
 
     private async Task<bool> TryStepAsync(Func<Task> step, string path, List<string> deferred)
     {

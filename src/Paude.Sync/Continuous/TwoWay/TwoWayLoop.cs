@@ -57,8 +57,12 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var launcher = NewLauncher();
+        // The creation time tells this session from an earlier one of the same name, whose stored base must not be used.
+        var created = (await _backend.GetAsync(_session, cancellationToken).ConfigureAwait(false))?.CreatedAt;
+        var store = TwoWayBaseStore.For(_root, _backend.Name, _session.Value, _options.SessionWorkspace, _options.StateDirectory);
         var client = await launcher.ConnectAsync(_session, _options.SessionWorkspace, cancellationToken).ConfigureAwait(false);
-        _run = Task.Run(() => RunAsync(launcher, client, _stop.Token), CancellationToken.None);
+        var applier = new TwoWayApplier(client, _root, _rules, _options.ConflictPolicy, direction: _options.Direction, store: store, sessionCreatedAt: created);
+        _run = Task.Run(() => RunAsync(launcher, client, applier, _stop.Token), CancellationToken.None);
     }
 
     public async IAsyncEnumerable<TwoWaySyncRound> ReadRoundsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -107,10 +111,9 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
     private SessionHelperLauncher NewLauncher() =>
         new(_backend, new HelperConnectionOptions { ReplyTimeout = _options.ReplyTimeout, TimeProvider = _time }, _options.HelperBinary);
 
-    private async Task RunAsync(SessionHelperLauncher launcher, HelperClient client, CancellationToken stop)
+    private async Task RunAsync(SessionHelperLauncher launcher, HelperClient client, TwoWayApplier applier, CancellationToken stop)
     {
         using var watcher = new WorkspaceWatcher(_root, _rules, watchGitRefs: false, _time);
-        var applier = new TwoWayApplier(client, _root, _rules, _options.ConflictPolicy);
         var watch = StartSessionWatch(client, stop);
         Update(s => s with { State = Paused() ? TwoWaySyncState.Paused : TwoWaySyncState.Running });
         string? trigger = "initial";
@@ -307,6 +310,7 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
         ConflictOutcome.KeptLocal => "kept-local",
         ConflictOutcome.KeptSession => "kept-session",
         ConflictOutcome.RestoredEdit => "restored-edit",
+        ConflictOutcome.LeftAlone => "left-alone",
         _ => "stopped",
     };
 
