@@ -34,8 +34,11 @@ public sealed record TwoWaySyncOptions
     /// </summary>
     public string? HelperBinary { get; init; }
 
-    /// <summary>How long both sides must be quiet after a change before a round starts (default 150 ms).</summary>
-    public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromMilliseconds(150);
+    /// <summary>
+    /// How long both sides must be quiet after a change before a round starts (default 100 ms: an editor's save or a
+    /// burst of writes is one round; a round meeting a half-written file is safe, the next round brings the rest).
+    /// </summary>
+    public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>A round runs at least this often even without events (a fallback for missed events; default 10 s).</summary>
     public TimeSpan RescanInterval { get; init; } = TimeSpan.FromSeconds(10);

@@ -65,31 +65,67 @@ internal sealed class TwoWayApplier
     /// </summary>
     public void Reconnected(HelperClient client) => helper = client;
 
-    public async Task<TwoWayRoundResult> RunAsync(CancellationToken cancellationToken)
+    /// <summary>The most paths a scoped round lists one by one; more, and the whole tree is listed.</summary>
+    public const int MaxScope = 256;
+
+    public Task<TwoWayRoundResult> RunAsync(CancellationToken cancellationToken) => RunAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Runs one round. With a <paramref name="scope"/> (the paths the watches reported, as relative paths; a folder
+    /// stands for everything under it) only those are listed, decided and applied on both sides — an edit costs a
+    /// listing of one file, not of the tree. Without one (or when the scope is too large, holds a path that is not a
+    /// plain relative path or a <c>.gitignore</c>, or its plan meets a conflict) the whole tree is.
+    /// </summary>
+    public async Task<TwoWayRoundResult> RunAsync(IReadOnlyCollection<string>? scope, CancellationToken cancellationToken)
     {
-        var local = LocalFiles.List(root, rules, cancellationToken);
-        var names = rules.NamePatterns.Where(n => !n.Contains('*', StringComparison.Ordinal) && !n.Contains('?', StringComparison.Ordinal)).Append(".git").Distinct().ToList();
-        var entries = await helper.ListAsync([""], names, hash: true, cancellationToken).ConfigureAwait(false);
-        // The local .gitignore files (nested ones too) apply to the session's side as well: a file the local listing
-        // ignores must not be pulled either, or the next round would see it "deleted locally" and delete it in the session.
-        Dictionary<string, ContentId> session;
-        using (var repo = LocalFiles.OpenRepository(root))
+        if (scope is not null && (scope.Count > MaxScope || scope.Any(p => !PathRules.IsSafeRelative(p) || p.Split('/')[^1] == ".gitignore")))
         {
-            session = entries.Where(e => e.Kind == HelperEntryKind.File && !rules.IsExcluded(e.Path) && !e.Path.Split('/')[^1].StartsWith(".paude-", StringComparison.Ordinal)
-                                         && !LocalFiles.IsGitIgnored(repo, e.Path))
-                .ToDictionary(e => e.Path, e => LocalFiles.Id(e.Hash!), StringComparer.Ordinal);
+            scope = null;
         }
 
-        var plan = TwoWayPlanner.Plan(_agreed, _held, local, session, policy, direction);
-        var agreed = new Dictionary<string, ContentId>(StringComparer.Ordinal);
+        if (scope is { Count: 0 })
+        {
+            return new TwoWayRoundResult(0, 0, 0, 0, [], [], Stopped: false);
+        }
+
+        var names = rules.NamePatterns.Where(n => !n.Contains('*', StringComparison.Ordinal) && !n.Contains('?', StringComparison.Ordinal)).Append(".git").Distinct().ToList();
+        var local = scope is null ? LocalFiles.List(root, rules, cancellationToken) : LocalFiles.ListScoped(root, rules, scope, cancellationToken);
+        var entries = await helper.ListAsync(scope ?? [""], names, hash: true, cancellationToken).ConfigureAwait(false);
+        // The local .gitignore files (nested ones too) apply to the session's side as well: a file the local listing
+        // ignores must not be pulled either, or the next round would see it "deleted locally" and delete it in the session.
+        var session = new Dictionary<string, ContentId>(StringComparer.Ordinal);
+        using (var repo = LocalFiles.OpenRepository(root))
+        {
+            foreach (var e in entries)
+            {
+                if (e.Kind == HelperEntryKind.File && !rules.IsExcluded(e.Path) && !e.Path.Split('/')[^1].StartsWith(".paude-", StringComparison.Ordinal)
+                    && !LocalFiles.IsGitIgnored(repo, e.Path) && (scope is null || InScope(scope, e.Path)))
+                {
+                    session[e.Path] = LocalFiles.Id(e.Hash!);
+                }
+            }
+        }
+
+        var agreedView = scope is null ? _agreed : _agreed.Where(kv => InScope(scope, kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var heldView = scope is null ? _held : _held.Where(kv => InScope(scope, kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var plan = TwoWayPlanner.Plan(agreedView, heldView, local, session, policy, direction);
+        if (scope is not null && plan.Conflicts.Count > 0)
+        {
+            // A conflict is settled with the whole tree in view (a conflict copy's name must not meet another file).
+            return await RunAsync(null, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Outside a scope, everything stays as it was; inside it, this round decides.
+        var agreed = scope is null ? new Dictionary<string, ContentId>(StringComparer.Ordinal)
+            : _agreed.Where(kv => !InScope(scope, kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var held = scope is null ? plan.Held : _held.Where(kv => !InScope(scope, kv.Key)).Concat(plan.Held).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         foreach (var (path, id) in local)
             if (session.TryGetValue(path, out var s) && s == id) agreed[path] = id;
         var deferred = new List<string>();
         if (plan.Stop)
         {
             // Nothing changes; the stopped conflicts stay open (held: not reported again, also after a restart).
-            _held = plan.Held;
-            Persist();
+            _held = held;
             return new TwoWayRoundResult(0, 0, 0, 0, plan.Conflicts, deferred, Stopped: true);
         }
 
@@ -135,8 +171,7 @@ internal sealed class TwoWayApplier
         }
 
         _agreed = agreed;
-        _held = plan.Held;
-        Persist();
+        _held = held;
         var reasons = _reasons.ToList();
         _reasons.Clear();
         return new TwoWayRoundResult(pulled, pushed, deletedLocal, deletedSession, plan.Conflicts, deferred, Stopped: false) { Reasons = reasons };
@@ -144,8 +179,23 @@ internal sealed class TwoWayApplier
 
     private readonly List<string> _reasons = [];
 
-    /// <summary>Stores the base (atomically) for the next run; a failure to store it costs only that (logged by the round).</summary>
-    private void Persist()
+    /// <summary>Whether <paramref name="path"/> is one of the scope's paths or under one of them.</summary>
+    private static bool InScope(IReadOnlyCollection<string> scope, string path)
+    {
+        foreach (var s in scope)
+        {
+            if (path.Length == s.Length ? path == s : path.Length > s.Length && path[s.Length] == '/' && path.StartsWith(s, StringComparison.Ordinal)) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Stores the base (atomically) for the next run, after each round — called once the round is reported, so the disk
+    /// flush is not part of the edit's latency (a crash in between leaves the previous base: safe, see
+    /// <see cref="TwoWayBaseStore"/>). Failing to store it costs only that; returns why, or <c>null</c>.
+    /// </summary>
+    public string? Persist()
     {
         try
         {
@@ -155,11 +205,12 @@ internal sealed class TwoWayApplier
                 Agreed = _agreed.ToDictionary(kv => kv.Key, kv => kv.Value.Hex, StringComparer.Ordinal),
                 Held = _held.ToDictionary(kv => kv.Key, kv => new HeldVersions(kv.Value.Local?.Hex, kv.Value.Session?.Hex), StringComparer.Ordinal),
             });
+            return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The round itself succeeded; a restart then starts from the older base (safe: differences become conflicts).
-            _reasons.Add($"the sync base could not be stored in {store!.FilePath}: {e.Message}");
+            return $"the sync base could not be stored in {store!.FilePath}: {e.Message}";
         }
     }
 
