@@ -10,7 +10,7 @@ namespace Paude.Sync.Continuous.TwoWay;
 /// pull (<see cref="ISessionSync"/>), which writes <c>&lt;prefix&gt;&lt;session&gt;</c> alone and refuses while that
 /// branch is checked out — a branch the user works on is never moved. A failed or refused fetch is tried again with
 /// back-off (from <see cref="TwoWaySyncOptions.FetchInterval"/>, doubling, at most
-/// <see cref="TwoWaySyncOptions.MaxRetryDelay"/>) even if HEAD does not move: a passing fault (a lock, a dropped exec)
+/// <see cref="WatchSyncOptions.MaxRetryDelay"/>) even if HEAD does not move: a passing fault (a lock, a dropped exec)
 /// must not leave the branch behind until the agent's next commit.
 /// </summary>
 internal sealed class CommitFetcher(ISessionSync sync, SessionName session, string root, TwoWaySyncOptions options, TimeProvider time)
