@@ -174,6 +174,75 @@ public sealed class ContinuousSyncTests(SharedSessionFixture shared)
         }
     }
 
+    [Fact]
+    public async Task Watch_pull_brings_session_edits_and_never_writes_the_session()
+    {
+        var name = TestRun.NewSessionName("watchpull");
+        var workspace = TestRun.NewGitWorkspace("watchpull");
+        try
+        {
+            var create = await PaudeCli.RunAsync("create", name, "--workspace", workspace, "--agent-command", SharedSessionFixture.StandInAgent, "--allowed-domains", "default");
+            Assert.True(create.ExitCode == 0, create.ToString());
+            var helper = (await ProcessRunner.RunAsync("bash", [Path.Combine(RepositoryRoot.Path, "helper", "build.sh")], writeStdin: null, timeout: TimeSpan.FromMinutes(10)))
+                .EnsureSuccess("helper/build.sh").StandardOutput.Trim();
+            await File.WriteAllTextAsync(Path.Combine(workspace, "local-only.txt"), "mine\n");
+            var start = PaudeCli.StartInfo("sync", name, "--watch", "--direction", "pull", "--workspace", workspace, "-o", "json");
+            start.RedirectStandardOutput = start.RedirectStandardError = start.RedirectStandardInput = true;
+            start.Environment["PAUDE_EXTRA_LABELS"] = $"paude.test={TestRun.Id}";
+            start.Environment["PAUDE_SESSION_HELPER"] = helper;
+            using var process = Process.Start(start)!;
+            var lines = Channel.CreateUnbounded<string>();
+            var stdout = new List<string>();
+            var pump = Task.Run(async () =>
+            {
+                while (await process.StandardOutput.ReadLineAsync() is { } line)
+                {
+                    stdout.Add(line);
+                    await lines.Writer.WriteAsync(line);
+                }
+
+                lines.Writer.Complete();
+            });
+            var stderr = process.StandardError.ReadToEndAsync();
+            try
+            {
+                using var first = System.Text.Json.JsonDocument.Parse(await NextLineAsync(lines, stderr));
+                Assert.Equal("initial", first.RootElement.GetProperty("trigger").GetString());
+                Assert.Equal(0, first.RootElement.GetProperty("pushed").GetInt32());
+
+                await PaudeCli.RunAsync(new ProcessStartInfo("podman") { ArgumentList = { "exec", "paude-" + name, "sh", "-c", "printf 'session\\n' > /pvc/workspace/from-session.txt" } }, null, TimeSpan.FromSeconds(30));
+                var pulled = Path.Combine(workspace, "from-session.txt");
+                await EventuallyAsync(() => Task.FromResult(File.Exists(pulled) && File.ReadAllText(pulled) == "session\n"));
+                await File.WriteAllTextAsync(Path.Combine(workspace, "later-local.txt"), "mine too\n");
+                await Task.Delay(TimeSpan.FromSeconds(2)); // time for a round that must not push it
+
+                TestRun.Interrupt(process.Id);
+                using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                await process.WaitForExitAsync(exit.Token);
+                await pump;
+                Assert.Equal(0, process.ExitCode);
+                Assert.Contains(" <- ", await stderr, StringComparison.Ordinal);
+                Assert.Null(await SessionFileAsync(name, "/pvc/workspace/local-only.txt"));
+                Assert.Null(await SessionFileAsync(name, "/pvc/workspace/later-local.txt"));
+                var all = stdout.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone()).ToList();
+                Assert.All(all, r => Assert.Equal(0, r.GetProperty("pushed").GetInt32() + r.GetProperty("deletedSession").GetInt32()));
+                Assert.Contains(all, r => r.GetProperty("pulled").GetInt32() >= 1);
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+        }
+        finally
+        {
+            await PaudeCli.RunAsync("delete", name, "--force");
+            Directory.Delete(workspace, recursive: true);
+        }
+    }
+
     private static async Task<string> NextLineAsync(Channel<string> lines, Task<string> stderr)
     {
         using var timeout = new CancellationTokenSource(Bound);

@@ -51,6 +51,41 @@ public sealed class TwoWayCommitFetchTests(PodmanHelperFixture fixture)
     }
 
     [Fact]
+    public async Task The_branch_prefix_names_the_branch_the_commits_arrive_on()
+    {
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "local", "local work");
+        var ws = await SessionRepoAsync();
+        await using var sync = await StartAsync(local.Path, ws, prefix: "agent/");
+
+        var head = await SessionHeadAsync(ws);
+        await EventuallyAsync(async () => await RefAsync(local, $"agent/{fixture.Session.Value}") == head);
+        Assert.Null(await RefAsync(local, $"paude/{fixture.Session.Value}"));
+    }
+
+    [Fact]
+    public async Task A_failed_fetch_is_tried_again_without_waiting_for_a_new_session_commit()
+    {
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "local", "local work");
+        var ws = await SessionRepoAsync();
+        // A stale lock on the branch's ref (another git process, crashed): the first fetch cannot write the branch.
+        var refs = Path.Combine(local.Path, ".git", "refs", "heads", "paude");
+        Directory.CreateDirectory(refs);
+        var lockFile = Path.Combine(refs, fixture.Session.Value + ".lock");
+        File.WriteAllText(lockFile, "");
+        await using var sync = await StartAsync(local.Path, ws);
+
+        await EventuallyAsync(() => Task.FromResult(sync.Status.FetchError is not null));
+        File.Delete(lockFile);
+
+        var head = await SessionHeadAsync(ws); // the session's HEAD never moves again
+        await EventuallyAsync(async () => await RefAsync(local, $"paude/{fixture.Session.Value}") == head);
+        await EventuallyAsync(() => Task.FromResult(sync.Status.FetchError is null));
+        Assert.True(sync.Status.CommitsFetched >= 1, $"status: {sync.Status}");
+    }
+
+    [Fact]
     public async Task Fetching_commits_into_a_folder_that_is_no_repository_is_refused_before_anything_runs()
     {
         using var plain = await LocalRepo.CreateAsync(git: false);
@@ -74,7 +109,7 @@ public sealed class TwoWayCommitFetchTests(PodmanHelperFixture fixture)
         catch (Exception) { return null; }
     }
 
-    private Task<ITwoWaySync> StartAsync(string local, string ws) =>
+    private Task<ITwoWaySync> StartAsync(string local, string ws, string prefix = "paude/") =>
         fixture.Continuous.StartTwoWayAsync(fixture.Session, local, new TwoWaySyncOptions
         {
             SessionWorkspace = ws,
@@ -83,6 +118,8 @@ public sealed class TwoWayCommitFetchTests(PodmanHelperFixture fixture)
             QuietPeriod = TimeSpan.FromMilliseconds(100),
             FetchCommits = true,
             FetchInterval = TimeSpan.FromMilliseconds(300),
+            MaxRetryDelay = TimeSpan.FromSeconds(2),
+            BranchPrefix = prefix,
         });
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition)

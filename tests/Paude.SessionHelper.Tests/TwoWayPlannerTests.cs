@@ -80,6 +80,82 @@ public sealed class TwoWayPlannerTests
         Assert.Equal([("src/app.cs", "src/app.cs"), ("src/app.conflict-session-cccccccc.cs", "src/app.conflict-session-cccccccc.cs")], plan.Push);
     }
 
+    [Fact]
+    public void A_held_conflict_stays_quiet_until_a_side_changes_and_a_deleted_version_restores_the_other()
+    {
+        var held = new Dictionary<string, HeldConflict>
+        {
+            ["quiet"] = new(A, B), ["agreed"] = new(A, B), ["local-deleted"] = new(A, B), ["changed-again"] = new(A, B),
+        };
+        var local = Map(("quiet", A), ("agreed", C), ("changed-again", A));
+        var session = Map(("quiet", B), ("agreed", C), ("local-deleted", B), ("changed-again", C));
+
+        var plan = TwoWayPlanner.Plan(Map(), held, local, session, ConflictPolicy.Stop, direction: null);
+
+        Assert.Equal(["quiet", "changed-again"], plan.Held.Keys.Order(StringComparer.Ordinal).Reverse());
+        Assert.Equal([("local-deleted", "local-deleted")], plan.Pull);
+        Assert.Empty(plan.Push);
+        var again = Assert.Single(plan.Conflicts); // reported again: the session changed it, never settled by overwriting
+        Assert.Equal(("changed-again", ConflictOutcome.Stopped), (again.Path, again.Outcome));
+        Assert.Equal(new HeldConflict(A, C), plan.Held["changed-again"]);
+    }
+
+    [Theory]
+    [InlineData(SyncDirection.FromSession)]
+    [InlineData(SyncDirection.ToSession)]
+    public void One_way_writes_one_side_only_keeps_the_others_base_and_leaves_conflicts_alone(SyncDirection direction)
+    {
+        var agreed = Map(("pulled", A), ("pushed", A), ("gone-local", A), ("gone-session", A), ("both", A));
+        var local = Map(("pulled", A), ("pushed", B), ("gone-session", A), ("both", B));
+        var session = Map(("pulled", B), ("pushed", A), ("gone-local", A), ("both", C));
+
+        foreach (var policy in Enum.GetValues<ConflictPolicy>().Where(p => p != ConflictPolicy.Stop))
+        {
+            var plan = TwoWayPlanner.Plan(agreed, new Dictionary<string, HeldConflict>(), local, session, policy, direction);
+            bool pull = direction == SyncDirection.FromSession;
+            Assert.Equal(pull ? [("pulled", "pulled")] : [], plan.Pull.Where(p => p.From != "both"));
+            Assert.Equal(pull ? [] : [("pushed", "pushed")], plan.Push.Where(p => p.From != "both"));
+            Assert.Equal(pull ? ["gone-session"] : [], plan.DeleteLocal);
+            Assert.Equal(pull ? [] : ["gone-local"], plan.DeleteSession);
+            Assert.Contains(pull ? "pushed" : "pulled", plan.Keep);
+            Assert.Contains(pull ? "gone-local" : "gone-session", plan.Keep);
+            var conflict = Assert.Single(plan.Conflicts);
+            bool settles = (policy, direction) is (ConflictPolicy.KeepSession, SyncDirection.FromSession) or (ConflictPolicy.KeepLocal, SyncDirection.ToSession);
+            Assert.Equal(settles ? (pull ? ConflictOutcome.KeptSession : ConflictOutcome.KeptLocal) : ConflictOutcome.LeftAlone, conflict.Outcome);
+            Assert.Equal(!settles, plan.Held.ContainsKey("both"));
+            Assert.Equal(settles && pull, plan.Pull.Contains(("both", "both")));
+            Assert.Equal(settles && !pull, plan.Push.Contains(("both", "both")));
+        }
+    }
+
+    [Fact]
+    public void The_stored_base_is_written_atomically_and_a_damaged_or_foreign_one_is_no_base()
+    {
+        using var dir = new TempFolder();
+        var created = DateTimeOffset.Parse("2026-01-02T03:04:05Z", System.Globalization.CultureInfo.InvariantCulture);
+        var store = TwoWayBaseStore.For("/w", "podman", "s", "/pvc/workspace", dir.Path);
+        store.Write(new TwoWayBase { SessionCreatedAt = created, Agreed = { ["a.txt"] = A.Hex }, Held = { ["h.txt"] = new HeldVersions(B.Hex, null) } });
+
+        Assert.Equal([store.FilePath], Directory.GetFiles(dir.Path)); // no temp file left
+        var read = TwoWayBaseStore.For("/w", "podman", "s", "/pvc/workspace", dir.Path).Read(created);
+        Assert.Equal(A.Hex, read.Agreed["a.txt"]);
+        Assert.Equal(new HeldVersions(B.Hex, null), read.Held["h.txt"]);
+        Assert.NotEqual(store.FilePath, TwoWayBaseStore.For("/w", "podman", "s", "/pvc/other", dir.Path).FilePath);
+
+        Assert.Empty(store.Read(created.AddSeconds(1)).Agreed); // a session of the same name created again
+        File.WriteAllText(store.FilePath, "{\"Version\":1,\"Agreed\":{\"a.txt\":\"../../not-a-hash\"}}");
+        Assert.Empty(store.Read(null).Agreed);
+        File.WriteAllText(store.FilePath, "{ torn");
+        Assert.Empty(store.Read(created).Agreed);
+    }
+
+    private sealed class TempFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("paude-twoway-base-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+
     private static (Dictionary<string, ContentId> Local, Dictionary<string, ContentId> Session) Apply(TwoWayPlan plan, Dictionary<string, ContentId> local, Dictionary<string, ContentId> session)
     {
         var l = new Dictionary<string, ContentId>(local);

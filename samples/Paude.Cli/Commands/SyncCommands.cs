@@ -43,12 +43,16 @@ internal static class SyncCommands
                 Backend = ctx.Backend.Name,
             };
             var twoWay = parse.GetValue(direction) == "both" || (parse.GetValue(watch) && parse.GetResult(direction) is null or { Implicit: true });
-            if (parse.GetValue(watch) && twoWay)
+            // --watch --direction pull runs the two-way engine one way: the session's changes come, nothing goes back.
+            var pullWatch = parse.GetValue(watch) && !twoWay && options.Direction == SyncDirection.FromSession;
+            if (parse.GetValue(watch) && (twoWay || pullWatch))
             {
                 var errors = SyncWatchBoth.Conflicts(options.DryRun, options.Force, parse.GetResult(strategy) is { Implicit: false }).ToList();
                 var twoWayOptions = new TwoWaySyncOptions
                 {
                     ConflictPolicy = SyncWatchBoth.Policy(parse.GetValue(conflict)!),
+                    Direction = pullWatch ? SyncDirection.FromSession : null,
+                    BranchPrefix = options.BranchPrefix,
                     Excludes = options.Excludes,
                     Backend = options.Backend,
                     FetchCommits = parse.GetValue(fetchCommits),
@@ -78,7 +82,7 @@ internal static class SyncCommands
                 // Continuous mode pushes files three-way by default (exclude): conflicts are reported, never overwritten.
                 var watchStrategy = parse.GetResult(strategy) is { Implicit: false } ? parse.GetValue(strategy)! : "exclude";
                 var continuous = new ContinuousSyncOptions { Strategy = Enum.Parse<SyncStrategy>(watchStrategy, ignoreCase: true), Excludes = options.Excludes, Backend = options.Backend };
-                var errors = SyncWatch.Conflicts(options.Direction == SyncDirection.ToSession, options.DryRun, options.Force).Concat(continuous.GetErrors()).ToList();
+                var errors = SyncWatch.Conflicts(options.DryRun, options.Force).Concat(continuous.GetErrors()).ToList();
                 if (errors.Count > 0)
                 {
                     throw new InvalidOptionsException("Invalid sync options", errors);

@@ -41,14 +41,9 @@ internal static class SyncWatch
     }
 
     /// <summary>The errors of combining <c>--watch</c> with options it does not support (all of them together).</summary>
-    public static IReadOnlyList<string> Conflicts(bool toSession, bool dryRun, bool force)
+    public static IReadOnlyList<string> Conflicts(bool dryRun, bool force)
     {
         var errors = new List<string>();
-        if (!toSession)
-        {
-            errors.Add("--watch: continuous sync pushes local changes; use --direction to");
-        }
-
         if (dryRun)
         {
             errors.Add("--watch: cannot be combined with --dry-run");

@@ -28,7 +28,9 @@ internal static class SyncWatchBoth
             ?? throw new SessionNotFoundException(session.Value, ctx.Backend.Name);
         var time = ctx.Services.GetRequiredService<TimeProvider>();
         await using var sync = await continuous.StartTwoWayAsync(session, local, options, cancellationToken).ConfigureAwait(false);
-        await ctx.Console.Error.WriteLineAsync($"Watching {local} <-> {session} (two-way, conflicts: {Name(options.ConflictPolicy)}); Ctrl+C stops.").ConfigureAwait(false);
+        var arrow = options.Direction switch { SyncDirection.FromSession => "<-", SyncDirection.ToSession => "->", _ => "<->" };
+        var mode = options.Direction is null ? "two-way" : "one-way";
+        await ctx.Console.Error.WriteLineAsync($"Watching {local} {arrow} {session} ({mode}, conflicts: {Name(options.ConflictPolicy)}); Ctrl+C stops.").ConfigureAwait(false);
         var count = 0;
         var stopped = false;
         var fetch = (0, (string?)null);
@@ -60,7 +62,7 @@ internal static class SyncWatchBoth
     {
         if (status.CommitsFetched > reported.Commits)
         {
-            await ctx.Console.Error.WriteLineAsync($"Fetched {status.CommitsFetched - reported.Commits} session commit(s) onto paude/{session}.").ConfigureAwait(false);
+            await ctx.Console.Error.WriteLineAsync($"Fetched {status.CommitsFetched - reported.Commits} session commit(s) onto the session branch.").ConfigureAwait(false);
         }
 
         if (status.FetchError is { } error && error != reported.Error)

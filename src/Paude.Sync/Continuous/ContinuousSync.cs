@@ -35,7 +35,7 @@ internal sealed partial class ContinuousSync(ISessionSync sync, ISessionBackendP
                 throw new InvalidOptionsException("Invalid two-way sync options", [$"FetchCommits: the workspace '{workspace}' is not a git repository"]);
             }
 
-            fetcher = new TwoWay.CommitFetcher(sync, session, root, options);
+            fetcher = new TwoWay.CommitFetcher(sync, session, root, options, time);
         }
 
         var loop = new TwoWay.TwoWayLoop(backends.GetBackend(options.Backend), session, root, options, fetcher, time, logger);

@@ -11,7 +11,7 @@ public interface IContinuousSync
 {
     /// <summary>
     /// Pushes <paramref name="workspace"/> to <paramref name="session"/> once, then again after every burst of local
-    /// changes (debounced by <see cref="ContinuousSyncOptions.QuietPeriod"/>), yielding one
+    /// changes (debounced by <see cref="WatchSyncOptions.QuietPeriod"/>), yielding one
     /// <see cref="ContinuousSyncRound"/> per round. Never runs two rounds at once. A file changed on both sides since
     /// the last round is reported in <see cref="SyncResult.Conflicts"/> and left alone; a failed round (session
     /// stopped, exec dropped) is reported with its error and retried with back-off; the loop goes on in both cases.

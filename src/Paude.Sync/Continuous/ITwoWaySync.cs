@@ -48,7 +48,12 @@ public enum TwoWaySyncState
 
 /// <summary>One file changed on both sides since they last agreed, and how it was settled.</summary>
 /// <param name="Path">The file, relative to the workspace.</param>
-/// <param name="Outcome">What was done: kept-both, kept-local, kept-session, restored-edit or stopped.</param>
+/// <param name="Outcome">
+/// What was done: kept-both, kept-local, kept-session, restored-edit, stopped, or left-alone (one-way: the policy would
+/// write the side that is not written). A stopped or left-alone conflict stays open and is not reported again — also
+/// after a restart — until both sides agree, one side deletes its version (the other is restored there), or either
+/// side changes it again (a new conflict).
+/// </param>
 /// <param name="CopyPath">The conflict copy (session's version) under <see cref="ConflictPolicy.KeepBoth"/>, else <c>null</c>.</param>
 public sealed record TwoWaySyncConflict(string Path, string Outcome, string? CopyPath);
 
@@ -116,7 +121,7 @@ public sealed record TwoWaySyncStatus
     /// <summary>Helper reconnections.</summary>
     public int Reconnections { get; init; }
 
-    /// <summary>Session commits fetched onto <c>paude/&lt;session&gt;</c> (<see cref="TwoWaySyncOptions.FetchCommits"/>).</summary>
+    /// <summary>Session commits fetched onto <c>paude/&lt;session&gt;</c> (<see cref="TwoWaySyncOptions.FetchCommits"/>, <see cref="TwoWaySyncOptions.BranchPrefix"/>).</summary>
     public int CommitsFetched { get; init; }
 
     /// <summary>Why the last commit fetch failed or was refused (e.g. the branch is checked out); <c>null</c> after a good one.</summary>

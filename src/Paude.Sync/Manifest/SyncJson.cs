@@ -10,4 +10,5 @@ namespace Paude.Sync.Manifest;
 [JsonSourceGenerationOptions(WriteIndented = true)]
 [JsonSerializable(typeof(SyncManifest))]
 [JsonSerializable(typeof(LocalApplier.Journal))]
+[JsonSerializable(typeof(Continuous.TwoWay.TwoWayBase))]
 internal sealed partial class SyncJson : JsonSerializerContext;

@@ -14,7 +14,7 @@ public abstract class TwoWaySessions
     /// <summary>The backend under test.</summary>
     public abstract ISessionBackend Backend { get; }
 
-    /// <summary>The backend's name for <see cref="TwoWaySyncOptions.Backend"/>; <c>null</c>: the default one.</summary>
+    /// <summary>The backend's name for <see cref="WatchSyncOptions.Backend"/>; <c>null</c>: the default one.</summary>
     public virtual string? BackendName => null;
 
     /// <summary>Continuous sync over <see cref="Backend"/>.</summary>

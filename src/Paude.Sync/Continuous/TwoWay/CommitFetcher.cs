@@ -7,21 +7,33 @@ namespace Paude.Sync.Continuous.TwoWay;
 /// <summary>
 /// Continuous git fetch beside two-way sync (<see cref="TwoWaySyncOptions.FetchCommits"/>): asks the open helper for
 /// the session's HEAD (one <c>git rev-parse</c>, milliseconds) and only when it moved runs an ordinary branch-strategy
-/// pull (<see cref="ISessionSync"/>), which writes <c>paude/&lt;session&gt;</c> alone and refuses while that branch is
-/// checked out — a branch the user works on is never moved. A refusal or failure is reported once per HEAD, not
-/// retried every tick.
+/// pull (<see cref="ISessionSync"/>), which writes <c>&lt;prefix&gt;&lt;session&gt;</c> alone and refuses while that
+/// branch is checked out — a branch the user works on is never moved. A failed or refused fetch is tried again with
+/// back-off (from <see cref="TwoWaySyncOptions.FetchInterval"/>, doubling, at most
+/// <see cref="WatchSyncOptions.MaxRetryDelay"/>) even if HEAD does not move: a passing fault (a lock, a dropped exec)
+/// must not leave the branch behind until the agent's next commit.
 /// </summary>
-internal sealed class CommitFetcher(ISessionSync sync, SessionName session, string root, TwoWaySyncOptions options)
+internal sealed class CommitFetcher(ISessionSync sync, SessionName session, string root, TwoWaySyncOptions options, TimeProvider time)
 {
     private const long MaxRevParseBytes = 256;
     private string? _fetched;
+    private int _failures;
+    private long _retryAt;
 
     /// <summary>What the last fetch that did anything brought, or why it failed.</summary>
     public sealed record Outcome(int Commits, string? Head, Exception? Error);
 
-    /// <summary>Fetches when the session's HEAD moved since the last fetch; <c>null</c> when there was nothing to do.</summary>
+    /// <summary>
+    /// Fetches when the session's HEAD moved since the last good fetch (after a failure: once its back-off is over);
+    /// <c>null</c> when there was nothing to do.
+    /// </summary>
     public async Task<Outcome?> FetchIfMovedAsync(HelperClient client, CancellationToken cancellationToken)
     {
+        if (_failures > 0 && time.GetTimestamp() < _retryAt)
+        {
+            return null;
+        }
+
         var head = await client.GitAsync(["rev-parse", "--verify", "-q", "HEAD"], MaxRevParseBytes, cancellationToken).ConfigureAwait(false);
         // No repository or no commit yet (exit code not 0): nothing to fetch. The helper's output is untrusted: only
         // a well-formed object name is compared, and it is never used as anything but a "did it move" key.
@@ -31,7 +43,6 @@ internal sealed class CommitFetcher(ISessionSync sync, SessionName session, stri
             return null;
         }
 
-        _fetched = sha;
         try
         {
             var result = await sync.SyncAsync(session, root, new SyncOptions
@@ -41,11 +52,16 @@ internal sealed class CommitFetcher(ISessionSync sync, SessionName session, stri
                 SessionWorkspace = options.SessionWorkspace,
                 Backend = options.Backend,
                 Excludes = options.Excludes,
+                BranchPrefix = options.BranchPrefix,
             }, null, cancellationToken).ConfigureAwait(false);
+            _fetched = sha;
+            _failures = 0;
             return new Outcome(result.CommitsTransferred, result.Commit, null);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            var delay = options.FetchInterval.Ticks * Math.Pow(2, Math.Min(_failures++, 30));
+            _retryAt = time.GetTimestamp() + (long)(Math.Min(delay, options.MaxRetryDelay.Ticks) * time.TimestampFrequency / TimeSpan.TicksPerSecond);
             return new Outcome(0, sha, e);
         }
     }

@@ -18,6 +18,47 @@ internal static class LocalFiles
         return files;
     }
 
+    /// <summary>
+    /// The files at or under the given relative paths only (what the watch reported), with the same rules as
+    /// <see cref="List"/>: excluded, git-ignored, <c>.git</c>, the sync's own temporary names and anything reached
+    /// through a link are left out; a path that is gone lists nothing.
+    /// </summary>
+    public static Dictionary<string, ContentId> ListScoped(string root, PathRules rules, IEnumerable<string> scope, CancellationToken cancellationToken)
+    {
+        var files = new Dictionary<string, ContentId>(StringComparer.Ordinal);
+        using var repo = OpenRepository(root);
+        foreach (var path in scope)
+        {
+            var segments = path.Split('/');
+            if (!PathRules.IsSafeRelative(path) || rules.IsExcluded(path) || IsGitIgnored(repo, path)
+                || segments.Any(n => n == ".git" || n.StartsWith(PathRules.StagingPrefix, StringComparison.Ordinal) || n.StartsWith(TwoWayApplier.TempPrefix, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            // No link anywhere on the way (the full listing never follows one either).
+            string full = root;
+            bool linked = false;
+            foreach (var segment in segments)
+            {
+                full = Path.Combine(full, segment);
+                var info = new FileInfo(full);
+                if (info.LinkTarget is not null) { linked = true; break; }
+            }
+
+            if (linked) continue;
+            if (Directory.Exists(full)) Walk(new DirectoryInfo(full), path + "/", rules, repo, files, cancellationToken);
+            else if (File.Exists(full))
+            {
+                try { files[path] = Hash(full); }
+                catch (IOException) { /* removed or replaced while listed: the next round sees it */ }
+                catch (UnauthorizedAccessException) { }
+            }
+        }
+
+        return files;
+    }
+
     /// <summary>The workspace's repository, for its <c>.gitignore</c> rules; <c>null</c> when it is none.</summary>
     public static Repository? OpenRepository(string root) => Repository.IsValid(root) ? new Repository(root) : null;
 

@@ -31,7 +31,11 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
     private bool _paused;
     private bool _resumed;
     private int _sessionEvents;
+    private long _lastSessionEvent;
+    private HashSet<string> _sessionPaths = new(StringComparer.Ordinal);
+    private bool _sessionOverflow;
     private Task _run = Task.CompletedTask;
+    private IReadOnlyList<string> _lastDeferred = [];
     private int _disposed;
 
     /// <summary>The trigger of a commit-fetch tick (no round runs for it).</summary>
@@ -57,8 +61,12 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var launcher = NewLauncher();
+        // The creation time tells this session from an earlier one of the same name, whose stored base must not be used.
+        var created = (await _backend.GetAsync(_session, cancellationToken).ConfigureAwait(false))?.CreatedAt;
+        var store = TwoWayBaseStore.For(_root, _backend.Name, _session.Value, _options.SessionWorkspace, _options.StateDirectory);
         var client = await launcher.ConnectAsync(_session, _options.SessionWorkspace, cancellationToken).ConfigureAwait(false);
-        _run = Task.Run(() => RunAsync(launcher, client, _stop.Token), CancellationToken.None);
+        var applier = new TwoWayApplier(client, _root, _rules, _options.ConflictPolicy, direction: _options.Direction, store: store, sessionCreatedAt: created);
+        _run = Task.Run(() => RunAsync(launcher, client, applier, _stop.Token), CancellationToken.None);
     }
 
     public async IAsyncEnumerable<TwoWaySyncRound> ReadRoundsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -107,14 +115,14 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
     private SessionHelperLauncher NewLauncher() =>
         new(_backend, new HelperConnectionOptions { ReplyTimeout = _options.ReplyTimeout, TimeProvider = _time }, _options.HelperBinary);
 
-    private async Task RunAsync(SessionHelperLauncher launcher, HelperClient client, CancellationToken stop)
+    private async Task RunAsync(SessionHelperLauncher launcher, HelperClient client, TwoWayApplier applier, CancellationToken stop)
     {
         using var watcher = new WorkspaceWatcher(_root, _rules, watchGitRefs: false, _time);
-        var applier = new TwoWayApplier(client, _root, _rules, _options.ConflictPolicy);
         var watch = StartSessionWatch(client, stop);
         Update(s => s with { State = Paused() ? TwoWaySyncState.Paused : TwoWaySyncState.Running });
         string? trigger = "initial";
         int number = 0, failures = 0;
+        IReadOnlyList<string> carried = [];
         try
         {
             while (!stop.IsCancellationRequested)
@@ -130,11 +138,24 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
 
                 List<TaskCompletionSource<TwoWaySyncRound>> flushes;
                 lock (_gate) { flushes = [.. _flushes]; _flushes.Clear(); _resumed = false; }
-                watcher.Take();
+                var (_, localPaths, _) = watcher.Take();
                 Interlocked.Exchange(ref _sessionEvents, 0);
-                var round = await RunRoundAsync(applier, ++number, trigger, stop).ConfigureAwait(false);
+                HashSet<string> sessionPaths;
+                bool sessionOverflow;
+                lock (_gate) { (sessionPaths, sessionOverflow) = (_sessionPaths, _sessionOverflow); _sessionPaths = new(StringComparer.Ordinal); _sessionOverflow = false; }
+                // A round woken by the watches decides only what they reported (plus what the last round deferred);
+                // the other triggers, and lost events, list everything.
+                HashSet<string>? scope = null;
+                if (trigger is "changes" or "session-changes" && localPaths is not null && !sessionOverflow)
+                {
+                    scope = [.. localPaths, .. sessionPaths, .. carried];
+                }
+
+                var round = await RunRoundAsync(applier, ++number, trigger, scope, stop).ConfigureAwait(false);
+                carried = round.Error is null ? _lastDeferred : [];
                 Publish(round);
                 foreach (var f in flushes) f.TrySetResult(round);
+                if (applier.Persist() is { } notStored) LogBaseNotStored(_logger, _session.Value, notStored);
                 trigger = null;
                 if (round.Stopped) break;
                 if (round.Error is null)
@@ -238,28 +259,30 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
         var quiet = _options.QuietPeriod;
         var slice = quiet < TimeSpan.FromMilliseconds(50) ? quiet : TimeSpan.FromMilliseconds(50);
         var first = _time.GetTimestamp();
-        var lastSession = first;
-        int seen = Volatile.Read(ref _sessionEvents);
         while (quiet > TimeSpan.Zero)
         {
             if (TakeUrgent() is { } urgent) return urgent;
-            await Task.Delay(slice, _time, stop).ConfigureAwait(false);
-            int now = Volatile.Read(ref _sessionEvents);
-            if (now != seen) { seen = now; lastSession = _time.GetTimestamp(); }
-            bool settled = _time.GetElapsedTime(watcher.LastEvent) >= quiet && _time.GetElapsedTime(lastSession) >= quiet;
+            // Sleep until the quiet period after the latest event ends (no later: every slice overshoot is latency).
+            long lastSession = Interlocked.Read(ref _lastSessionEvent);
+            var sinceLast = TimeSpan.FromTicks(Math.Min(_time.GetElapsedTime(watcher.LastEvent).Ticks, _time.GetElapsedTime(lastSession).Ticks));
+            var remaining = quiet - sinceLast;
+            if (remaining > TimeSpan.Zero) await Task.Delay(remaining < slice ? remaining : slice, _time, stop).ConfigureAwait(false);
+            bool settled = _time.GetElapsedTime(watcher.LastEvent) >= quiet && _time.GetElapsedTime(Interlocked.Read(ref _lastSessionEvent)) >= quiet;
             if (settled || _time.GetElapsedTime(first) >= quiet * 10) break;
         }
 
         return null;
     }
 
-    private async Task<TwoWaySyncRound> RunRoundAsync(TwoWayApplier applier, int number, string trigger, CancellationToken stop)
+    private async Task<TwoWaySyncRound> RunRoundAsync(TwoWayApplier applier, int number, string trigger, IReadOnlyCollection<string>? scope, CancellationToken stop)
     {
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
+        _lastDeferred = [];
         try
         {
-            var r = await applier.RunAsync(stop).ConfigureAwait(false);
+            var r = await applier.RunAsync(scope, stop).ConfigureAwait(false);
+            _lastDeferred = r.Deferred;
             var conflicts = r.Conflicts.Select(c => new TwoWaySyncConflict(c.Path, Outcome(c.Outcome), c.CopyPath)).ToList();
             LogRound(_logger, number, trigger, r.Pulled, r.Pushed, r.DeletedLocal + r.DeletedSession, conflicts.Count);
             return new TwoWaySyncRound
@@ -307,6 +330,7 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
         ConflictOutcome.KeptLocal => "kept-local",
         ConflictOutcome.KeptSession => "kept-session",
         ConflictOutcome.RestoredEdit => "restored-edit",
+        ConflictOutcome.LeftAlone => "left-alone",
         _ => "stopped",
     };
 
@@ -332,6 +356,14 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
                 await foreach (var change in client.WatchAsync(names, cancel.Token).ConfigureAwait(false))
                 {
                     if (change.Path.Split('/')[^1].StartsWith(".paude-", StringComparison.Ordinal)) continue;
+                    lock (_gate)
+                    {
+                        // Untrusted: a path that is no plain relative path (or too many of them) only means "list everything".
+                        if (change.Kind == HelperChangeKind.Overflow || !PathRules.IsSafeRelative(change.Path) || _sessionPaths.Count >= TwoWayApplier.MaxScope) _sessionOverflow = true;
+                        else _sessionPaths.Add(change.Path);
+                    }
+
+                    Interlocked.Exchange(ref _lastSessionEvent, _time.GetTimestamp());
                     Interlocked.Increment(ref _sessionEvents);
                     _wake.Writer.TryWrite(true);
                 }
@@ -339,6 +371,7 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
             catch (Exception e) when (!cancel.IsCancellationRequested)
             {
                 LogWatchEnded(_logger, _session.Value, e);
+                lock (_gate) { _sessionOverflow = true; }
                 Interlocked.Increment(ref _sessionEvents);
                 _wake.Writer.TryWrite(true);
             }
@@ -377,6 +410,9 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Two-way sync of {Session}: fetching the session's commits failed ({Error})")]
     private static partial void LogFetchFailed(ILogger logger, string session, string error, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Two-way sync of {Session}: {Reason}; a restart starts from the previous base")]
+    private static partial void LogBaseNotStored(ILogger logger, string session, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Two-way sync {Workspace} <-> {Session}: stopped")]
     private static partial void LogStopped(ILogger logger, string session, string workspace);

@@ -7,7 +7,13 @@ internal readonly record struct ContentId(string Hex)
 }
 
 /// <summary>How a conflict was settled.</summary>
-internal enum ConflictOutcome { KeptBoth, KeptLocal, KeptSession, RestoredEdit, Stopped }
+internal enum ConflictOutcome { KeptBoth, KeptLocal, KeptSession, RestoredEdit, Stopped, LeftAlone }
+
+/// <summary>
+/// A conflict reported and left open (under <see cref="ConflictPolicy.Stop"/>, or one-way): the two versions it was
+/// reported with, so it is not reported again while both are unchanged (also after a restart: it is persisted).
+/// </summary>
+internal sealed record HeldConflict(ContentId? Local, ContentId? Session);
 
 /// <summary>One file changed on both sides since the last agreement.</summary>
 internal sealed record TwoWayConflict(string Path, ContentId? Local, ContentId? Session, ConflictOutcome Outcome, string? CopyPath);
@@ -31,8 +37,20 @@ internal sealed record TwoWayPlan
 
     public List<TwoWayConflict> Conflicts { get; } = [];
 
+    /// <summary>Paths not decided this round (one-way, or held): they keep their old base.</summary>
+    public List<string> Keep { get; } = [];
+
+    /// <summary>The conflicts left open after this round (reported now or before).</summary>
+    public Dictionary<string, HeldConflict> Held { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Whether a conflict under <see cref="ConflictPolicy.Stop"/> means the sync must stop.</summary>
     public bool Stop { get; set; }
+
+    public void Hold(string path, HeldConflict conflict)
+    {
+        Held[path] = conflict;
+        Keep.Add(path);
+    }
 
     public bool IsEmpty => Push.Count == 0 && Pull.Count == 0 && DeleteLocal.Count == 0 && DeleteSession.Count == 0 && Conflicts.Count == 0;
 }

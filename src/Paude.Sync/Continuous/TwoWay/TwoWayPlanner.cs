@@ -10,6 +10,12 @@ namespace Paude.Sync.Continuous.TwoWay;
 /// <item>only the local side changed (session = base): push it, or delete the session's file.</item>
 /// <item>both changed differently: a conflict, settled by the <see cref="ConflictPolicy"/>; an edit against a
 /// deletion always restores the edit.</item>
+/// <item>a conflict reported before and still open (<c>held</c>: only under <see cref="ConflictPolicy.Stop"/> or in a
+/// one-way sync) stays quiet while neither side changed it; it is settled when both sides agree or one side deleted
+/// its version (the other version is restored there); any other change to it is a new conflict, reported again —
+/// never a reason to overwrite the other side's edit.</item>
+/// <item>one-way (a <c>direction</c> given): steps toward the other side are not taken (the path keeps its old
+/// base, so it is decided again later); a conflict the policy cannot settle in that direction is held, left alone.</item>
 /// </list>
 /// </summary>
 internal static class TwoWayPlanner
@@ -18,9 +24,18 @@ internal static class TwoWayPlanner
         IReadOnlyDictionary<string, ContentId> agreed,
         IReadOnlyDictionary<string, ContentId> local,
         IReadOnlyDictionary<string, ContentId> session,
-        ConflictPolicy policy)
+        ConflictPolicy policy) => Plan(agreed, new Dictionary<string, HeldConflict>(), local, session, policy, direction: null);
+
+    public static TwoWayPlan Plan(
+        IReadOnlyDictionary<string, ContentId> agreed,
+        IReadOnlyDictionary<string, HeldConflict> held,
+        IReadOnlyDictionary<string, ContentId> local,
+        IReadOnlyDictionary<string, ContentId> session,
+        ConflictPolicy policy,
+        SyncDirection? direction)
     {
         var plan = new TwoWayPlan();
+        bool toLocal = direction != SyncDirection.ToSession, toSession = direction != SyncDirection.FromSession;
         var paths = new SortedSet<string>(local.Keys, StringComparer.Ordinal);
         paths.UnionWith(session.Keys);
         paths.UnionWith(agreed.Keys);
@@ -34,31 +49,50 @@ internal static class TwoWayPlanner
                 continue;
             }
 
+            if (held.TryGetValue(path, out var h))
+            {
+                if (h.Local == l && h.Session == s)
+                {
+                    plan.Hold(path, h);
+                    continue;
+                }
+
+                // One side's version deleted: the user's way of picking the other one, which is restored there.
+                if (l is null && toLocal) { plan.Pull.Add((path, path)); continue; }
+                if (s is null && toSession) { plan.Push.Add((path, path)); continue; }
+                if (l is null || s is null) { plan.Hold(path, new HeldConflict(l, s)); continue; }
+                Settle(plan, path, l, s, policy, toLocal, toSession, local.ContainsKey, session.ContainsKey);
+                continue;
+            }
+
             if (l == b)
             {
-                if (s is null) plan.DeleteLocal.Add(path);
+                if (!toLocal) plan.Keep.Add(path);
+                else if (s is null) plan.DeleteLocal.Add(path);
                 else plan.Pull.Add((path, path));
                 continue;
             }
 
             if (s == b)
             {
-                if (l is null) plan.DeleteSession.Add(path);
+                if (!toSession) plan.Keep.Add(path);
+                else if (l is null) plan.DeleteSession.Add(path);
                 else plan.Push.Add((path, path));
                 continue;
             }
 
-            Settle(plan, path, l, s, policy, local.ContainsKey, session.ContainsKey);
+            Settle(plan, path, l, s, policy, toLocal, toSession, local.ContainsKey, session.ContainsKey);
         }
 
         return plan;
     }
 
-    private static void Settle(TwoWayPlan plan, string path, ContentId? l, ContentId? s, ConflictPolicy policy, Func<string, bool> localHas, Func<string, bool> sessionHas)
+    private static void Settle(TwoWayPlan plan, string path, ContentId? l, ContentId? s, ConflictPolicy policy, bool toLocal, bool toSession, Func<string, bool> localHas, Func<string, bool> sessionHas)
     {
         if (policy == ConflictPolicy.Stop)
         {
             plan.Conflicts.Add(new TwoWayConflict(path, l, s, ConflictOutcome.Stopped, null));
+            plan.Hold(path, new HeldConflict(l, s));
             plan.Stop = true;
             return;
         }
@@ -66,23 +100,24 @@ internal static class TwoWayPlanner
         // Edit against deletion: the edit wins under every policy, so no work is lost to a deletion.
         if (l is null || s is null)
         {
-            if (l is null) plan.Pull.Add((path, path));
-            else plan.Push.Add((path, path));
+            if (l is null && toLocal) plan.Pull.Add((path, path));
+            else if (s is null && toSession) plan.Push.Add((path, path));
+            else { LeaveAlone(plan, path, l, s); return; }
             plan.Conflicts.Add(new TwoWayConflict(path, l, s, ConflictOutcome.RestoredEdit, null));
             return;
         }
 
         switch (policy)
         {
-            case ConflictPolicy.KeepLocal:
+            case ConflictPolicy.KeepLocal when toSession:
                 plan.Push.Add((path, path));
                 plan.Conflicts.Add(new TwoWayConflict(path, l, s, ConflictOutcome.KeptLocal, null));
                 break;
-            case ConflictPolicy.KeepSession:
+            case ConflictPolicy.KeepSession when toLocal:
                 plan.Pull.Add((path, path));
                 plan.Conflicts.Add(new TwoWayConflict(path, l, s, ConflictOutcome.KeptSession, null));
                 break;
-            default:
+            case ConflictPolicy.KeepBoth when toLocal && toSession:
                 var copy = CopyPath(path, s.Value);
                 if (localHas(copy) || sessionHas(copy))
                 {
@@ -95,7 +130,17 @@ internal static class TwoWayPlanner
                 plan.Push.Add((copy, copy));
                 plan.Conflicts.Add(new TwoWayConflict(path, l, s, ConflictOutcome.KeptBoth, copy));
                 break;
+            default:
+                // One-way, and the policy would write the side that is not written: both versions stay where they are.
+                LeaveAlone(plan, path, l, s);
+                break;
         }
+    }
+
+    private static void LeaveAlone(TwoWayPlan plan, string path, ContentId? l, ContentId? s)
+    {
+        plan.Conflicts.Add(new TwoWayConflict(path, l, s, ConflictOutcome.LeftAlone, null));
+        plan.Hold(path, new HeldConflict(l, s));
     }
 
     /// <summary><c>dir/name.conflict-session-&lt;8 hex&gt;.ext</c>: next to the file, same extension (editors still know it).</summary>
