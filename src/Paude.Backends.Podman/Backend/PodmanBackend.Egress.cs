@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -31,19 +30,8 @@ internal sealed partial class PodmanBackend
         // 'volume export' reads the config volume whether or not the proxy runs.
         await using (var export = await _podman.StartAsync(["volume", "export", names.ProxyConfig], redirectStdin: false, cancellationToken).ConfigureAwait(false))
         {
-            EgressPolicy? policy = null;
-            try
-            {
-                policy = await EgressFiles.ReadPolicyAsync(export.StandardOutput, cancellationToken).ConfigureAwait(false);
-            }
-            catch (InvalidDataException)
-            {
-                // Not a tar (the volume is missing: podman printed nothing): fall back to the labels below.
-            }
-            catch (EndOfStreamException)
-            {
-            }
-
+            // Nothing on stdout (the volume is missing) reads as no policy: fall back to the labels below.
+            var policy = await EgressFiles.ReadPolicyAsync(export.StandardOutput, cancellationToken).ConfigureAwait(false);
             if (policy is not null)
             {
                 return policy;
@@ -90,18 +78,24 @@ internal sealed partial class PodmanBackend
         // 'podman cp' to stdout streams a tar of the log and works on a stopped proxy too.
         await using var copy = await _podman.StartAsync(["cp", $"{names.Proxy}:{SquidConfig.AccessLogPath}", "-"], redirectStdin: false, cancellationToken).ConfigureAwait(false);
         var stderr = ReadCappedAsync(copy.StandardError, cancellationToken);
-        using var reader = new TarReader(copy.StandardOutput, leaveOpen: true);
-        TarEntry? entry;
+        List<BlockedRequest>? blocked;
         try
         {
-            entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
+            blocked = await SafeTarFile.ReadAsync(copy.StandardOutput, Path.GetFileName(SquidConfig.AccessLogPath), MaxAccessLogBytes, log => SquidConfig.ParseBlockedRequests(log).ToList(), cancellationToken).ConfigureAwait(false);
         }
-        catch (InvalidDataException)
+        catch (UnsafeContentException)
         {
-            entry = null;
+            // A failing 'podman cp' may stop mid-archive: its own error is then the one to report.
+            var failed = await copy.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            if (failed == 0)
+            {
+                throw;
+            }
+
+            throw Failure($"reading the proxy log of session '{name.Value}'", new Cli.PodmanResult(failed, string.Empty, await stderr.ConfigureAwait(false)));
         }
 
-        if (entry is null || entry.DataStream is null)
+        if (blocked is null)
         {
             var exit = await copy.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             var error = await stderr.ConfigureAwait(false);
@@ -113,15 +107,9 @@ internal sealed partial class PodmanBackend
             yield break;
         }
 
-        if (entry.Length > MaxAccessLogBytes)
+        foreach (var request in blocked)
         {
-            throw new UnsafeContentException(SquidConfig.AccessLogPath, $"is {entry.Length} bytes (limit {MaxAccessLogBytes})");
-        }
-
-        using var text = new StreamReader(entry.DataStream, Encoding.UTF8);
-        foreach (var blocked in SquidConfig.ParseBlockedRequests(text))
-        {
-            yield return blocked;
+            yield return request;
         }
     }
 }
