@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Paude.Credentials.Packaging;
+using Paude.Sessions;
 
 namespace Paude.Credentials;
 
@@ -21,7 +22,7 @@ internal sealed class CredentialPackager(
 
     public IReadOnlyCollection<string> SourceNames => [.. _sources.Keys.Order(StringComparer.Ordinal)];
 
-    public IReadOnlyList<string> RestoreCommand => [CredentialParts.RestoreScript, options.Value.CredentialsDirectory];
+    public IReadOnlyList<string> RestoreCommand => [AgentContract.RestoreCredentialsCommand, options.Value.CredentialsDirectory];
 
     public Task WritePackageAsync(IReadOnlyList<string> sources, Stream destination, CancellationToken cancellationToken = default) =>
         WriteAsync(sources, destination, cancellationToken);

@@ -144,7 +144,7 @@ public abstract partial class BackendConformanceTests<TFixture>
             }
 
             var remote = Fixture.SessionPath(name, $"/tmp/pf-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
-            await Backend.UploadDirectoryAsync(name, local.FullName, remote, ct);
+            await DirectoryChannel.UploadAsync(Backend, name, local.FullName, remote, exclude: null, ct);
             return (remote, names, contents);
         }
         finally

@@ -212,13 +212,13 @@ public abstract partial class BackendConformanceTests<TFixture>(TFixture fixture
             await File.WriteAllTextAsync(Path.Combine(deep, new string('f', 200)), "long");
             var container = Fixture.SessionPath(name, $"/pvc/workspace/ft-{Guid.NewGuid():N}");
 
-            await Backend.UploadDirectoryAsync(name, local, container);
+            await DirectoryChannel.UploadAsync(Backend, name, local, container, exclude: null, CancellationToken.None);
 
             Assert.Equal("ran\n", await Backend.CheckAsync(name, container + "/run.sh"));
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(blob)) + "\n", await Backend.CheckAsync(name, "bash", "-c", "sha256sum < \"$1\" | cut -d' ' -f1", "_", container + "/blob.bin"));
             Assert.Equal("run.sh\n", await Backend.CheckAsync(name, "readlink", container + "/link"));
 
-            await Backend.DownloadDirectoryAsync(name, container, back);
+            await DirectoryChannel.DownloadAsync(Backend, name, container, back, CancellationToken.None);
 
             Assert.Equal(TreeSnapshot.Describe(local), TreeSnapshot.Describe(back));
         }
@@ -250,10 +250,10 @@ public abstract partial class BackendConformanceTests<TFixture>(TFixture fixture
             }
 
             var container = Fixture.SessionPath(name, $"/pvc/workspace/many-{Guid.NewGuid():N}");
-            await Backend.UploadDirectoryAsync(name, local, container);
+            await DirectoryChannel.UploadAsync(Backend, name, local, container, exclude: null, CancellationToken.None);
             Assert.Equal("10000\n", await Backend.CheckAsync(name, "bash", "-c", "find \"$1\" -type f | wc -l", "_", container));
 
-            await Backend.DownloadDirectoryAsync(name, container, back);
+            await DirectoryChannel.DownloadAsync(Backend, name, container, back, CancellationToken.None);
             Assert.Equal(TreeSnapshot.Describe(local), TreeSnapshot.Describe(back));
             await Backend.CheckAsync(name, "rm", "-rf", container);
         }
@@ -289,7 +289,7 @@ public abstract partial class BackendConformanceTests<TFixture>(TFixture fixture
             }
 
             var container = Fixture.SessionPath(name, $"/pvc/workspace/mixed-{Guid.NewGuid():N}");
-            await Backend.UploadDirectoryAsync(name, local, container);
+            await DirectoryChannel.UploadAsync(Backend, name, local, container, exclude: null, CancellationToken.None);
 
             var listing = await Backend.CheckAsync(name, "bash", "-c", "cd \"$1\" && find . -type f -print0 | xargs -0 sha256sum", "_", container);
             var actual = new SortedDictionary<string, string>(StringComparer.Ordinal);

@@ -31,6 +31,3 @@ public sealed class CredentialLinkRefusedException(IReadOnlyList<string> links)
     /// <summary>The refused links, as host paths, with their targets.</summary>
     public IReadOnlyList<string> Links { get; } = links;
 }
-
-/// <summary>A split credential package is incomplete or corrupted.</summary>
-public sealed class CredentialPartsException(string message) : CredentialPackagingException(message);

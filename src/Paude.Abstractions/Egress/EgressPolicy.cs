@@ -34,8 +34,9 @@ public sealed class EgressPolicy : IEquatable<EgressPolicy>
     /// The exact hosts named by an entry of their own (not by an alias, a wildcard or a regex), sorted. The proxy
     /// lets only these reach private addresses: a user who names <c>db.internal</c> means that host, while a
     /// wildcard, a regex or <c>all</c> must not open the host's or the cluster's private networks to the agent.
+    /// Every backend's egress enforcement needs this rule, whatever proxy it runs.
     /// </summary>
-    internal IReadOnlyList<string> NamedHosts { get; }
+    public IReadOnlyList<string> NamedHosts { get; }
 
     /// <summary>Whether every destination is allowed.</summary>
     public bool IsUnrestricted { get; }

@@ -18,6 +18,13 @@ public static class AgentContract
     /// <summary>The in-memory directory credentials are delivered to on every start (never on the volume).</summary>
     public const string CredentialsPath = "/credentials";
 
+    /// <summary>
+    /// The agent image's credential restore step, <c>paude-restore-credentials [--parts DIR] [DEST]</c>: verifies the
+    /// delivered package in <c>DEST</c> (default <see cref="CredentialsPath"/>) against its manifests, or first
+    /// reassembles it from split parts in <c>DIR</c>, and links the pieces into the agent's home.
+    /// </summary>
+    public const string RestoreCredentialsCommand = "/usr/local/bin/paude-restore-credentials";
+
     /// <summary>The agent user's home directory (the agent's state lives under it).</summary>
     public const string HomePath = "/home/paude";
 

@@ -32,29 +32,15 @@ internal static class EgressFiles
 
     public static string PolicyText(EgressPolicy policy) => string.Join('\n', policy.Entries) + "\n";
 
-    /// <summary>Reads the policy file out of a tar archive of the config volume; <c>null</c> when it is not there.</summary>
+    /// <summary>
+    /// Reads the policy file out of a tar archive of the config volume (through the safe extractor: the archive is
+    /// podman's, its content the volume's); <c>null</c> when it is not there.
+    /// </summary>
+    /// <exception cref="Errors.UnsafeContentException">The archive is invalid or the file is over its cap.</exception>
     public static async Task<EgressPolicy?> ReadPolicyAsync(Stream tar, CancellationToken cancellationToken)
     {
-        using var reader = new TarReader(tar, leaveOpen: true);
-        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
-        {
-            var entryName = entry.Name.TrimStart('.', '/');
-            if (entryName != PolicyFile || entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
-            {
-                continue;
-            }
-
-            if (entry.Length > MaxPolicyBytes)
-            {
-                throw new Errors.UnsafeContentException(PolicyFile, $"is {entry.Length} bytes (limit {MaxPolicyBytes})");
-            }
-
-            using var text = new StreamReader(entry.DataStream, Encoding.UTF8);
-            var content = await text.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-            return EgressPolicy.Parse(content.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        }
-
-        return null;
+        var content = await SafeTarFile.ReadAsync(tar, PolicyFile, MaxPolicyBytes, text => text.ReadToEnd(), cancellationToken).ConfigureAwait(false);
+        return content is null ? null : EgressPolicy.Parse(content.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
     private static void Add(TarWriter writer, string name, string content)

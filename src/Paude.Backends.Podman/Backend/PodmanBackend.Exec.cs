@@ -113,7 +113,7 @@ internal sealed partial class PodmanBackend
         ValidateContainerPath(containerDirectory);
         await RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
         await using var process = await _podman.StartAsync(["exec", new PodmanNames(name).Agent, "tar", "-c", "-C", containerDirectory, "."], redirectStdin: false, cancellationToken).ConfigureAwait(false);
-        var stderr = ReadCappedAsync(process.StandardError, cancellationToken);
+        var stderr = PodmanEngine.ReadCappedAsync(process.StandardError, cancellationToken);
         await readArchive(process.StandardOutput, cancellationToken).ConfigureAwait(false);
 
         // Drain what the reader left (tar's end-of-archive padding) so tar can finish and report its exit code.
@@ -158,22 +158,5 @@ internal sealed partial class PodmanBackend
         {
             throw new ArgumentException("The container directory must be an absolute path.", nameof(containerDirectory));
         }
-    }
-
-    private static async Task<string> ReadCappedAsync(Stream stream, CancellationToken cancellationToken)
-    {
-        using var reader = new StreamReader(stream);
-        var buffer = new char[4096];
-        var text = new System.Text.StringBuilder();
-        int read;
-        while ((read = await reader.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (text.Length < 16384)
-            {
-                text.Append(buffer, 0, read);
-            }
-        }
-
-        return text.ToString();
     }
 }

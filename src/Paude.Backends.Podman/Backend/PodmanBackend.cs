@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Paude.Backends.Podman.Cli;
 using Paude.Credentials;
+using Paude.Egress;
 using Paude.Errors;
 using Paude.Sessions;
 
@@ -10,13 +11,14 @@ namespace Paude.Backends.Podman.Backend;
 /// <see cref="ISessionBackend"/> on local Podman: per session an agent container on an <c>--internal</c> network, an
 /// egress proxy container bridging that network to the outside, a workspace volume and a proxy config volume. All
 /// state lives in the engine (labels), so any process sees the same sessions. Engine access is
-/// <see cref="PodmanEngine"/>, listing and state <see cref="PodmanSessionReader"/>; the partial files hold the rest.
+/// <see cref="PodmanEngine"/>, listing and state <see cref="PodmanSessionReader"/>, egress <see cref="PodmanEgress"/>; the partial files hold the rest.
 /// </summary>
 internal sealed partial class PodmanBackend : ISessionBackend
 {
     private readonly IPodmanClient _podman;
     private readonly PodmanEngine _engine;
     private readonly PodmanSessionReader _reader;
+    private readonly PodmanEgress _egress;
     private readonly PodmanBackendOptions _options;
     private readonly ICredentialPackager? _credentials;
     private readonly TimeProvider _time;
@@ -28,6 +30,7 @@ internal sealed partial class PodmanBackend : ISessionBackend
         _podman = podman;
         _engine = new PodmanEngine(name, podman, time, logger);
         _reader = new PodmanSessionReader(_engine, name, options);
+        _egress = new PodmanEgress(podman, _engine, _reader, options, logger);
         _options = options;
         _credentials = credentials;
         _time = time;
@@ -39,6 +42,12 @@ internal sealed partial class PodmanBackend : ISessionBackend
     public Task<SessionInfo?> GetAsync(SessionName name, CancellationToken cancellationToken = default) => _reader.GetAsync(name, cancellationToken);
 
     public IAsyncEnumerable<SessionInfo> ListAsync(CancellationToken cancellationToken = default) => _reader.ListAsync(cancellationToken);
+
+    public Task<EgressPolicy> GetEgressPolicyAsync(SessionName name, CancellationToken cancellationToken = default) => _egress.GetPolicyAsync(name, cancellationToken);
+
+    public Task SetEgressPolicyAsync(SessionName name, EgressPolicy policy, CancellationToken cancellationToken = default) => _egress.SetPolicyAsync(name, policy, cancellationToken);
+
+    public IAsyncEnumerable<BlockedRequest> GetBlockedRequestsAsync(SessionName name, CancellationToken cancellationToken = default) => _egress.GetBlockedRequestsAsync(name, cancellationToken);
 
     // Short names for the collaborators' calls the partial files make.
     private Task<(SessionInfo Info, List<ContainerEntry> Containers)> RequireAsync(SessionName name, CancellationToken cancellationToken) =>

@@ -84,4 +84,22 @@ internal sealed class PodmanEngine(string backendName, IPodmanClient podman, Tim
             await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Reads a podman process's stderr to its end, keeping the first 16 KiB for an error message.</summary>
+    public static async Task<string> ReadCappedAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(stream);
+        var buffer = new char[4096];
+        var text = new System.Text.StringBuilder();
+        int read;
+        while ((read = await reader.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (text.Length < 16384)
+            {
+                text.Append(buffer, 0, read);
+            }
+        }
+
+        return text.ToString();
+    }
 }

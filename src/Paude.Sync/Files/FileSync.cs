@@ -153,7 +153,7 @@ internal sealed class FileSync(SyncContext context)
                 var pumpErr = StderrCapture.PumpAsync(process.StandardError, stderr);
                 var feed = FeedAsync(process.StandardInput, list.ToArray(), cancellationToken);
                 var counting = new CountingStream(context.Guarded(process.StandardOutput, "a file download"));
-                await SessionArchive.ExtractAsync(counting, staging, cancellationToken).ConfigureAwait(false);
+                await SafeTarExtractor.ExtractAsync(counting, staging, SafeTarOptions.Default, cancellationToken).ConfigureAwait(false);
                 await feed.ConfigureAwait(false);
                 var exit = await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
                 await pumpErr.ConfigureAwait(false);

@@ -151,7 +151,7 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
                 if (committed is null)
                 {
                     // A planned file that is no longer a file or link (deleted, replaced by a FIFO) fails the push, typed.
-                    if (!SessionArchive.WriteEntry(writer, new FileInfo(Path.Combine(context.Workspace, path)), path))
+                    if (!DirectoryTar.WriteFileEntry(writer, new FileInfo(Path.Combine(context.Workspace, path)), path))
                     {
                         throw new FileNotFoundException($"'{path}' is no longer a file.", path);
                     }

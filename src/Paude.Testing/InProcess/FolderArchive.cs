@@ -19,7 +19,7 @@ internal static class FolderArchive
         var staging = Path.Combine(scratch, $".paude-upload-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}");
         try
         {
-            await SessionArchive.ExtractAsync(archive, staging, cancellationToken).ConfigureAwait(false);
+            await SafeTarExtractor.ExtractAsync(archive, staging, SafeTarOptions.Default, cancellationToken).ConfigureAwait(false);
             Directory.CreateDirectory(target);
             Merge(new DirectoryInfo(staging), target);
         }
@@ -138,7 +138,7 @@ internal static class FolderArchive
             else
             {
                 // Files keep mode and time, links stay links; FIFOs, sockets and devices are left out.
-                SessionArchive.WriteEntry(tar, item, name);
+                DirectoryTar.WriteFileEntry(tar, item, name);
             }
         }
     }

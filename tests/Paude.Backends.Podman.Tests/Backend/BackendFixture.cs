@@ -27,7 +27,7 @@ public sealed class BackendFixture : IAsyncLifetime
 
     public SessionName NewName(string purpose) => SessionName.Parse($"{RunId}-{purpose}");
 
-    public SessionSpec Spec(SessionName name) => new() { Name = name, AgentCommand = StandIn, Egress = Egress.EgressPolicy.Parse(["example.test"]) };
+    public SessionSpec Spec(SessionName name) => new() { Name = name, AgentCommand = StandIn, Egress = Paude.Egress.EgressPolicy.Parse(["example.test"]) };
 
     public Task InitializeAsync()
     {

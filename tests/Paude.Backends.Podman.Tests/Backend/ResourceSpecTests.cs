@@ -96,7 +96,7 @@ public sealed class ResourceSpecTests(BackendFixture fixture) : IClassFixture<Ba
     {
         var limits = new SessionLimits { MemoryBytes = 1L << 30, Cpus = 1.5, Pids = 300, CpuRequest = 0.25, MemoryRequestBytes = 64L << 20, Gpus = 2 };
         var labels = new Dictionary<string, string>();
-        SessionLabels.AddConfig(labels, new SessionRecord(null, DateTimeOffset.UnixEpoch, "a", "p", Egress.EgressPolicy.Default, null, true, [], ["x"]) { Limits = limits });
+        SessionLabels.AddConfig(labels, new SessionRecord(null, DateTimeOffset.UnixEpoch, "a", "p", Paude.Egress.EgressPolicy.Default, null, true, [], ["x"]) { Limits = limits });
 
         Assert.Equal(limits, SessionLabels.ReadLimits(labels[SessionLabels.Limits]));
         Assert.Equal(new SessionLimits { MemoryBytes = 1L << 30, Cpus = 1.5, Pids = 300 }, SessionLabels.ReadLimits($"{1L << 30}_1.5_300"));

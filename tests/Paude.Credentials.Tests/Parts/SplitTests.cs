@@ -1,3 +1,4 @@
+using Paude.Backends.OpenShift.Credentials;
 using Paude.Credentials;
 using Paude.Tests.Packaging;
 using Paude.Tests.Support;

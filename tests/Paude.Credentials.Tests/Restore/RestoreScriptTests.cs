@@ -1,4 +1,5 @@
 using System.Text;
+using Paude.Backends.OpenShift.Credentials;
 using Paude.Credentials;
 using Paude.Tests.Packaging;
 using Paude.Tests.Parts;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Paude.Backends.OpenShift.Credentials;
 using Paude.Credentials;
 
 namespace Paude.Fuzz.Targets;

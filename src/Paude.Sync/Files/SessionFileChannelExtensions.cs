@@ -1,5 +1,7 @@
 using Paude.Sessions;
 
+// The namespace of the file channel contract (ISessionBackend.UploadAsync/DownloadAsync) it builds on: code written
+// against it keeps its usings; the tar writer and safe extractor behind it are internal to this package.
 namespace Paude.Execution;
 
 /// <summary>Directory-level file channel on top of <see cref="ISessionBackend"/>'s tar streams.</summary>
@@ -11,32 +13,15 @@ public static class SessionFileChannelExtensions
     /// </summary>
     /// <exception cref="DirectoryNotFoundException"><paramref name="localDirectory"/> does not exist.</exception>
     public static Task UploadDirectoryAsync(this ISessionBackend backend, SessionName name, string localDirectory, string containerDirectory, CancellationToken cancellationToken = default)
-        => backend.UploadDirectoryAsync(name, localDirectory, containerDirectory, exclude: null, cancellationToken);
+        => DirectoryChannel.UploadAsync(backend, name, localDirectory, containerDirectory, exclude: null, cancellationToken);
 
     /// <summary>
     /// Uploads the content of <paramref name="localDirectory"/>, leaving out every relative path ('/'-separated)
     /// for which <paramref name="exclude"/> returns <c>true</c> (an excluded folder leaves out its subtree).
     /// </summary>
     /// <exception cref="DirectoryNotFoundException"><paramref name="localDirectory"/> does not exist.</exception>
-    public static async Task UploadDirectoryAsync(this ISessionBackend backend, SessionName name, string localDirectory, string containerDirectory, Func<string, bool>? exclude, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(backend);
-        ArgumentException.ThrowIfNullOrEmpty(containerDirectory);
-        using var writerCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var archive = DirectoryTar.OpenRead(localDirectory, exclude, writerCancellation.Token);
-        await using (archive.ConfigureAwait(false))
-        {
-            try
-            {
-                await backend.UploadAsync(name, containerDirectory, archive, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                // When the upload stops early the background writer must not keep reading the folder.
-                await writerCancellation.CancelAsync().ConfigureAwait(false);
-            }
-        }
-    }
+    public static Task UploadDirectoryAsync(this ISessionBackend backend, SessionName name, string localDirectory, string containerDirectory, Func<string, bool>? exclude, CancellationToken cancellationToken = default)
+        => DirectoryChannel.UploadAsync(backend, name, localDirectory, containerDirectory, exclude, cancellationToken);
 
     /// <summary>
     /// Downloads <paramref name="containerDirectory"/> of the session into <paramref name="localDirectory"/>.
@@ -46,14 +31,5 @@ public static class SessionFileChannelExtensions
     /// the downloaded content (an existing folder is replaced).
     /// </summary>
     public static Task DownloadDirectoryAsync(this ISessionBackend backend, SessionName name, string containerDirectory, string localDirectory, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(backend);
-        ArgumentException.ThrowIfNullOrEmpty(containerDirectory);
-        ArgumentException.ThrowIfNullOrEmpty(localDirectory);
-        return backend.DownloadAsync(
-            name,
-            containerDirectory,
-            (stream, ct) => SafeTarExtractor.ExtractAsync(stream, localDirectory, SafeTarOptions.Default, ct),
-            cancellationToken);
-    }
+        => DirectoryChannel.DownloadAsync(backend, name, containerDirectory, localDirectory, cancellationToken);
 }

@@ -2,26 +2,29 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Paude.Credentials;
+using Paude.Credentials;
+using Paude.Sessions;
+
+namespace Paude.Backends.OpenShift.Credentials;
 
 /// <summary>One part of a split credential package.</summary>
 /// <param name="Index">0-based position.</param>
 /// <param name="Name">The file/key name (<c>part-0000</c>...).</param>
 /// <param name="Data">The raw bytes (not base64); valid only during the <c>onPart</c> callback of <see cref="CredentialParts.SplitAsync"/>.</param>
 /// <param name="Sha256">Lower-case hex SHA-256 of <paramref name="Data"/>.</param>
-public sealed record CredentialPart(int Index, string Name, ReadOnlyMemory<byte> Data, string Sha256);
+internal sealed record CredentialPart(int Index, string Name, ReadOnlyMemory<byte> Data, string Sha256);
 
 /// <summary>Name, size and hash of one part, as listed in the parts manifest.</summary>
 /// <param name="Name">The part name.</param>
 /// <param name="Size">Its length in bytes.</param>
 /// <param name="Sha256">Its lower-case hex SHA-256.</param>
-public sealed record CredentialPartInfo(string Name, long Size, string Sha256);
+internal sealed record CredentialPartInfo(string Name, long Size, string Sha256);
 
 /// <summary>How to reassemble and verify a split package (file <see cref="FileName"/> next to the parts).</summary>
 /// <param name="Parts">The parts in order.</param>
 /// <param name="TotalSize">The package length.</param>
 /// <param name="Sha256">The package's lower-case hex SHA-256.</param>
-public sealed record CredentialPartsManifest(IReadOnlyList<CredentialPartInfo> Parts, long TotalSize, string Sha256)
+internal sealed record CredentialPartsManifest(IReadOnlyList<CredentialPartInfo> Parts, long TotalSize, string Sha256)
 {
     /// <summary>The manifest's file/key name next to the parts.</summary>
     public const string FileName = "parts.manifest";
@@ -48,7 +51,7 @@ public sealed record CredentialPartsManifest(IReadOnlyList<CredentialPartInfo> P
 /// verification. The Secret limit is 1 MiB for the whole object including base64 (4/3) and metadata, so the
 /// default part holds 700 KiB of raw bytes (≈ 933 KiB base64, leaving ≈ 90 KiB for keys, labels and annotations).
 /// </summary>
-public static class CredentialParts
+internal static class CredentialParts
 {
     /// <summary>The Kubernetes Secret size limit (data plus metadata).</summary>
     public const int SecretLimitBytes = 1024 * 1024;
@@ -57,14 +60,14 @@ public static class CredentialParts
     public const int DefaultMaxPartBytes = 700 * 1024;
 
     /// <summary>The in-container restore step installed by the agent image.</summary>
-    public const string RestoreScript = "/usr/local/bin/paude-restore-credentials";
+    public const string RestoreScript = AgentContract.RestoreCredentialsCommand;
 
     /// <summary>
     /// The command (argument vector) that reassembles the parts found in <paramref name="partsDirectory"/> (all
     /// <c>part-NNNN</c> keys and <see cref="CredentialPartsManifest.FileName"/> in one folder, e.g. a projected
     /// volume of the Secrets), verifies them, and unpacks into the memory-backed <paramref name="credentialsDirectory"/>.
     /// </summary>
-    public static IReadOnlyList<string> RestoreFromPartsCommand(string partsDirectory, string credentialsDirectory = Sessions.AgentContract.CredentialsPath) =>
+    public static IReadOnlyList<string> RestoreFromPartsCommand(string partsDirectory, string credentialsDirectory = AgentContract.CredentialsPath) =>
         [RestoreScript, "--parts", partsDirectory, credentialsDirectory];
 
     /// <summary>The base64 length of <paramref name="rawBytes"/> bytes, as stored in a Secret.</summary>
@@ -181,3 +184,6 @@ public static class CredentialParts
 
     private static string Hex(byte[] hash) => Convert.ToHexStringLower(hash);
 }
+
+/// <summary>A split credential package is incomplete or corrupted (what <see cref="CredentialParts.ReassembleAsync"/> refuses).</summary>
+internal sealed class CredentialPartsException(string message) : CredentialPackagingException(message);
