@@ -10,7 +10,7 @@ namespace Paude.Cli.Commands;
 /// One invocation of the CLI: the global options, the console and the error boundary every command action runs
 /// inside (typed errors become a message on stderr and a documented exit code; never a stack trace).
 /// </summary>
-internal sealed partial class CliApp(CliConsole console, Action<IServiceCollection>? configureServices)
+internal sealed partial class CliApp(CliConsole console, IReadOnlyList<string> args, Action<IServiceCollection>? configureServices)
 {
     public Option<string?> Backend { get; } = new("--backend", "-b")
     {
@@ -62,6 +62,11 @@ internal sealed partial class CliApp(CliConsole console, Action<IServiceCollecti
         {
             var selection = BackendSelection.Resolve(
                 parse.GetValue(Backend), parse.GetValue(Kubeconfig), parse.GetValue(KubeContext), parse.GetValue(Namespace), Environment.GetEnvironmentVariable, parse.GetValue(InCluster));
+            if (!CliFeatures.OpenShiftBackend && selection.Backend != BackendSelection.Podman)
+            {
+                ManagedHandoff.Exec(selection.Backend, args);
+            }
+
             services = CliServices.Build(verbose, selection, configureServices);
             var context = CliContext.Create(services, selection.Backend, output);
             return await body(context, cancellationToken).ConfigureAwait(false);
