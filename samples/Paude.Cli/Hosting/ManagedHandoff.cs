@@ -21,7 +21,8 @@ internal static partial class ManagedHandoff
     public static void Exec(string backend, IReadOnlyList<string> args)
     {
         var path = ManagedPath;
-        if (!OperatingSystem.IsLinux() || !File.Exists(path))
+        // Never itself: a build without the backend named by PAUDE_CLI_MANAGED would exec itself forever.
+        if (!OperatingSystem.IsLinux() || !File.Exists(path) || Path.GetFullPath(path) == Environment.ProcessPath)
         {
             throw new BackendUnavailableException(backend, "the managed paude build",
                 $"this native paude has only the podman backend; backend '{backend}' runs in the managed build, expected at {path} (publish both with samples/Paude.Cli/build.sh, or set PAUDE_CLI_MANAGED)");
