@@ -51,6 +51,25 @@ public sealed class NativeBuildTests(NativeCliFixture cli) : IClassFixture<Nativ
     }
 
     [Fact]
+    public async Task Sync_reads_the_local_repository_in_the_managed_build()
+    {
+        // LibGit2Sharp does not find a repository under NativeAOT (the demo's sync said "not a git repository").
+        var repo = TestRun.NewGitWorkspace("native-sync");
+        try
+        {
+            var run = await cli.RunAsync(NoEnvironment, "sync", TestRun.NewSessionName("never"), "--workspace", repo, "--direction", "from", "--strategy", "branch", "-o", "json");
+
+            // Past the repository check: the session is what is missing.
+            Assert.True(run.ExitCode == 3, run.ToString());
+            Assert.Equal("session-not-found", run.ErrorJson().GetProperty("error").GetProperty("kind").GetString());
+        }
+        finally
+        {
+            Directory.Delete(repo, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_missing_managed_build_is_backend_unavailable_naming_where_it_was_looked_for()
     {
         var run = await cli.RunAsync(new Dictionary<string, string> { ["PAUDE_CLI_MANAGED"] = "/nonexistent/managed/paude" }, "list", "--backend", "openshift", "-o", "json");

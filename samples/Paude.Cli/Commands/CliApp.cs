@@ -52,8 +52,12 @@ internal sealed partial class CliApp(CliConsole console, IReadOnlyList<string> a
 
     public CliConsole Console { get; } = console;
 
-    /// <summary>Runs <paramref name="body"/> with a fresh service provider and maps every failure to an exit code.</summary>
-    public async Task<int> RunAsync(ParseResult parse, Func<CliContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="body"/> with a fresh service provider and maps every failure to an exit code.
+    /// <paramref name="localGit"/>: the command reads the local repository with LibGit2Sharp, whose custom marshalling
+    /// NativeAOT does not support (a repository is not found), so a native build hands it over like openshift.
+    /// </summary>
+    public async Task<int> RunAsync(ParseResult parse, Func<CliContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken, bool localGit = false)
     {
         var output = new CliOutput(Console, parse.GetValue(OutputFormat) == "json");
         var verbose = parse.GetValue(Verbose);
@@ -62,9 +66,9 @@ internal sealed partial class CliApp(CliConsole console, IReadOnlyList<string> a
         {
             var selection = BackendSelection.Resolve(
                 parse.GetValue(Backend), parse.GetValue(Kubeconfig), parse.GetValue(KubeContext), parse.GetValue(Namespace), Environment.GetEnvironmentVariable, parse.GetValue(InCluster));
-            if (!CliFeatures.OpenShiftBackend && selection.Backend != BackendSelection.Podman)
+            if (!CliFeatures.OpenShiftBackend && (selection.Backend != BackendSelection.Podman || localGit))
             {
-                ManagedHandoff.Exec(selection.Backend, args);
+                ManagedHandoff.Exec(localGit ? "the local git repository" : $"backend '{selection.Backend}'", selection.Backend, args);
             }
 
             services = CliServices.Build(verbose, selection, configureServices);

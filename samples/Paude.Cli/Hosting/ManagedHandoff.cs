@@ -18,14 +18,14 @@ internal static partial class ManagedHandoff
 
     /// <summary>Replaces this process with the managed build; returns only by throwing.</summary>
     /// <exception cref="BackendUnavailableException">The managed build is missing or cannot be started.</exception>
-    public static void Exec(string backend, IReadOnlyList<string> args)
+    public static void Exec(string what, string backend, IReadOnlyList<string> args)
     {
         var path = ManagedPath;
         // Never itself: a build without the backend named by PAUDE_CLI_MANAGED would exec itself forever.
         if (!OperatingSystem.IsLinux() || !File.Exists(path) || Path.GetFullPath(path) == Environment.ProcessPath)
         {
             throw new BackendUnavailableException(backend, "the managed paude build",
-                $"this native paude has only the podman backend; backend '{backend}' runs in the managed build, expected at {path} (publish both with samples/Paude.Cli/build.sh, or set PAUDE_CLI_MANAGED)");
+                $"this native paude has only the podman backend and no LibGit2Sharp; {what} is handled by the managed build, expected at {path} (publish both with samples/Paude.Cli/build.sh, or set PAUDE_CLI_MANAGED)");
         }
 
         Console.Out.Flush();
