@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The README's main job, end to end on a fresh Debian machine (as root): set the machine up, build the sample
-# `paude` host and the scripted Messages API stand-in (tests/Paude.StandIn, the one the end-to-end tests use), create a
-# real Podman session for a git workspace running the real Claude Code (pinned in the agent image) against that
-# stand-in, let the agent do the work (the scripted model makes it write hello.txt and `git commit` it), bring the work
-# back (Paude.Sync onto a local branch, and a checked download), show the session, delete it and check nothing is
-# left behind. Everything stays on this machine: the stand-in listens on its own Podman network's gateway only and
-# the agent reaches it only through the session's proxy, by a name on the allow-list (api.paude.test).
+# The README's main job, end to end on a fresh Debian machine (as root): set the machine up, build the sample `paude`
+# host (NativeAOT, samples/Paude.Cli/build.sh) and the scripted Messages API stand-in (tests/Paude.StandIn, the one
+# the end-to-end tests use), create a real Podman session for a git workspace running the real Claude Code (pinned in
+# the agent image) against that stand-in, let the agent do the work (the scripted model makes it write hello.txt and
+# `git commit` it), bring the work back (Paude.Sync onto a local branch, and a checked download), show the session,
+# delete it and check nothing is left behind. Everything stays on this machine: the stand-in listens on its own Podman
+# network's gateway only and the agent reaches it only through the session's proxy, by a name on the allow-list
+# (api.paude.test).
 # Exits 0 only if every step worked. Environment:
 #   PAUDE_CLI=/path/paude[.dll]             use this build of the CLI (a paude.dll or the native binary) instead of building one
 #   PAUDE_STANDIN=/path/paude-standin.dll   likewise for the stand-in
@@ -64,10 +65,10 @@ if [ -n "${PAUDE_CLI:-}" ]; then
   paude_dll="$PAUDE_CLI"
   standin_dll="${PAUDE_STANDIN:-}"
 else
-  say "Building the sample paude host and the stand-in Messages API (Release, into $work/build)"
-  dotnet build "$here/samples/Paude.Cli/Paude.Cli.csproj" -c Release --artifacts-path "$work/build" -nologo -v q
+  say "Building the paude users get (samples/Paude.Cli/build.sh: NativeAOT, minutes the first time, then cached)"
+  paude_dll="$(bash "$here/samples/Paude.Cli/build.sh")"
+  say "Building the stand-in Messages API (Release, into $work/build)"
   dotnet build "$here/tests/Paude.StandIn/Paude.StandIn.csproj" -c Release --artifacts-path "$work/build" -nologo -v q
-  paude_dll="$work/build/bin/Paude.Cli/release/paude.dll"
   standin_dll="$work/build/bin/Paude.StandIn/release/paude-standin.dll"
 fi
 [ -f "$paude_dll" ] || fail "no CLI at $paude_dll"

@@ -84,10 +84,13 @@ public sealed class OpenShiftConnectTests(KubeServerFixture cluster) : IAsyncLif
         Assert.Contains("[detached (from session paude)]", screen, StringComparison.Ordinal);
     }
 
-    /// <summary>The paude process of this test's connect (the shell around it has the arguments quoted).</summary>
+    /// <summary>
+    /// The paude process of this test's connect (the shell around it has the arguments quoted): <c>dotnet paude.dll</c>,
+    /// or the managed build the native binary replaced itself with (<c>…/managed/paude</c>, same pid).
+    /// </summary>
     private int ConnectPid()
     {
-        var pids = TestRun.Run("pgrep", "-f", $"paude.dll connect {_name} ").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var pids = TestRun.Run("pgrep", "-f", $"paude(\\.dll)? connect {_name} ").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         return int.Parse(Assert.Single(pids).Trim(), CultureInfo.InvariantCulture);
     }
 

@@ -10,7 +10,7 @@ namespace Paude.Cli.Commands;
 /// One invocation of the CLI: the global options, the console and the error boundary every command action runs
 /// inside (typed errors become a message on stderr and a documented exit code; never a stack trace).
 /// </summary>
-internal sealed partial class CliApp(CliConsole console, Action<IServiceCollection>? configureServices)
+internal sealed partial class CliApp(CliConsole console, IReadOnlyList<string> args, Action<IServiceCollection>? configureServices)
 {
     public Option<string?> Backend { get; } = new("--backend", "-b")
     {
@@ -52,8 +52,12 @@ internal sealed partial class CliApp(CliConsole console, Action<IServiceCollecti
 
     public CliConsole Console { get; } = console;
 
-    /// <summary>Runs <paramref name="body"/> with a fresh service provider and maps every failure to an exit code.</summary>
-    public async Task<int> RunAsync(ParseResult parse, Func<CliContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="body"/> with a fresh service provider and maps every failure to an exit code.
+    /// <paramref name="localGit"/>: the command reads the local repository with LibGit2Sharp, whose custom marshalling
+    /// NativeAOT does not support (a repository is not found), so a native build hands it over like openshift.
+    /// </summary>
+    public async Task<int> RunAsync(ParseResult parse, Func<CliContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken, bool localGit = false)
     {
         var output = new CliOutput(Console, parse.GetValue(OutputFormat) == "json");
         var verbose = parse.GetValue(Verbose);
@@ -62,6 +66,11 @@ internal sealed partial class CliApp(CliConsole console, Action<IServiceCollecti
         {
             var selection = BackendSelection.Resolve(
                 parse.GetValue(Backend), parse.GetValue(Kubeconfig), parse.GetValue(KubeContext), parse.GetValue(Namespace), Environment.GetEnvironmentVariable, parse.GetValue(InCluster));
+            if (!CliFeatures.OpenShiftBackend && (selection.Backend != BackendSelection.Podman || localGit))
+            {
+                ManagedHandoff.Exec(localGit ? "the local git repository" : $"backend '{selection.Backend}'", selection.Backend, args);
+            }
+
             services = CliServices.Build(verbose, selection, configureServices);
             var context = CliContext.Create(services, selection.Backend, output);
             return await body(context, cancellationToken).ConfigureAwait(false);

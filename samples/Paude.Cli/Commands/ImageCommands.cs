@@ -26,33 +26,40 @@ internal static class ImageCommands
         {
             context, stream, tag, file, timeout,
         };
-        build.SetAction((parse, ct) => app.RunAsync(parse, async (ctx, token) =>
+        build.SetAction((parse, ct) => app.RunAsync(parse, (ctx, token) =>
         {
-            if (ctx.Backend.Name != BackendSelection.OpenShift)
+            // A build without the backend has handed an openshift command over before this runs.
+            if (!CliFeatures.OpenShiftBackend || ctx.Backend.Name != BackendSelection.OpenShift)
             {
                 throw new CliUsageException($"paude image build builds inside an OpenShift cluster, but the backend is '{ctx.Backend.Name}' (add --backend openshift or set PAUDE_BACKEND=openshift)");
             }
 
-            var options = ctx.Services.GetRequiredService<IOptionsMonitor<OpenShiftBackendOptions>>().Get(BackendSelection.OpenShift);
-            var request = new ImageBuildRequest(parse.GetValue(stream)!, Path.GetFullPath(parse.GetValue(context)!))
-            {
-                Tag = parse.GetValue(tag)!,
-                ContainerfilePath = parse.GetValue(file),
-                Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
-            };
-            using var builder = OpenShiftImageBuilder.Create(options, ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger<OpenShiftImageBuilder>());
-            var result = await builder.BuildAsync(request, new LogLines(ctx.Console.Error), token).ConfigureAwait(false);
-            var view = new ImageBuildView(BackendSelection.OpenShift, builder.Namespace, request.ImageStream, request.Tag, result.ImageReference, result.DigestReference, result.BuildName, Math.Round(result.Duration.TotalSeconds, 1));
-            ctx.Output.Write(view, CliJsonContext.Output.ImageBuildView, w =>
-            {
-                w.WriteLine($"Built {view.Image} (build {view.Build}, {view.Seconds:F1} s)");
-                w.WriteLine($"Digest: {view.DigestImage ?? "-"}");
-                w.WriteLine($"Use it: paude --backend openshift create NAME --image {view.DigestImage ?? view.Image}");
-            });
-            return ExitCodes.Ok;
+            return BuildAsync(ctx, parse, context, stream, tag, file, timeout, token);
         }, ct));
 
         yield return new Command("image", "Images a cluster can run.") { build, PullSecretCommand.Create(app) };
+    }
+
+    private static async Task<int> BuildAsync(
+        CliContext ctx, ParseResult parse, Argument<string> context, Option<string> stream, Option<string> tag, Option<string?> file, Option<int> timeout, CancellationToken token)
+    {
+        var options = ctx.Services.GetRequiredService<IOptionsMonitor<OpenShiftBackendOptions>>().Get(BackendSelection.OpenShift);
+        var request = new ImageBuildRequest(parse.GetValue(stream)!, Path.GetFullPath(parse.GetValue(context)!))
+        {
+            Tag = parse.GetValue(tag)!,
+            ContainerfilePath = parse.GetValue(file),
+            Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+        };
+        using var builder = OpenShiftImageBuilder.Create(options, ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger<OpenShiftImageBuilder>());
+        var result = await builder.BuildAsync(request, new LogLines(ctx.Console.Error), token).ConfigureAwait(false);
+        var view = new ImageBuildView(BackendSelection.OpenShift, builder.Namespace, request.ImageStream, request.Tag, result.ImageReference, result.DigestReference, result.BuildName, Math.Round(result.Duration.TotalSeconds, 1));
+        ctx.Output.Write(view, CliJsonContext.Output.ImageBuildView, w =>
+        {
+            w.WriteLine($"Built {view.Image} (build {view.Build}, {view.Seconds:F1} s)");
+            w.WriteLine($"Digest: {view.DigestImage ?? "-"}");
+            w.WriteLine($"Use it: paude --backend openshift create NAME --image {view.DigestImage ?? view.Image}");
+        });
+        return ExitCodes.Ok;
     }
 
     /// <summary>Writes each build log line to stderr as it arrives (on the reporting thread, so lines keep their order).</summary>

@@ -20,7 +20,7 @@ internal static class PaudeCommandLine
         bool handleTermination = false,
         CancellationToken cancellationToken = default)
     {
-        var app = new CliApp(console, configureServices);
+        var app = new CliApp(console, args, configureServices);
         var root = Build(app);
         var parse = root.Parse(args);
         var invocation = new InvocationConfiguration

@@ -123,7 +123,7 @@ internal static class SessionCommands
             ctx.Output.Write(new DeleteView(session, ctx.Backend.Name, deleted), CliJsonContext.Output.DeleteView, w =>
                 w.WriteLine(deleted ? $"Deleted session '{session}'." : $"Session '{session}' did not exist; nothing to delete."));
             return ExitCodes.Ok;
-        }, ct));
+        }, ct, localGit: !parse.GetValue(force)));
         return command;
     }
 

@@ -103,7 +103,7 @@ internal static class SyncCommands
             var view = SyncView.From(session, ctx.Backend.Name, local, result);
             ctx.Output.Write(view, CliJsonContext.Output.SyncView, w => WriteHuman(w, view));
             return ExitCodes.Ok;
-        }, ct));
+        }, ct, localGit: true));
         yield return command;
     }
 

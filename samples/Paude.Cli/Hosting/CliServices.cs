@@ -34,28 +34,42 @@ internal static class CliServices
         {
             // The options monitor would throw again; the command line's own contribution names the problems.
             provider.Dispose();
-            var cluster = new OpenShiftBackendOptions();
-            ApplyCluster(cluster, selection, Environment.GetEnvironmentVariable);
-            var errors = error.OptionsType == typeof(OpenShiftBackendOptions) && cluster.GetErrors() is { Count: > 0 } found ? found : [.. error.Failures];
+            var errors = CliFeatures.OpenShiftBackend && ClusterErrors(error, selection) is { Count: > 0 } found ? found : [.. error.Failures];
             throw new InvalidOptionsException($"Invalid options of backend '{error.OptionsName}'", errors);
         }
 
         return provider;
     }
 
+    private static IReadOnlyList<string> ClusterErrors(OptionsValidationException error, BackendSelection selection)
+    {
+        if (error.OptionsType != typeof(OpenShiftBackendOptions))
+        {
+            return [];
+        }
+
+        var cluster = new OpenShiftBackendOptions();
+        ApplyCluster(cluster, selection, Environment.GetEnvironmentVariable);
+        return cluster.GetErrors();
+    }
+
     /// <summary>
     /// Podman is always registered (first, so it is the default). The openshift backend is registered unless podman
     /// was chosen: its options are validated at start, which loads KubernetesClient, and a podman command should not
-    /// pay for that (nor need a kubeconfig). An unknown name still gets the full list of backends in its error.
+    /// pay for that (nor need a kubeconfig). An unknown name still gets the full list of backends in its error. A
+    /// build without the backend (<see cref="CliFeatures"/>) never gets here with another name: it hands over first.
     /// </summary>
     private static void AddBackends(IPaudeBuilder paude, BackendSelection selection)
     {
         paude.AddPodmanBackend(BackendSelection.Podman, options => ApplyEnvironment(options, Environment.GetEnvironmentVariable));
-        if (selection.Backend != BackendSelection.Podman)
+        if (CliFeatures.OpenShiftBackend && selection.Backend != BackendSelection.Podman)
         {
-            paude.AddOpenShiftBackend(BackendSelection.OpenShift, options => ApplyCluster(options, selection, Environment.GetEnvironmentVariable));
+            AddOpenShift(paude, selection);
         }
     }
+
+    private static void AddOpenShift(IPaudeBuilder paude, BackendSelection selection) =>
+        paude.AddOpenShiftBackend(BackendSelection.OpenShift, options => ApplyCluster(options, selection, Environment.GetEnvironmentVariable));
 
     /// <summary>
     /// The cluster options of the command line, plus <c>PAUDE_AGENT_IMAGE</c> and <c>PAUDE_PROXY_IMAGE</c> from the
