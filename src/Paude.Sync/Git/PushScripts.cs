@@ -27,7 +27,8 @@ internal static class PushScripts
 
     /// <summary>
     /// $1 = workspace, $2 = branch, $3 = commit the session must be at, $4 = force (1/0), $5 = the commit the branch
-    /// moves to (empty: it stays). stdin = a line <c>&lt;header length&gt; &lt;1 when a tar follows&gt; &lt;pack
+    /// moves to (empty: it stays), $6 = the backup folder (workspace-relative) where a forced push first copies every
+    /// session file it replaces (stdout <c>B</c> when it made it). stdin = a line <c>&lt;header length&gt; &lt;1 when a tar follows&gt; &lt;pack
     /// length&gt; &lt;index entries length&gt;</c>, the header (records <c>&lt;W|D&gt;&lt;expected&gt;&lt;new&gt;&lt;path&gt;\0</c>,
     /// hashes as 64 hex or 64 <c>-</c>), the index entries the new commits change (<c>--index-info -z</c> records), the
     /// pack of the new commits' objects, then the tar of the written files. The state checks run
