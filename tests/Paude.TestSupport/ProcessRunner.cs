@@ -50,12 +50,20 @@ public static class ProcessRunner
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         try
         {
-            if (writeStdin is not null)
+            try
             {
-                await writeStdin(process.StandardInput.BaseStream);
-            }
+                if (writeStdin is not null)
+                {
+                    await writeStdin(process.StandardInput.BaseStream);
+                }
 
-            process.StandardInput.Close();
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The program exited (or closed stdin) before reading all of it, as a script refusing early does:
+                // its exit code and output say what happened.
+            }
             await process.WaitForExitAsync(limit.Token);
             return new ProcessOutcome(process.ExitCode, await stdout, await stderr);
         }

@@ -87,8 +87,8 @@ public class SyncPushFirstBenchmark : IBenchmark
 }
 
 /// <summary>
-/// The same first push with the history in a pack (a cloned or garbage-collected repository): the SDK ships the
-/// pack as it is and the session verifies it with <c>git index-pack</c>; the tar pipe copies <c>.git</c> as it is.
+/// The same first push with the history in a pack (a cloned or garbage-collected repository): the SDK copies the
+/// branch's stored entries into a pack of their own and writes its index; the tar pipe copies <c>.git</c> as it is.
 /// </summary>
 public sealed class SyncPushFirstPackedBenchmark : SyncPushFirstBenchmark
 {

@@ -39,6 +39,11 @@ internal sealed class FileSync(SyncContext context)
             throw new UnsafeSyncException(summary, [], plan.AtRisk);
         }
 
+        if (options.DryRun && options.Direction == SyncDirection.ToSession)
+        {
+            await ReportObstaclesAsync(plan, lastBase, warnings, cancellationToken).ConfigureAwait(false);
+        }
+
         var bytes = plan.Writes.Sum(p => options.Direction == SyncDirection.FromSession ? 0L : new FileInfo(Path.Combine(context.Workspace, p)).Length);
         var result = new SyncResult
         {
@@ -234,6 +239,33 @@ internal sealed class FileSync(SyncContext context)
             warnings.Add($"Forced: {outcome.MovedAside.Count} session path(s) of another type in the way of a write were moved to {folder} in the session: {string.Join(", ", outcome.MovedAside.Take(20))}");
             backups.Add($"{context.Session.Value}:{folder}");
         }
+    }
+
+    /// <summary>
+    /// A dry run's push: the session paths of another type in the way of a write, found by the push's own check, are
+    /// reported as the push would report them — conflicts, or with force what would be moved to a backup folder.
+    /// </summary>
+    private async Task ReportObstaclesAsync(FilePlan plan, IReadOnlyDictionary<string, string>? lastBase, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var obstacles = await StagedUpload.FindObstaclesAsync(context, plan.Writes, plan.Deletes, cancellationToken).ConfigureAwait(false);
+        if (obstacles.Count == 0)
+        {
+            return;
+        }
+
+        if (context.Options.Force)
+        {
+            warnings.Add($"Forced: session paths of another type in the way of {obstacles.Count} write(s) would be moved to a backup folder in the session: {string.Join(", ", obstacles.Take(20))}");
+            return;
+        }
+
+        foreach (var path in obstacles)
+        {
+            TypeChanges.MarkConflict(plan, path, lastBase);
+        }
+
+        plan.Conflicts.Sort(StringComparer.Ordinal);
+        warnings.Add($"{obstacles.Count} file(s) would not be written: the session has a folder, link or file of another type in their way that the last sync did not write (sync with force to move it to a backup folder in the session): {string.Join(", ", obstacles.Take(20))}");
     }
 
     /// <summary>Where this run keeps local content it replaces (outside the workspace).</summary>

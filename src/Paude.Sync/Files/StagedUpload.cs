@@ -38,7 +38,18 @@ internal static class StagedUpload
     /// obstacles are moved into <see cref="UploadOutcome.BackupFolder"/> in the session first).
     /// </summary>
     /// <exception cref="UnsafeContentException">A link was on the way of a write when the file was placed.</exception>
-    public static async Task<UploadOutcome> RunAsync(SyncContext context, IReadOnlyList<string> paths, IReadOnlyList<string> deletes, CancellationToken cancellationToken)
+    public static Task<UploadOutcome> RunAsync(SyncContext context, IReadOnlyList<string> paths, IReadOnlyList<string> deletes, CancellationToken cancellationToken) =>
+        RunAsync(context, paths, deletes, dryRun: false, cancellationToken);
+
+    /// <summary>
+    /// What <see cref="RunAsync(SyncContext, IReadOnlyList{string}, IReadOnlyList{string}, CancellationToken)"/> would
+    /// report as conflicts (without force) or move aside (with force), found by the same check in the session, with
+    /// nothing sent but the header and nothing changed: a dry run reports what the push would.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> FindObstaclesAsync(SyncContext context, IReadOnlyList<string> paths, IReadOnlyList<string> deletes, CancellationToken cancellationToken) =>
+        paths.Count == 0 ? [] : (await RunAsync(context, paths, deletes, dryRun: true, cancellationToken).ConfigureAwait(false)).Conflicts;
+
+    private static async Task<UploadOutcome> RunAsync(SyncContext context, IReadOnlyList<string> paths, IReadOnlyList<string> deletes, bool dryRun, CancellationToken cancellationToken)
     {
         var header = new MemoryStream();
         foreach (var path in paths)
@@ -56,7 +67,7 @@ internal static class StagedUpload
         }
 
         var backup = $".paude-backup-{context.Stamp}";
-        string[] argv = ["bash", "-c", StagingScripts.Upload, "bash", context.Options.SessionWorkspace, context.Options.Force ? "1" : "0", backup];
+        string[] argv = ["bash", "-c", StagingScripts.Upload, "bash", context.Options.SessionWorkspace, dryRun ? "dry" : context.Options.Force ? "1" : "0", backup];
         var process = await context.Backend.StartProcessAsync(context.Session, new ProcessSpec(argv) { RedirectStandardInput = true }, cancellationToken).ConfigureAwait(false);
         await using (process.ConfigureAwait(false))
         {
@@ -67,10 +78,13 @@ internal static class StagedUpload
             {
                 await counting.WriteAsync(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{header.Length}\n")), cancellationToken).ConfigureAwait(false);
                 await counting.WriteAsync(header.ToArray(), cancellationToken).ConfigureAwait(false);
-                var tar = TarOfFiles.Open(context.Workspace, paths, cancellationToken);
-                await using (tar.ConfigureAwait(false))
+                if (!dryRun)
                 {
-                    await tar.CopyToAsync(counting, 81920, cancellationToken).ConfigureAwait(false);
+                    var tar = TarOfFiles.Open(context.Workspace, paths, cancellationToken);
+                    await using (tar.ConfigureAwait(false))
+                    {
+                        await tar.CopyToAsync(counting, 81920, cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 await process.StandardInput.DisposeAsync().ConfigureAwait(false);

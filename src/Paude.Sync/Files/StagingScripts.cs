@@ -31,7 +31,7 @@ internal static class StagingScripts
 
     /// <summary>
     /// A staged upload of files. $1 = workspace (created when missing), $2 = force (1: obstacles of another type are
-    /// moved to the backup folder $3), $3 = the backup folder (workspace-relative). stdin = a line
+    /// moved to the backup folder $3; <c>dry</c>: the check alone, reported as without force, no tar, nothing changed), $3 = the backup folder (workspace-relative). stdin = a line
     /// <c>&lt;header length&gt;</c>, the header (records <c>&lt;sha256 or 64 '-' for a symlink&gt;&lt;path&gt;\0</c>
     /// for files to write, <c>D&lt;path&gt;\0</c> for files to delete), then a tar of exactly the files to write.
     /// Before reading the tar, the check of <see cref="SafePlaceScript"/> runs: without force, a type obstacle prints

@@ -15,9 +15,9 @@ namespace Paude.Sync.Git;
 /// 50 MB here), then index-pack and a checkout in the session. Loose objects are already deflated on disk and are
 /// content-addressed, so they are sent as they are (only the loose objects reachable from the branch), into a
 /// repository the script has just created, where nothing can be replaced. Objects of the branch that are only in a
-/// pack travel in one new pack of exactly those objects (read through libgit2, no delta search; the session indexes
-/// and so verifies it with <c>git index-pack</c>): the repository's packs never travel, they hold other branches,
-/// stashes and other sessions' work the session must not see.
+/// pack travel in one new pack of exactly those objects (their stored entries copied where they need nothing else,
+/// no delta search; the session indexes and so verifies it with <c>git index-pack</c>): the repository's packs never
+/// travel, they hold other branches, stashes and other sessions' work the session must not see.
 /// </para>
 /// <para>
 /// Staged: the session extracts everything into a staging folder and renames it into place only once the archive's
@@ -140,7 +140,7 @@ internal sealed class FirstPush(SyncContext context, Repository repo)
 
             if (plan.PackedObjects.Count > 0)
             {
-                LooseObjects.Write(writer, Path.Combine(repo.Info.Path, "objects"), plan.PackedObjects, ReadOnly, Path.Combine(repo.Info.Path, "paude"), cancellationToken);
+                BranchPack.Write(writer, Path.Combine(repo.Info.Path, "objects"), plan.PackedObjects, ReadOnly, Path.Combine(repo.Info.Path, "paude"), cancellationToken);
             }
 
             WriteRepositoryFiles(writer, plan, branchRef, commit);

@@ -13,10 +13,10 @@ internal sealed class FirstPushPlan
     public List<(ObjectId Id, string Loose)> Objects { get; } = [];
 
     /// <summary>
-    /// Objects of the branch that are only in a pack. They travel as loose objects made from the pack (inflated by
-    /// libgit2, deflated fast here), never as the repository's packs: a pack holds other branches, stashes, other
-    /// sessions' fetched work and amended-away objects too, none of which the session may see. Re-packing only the
-    /// branch would cost a delta search of the whole history, the reason receive-pack was too slow here.
+    /// Objects of the branch that are only in a pack. They travel in a new pack of their own (<see cref="BranchPack"/>:
+    /// stored entries copied, the rest deflated here), never as the repository's packs: a pack holds other branches,
+    /// stashes, other sessions' fetched work and amended-away objects too, none of which the session may see.
+    /// Re-packing only the branch with a delta search would cost what made receive-pack too slow here.
     /// </summary>
     public List<ObjectId> PackedObjects { get; } = [];
 

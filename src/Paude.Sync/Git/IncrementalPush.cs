@@ -48,6 +48,9 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
         && !repo.Info.IsHeadUnborn
         && (repo.Head.Tip.Sha == last.Commit || (repo.Lookup<Commit>(last.Commit) is { } pushed && GitHistory.IsAncestor(repo, pushed, repo.Head.Tip)));
 
+    /// <summary>Where a forced push copies the session files it replaces (workspace-relative; out of every listing).</summary>
+    private string BackupFolder => $".paude-backup-{context.Stamp}";
+
     /// <summary>Pushes; <c>null</c> (nothing changed anywhere) when the session is not where the last push left it.</summary>
     public async Task<(SyncResult Result, Dictionary<string, string> Uploaded)?> TryRunAsync(SessionSyncRecord last, CancellationToken cancellationToken)
     {
@@ -69,7 +72,7 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
             }
         }
 
-        string[] argv = ["bash", "-c", PushScripts.Apply, "bash", options.SessionWorkspace, repo.Head.FriendlyName, last.Commit!, options.Force ? "1" : "0", since is null ? string.Empty : head.Sha];
+        string[] argv = ["bash", "-c", PushScripts.Apply, "bash", options.SessionWorkspace, repo.Head.FriendlyName, last.Commit!, options.Force ? "1" : "0", since is null ? string.Empty : head.Sha, BackupFolder];
 
         // Start the session program first: starting an exec costs more than the local status scan, so they overlap.
         var starting = context.Backend.StartProcessAsync(context.Session, new ProcessSpec(argv) { RedirectStandardInput = true }, cancellationToken);
@@ -139,6 +142,15 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
             warnings.Add($"Forced: the session's uncommitted changes to {string.Join(", ", forced.Take(20))} were replaced (tracked changes are kept in the session's git stash).");
         }
 
+        // The folder's name is ours (the session only says it made it): the user is told where the replaced files are.
+        var backups = new List<string>();
+        if (options.Force && records.Contains("B"))
+        {
+            var folder = $"{options.SessionWorkspace.TrimEnd('/')}/{BackupFolder}";
+            backups.Add($"{context.Session.Value}:{folder}");
+            warnings.Add($"Forced: the session files the push replaced were copied to {folder} in the session.");
+        }
+
         context.Report(SyncStage.Done, $"{writes.Count} file(s) pushed, {deletes.Count} deleted");
         var result = new SyncResult
         {
@@ -150,6 +162,7 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
             FilesDeleted = deletes,
             Commit = head.Sha,
             BytesMoved = sent,
+            BackupRefs = backups,
             Warnings = warnings,
         };
         return (result, plan.Uploaded);

@@ -27,7 +27,8 @@ internal static class PushScripts
 
     /// <summary>
     /// $1 = workspace, $2 = branch, $3 = commit the session must be at, $4 = force (1/0), $5 = the commit the branch
-    /// moves to (empty: it stays). stdin = a line <c>&lt;header length&gt; &lt;1 when a tar follows&gt; &lt;pack
+    /// moves to (empty: it stays), $6 = the backup folder (workspace-relative) where a forced push first copies every
+    /// session file it replaces (stdout <c>B</c> when it made it). stdin = a line <c>&lt;header length&gt; &lt;1 when a tar follows&gt; &lt;pack
     /// length&gt; &lt;index entries length&gt;</c>, the header (records <c>&lt;W|D&gt;&lt;expected&gt;&lt;new&gt;&lt;path&gt;\0</c>,
     /// hashes as 64 hex or 64 <c>-</c>), the index entries the new commits change (<c>--index-info -z</c> records), the
     /// pack of the new commits' objects, then the tar of the written files. The state checks run
@@ -53,8 +54,8 @@ internal static class PushScripts
     /// <summary>
     /// The first push into an empty (or missing) session workspace. $1 = workspace, $2 = branch, $3 = commit.
     /// stdin = a line <c>1</c>, then a tar of the working files, of the commit's git objects as loose objects
-    /// (<c>.git/objects/xx/…</c>), of the repository's packs (<c>.git/objects/pack/*.pack</c>, when part of the
-    /// history is packed, each with its <c>.idx</c> when the host has one) and of the rest of the repository (HEAD,
+    /// (<c>.git/objects/xx/…</c>), of one pack of the commit's packed objects (<c>.git/objects/pack/*.pack</c> with
+    /// the <c>.idx</c> the host wrote, <see cref="BranchPack"/>; when part of the history is packed) and of the rest of the repository (HEAD,
     /// config, the branch's ref, an index of the commit's tree: <see cref="GitIndexFile"/>), ending with the empty
     /// entry <c>.git/paude-end</c>. Everything is staged first: a pack that came without its index is indexed (<c>git
     /// index-pack</c> checks every object and builds the index), HEAD must resolve to the commit, then the repository

@@ -74,6 +74,39 @@ public sealed class IncrementalPushTests(SyncFixture fixture) : SyncTestBase(fix
     }
 
     [Fact]
+    public async Task A_forced_push_keeps_every_session_file_it_replaces_in_a_backup_folder_it_names()
+    {
+        var session = await Fixture.SessionAsync("s3");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "a\n", "X");
+        await PushAsync(session, local, ws);
+
+        // A tracked edit (git stash would keep it) and an untracked file (nothing would) of the agent's.
+        await Fixture.WriteAsync(session, ws, "a.txt", "agent edit\n");
+        await Fixture.WriteAsync(session, ws, "notes/new.txt", "the agent's notes\n");
+        local.Write("a.txt", "user edit\n");
+        local.Write("notes/new.txt", "the user's notes\n");
+        var refused = await Assert.ThrowsAsync<UnsafeSyncException>(() => PushAsync(session, local, ws));
+        Assert.Equal(["a.txt", "notes/new.txt"], refused.PathsAtRisk);
+
+        var forced = await PushAsync(session, local, ws, force: true);
+
+        Assert.Equal("the user's notes\n", await Fixture.ExecAsync(session, "cat", ws + "/notes/new.txt"));
+        var backup = Assert.Single(forced.BackupRefs);
+        Assert.StartsWith($"{session.Value}:{ws}/.paude-backup-", backup, StringComparison.Ordinal);
+        var folder = backup[(backup.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        Assert.Equal("agent edit\n", await Fixture.ExecAsync(session, "cat", folder + "/a.txt"));
+        Assert.Equal("the agent's notes\n", await Fixture.ExecAsync(session, "cat", folder + "/notes/new.txt"));
+        Assert.Contains(forced.Warnings, w => w.Contains(folder, StringComparison.Ordinal));
+
+        // The backup folder stays out of later syncs.
+        var back = await PullAsync(session, local, ws, SyncStrategy.Branch);
+        Assert.DoesNotContain(back.FilesChanged, p => p.Contains(".paude-backup-", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(local.Path, folder[(ws.Length + 1)..])));
+    }
+
+    [Fact]
     public async Task A_new_session_file_at_a_path_the_push_creates_is_refused_unless_it_already_has_the_same_content()
     {
         var session = await Fixture.SessionAsync("s3");

@@ -45,6 +45,36 @@ public sealed class PushTypeChangeTests(SyncFixture fixture) : SyncTestBase(fixt
         Assert.Empty(again.Conflicts);
     }
 
+    [Theory]
+    [InlineData(SyncStrategy.Exclude)]
+    [InlineData(SyncStrategy.Merge)]
+    public async Task A_dry_run_push_reports_the_type_conflicts_the_push_reports_and_changes_nothing(SyncStrategy strategy)
+    {
+        var session = await Fixture.SessionAsync("s2");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync(git: false);
+        local.Write("d", "a local file\n");
+        local.Write("l", "local file over a session link\n");
+        local.Write("ok.txt", "ok\n");
+        await Fixture.WriteAsync(session, ws, "d/own.txt", "the agent's own\n");
+        await Fixture.ExecAsync(session, "ln", "-s", "d/own.txt", ws + "/l");
+        var sessionBefore = await Fixture.ExecAsync(session, "bash", "-c", "cd \"$1\" && find . -printf '%y %p %l\\n' | sort", "bash", ws);
+        var localBefore = TreeSnapshot.Describe(local.Path);
+
+        var dry = await SyncAsync(session, local, ws, SyncDirection.ToSession, strategy, dryRun: true);
+        var forcedDry = await SyncAsync(session, local, ws, SyncDirection.ToSession, strategy, force: true, dryRun: true);
+
+        Assert.Equal(["d", "l"], dry.Conflicts);
+        Assert.Equal(["ok.txt"], dry.FilesChanged);
+        Assert.Contains(forcedDry.Warnings, w => w.Contains("backup", StringComparison.Ordinal) && w.Contains('d') && w.Contains('l'));
+        Assert.Equal(sessionBefore, await Fixture.ExecAsync(session, "bash", "-c", "cd \"$1\" && find . -printf '%y %p %l\\n' | sort", "bash", ws));
+        Assert.Equal(localBefore, TreeSnapshot.Describe(local.Path));
+
+        var real = await SyncAsync(session, local, ws, SyncDirection.ToSession, strategy);
+        Assert.Equal(dry.Conflicts, real.Conflicts);
+        Assert.Equal(dry.FilesChanged, real.FilesChanged);
+    }
+
     [Fact]
     public async Task A_session_link_or_file_in_the_way_of_a_push_is_a_conflict()
     {

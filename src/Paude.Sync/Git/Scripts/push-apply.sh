@@ -1,13 +1,15 @@
 #!/bin/bash
-# Incremental push: run in the session as `bash -c FUNCTIONS+SCRIPT bash WORKSPACE BRANCH COMMIT FORCE TARGET`
+# Incremental push: run in the session as `bash -c FUNCTIONS+SCRIPT bash WORKSPACE BRANCH COMMIT FORCE TARGET BACKUP`
 # (IncrementalPush; FUNCTIONS is Files/Scripts/staging-functions.sh). Full protocol: PushScripts.Apply.
 # Arguments: $1 = the session workspace, $2 = the branch, $3 = the commit the session must be at, $4 = force (1/0),
-#            $5 = the commit the branch moves to (empty: it stays).
+#            $5 = the commit the branch moves to (empty: it stays), $6 = the backup folder (workspace-relative, must not
+#            exist) that keeps, when forced, a copy of every session file the push replaces.
 # stdin:     a line `<header length> <1 when a tar follows> <pack length> <index entries length>`, the header
 #            (NUL-terminated records `<W|D><expected sha256><new sha256><path>`, 64 '-' = no such file), the index
 #            entries (`update-index -z --index-info`), the pack of the new objects, then the tar of the written files.
 #            The state checks run before stdin is read.
-# stdout:    `R<path>` records (at risk, not forced, exit 4), or `F<path>` records (forced) then `K`; NUL-terminated.
+# stdout:    `R<path>` records (at risk, not forced, exit 4), or `F<path>` records (forced), `B` when the backup
+#            folder was made, then `K`; NUL-terminated.
 # stderr:    the reason on failure.
 # Exit:      0 done; 3 the session is not where the last push left it; 4 session work at risk; 5 nothing sent;
 #            6 the pack, commit or files did not arrive intact (nothing placed); 7 the branch moved meanwhile;
@@ -17,7 +19,7 @@
 set -e
 export LC_ALL=C
 cd -- "$1" 2>/dev/null || exit 3
-branch=$2; commit=$3; force=$4; target=${5:-$3}
+branch=$2; commit=$3; force=$4; target=${5:-$3}; bak=$6
 st=$(git rev-parse 'HEAD^{commit}' --symbolic-full-name HEAD 2>/dev/null </dev/null) || exit 3
 [ "$st" = "$commit"$'\n'"refs/heads/$branch" ] || exit 3
 if [ "$target" != "$commit" ]; then git diff-index --cached --quiet "$commit" -- </dev/null >/dev/null 2>&1 || exit 3; fi
@@ -65,6 +67,16 @@ done
 if [ "$tar" = 1 ]; then paude_receive; fi
 if [ "${#risk[@]}" -gt 0 ]; then
   printf 'F%s\0' "${risk[@]}"
+  # A copy of each replaced file first: the stash below keeps tracked edits only, and may fail (no identity, a
+  # conflict); the copy keeps untracked ones too. mkdir fails on an existing folder: nothing planted is reused.
+  made=0
+  for p in "${risk[@]}"; do
+    if [ -f "$p" ] || [ -L "$p" ]; then
+      if [ "$made" = 0 ]; then mkdir -- "$bak"; made=1; fi
+      cp -P --parents -- "$p" "$bak/"
+    fi
+  done
+  if [ "$made" = 1 ]; then printf 'B\0'; fi
   tracked=()
   for p in "${risk[@]}"; do
     if git --literal-pathspecs ls-files --error-unmatch -- "$p" >/dev/null 2>&1 </dev/null; then tracked+=("$p"); fi
