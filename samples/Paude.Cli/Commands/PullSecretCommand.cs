@@ -29,32 +29,40 @@ internal static class PullSecretCommand
         {
             name, server, username, passwordStdin,
         };
-        create.SetAction((parse, ct) => app.RunAsync(parse, async (ctx, token) =>
+        create.SetAction((parse, ct) => app.RunAsync(parse, (ctx, token) =>
         {
-            if (ctx.Backend.Name != BackendSelection.OpenShift)
+            // The feature check in a plain (not async) lambda, like 'image build': the native build compiles the
+            // OpenShift backend out (CliFeatures) and the trimmer drops the call below only when it sees this branch
+            // always throw; inside an async state machine it did not, and KubernetesClient was compiled in.
+            if (!CliFeatures.OpenShiftBackend || ctx.Backend.Name != BackendSelection.OpenShift)
             {
                 throw new CliUsageException($"paude image pull-secret is for a cluster, but the backend is '{ctx.Backend.Name}' (Podman never pulls; add --backend openshift)");
             }
 
-            if (!parse.GetValue(passwordStdin) || !ctx.Console.IsInputRedirected)
-            {
-                throw new CliUsageException("--password-stdin: give the password on stdin (e.g. printf '%s' \"$TOKEN\" | paude image pull-secret create ...)");
-            }
-
-            var credential = new RegistryCredential(parse.GetValue(server)!, parse.GetValue(username)!, await ReadPasswordAsync(ctx.Console.StandardInput, token).ConfigureAwait(false));
-            var options = ctx.Services.GetRequiredService<IOptionsMonitor<OpenShiftBackendOptions>>().Get(BackendSelection.OpenShift);
-            using var secrets = OpenShiftPullSecrets.Create(options, ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger<OpenShiftPullSecrets>());
-            var created = await secrets.CreateOrReplaceAsync(parse.GetValue(name)!, credential, token).ConfigureAwait(false);
-            var view = new PullSecretView(BackendSelection.OpenShift, secrets.Namespace, parse.GetValue(name)!, credential.Server, created);
-            ctx.Output.Write(view, CliJsonContext.Output.PullSecretView, w =>
-            {
-                w.WriteLine($"{(created ? "Created" : "Replaced")} pull secret {view.Secret} for {view.Server} in {view.Namespace}");
-                w.WriteLine($"Use it: paude --backend openshift create NAME --image {view.Server}/... --pull-secret {view.Secret}");
-            });
-            return ExitCodes.Ok;
+            return CreateSecretAsync(ctx, parse.GetValue(name)!, parse.GetValue(server)!, parse.GetValue(username)!, parse.GetValue(passwordStdin), token);
         }, ct));
 
         return new Command("pull-secret", "Image pull Secrets for a private registry.") { create };
+    }
+
+    private static async Task<int> CreateSecretAsync(CliContext ctx, string name, string server, string username, bool passwordStdin, CancellationToken token)
+    {
+        if (!passwordStdin || !ctx.Console.IsInputRedirected)
+        {
+            throw new CliUsageException("--password-stdin: give the password on stdin (e.g. printf '%s' \"$TOKEN\" | paude image pull-secret create ...)");
+        }
+
+        var credential = new RegistryCredential(server, username, await ReadPasswordAsync(ctx.Console.StandardInput, token).ConfigureAwait(false));
+        var options = ctx.Services.GetRequiredService<IOptionsMonitor<OpenShiftBackendOptions>>().Get(BackendSelection.OpenShift);
+        using var secrets = OpenShiftPullSecrets.Create(options, ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger<OpenShiftPullSecrets>());
+        var created = await secrets.CreateOrReplaceAsync(name, credential, token).ConfigureAwait(false);
+        var view = new PullSecretView(BackendSelection.OpenShift, secrets.Namespace, name, credential.Server, created);
+        ctx.Output.Write(view, CliJsonContext.Output.PullSecretView, w =>
+        {
+            w.WriteLine($"{(created ? "Created" : "Replaced")} pull secret {view.Secret} for {view.Server} in {view.Namespace}");
+            w.WriteLine($"Use it: paude --backend openshift create NAME --image {view.Server}/... --pull-secret {view.Secret}");
+        });
+        return ExitCodes.Ok;
     }
 
     /// <summary>The password: stdin up to its end, without the one trailing newline 'echo' adds.</summary>
