@@ -56,27 +56,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     /// <summary>Builds the client from the options (kubeconfig, context, in-cluster) and the backend on top.</summary>
     internal static OpenShiftBackend Create(string name, OpenShiftBackendOptions options, TimeProvider timeProvider, ILogger logger, ICredentialPackager? credentials)
     {
-        if (options.InCluster && !KubernetesClientConfiguration.IsInCluster())
-        {
-            // Checked here so the message says what is missing, not how the client library failed.
-            throw new BackendUnavailableException(name, "in-cluster service account",
-                "this process does not run in a pod with a service account (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set and " +
-                "/var/run/secrets/kubernetes.io/serviceaccount/token must exist); outside a cluster use a kubeconfig instead");
-        }
-
-        KubernetesClientConfiguration config;
-        try
-        {
-            config = options.InCluster
-                ? KubernetesClientConfiguration.InClusterConfig()
-                : KubeconfigFiles.Load(KubeconfigFiles.ForProcess(options.KubeconfigPath), options.Context);
-        }
-        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or FileNotFoundException or IOException or YamlDotNet.Core.YamlException)
-        {
-            throw new BackendUnavailableException(name, options.InCluster ? "in-cluster service account" : "kubeconfig", e.Message, e);
-        }
-
-        var ns = options.Namespace ?? config.Namespace ?? "default";
+        var (config, ns) = ClusterConnection.Load(name, options);
         var client = new Kubernetes(config);
         return new OpenShiftBackend(name, client, ns, options, timeProvider, logger, credentials, client);
     }

@@ -40,8 +40,7 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
     {
         ArgumentNullException.ThrowIfNull(upgrade);
         upgrade.Validate();
-        var lockPath = SessionSyncLock.PathFor(backend.Name, name);
-        using var held = SessionSyncLock.TryAcquire(lockPath) ?? throw new SessionSyncInProgressException(name.Value, lockPath);
+        using var held = SessionSyncLock.HoldForUpgrade(backend.Name, name);
 
         var statefulSet = await ReadStatefulSetAsync(name, cancellationToken).ConfigureAwait(false)
             ?? throw new SessionNotFoundException(name.Value, backend.Name);

@@ -50,21 +50,11 @@ public sealed class OpenShiftImageBuilder : IDisposable
             throw new InvalidOptionsException("Invalid OpenShift options", errors);
         }
 
-        KubernetesClientConfiguration config;
-        try
-        {
-            config = options.InCluster
-                ? KubernetesClientConfiguration.InClusterConfig()
-                : KubeconfigFiles.Load(KubeconfigFiles.ForProcess(options.KubeconfigPath), options.Context);
-        }
-        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or FileNotFoundException or IOException or YamlDotNet.Core.YamlException)
-        {
-            throw new BackendUnavailableException("openshift", options.InCluster ? "in-cluster service account" : "kubeconfig", e.Message, e);
-        }
+        var (config, ns) = ClusterConnection.Load("openshift", options);
 
         var raw = new RawRequestHandler();
         var client = new Kubernetes(config, raw);
-        return new OpenShiftImageBuilder(client, raw, options.Namespace ?? config.Namespace ?? "default", logger ?? NullLogger.Instance);
+        return new OpenShiftImageBuilder(client, raw, ns, logger ?? NullLogger.Instance);
     }
 
     /// <summary>Builds <paramref name="request"/> in the cluster and waits for the image.</summary>

@@ -47,19 +47,9 @@ public sealed class OpenShiftPullSecrets : IDisposable
             throw new InvalidOptionsException("Invalid OpenShift options", errors);
         }
 
-        KubernetesClientConfiguration config;
-        try
-        {
-            config = options.InCluster
-                ? KubernetesClientConfiguration.InClusterConfig()
-                : KubeconfigFiles.Load(KubeconfigFiles.ForProcess(options.KubeconfigPath), options.Context);
-        }
-        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or FileNotFoundException or IOException or YamlDotNet.Core.YamlException)
-        {
-            throw new BackendUnavailableException("openshift", options.InCluster ? "in-cluster service account" : "kubeconfig", e.Message, e);
-        }
+        var (config, ns) = ClusterConnection.Load("openshift", options);
 
-        return new OpenShiftPullSecrets(new Kubernetes(config), options.Namespace ?? config.Namespace ?? "default", logger ?? NullLogger.Instance);
+        return new OpenShiftPullSecrets(new Kubernetes(config), ns, logger ?? NullLogger.Instance);
     }
 
     /// <summary>

@@ -35,8 +35,7 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
     {
         ArgumentNullException.ThrowIfNull(upgrade);
         upgrade.Validate();
-        var lockPath = SessionSyncLock.PathFor(backend.Name, name);
-        using var held = SessionSyncLock.TryAcquire(lockPath) ?? throw new SessionSyncInProgressException(name.Value, lockPath);
+        using var held = SessionSyncLock.HoldForUpgrade(backend.Name, name);
 
         var names = new PodmanNames(name);
         var state = await ReadAsync(names, cancellationToken).ConfigureAwait(false);

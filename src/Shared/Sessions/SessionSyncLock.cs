@@ -46,6 +46,16 @@ internal static class SessionSyncLock
         }
     }
 
+    /// <summary>
+    /// Takes the lock for an upgrade of <paramref name="session"/>: now or never (an upgrade does not queue behind a
+    /// sync); a held lock is <see cref="Paude.Sync.SessionSyncInProgressException"/> naming the lock file.
+    /// </summary>
+    public static FileStream HoldForUpgrade(string backend, SessionName session)
+    {
+        var path = PathFor(backend, session);
+        return TryAcquire(path) ?? throw new Paude.Sync.SessionSyncInProgressException(session.Value, path);
+    }
+
     /// <summary>Takes the lock, retrying every 50 ms; <c>null</c> when it is still held after <paramref name="timeout"/>.</summary>
     public static async Task<FileStream?> AcquireAsync(string path, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
