@@ -52,4 +52,37 @@ public sealed class ForcedPushBackupTests(SyncFixture fixture) : SyncTestBase(fi
         var back = await PullAsync(session, local, ws, SyncStrategy.Branch);
         Assert.DoesNotContain(back.FilesChanged, p => p.Contains(".paude-backup-", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_forced_file_strategy_push_copies_the_session_files_it_replaces_into_a_backup_folder_it_names()
+    {
+        var session = await Fixture.SessionAsync("s2");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync(git: false);
+        local.Write("a.txt", "a\n");
+        local.Write("dir/b.txt", "b\n");
+        await SyncAsync(session, local, ws, SyncDirection.ToSession, SyncStrategy.Merge);
+
+        await Fixture.WriteAsync(session, ws, "a.txt", "agent edit\n");
+        await Fixture.WriteAsync(session, ws, "dir/b.txt", "agent edit of b\n");
+        local.Write("a.txt", "user edit\n");
+        local.Write("dir/b.txt", "user edit of b\n");
+        var refused = await Assert.ThrowsAsync<UnsafeSyncException>(() => SyncAsync(session, local, ws, SyncDirection.ToSession, SyncStrategy.Overwrite));
+        Assert.Equal(["a.txt", "dir/b.txt"], refused.PathsAtRisk);
+
+        var forced = await SyncAsync(session, local, ws, SyncDirection.ToSession, SyncStrategy.Overwrite, force: true);
+
+        Assert.Equal("user edit\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
+        Assert.Equal("user edit of b\n", await Fixture.ExecAsync(session, "cat", ws + "/dir/b.txt"));
+        var backup = Assert.Single(forced.BackupRefs);
+        Assert.StartsWith($"{session.Value}:{ws}/.paude-backup-", backup, StringComparison.Ordinal);
+        var folder = backup[(session.Value.Length + 1)..];
+        Assert.Equal("agent edit\n", await Fixture.ExecAsync(session, "cat", folder + "/a.txt"));
+        Assert.Equal("agent edit of b\n", await Fixture.ExecAsync(session, "cat", folder + "/dir/b.txt"));
+        Assert.Contains(forced.Warnings, w => w.Contains(folder, StringComparison.Ordinal));
+
+        // The backup folder is the session's, out of every listing: a pull does not bring it back.
+        var back = await SyncAsync(session, local, ws, SyncDirection.FromSession, SyncStrategy.Merge);
+        Assert.DoesNotContain(back.FilesChanged, p => p.Contains(".paude-backup-", StringComparison.Ordinal));
+    }
 }
