@@ -151,6 +151,20 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
         };
         if (options.DryRun)
         {
+            // The upload's own check in the session (nothing sent but the header, nothing changed): the session paths
+            // of another type in the way of a write, reported as the push would report them.
+            var obstacles = await StagedUpload.FindObstaclesAsync(context, writes, [], cancellationToken).ConfigureAwait(false);
+            if (obstacles.Count > 0 && options.Force)
+            {
+                warnings.Add($"Forced: session paths of another type in the way of {obstacles.Count} uncommitted file(s) would be moved to a backup folder in the session: {string.Join(", ", obstacles.Take(20))}");
+            }
+            else if (obstacles.Count > 0)
+            {
+                warnings.Add($"{obstacles.Count} uncommitted file(s) would not be written: the session has a folder, link or file of another type in their way that the last sync did not write (sync with force to move it to a backup folder in the session): {string.Join(", ", obstacles.Take(20))}");
+                writes.RemoveAll(obstacles.Contains);
+                result = result with { Conflicts = obstacles };
+            }
+
             return (result with { RefsWritten = [$"{context.Session.Value}:refs/heads/{branch}"] }, uploaded);
         }
 
