@@ -90,6 +90,11 @@ internal sealed class FileSync(SyncContext context)
             if (plan.AtRisk.Count > 0)
             {
                 warnings.Add($"Forced: {plan.AtRisk.Count} session file(s) changed since the last sync were replaced: {string.Join(", ", plan.AtRisk.Take(20))}");
+                if (await SessionBackup.CopyAsync(context, plan.AtRisk, cancellationToken).ConfigureAwait(false) is { } copied)
+                {
+                    warnings.Add($"Forced: the session files the push replaced were copied to {copied} in the session.");
+                    backups.Add($"{context.Session.Value}:{copied}");
+                }
             }
 
             await PushAsync(plan, lastBase, warnings, backups, cancellationToken).ConfigureAwait(false);
@@ -237,7 +242,10 @@ internal sealed class FileSync(SyncContext context)
         {
             var folder = $"{context.Options.SessionWorkspace.TrimEnd('/')}/{outcome.BackupFolder}";
             warnings.Add($"Forced: {outcome.MovedAside.Count} session path(s) of another type in the way of a write were moved to {folder} in the session: {string.Join(", ", outcome.MovedAside.Take(20))}");
-            backups.Add($"{context.Session.Value}:{folder}");
+            if (!backups.Contains($"{context.Session.Value}:{folder}"))
+            {
+                backups.Add($"{context.Session.Value}:{folder}");
+            }
         }
     }
 

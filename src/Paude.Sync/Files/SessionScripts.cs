@@ -35,9 +35,15 @@ internal static class SessionScripts
     /// Makes the session's working tree follow a pushed commit. $1 = workspace, $2 = commit, $3 = branch,
     /// $4 = force (1 stashes the session's uncommitted work first), $5 = n, then n paths we uploaded earlier that
     /// go back to their committed state, then paths to delete. <c>git checkout</c> refuses (and changes nothing)
-    /// when it would overwrite the session's own uncommitted work.
+    /// when it would overwrite the session's own uncommitted work. Prints <c>S&lt;stash commit&gt;</c> when force stashed.
     /// </summary>
     public static readonly string Follow = SessionScript.Load("follow.sh");
+
+    /// <summary>
+    /// $1 = workspace, $2 = backup folder (workspace-relative, must not exist); stdin = NUL-terminated paths a forced
+    /// push will replace. Copies each that is a file or link into the folder; prints <c>B</c> when it made the folder.
+    /// </summary>
+    public static readonly string BackupCopy = SessionScript.Load("backup-copy.sh");
 
     /// <summary>$1 = workspace, rest = relative paths to delete.</summary>
     public static readonly string Delete = SessionScript.Load("delete-files.sh");

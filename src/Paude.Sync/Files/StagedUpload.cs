@@ -66,7 +66,7 @@ internal static class StagedUpload
             header.WriteByte(0);
         }
 
-        var backup = $".paude-backup-{context.Stamp}";
+        var backup = SessionBackup.Folder(context);
         string[] argv = ["bash", "-c", StagingScripts.Upload, "bash", context.Options.SessionWorkspace, dryRun ? "dry" : context.Options.Force ? "1" : "0", backup];
         var process = await context.Backend.StartProcessAsync(context.Session, new ProcessSpec(argv) { RedirectStandardInput = true }, cancellationToken).ConfigureAwait(false);
         await using (process.ConfigureAwait(false))

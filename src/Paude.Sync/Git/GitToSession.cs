@@ -134,7 +134,7 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
 
         if (atRisk.Count > 0)
         {
-            warnings.Add($"Forced: the session's uncommitted changes to {string.Join(", ", atRisk)} were replaced (tracked changes are kept in the session's git stash).");
+            warnings.Add($"Forced: the session's uncommitted changes to {string.Join(", ", atRisk.Take(20))} were replaced.");
         }
 
         var result = new SyncResult
@@ -151,10 +151,31 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
         };
         if (options.DryRun)
         {
+            // The upload's own check in the session (nothing sent but the header, nothing changed): the session paths
+            // of another type in the way of a write, reported as the push would report them.
+            var obstacles = await StagedUpload.FindObstaclesAsync(context, writes, [], cancellationToken).ConfigureAwait(false);
+            if (obstacles.Count > 0 && options.Force)
+            {
+                warnings.Add($"Forced: session paths of another type in the way of {obstacles.Count} uncommitted file(s) would be moved to a backup folder in the session: {string.Join(", ", obstacles.Take(20))}");
+            }
+            else if (obstacles.Count > 0)
+            {
+                warnings.Add($"{obstacles.Count} uncommitted file(s) would not be written: the session has a folder, link or file of another type in their way that the last sync did not write (sync with force to move it to a backup folder in the session): {string.Join(", ", obstacles.Take(20))}");
+                writes.RemoveAll(obstacles.Contains);
+                result = result with { Conflicts = obstacles };
+            }
+
             return (result with { RefsWritten = [$"{context.Session.Value}:refs/heads/{branch}"] }, uploaded);
         }
 
-        // 4. Apply: init (first push), push the commits, make the working tree follow, upload the files.
+        // 4. Apply: keep a copy of the session work the push replaces, init (first push), push the commits, make the
+        //    working tree follow, upload the files.
+        if (atRisk.Count > 0 && await SessionBackup.CopyAsync(context, atRisk, cancellationToken).ConfigureAwait(false) is { } copied)
+        {
+            warnings.Add($"Forced: the session files the push replaced were copied to {copied} in the session.");
+            backups.Add($"{context.Session.Value}:{copied}");
+        }
+
         if (!session.Exists)
         {
             await SessionCommand.RunCheckedAsync(context.Backend, context.Session, "Creating the session's repository", ["bash", "-c", SessionScripts.InitRepository, "bash", options.SessionWorkspace, branch], default, cancellationToken).ConfigureAwait(false);
@@ -172,7 +193,13 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
             var follow = new List<string> { "bash", "-c", SessionScripts.Follow, "bash", options.SessionWorkspace, head.Sha, branch, options.Force ? "1" : "0", discard.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) };
             follow.AddRange(discard);
             follow.AddRange(deletes);
-            await SessionCommand.RunCheckedAsync(context.Backend, context.Session, "Updating the session's working tree", follow, default, cancellationToken).ConfigureAwait(false);
+            var followed = await SessionCommand.RunCheckedAsync(context.Backend, context.Session, "Updating the session's working tree", follow, default, cancellationToken).ConfigureAwait(false);
+            if (StashOf(followed) is { } stash)
+            {
+                warnings.Add($"Forced: the session's tracked uncommitted changes were stashed in the session as {stash} (git stash list).");
+                backups.Add($"{context.Session.Value}:{stash}");
+            }
+
             refs.Add($"{context.Session.Value}:refs/heads/{branch}");
         }
 
@@ -198,7 +225,10 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
             {
                 var folder = $"{options.SessionWorkspace.TrimEnd('/')}/{upload.BackupFolder}";
                 warnings.Add($"Forced: {upload.MovedAside.Count} session path(s) of another type in the way of a write were moved to {folder} in the session: {string.Join(", ", upload.MovedAside.Take(20))}");
-                backups.Add($"{context.Session.Value}:{folder}");
+                if (!backups.Contains($"{context.Session.Value}:{folder}"))
+                {
+                    backups.Add($"{context.Session.Value}:{folder}");
+                }
             }
         }
 
@@ -265,6 +295,13 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
             }
         }
     }
+
+    /// <summary>The stash commit follow.sh reports (<c>S&lt;id&gt;</c>); session output, so only a commit id is taken.</summary>
+    private static string? StashOf(byte[] output) =>
+        SessionCommand.Records(output)
+            .Where(r => r.Length is 41 or 65 && r[0] == 'S' && r[1..].All(char.IsAsciiHexDigitLower))
+            .Select(r => r[1..])
+            .FirstOrDefault();
 
     private static string? CommittedHash(Commit head, string path)
     {

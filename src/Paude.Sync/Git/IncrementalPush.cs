@@ -49,7 +49,7 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
         && (repo.Head.Tip.Sha == last.Commit || (repo.Lookup<Commit>(last.Commit) is { } pushed && GitHistory.IsAncestor(repo, pushed, repo.Head.Tip)));
 
     /// <summary>Where a forced push copies the session files it replaces (workspace-relative; out of every listing).</summary>
-    private string BackupFolder => $".paude-backup-{context.Stamp}";
+    private string BackupFolder => Files.SessionBackup.Folder(context);
 
     /// <summary>Pushes; <c>null</c> (nothing changed anywhere) when the session is not where the last push left it.</summary>
     public async Task<(SyncResult Result, Dictionary<string, string> Uploaded)?> TryRunAsync(SessionSyncRecord last, CancellationToken cancellationToken)

@@ -76,6 +76,37 @@ public sealed class PushTypeChangeTests(SyncFixture fixture) : SyncTestBase(fixt
     }
 
     [Fact]
+    public async Task A_dry_run_git_push_reports_the_session_type_conflicts_the_push_reports_and_changes_nothing()
+    {
+        var session = await Fixture.SessionAsync("s2");
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "a\n", "X");
+        await PushAsync(session, local, ws);
+
+        // The agent left the pushed branch: the push takes the full path, the one a dry run mirrors.
+        await Fixture.GitAsync(session, ws, "checkout", "-q", "-b", "agent-side");
+        local.Write("d", "a local file\n");
+        local.Write("ok.txt", "ok\n");
+        await Fixture.WriteAsync(session, ws, "d/own.txt", "the agent's own\n");
+        var sessionBefore = await Fixture.ExecAsync(session, "bash", "-c", "cd \"$1\" && find . -path ./.git -prune -o -printf '%y %p %l\\n' | sort", "bash", ws);
+        var localBefore = await local.StateAsync();
+
+        var dry = await SyncAsync(session, local, ws, SyncDirection.ToSession, SyncStrategy.Branch, dryRun: true);
+        var forcedDry = await SyncAsync(session, local, ws, SyncDirection.ToSession, SyncStrategy.Branch, force: true, dryRun: true);
+
+        Assert.Equal(["d"], dry.Conflicts);
+        Assert.Equal(["ok.txt"], dry.FilesChanged);
+        Assert.Contains(forcedDry.Warnings, w => w.Contains("backup", StringComparison.Ordinal) && w.Contains('d'));
+        Assert.Equal(sessionBefore, await Fixture.ExecAsync(session, "bash", "-c", "cd \"$1\" && find . -path ./.git -prune -o -printf '%y %p %l\\n' | sort", "bash", ws));
+        Assert.Equal(localBefore, await local.StateAsync());
+
+        var real = await PushAsync(session, local, ws);
+        Assert.Equal(dry.Conflicts, real.Conflicts);
+        Assert.Equal(dry.FilesChanged, real.FilesChanged);
+    }
+
+    [Fact]
     public async Task A_session_link_or_file_in_the_way_of_a_push_is_a_conflict()
     {
         var session = await Fixture.SessionAsync("s2");

@@ -171,6 +171,69 @@ public sealed class SyncScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task FollowWithForceStashesTrackedEditsWithoutAnIdentityAndPrintsTheStash()
+    {
+        (await BashAsync(SessionScripts.InitRepository, [Workspace, "main"])).EnsureSuccess("init-repository.sh");
+        await File.WriteAllTextAsync(Path.Combine(Workspace, "a.txt"), "v1");
+        await GitAsync("add", "a.txt");
+        await GitAsync("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one");
+        var head = (await GitAsync("rev-parse", "HEAD")).Trim();
+        await File.WriteAllTextAsync(Path.Combine(Workspace, "a.txt"), "agent edit");
+
+        // No identity anywhere (the session's agent may have none): HOME and the system config point nowhere.
+        var outcome = await ProcessRunner.RunAsync("env", ["HOME=" + _root, "GIT_CONFIG_NOSYSTEM=1", "bash", "-c", SessionScripts.Follow, "bash", Workspace, head, "main", "1", "0"], stdin: null, workingDirectory: _root);
+
+        Assert.True(outcome.ExitCode == 0, outcome.StandardError);
+        var stash = (await GitAsync("rev-parse", "refs/stash")).Trim();
+        Assert.Equal(["S" + stash], Records(outcome.StandardOutput));
+        Assert.Equal("agent edit", await GitAsync("show", stash + ":a.txt"));
+        Assert.Equal("v1", await File.ReadAllTextAsync(Path.Combine(Workspace, "a.txt")));
+    }
+
+    [Fact]
+    public async Task BackupCopyCopiesFilesAndLinksWithHostileNamesAndPrintsB()
+    {
+        Directory.CreateDirectory(Path.Combine(Workspace, "sub"));
+        foreach (var name in HostileNames)
+        {
+            await File.WriteAllTextAsync(Path.Combine(Workspace, "sub", name), "content of " + name);
+        }
+
+        File.CreateSymbolicLink(Path.Combine(Workspace, "link"), "/etc/passwd");
+        var paths = HostileNames.Select(n => "sub/" + n).Append("link").Append("gone.txt").ToList();
+        var stdin = new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(paths.Select(p => p + "\0"))));
+
+        var outcome = await ProcessRunner.RunAsync("bash", ["-c", SessionScripts.BackupCopy, "bash", Workspace, ".paude-backup-x"], stdin);
+
+        Assert.True(outcome.ExitCode == 0, outcome.StandardError);
+        Assert.Equal(["B"], Records(outcome.StandardOutput));
+        var backup = Path.Combine(Workspace, ".paude-backup-x");
+        foreach (var name in HostileNames)
+        {
+            Assert.Equal("content of " + name, await File.ReadAllTextAsync(Path.Combine(backup, "sub", name)));
+        }
+
+        Assert.Equal("/etc/passwd", new FileInfo(Path.Combine(backup, "link")).LinkTarget);
+        Assert.False(File.Exists(Path.Combine(backup, "gone.txt")));
+    }
+
+    [Fact]
+    public async Task BackupCopyRefusesAnExistingFolderAndMakesNoneWhenNothingIsThere()
+    {
+        Directory.CreateDirectory(Path.Combine(Workspace, ".paude-backup-x"));
+        await File.WriteAllTextAsync(Path.Combine(Workspace, "a.txt"), "a");
+
+        var planted = await ProcessRunner.RunAsync("bash", ["-c", SessionScripts.BackupCopy, "bash", Workspace, ".paude-backup-x"], new MemoryStream("a.txt\0"u8.ToArray()));
+        var nothing = await ProcessRunner.RunAsync("bash", ["-c", SessionScripts.BackupCopy, "bash", Workspace, ".paude-backup-y"], new MemoryStream("gone.txt\0"u8.ToArray()));
+
+        Assert.NotEqual(0, planted.ExitCode);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(Workspace, ".paude-backup-x")));
+        Assert.Equal(0, nothing.ExitCode);
+        Assert.Equal(string.Empty, nothing.StandardOutput);
+        Assert.False(Directory.Exists(Path.Combine(Workspace, ".paude-backup-y")));
+    }
+
+    [Fact]
     public async Task InitRepositoryTakesAHostileWorkspaceAsAName()
     {
         var hostile = Path.Combine(_root, "-a b\nc");

@@ -4,7 +4,8 @@
 # Arguments: $1 = the session workspace, $2 = the commit the working tree moves to, $3 = the branch, $4 = force
 #            (1 stashes the session's uncommitted work first), $5 = n, then n paths uploaded earlier that go back to
 #            their committed state (or are removed when untracked), then paths to delete (relative to $1).
-# stdin: none. stdout: nothing. stderr: git's complaint.
+# stdin: none. stdout: `S<stash commit>` NUL-terminated when force stashed the session's tracked edits, else nothing.
+# stderr: git's complaint.
 # Exit:      0 when the branch points at $2 and is checked out; else git's exit code (set -e). `git checkout`
 #            refuses, changing nothing, when it would overwrite the session's own uncommitted work.
 
@@ -22,7 +23,11 @@ for p in "${discard[@]}"; do
   fi
 done
 if [ "$force" = 1 ] && [ -n "$(git status --porcelain --untracked-files=no)" ]; then
-  git stash push -q -m "paude sync: session work before a forced push"
+  # Without an identity of the session's own, git stash refuses: a fixed one (as push-apply.sh).
+  ident=()
+  git config user.email >/dev/null 2>&1 || ident=(-c user.name=paude-sync -c user.email=paude-sync@localhost)
+  git "${ident[@]}" stash push -q -m "paude sync: session work before a forced push"
+  printf 'S%s\0' "$(git rev-parse -q --verify refs/stash)"
 fi
 git checkout -q -B "$branch" "$new"
 git update-ref -d refs/paude/incoming 2>/dev/null || true
