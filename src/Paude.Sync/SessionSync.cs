@@ -11,12 +11,17 @@ using Paude.Sync.Manifest;
 namespace Paude.Sync;
 
 /// <summary>The sync engine: picks the strategy implementation, holds the workspace lock, keeps the manifest.</summary>
-internal sealed partial class SessionSync(ISessionBackendProvider backends, TimeProvider time, ILogger<SessionSync> logger) : ISessionSync, IAsyncDisposable
+internal sealed partial class SessionSync(ISessionBackendProvider backends, TimeProvider time, ILogger<SessionSync> logger) : ISessionSync, IAsyncDisposable, IDisposable
 {
     /// <summary>The helpers kept open between syncs (<see cref="SyncOptions.UseSessionHelper"/>); ended on disposal.</summary>
     private readonly Continuous.Helper.SessionHelperPool _helpers = new(time);
 
     public ValueTask DisposeAsync() => _helpers.DisposeAsync();
+
+    // A container disposed synchronously (`using var provider = services.BuildServiceProvider()`) throws for a
+    // service that is only IAsyncDisposable. Closing the kept-open helpers ends their exec processes; the pool is empty
+    // unless SyncOptions.UseSessionHelper was set, so this blocks only when there is something to close.
+    public void Dispose() => _helpers.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public async Task<SyncResult> SyncAsync(SessionName session, string workspace, SyncOptions options, IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -57,8 +57,14 @@ public sealed class PodmanScriptTests : IDisposable
     {
         // perl sets its own SIGHUP handler: a test host started under nohup passes SIGHUP on as ignored, and a shell
         // cannot undo that (POSIX), so a plain `sleep` would never see the signal there.
-        using var squid = Process.Start(new ProcessStartInfo("perl", ["-e", "$SIG{HUP} = sub { exit 129 }; sleep 60"]) { UseShellExecute = false })
+        // It says "ready" once the handler is set: a HUP sent before that (a slow start under load) was ignored.
+        using var squid = Process.Start(new ProcessStartInfo("perl", ["-e", "$SIG{HUP} = sub { exit 129 }; $| = 1; print qq(ready\n); sleep 60"])
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+            })
             ?? throw new InvalidOperationException("could not start perl");
+        Assert.Equal("ready", await squid.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
         var pidFile = Path.Combine(_root, "squid.pid");
         await File.WriteAllTextAsync(pidFile, squid.Id.ToString(CultureInfo.InvariantCulture) + "\n");
 
