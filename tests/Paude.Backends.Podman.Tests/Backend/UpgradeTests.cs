@@ -152,6 +152,9 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
             holder.Kill(entireProcessTree: true);
             await holder.WaitForExitAsync();
 
+            // sleep inherited flock's descriptor: the lock is free only once sleep is gone too, a moment after flock.
+            await Eventually.UntilAsync(() => ProcessRunner.RunAsync("flock", ["-n", "-x", lockFile, "true"]), r => r.ExitCode == 0, "the lock is free again", TimeSpan.FromSeconds(10));
+
             Assert.Equal(image.Image, (await fixture.Backend.UpgradeAsync(name, new SessionUpgrade { AgentImage = image.Image })).AgentImage);
         }
         finally
