@@ -17,7 +17,7 @@ internal sealed partial class OpenShiftBackend
         var statefulSet = await ReadStatefulSetAsync(name, cancellationToken).ConfigureAwait(false)
             ?? throw new SessionNotFoundException(name, Name);
         await RepairProxyAsync(name, statefulSet, cancellationToken).ConfigureAwait(false);
-        await RefreshCredentialsAsync(name, statefulSet, cancellationToken).ConfigureAwait(false);
+        await _credentialDelivery.RefreshAsync(name, statefulSet, cancellationToken).ConfigureAwait(false);
         await ScaleAsync(name, 1, cancellationToken).ConfigureAwait(false);
         await _waiter.WaitRunningAsync(name, cancellationToken).ConfigureAwait(false);
         return await GetRequiredAsync(name, cancellationToken).ConfigureAwait(false);

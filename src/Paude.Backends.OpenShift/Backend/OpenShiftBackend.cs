@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Paude.Backends.OpenShift.Backend;
+using Paude.Backends.OpenShift.Credentials;
 using Paude.Backends.OpenShift.Exec;
 using Paude.Backends.OpenShift.Manifests;
 using Paude.Backends.OpenShift.Objects;
@@ -29,6 +30,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     private readonly PodExec _exec;
     private readonly SessionObjectStore _objects;
     private readonly OpenShiftSessionReader _reader;
+    private readonly CredentialDelivery _credentialDelivery;
     private readonly IDisposable? _ownedClient;
 
     internal OpenShiftBackend(string name, IKubernetes client, string ns, OpenShiftBackendOptions options, TimeProvider timeProvider, ILogger logger, ICredentialPackager? credentials, IDisposable? ownedClient = null)
@@ -45,6 +47,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         _exec = new PodExec(client, ns, pipeline);
         _objects = new SessionObjectStore(_api, options.DeleteTimeout, timeProvider);
         _reader = new OpenShiftSessionReader(_api, name);
+        _credentialDelivery = new CredentialDelivery(_api, credentials, options, timeProvider, logger);
     }
 
     /// <inheritdoc />
@@ -84,7 +87,7 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         try
         {
             // Credentials first: a packaging refusal (e.g. an outside link) then has only these Secrets to undo.
-            var credentialParts = await CreateCredentialSecretsAsync(name, spec.Credentials, created, cancellationToken).ConfigureAwait(false);
+            var credentialParts = await _credentialDelivery.CreateAsync(name, spec.Credentials, created, cancellationToken).ConfigureAwait(false);
             var context = new SessionObjectContext(input, _options, credentialParts, ProxyManifests.ConfigData(input.Egress));
             await _objects.CreateAsync(context, created, cancellationToken).ConfigureAwait(false);
             await _waiter.WaitRunningAsync(name, cancellationToken).ConfigureAwait(false);

@@ -1,32 +1,38 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using Paude.Backends.OpenShift.Backend;
-using Paude.Backends.OpenShift.Credentials;
 using Paude.Backends.OpenShift.Manifests;
+using Paude.Credentials;
 using Paude.Sessions;
 
-namespace Paude.Backends.OpenShift;
+namespace Paude.Backends.OpenShift.Credentials;
 
-/// <summary>Credential delivery through part Secrets (see <see cref="CredentialPodSpec"/> for why).</summary>
-internal sealed partial class OpenShiftBackend
+/// <summary>
+/// Credential delivery through part Secrets (see <see cref="CredentialPodSpec"/> for why): written on create,
+/// re-packaged from the host on every start. Without a registered packager nothing is delivered.
+/// </summary>
+internal sealed class CredentialDelivery(KubeApi api, ICredentialPackager? credentials, OpenShiftBackendOptions options, TimeProvider timeProvider, ILogger logger)
 {
+    private string Namespace => api.Namespace;
+
     /// <summary>
     /// Packages <paramref name="sources"/> into the session's part Secrets (create) and returns the part count
     /// (0: nothing to deliver). Registers the removal of every credential Secret first, so a packaging failure
     /// half-way rolls back the parts already written.
     /// </summary>
-    private async Task<int> CreateCredentialSecretsAsync(SessionName name, IReadOnlyList<string> sources, List<(string What, Func<IKubernetes, CancellationToken, Task> Delete)> created, CancellationToken cancellationToken)
+    public async Task<int> CreateAsync(SessionName name, IReadOnlyList<string> sources, List<(string What, Func<IKubernetes, CancellationToken, Task> Delete)> created, CancellationToken cancellationToken)
     {
-        if (sources.Count == 0 || _credentials is null)
+        if (sources.Count == 0 || credentials is null)
         {
             return 0;
         }
 
-        var writer = new CredentialSecretWriter(_api, _credentials);
+        var writer = new CredentialSecretWriter(api, credentials);
         created.Add(($"credential Secrets of {name}", async (_, ct) => await writer.DeleteAllAsync(name, ct).ConfigureAwait(false)));
         var parts = await writer.WriteAsync(name, sources, cancellationToken).ConfigureAwait(false);
-        CredentialLog.SecretsWritten(_logger, name.Value, string.Join(",", sources), parts);
+        CredentialLog.SecretsWritten(logger, name.Value, string.Join(",", sources), parts);
         return parts;
     }
 
@@ -34,7 +40,7 @@ internal sealed partial class OpenShiftBackend
     /// On start: re-packages the host's current credentials into the Secrets and, when the part count changed,
     /// updates the pod template to mount exactly those parts, before the pod is (re)created.
     /// </summary>
-    private async Task RefreshCredentialsAsync(SessionName name, V1StatefulSet statefulSet, CancellationToken cancellationToken)
+    public async Task RefreshAsync(SessionName name, V1StatefulSet statefulSet, CancellationToken cancellationToken)
     {
         var sources = SessionConfig.Credentials(statefulSet);
         if (sources.Count == 0)
@@ -42,14 +48,14 @@ internal sealed partial class OpenShiftBackend
             return;
         }
 
-        if (_credentials is null)
+        if (credentials is null)
         {
-            CredentialLog.NotRefreshed(_logger, name.Value, string.Join(",", sources));
+            CredentialLog.NotRefreshed(logger, name.Value, string.Join(",", sources));
             return;
         }
 
-        var parts = await new CredentialSecretWriter(_api, _credentials).WriteAsync(name, sources, cancellationToken).ConfigureAwait(false);
-        CredentialLog.SecretsWritten(_logger, name.Value, string.Join(",", sources), parts);
+        var parts = await new CredentialSecretWriter(api, credentials).WriteAsync(name, sources, cancellationToken).ConfigureAwait(false);
+        CredentialLog.SecretsWritten(logger, name.Value, string.Join(",", sources), parts);
         var podSpec = statefulSet.Spec.Template.Spec;
         if (!CredentialPodSpec.Apply(podSpec, name, parts))
         {
@@ -73,8 +79,8 @@ internal sealed partial class OpenShiftBackend
             },
         };
         var body = new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
-        await _api.CallAsync($"update credential mounts of {name}", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(body, SessionLabels.Agent(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        CredentialLog.TemplateUpdated(_logger, name.Value, parts);
+        await api.CallAsync($"update credential mounts of {name}", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(body, SessionLabels.Agent(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        CredentialLog.TemplateUpdated(logger, name.Value, parts);
     }
 
     /// <summary>
@@ -86,7 +92,7 @@ internal sealed partial class OpenShiftBackend
     private async Task ReplaceCrashingAgentPodAsync(SessionName name, CancellationToken cancellationToken)
     {
         var podName = SessionLabels.AgentPod(name);
-        var pod = await _api.GetOrNullAsync("read agent pod", (c, ct) => c.CoreV1.ReadNamespacedPodAsync(podName, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        var pod = await api.GetOrNullAsync("read agent pod", (c, ct) => c.CoreV1.ReadNamespacedPodAsync(podName, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         if (pod is null || pod.Metadata.DeletionTimestamp is not null)
         {
             return;
@@ -99,13 +105,13 @@ internal sealed partial class OpenShiftBackend
         }
 
         var uid = pod.Metadata.Uid;
-        CredentialLog.ReplacingPod(_logger, name.Value, podName);
-        await _api.DeleteAsync($"Pod {podName}", (c, ct) => c.CoreV1.DeleteNamespacedPodAsync(podName, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        using var timeout = new CancellationTokenSource(_options.DeleteTimeout, _timeProvider);
+        CredentialLog.ReplacingPod(logger, name.Value, podName);
+        await api.DeleteAsync($"Pod {podName}", (c, ct) => c.CoreV1.DeleteNamespacedPodAsync(podName, Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        using var timeout = new CancellationTokenSource(options.DeleteTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        while ((await _api.GetOrNullAsync("read agent pod", (c, ct) => c.CoreV1.ReadNamespacedPodAsync(podName, Namespace, cancellationToken: ct), linked.Token).ConfigureAwait(false))?.Metadata.Uid == uid)
+        while ((await api.GetOrNullAsync("read agent pod", (c, ct) => c.CoreV1.ReadNamespacedPodAsync(podName, Namespace, cancellationToken: ct), linked.Token).ConfigureAwait(false))?.Metadata.Uid == uid)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(200), _timeProvider, linked.Token).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), timeProvider, linked.Token).ConfigureAwait(false);
         }
     }
 }
