@@ -25,10 +25,10 @@ internal sealed partial class OpenShiftBackend
     /// </summary>
     internal async Task<int> AttachAsync(SessionName name, IReadOnlyList<string> command, IAttachTerminal terminal, CancellationToken cancellationToken)
     {
-        var (pod, uid) = await RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
+        var (pod, uid) = await _channel.RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
         var spec = new ProcessSpec(command) { RedirectStandardInput = true };
         var session = await _exec.StartAsync(pod, SessionLabels.AgentContainer, spec, cancellationToken, tty: true).ConfigureAwait(false);
-        var process = new PodBoundProcess(session, pod, ct => IsSamePodAsync(pod, uid, ct));
+        var process = new PodBoundProcess(session, pod, ct => _channel.IsSamePodAsync(pod, uid, ct));
         await using (process.ConfigureAwait(false))
         {
             using var raw = terminal.EnterRawMode();

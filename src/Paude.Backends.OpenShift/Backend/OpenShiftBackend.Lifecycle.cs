@@ -16,7 +16,7 @@ internal sealed partial class OpenShiftBackend
     {
         var statefulSet = await ReadStatefulSetAsync(name, cancellationToken).ConfigureAwait(false)
             ?? throw new SessionNotFoundException(name, Name);
-        await RepairProxyAsync(name, statefulSet, cancellationToken).ConfigureAwait(false);
+        await _objects.RepairAsync(SessionObjectContext.FromRecord(name, Namespace, statefulSet, _options), cancellationToken).ConfigureAwait(false);
         await _credentialDelivery.RefreshAsync(name, statefulSet, cancellationToken).ConfigureAwait(false);
         await ScaleAsync(name, 1, cancellationToken).ConfigureAwait(false);
         await _waiter.WaitRunningAsync(name, cancellationToken).ConfigureAwait(false);
@@ -38,12 +38,5 @@ internal sealed partial class OpenShiftBackend
         var patch = new V1Patch($"{{\"spec\":{{\"replicas\":{replicas}}}}}", V1Patch.PatchType.MergePatch);
         await _api.CallAsync($"scale proxy of {name}", (c, ct) => c.AppsV1.PatchNamespacedDeploymentAsync(patch, SessionLabels.Proxy(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         await _api.CallAsync($"scale agent of {name}", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(patch, SessionLabels.Agent(name), Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Recreates a missing proxy ConfigMap, Service, Deployment or NetworkPolicy from the stored session record.</summary>
-    private Task RepairProxyAsync(SessionName name, V1StatefulSet statefulSet, CancellationToken cancellationToken)
-    {
-        var input = SessionConfig.ToInput(name, Namespace, statefulSet);
-        return _objects.RepairAsync(new SessionObjectContext(input, _options, 0, ProxyManifests.ConfigData(input.Egress)), cancellationToken);
     }
 }

@@ -4,12 +4,15 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Paude.Backends.OpenShift.Backend;
 using Paude.Backends.OpenShift.Credentials;
+using Paude.Backends.OpenShift.Egress;
 using Paude.Backends.OpenShift.Exec;
 using Paude.Backends.OpenShift.Manifests;
 using Paude.Backends.OpenShift.Objects;
 using Paude.Backends.OpenShift.Resilience;
 using Paude.Credentials;
+using Paude.Egress;
 using Paude.Errors;
+using Paude.Execution;
 using Paude.Sessions;
 
 namespace Paude.Backends.OpenShift;
@@ -31,6 +34,8 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     private readonly SessionObjectStore _objects;
     private readonly OpenShiftSessionReader _reader;
     private readonly CredentialDelivery _credentialDelivery;
+    private readonly AgentChannel _channel;
+    private readonly OpenShiftEgress _egress;
     private readonly IDisposable? _ownedClient;
 
     internal OpenShiftBackend(string name, IKubernetes client, string ns, OpenShiftBackendOptions options, TimeProvider timeProvider, ILogger logger, ICredentialPackager? credentials, IDisposable? ownedClient = null)
@@ -48,6 +53,8 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         _objects = new SessionObjectStore(_api, options.DeleteTimeout, timeProvider);
         _reader = new OpenShiftSessionReader(_api, name);
         _credentialDelivery = new CredentialDelivery(_api, credentials, options, timeProvider, logger);
+        _channel = new AgentChannel(_api, _exec, _reader);
+        _egress = new OpenShiftEgress(_api, _exec, _reader, _objects, _waiter, new ProxyListening(_api, _exec, options, timeProvider), options, logger);
     }
 
     /// <inheritdoc />
@@ -160,6 +167,26 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
             // Project users on OpenShift may not read Namespace objects; creating the first object will tell.
         }
     }
+
+    /// <inheritdoc />
+    public Task<ISessionProcess> StartProcessAsync(SessionName name, ProcessSpec spec, CancellationToken cancellationToken = default) => _channel.StartProcessAsync(name, spec, cancellationToken);
+
+    /// <inheritdoc />
+    public Task UploadAsync(SessionName name, string containerDirectory, Stream tarArchive, CancellationToken cancellationToken = default) =>
+        _channel.UploadAsync(name, containerDirectory, tarArchive, cancellationToken);
+
+    /// <inheritdoc />
+    public Task DownloadAsync(SessionName name, string containerDirectory, Func<Stream, CancellationToken, Task> readArchive, CancellationToken cancellationToken = default) =>
+        _channel.DownloadAsync(name, containerDirectory, readArchive, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<EgressPolicy> GetEgressPolicyAsync(SessionName name, CancellationToken cancellationToken = default) => _egress.GetPolicyAsync(name, cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetEgressPolicyAsync(SessionName name, EgressPolicy policy, CancellationToken cancellationToken = default) => _egress.SetPolicyAsync(name, policy, cancellationToken);
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<BlockedRequest> GetBlockedRequestsAsync(SessionName name, CancellationToken cancellationToken = default) => _egress.GetBlockedRequestsAsync(name, cancellationToken);
 
     /// <inheritdoc />
     public void Dispose() => _ownedClient?.Dispose();

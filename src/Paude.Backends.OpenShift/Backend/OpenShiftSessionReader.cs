@@ -20,6 +20,10 @@ internal sealed class OpenShiftSessionReader(KubeApi api, string backendName)
         return statefulSet?.Metadata.Labels is { } labels && labels.TryGetValue(SessionLabelKeys.SessionName, out var owner) && owner == name.Value ? statefulSet : null;
     }
 
+    /// <summary>The session's StatefulSet (its record); a missing session is <see cref="SessionNotFoundException"/>.</summary>
+    public async Task<V1StatefulSet> RequireStatefulSetAsync(SessionName name, CancellationToken cancellationToken) =>
+        await ReadStatefulSetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name, backendName);
+
     public async Task<SessionInfo?> GetAsync(SessionName name, CancellationToken cancellationToken)
     {
         var statefulSet = await ReadStatefulSetAsync(name, cancellationToken).ConfigureAwait(false);

@@ -15,7 +15,7 @@ internal sealed partial class OpenShiftBackend
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
-        var (pod, _) = await RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
+        var (pod, _) = await _channel.RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
         return PortForwarding.Listen(spec, ct => OpenPortForwardAsync(pod, spec.SessionPort, ct), _logger, cancellationToken);
     }
 

@@ -10,7 +10,16 @@ namespace Paude.Backends.OpenShift.Objects;
 /// <param name="Options">The backend's options.</param>
 /// <param name="CredentialParts">How many credential part Secrets the agent mounts.</param>
 /// <param name="ProxyConfig">The proxy ConfigMap's data (the proxy Deployment carries its hash, so a change rolls it).</param>
-internal sealed record SessionObjectContext(SessionManifestInput Input, OpenShiftBackendOptions Options, int CredentialParts, IDictionary<string, string> ProxyConfig);
+internal sealed record SessionObjectContext(SessionManifestInput Input, OpenShiftBackendOptions Options, int CredentialParts, IDictionary<string, string> ProxyConfig)
+{
+    /// <summary>The context a create of <paramref name="input"/> builds from (the proxy config of its allow-list).</summary>
+    public static SessionObjectContext ForCreate(SessionManifestInput input, OpenShiftBackendOptions options, int credentialParts) =>
+        new(input, options, credentialParts, ProxyManifests.ConfigData(input.Egress));
+
+    /// <summary>The context a repair builds from: the session's stored record on its StatefulSet.</summary>
+    public static SessionObjectContext FromRecord(SessionName name, string ns, V1StatefulSet statefulSet, OpenShiftBackendOptions options) =>
+        ForCreate(SessionConfig.ToInput(name, ns, statefulSet), options, 0);
+}
 
 /// <summary>
 /// One object (or one set of objects) a session has.

@@ -6,7 +6,7 @@ namespace Paude.Backends.OpenShift.Tests.Scripts;
 
 /// <summary>
 /// The OpenShift backend's session scripts run directly on the host (no pod): the working-directory wrapper
-/// (<c>Exec/Scripts/change-directory.sh</c>), the upload extractor (<c>Backend/Scripts/upload-extract.sh</c>, with real
+/// (<c>Exec/Scripts/change-directory.sh</c>), the upload extractor (<c>Exec/Scripts/upload-extract.sh</c>, with real
 /// tar) and the credentials wrapper's text, which must stay byte for byte what the StatefulSet already holds.
 /// </summary>
 public sealed class OpenShiftScriptTests : IDisposable
@@ -44,7 +44,7 @@ public sealed class OpenShiftScriptTests : IDisposable
         var archive = await ProcessRunner.RunBinaryAsync("tar", ["-C", source, "-cf", "-", "--", "-f"]);
         var target = Path.Combine(_root, "-t a\nb", "deep");
 
-        var outcome = await ProcessRunner.RunAsync("/bin/sh", [Script("Backend/Scripts/upload-extract.sh"), target], new MemoryStream(archive.ToArray()));
+        var outcome = await ProcessRunner.RunAsync("/bin/sh", [Script("Exec/Scripts/upload-extract.sh"), target], new MemoryStream(archive.ToArray()));
 
         Assert.True(outcome.ExitCode == 0, outcome.StandardError);
         Assert.Equal("dash", await File.ReadAllTextAsync(Path.Combine(target, "-f")));
@@ -53,7 +53,7 @@ public sealed class OpenShiftScriptTests : IDisposable
     [Fact]
     public async Task UploadExtractFailsOnATruncatedArchive()
     {
-        var outcome = await ProcessRunner.RunAsync("/bin/sh", [Script("Backend/Scripts/upload-extract.sh"), _root], new MemoryStream(Enumerable.Repeat((byte)'x', 1000).ToArray()));
+        var outcome = await ProcessRunner.RunAsync("/bin/sh", [Script("Exec/Scripts/upload-extract.sh"), _root], new MemoryStream(Enumerable.Repeat((byte)'x', 1000).ToArray()));
 
         Assert.NotEqual(0, outcome.ExitCode);
     }
