@@ -2,10 +2,12 @@ using System.Net;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Paude.Backends.OpenShift.Attach;
 using Paude.Backends.OpenShift.Backend;
 using Paude.Backends.OpenShift.Credentials;
 using Paude.Backends.OpenShift.Egress;
 using Paude.Backends.OpenShift.Exec;
+using Paude.Backends.OpenShift.Forward;
 using Paude.Backends.OpenShift.Manifests;
 using Paude.Backends.OpenShift.Objects;
 using Paude.Backends.OpenShift.Resilience;
@@ -13,6 +15,7 @@ using Paude.Credentials;
 using Paude.Egress;
 using Paude.Errors;
 using Paude.Execution;
+using Paude.Forwarding;
 using Paude.Sessions;
 
 namespace Paude.Backends.OpenShift;
@@ -36,6 +39,8 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     private readonly CredentialDelivery _credentialDelivery;
     private readonly AgentChannel _channel;
     private readonly OpenShiftEgress _egress;
+    private readonly OpenShiftAttach _attach;
+    private readonly OpenShiftPortForwarder _forwarder;
     private readonly IDisposable? _ownedClient;
 
     internal OpenShiftBackend(string name, IKubernetes client, string ns, OpenShiftBackendOptions options, TimeProvider timeProvider, ILogger logger, ICredentialPackager? credentials, IDisposable? ownedClient = null)
@@ -55,6 +60,8 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         _credentialDelivery = new CredentialDelivery(_api, credentials, options, timeProvider, logger);
         _channel = new AgentChannel(_api, _exec, _reader);
         _egress = new OpenShiftEgress(_api, _exec, _reader, _objects, _waiter, new ProxyListening(_api, _exec, options, timeProvider), options, logger);
+        _attach = new OpenShiftAttach(_exec, _channel);
+        _forwarder = new OpenShiftPortForwarder(_api, _channel, logger);
     }
 
     /// <inheritdoc />
@@ -187,6 +194,18 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
 
     /// <inheritdoc />
     public IAsyncEnumerable<BlockedRequest> GetBlockedRequestsAsync(SessionName name, CancellationToken cancellationToken = default) => _egress.GetBlockedRequestsAsync(name, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken = default) =>
+        _attach.AttachAsync(name, OpenShiftAttach.AttachCommand, terminal, cancellationToken);
+
+    /// <summary>Runs <paramref name="command"/> instead of the attach entry point (tests: a command that shows the terminal).</summary>
+    internal Task<int> AttachAsync(SessionName name, IReadOnlyList<string> command, IAttachTerminal terminal, CancellationToken cancellationToken) =>
+        _attach.AttachAsync(name, command, terminal, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IPortForward> ForwardPortAsync(SessionName name, PortForwardSpec spec, CancellationToken cancellationToken = default) =>
+        _forwarder.ForwardPortAsync(name, spec, cancellationToken);
 
     /// <inheritdoc />
     public void Dispose() => _ownedClient?.Dispose();

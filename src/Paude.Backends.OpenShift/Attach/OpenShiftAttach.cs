@@ -3,19 +3,13 @@ using Paude.Backends.OpenShift.Manifests;
 using Paude.Execution;
 using Paude.Sessions;
 
-namespace Paude.Backends.OpenShift;
+namespace Paude.Backends.OpenShift.Attach;
 
 /// <summary>Attach: the agent's tmux session on the caller's terminal, over a TTY exec.</summary>
-internal sealed partial class OpenShiftBackend
+internal sealed class OpenShiftAttach(PodExec exec, AgentChannel channel)
 {
-    private static readonly IReadOnlyList<string> AttachCommand = ["paude-attach"];
-
-    /// <inheritdoc />
-    public Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(terminal);
-        return AttachAsync(name, AttachCommand, terminal, cancellationToken);
-    }
+    /// <summary>What <see cref="ISessionBackend.AttachAsync"/> runs: the image's attach entry point.</summary>
+    public static readonly IReadOnlyList<string> AttachCommand = ["paude-attach"];
 
     /// <summary>
     /// Runs <paramref name="command"/> in the agent container on a pseudo-terminal attached to <paramref name="terminal"/>:
@@ -23,12 +17,13 @@ internal sealed partial class OpenShiftBackend
     /// sent on the resize channel at once and on every change. A pod deleted or replaced meanwhile is an error
     /// (the exit code of a killed process would say nothing).
     /// </summary>
-    internal async Task<int> AttachAsync(SessionName name, IReadOnlyList<string> command, IAttachTerminal terminal, CancellationToken cancellationToken)
+    public async Task<int> AttachAsync(SessionName name, IReadOnlyList<string> command, IAttachTerminal terminal, CancellationToken cancellationToken)
     {
-        var (pod, uid) = await _channel.RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(terminal);
+        var (pod, uid) = await channel.RequireRunningAgentAsync(name, cancellationToken).ConfigureAwait(false);
         var spec = new ProcessSpec(command) { RedirectStandardInput = true };
-        var session = await _exec.StartAsync(pod, SessionLabels.AgentContainer, spec, cancellationToken, tty: true).ConfigureAwait(false);
-        var process = new PodBoundProcess(session, pod, ct => _channel.IsSamePodAsync(pod, uid, ct));
+        var session = await exec.StartAsync(pod, SessionLabels.AgentContainer, spec, cancellationToken, tty: true).ConfigureAwait(false);
+        var process = new PodBoundProcess(session, pod, ct => channel.IsSamePodAsync(pod, uid, ct));
         await using (process.ConfigureAwait(false))
         {
             using var raw = terminal.EnterRawMode();
