@@ -1,6 +1,4 @@
-using System.Net;
 using k8s;
-using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Paude.Backends.OpenShift.Attach;
 using Paude.Backends.OpenShift.Backend;
@@ -8,12 +6,10 @@ using Paude.Backends.OpenShift.Credentials;
 using Paude.Backends.OpenShift.Egress;
 using Paude.Backends.OpenShift.Exec;
 using Paude.Backends.OpenShift.Forward;
-using Paude.Backends.OpenShift.Manifests;
 using Paude.Backends.OpenShift.Objects;
 using Paude.Backends.OpenShift.Resilience;
 using Paude.Credentials;
 using Paude.Egress;
-using Paude.Errors;
 using Paude.Execution;
 using Paude.Forwarding;
 using Paude.Sessions;
@@ -24,19 +20,21 @@ namespace Paude.Backends.OpenShift;
 /// The OpenShift/Kubernetes session backend on KubernetesClient: per session a StatefulSet with a workspace PVC,
 /// a headless Service, the proxy Deployment + Service + ConfigMap and two NetworkPolicies, all labelled
 /// <c>app=paude</c> + <c>paude.io/session-name</c>. The labels and annotations are the persisted session config.
+/// A facade: each call goes to the collaborator with that one job — create <see cref="OpenShiftProvisioner"/>,
+/// start/stop/delete <see cref="OpenShiftLifecycle"/>, listing and state <see cref="OpenShiftSessionReader"/>, exec and
+/// files <see cref="AgentChannel"/>, egress <see cref="OpenShiftEgress"/>, attach <see cref="OpenShiftAttach"/>, port
+/// forwarding <see cref="OpenShiftPortForwarder"/>, upgrade <see cref="OpenShiftUpgrader"/>.
 /// </summary>
-internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
+internal sealed class OpenShiftBackend : ISessionBackend, IDisposable
 {
     private readonly KubeApi _api;
     private readonly OpenShiftBackendOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly ICredentialPackager? _credentials;
     private readonly PodWaiter _waiter;
-    private readonly PodExec _exec;
-    private readonly SessionObjectStore _objects;
     private readonly OpenShiftSessionReader _reader;
-    private readonly CredentialDelivery _credentialDelivery;
+    private readonly OpenShiftProvisioner _provisioner;
+    private readonly OpenShiftLifecycle _lifecycle;
     private readonly AgentChannel _channel;
     private readonly OpenShiftEgress _egress;
     private readonly OpenShiftAttach _attach;
@@ -49,26 +47,24 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
-        _credentials = credentials;
         _ownedClient = ownedClient;
         var pipeline = KubeResilience.Build(options, timeProvider);
         _api = new KubeApi(client, ns, pipeline);
         _waiter = new PodWaiter(_api, options, timeProvider, logger);
-        _exec = new PodExec(client, ns, pipeline);
-        _objects = new SessionObjectStore(_api, options.DeleteTimeout, timeProvider);
         _reader = new OpenShiftSessionReader(_api, name);
-        _credentialDelivery = new CredentialDelivery(_api, credentials, options, timeProvider, logger);
-        _channel = new AgentChannel(_api, _exec, _reader);
-        _egress = new OpenShiftEgress(_api, _exec, _reader, _objects, _waiter, new ProxyListening(_api, _exec, options, timeProvider), options, logger);
-        _attach = new OpenShiftAttach(_exec, _channel);
+        var exec = new PodExec(client, ns, pipeline);
+        var objects = new SessionObjectStore(_api, options.DeleteTimeout, timeProvider);
+        var delivery = new CredentialDelivery(_api, credentials, options, timeProvider, logger);
+        _provisioner = new OpenShiftProvisioner(name, _api, _reader, objects, delivery, credentials, _waiter, options, timeProvider, logger);
+        _lifecycle = new OpenShiftLifecycle(_api, _reader, objects, delivery, _waiter, options, logger);
+        _channel = new AgentChannel(_api, exec, _reader);
+        _egress = new OpenShiftEgress(_api, exec, _reader, objects, _waiter, new ProxyListening(_api, exec, options, timeProvider), options, logger);
+        _attach = new OpenShiftAttach(exec, _channel);
         _forwarder = new OpenShiftPortForwarder(_api, _channel, logger);
     }
 
     /// <inheritdoc />
     public string Name { get; }
-
-    /// <summary>The namespace sessions live in.</summary>
-    internal string Namespace => _api.Namespace;
 
     /// <summary>Builds the client from the options (kubeconfig, context, in-cluster) and the backend on top.</summary>
     internal static OpenShiftBackend Create(string name, OpenShiftBackendOptions options, TimeProvider timeProvider, ILogger logger, ICredentialPackager? credentials)
@@ -79,101 +75,22 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        List<string> errors = [.. SessionSpecValidation.Errors(spec, _credentials), .. SessionPlacement.SpecErrors(spec)];
-        if (errors.Count > 0)
-        {
-            throw new InvalidSessionSpecException(errors);
-        }
+    public Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default) => _provisioner.CreateAsync(spec, cancellationToken);
 
-        var name = spec.ResolveName();
-        await EnsureNamespaceAsync(cancellationToken).ConfigureAwait(false);
-        if (await ReadStatefulSetAsync(name, cancellationToken).ConfigureAwait(false) is not null)
-        {
-            throw new SessionAlreadyExistsException(name, Name);
-        }
+    /// <inheritdoc />
+    public Task<SessionInfo> StartAsync(SessionName name, CancellationToken cancellationToken = default) => _lifecycle.StartAsync(name, cancellationToken);
 
-        Log.Creating(_logger, name, Namespace);
-        var input = SessionManifestInput.From(spec, name, Namespace, _options, _timeProvider.GetUtcNow());
-        var created = new List<(string What, Func<IKubernetes, CancellationToken, Task> Delete)>();
-        try
-        {
-            // Credentials first: a packaging refusal (e.g. an outside link) then has only these Secrets to undo.
-            var credentialParts = await _credentialDelivery.CreateAsync(name, spec.Credentials, created, cancellationToken).ConfigureAwait(false);
-            var context = new SessionObjectContext(input, _options, credentialParts, ProxyManifests.ConfigData(input.Egress));
-            await _objects.CreateAsync(context, created, cancellationToken).ConfigureAwait(false);
-            await _waiter.WaitRunningAsync(name, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ObjectExistsException e)
-        {
-            // Expected (a concurrent create of the same name won): one quiet line, no stack, no rollback warning.
-            Log.AlreadyExists(_logger, name, e.What);
-            if (created.Count > 0)
-            {
-                // Only what this call made goes; the objects in the way carry the same labels, so no wait for "all gone".
-                await RollBackAsync(name, created, waitAllGone: false).ConfigureAwait(false);
-            }
+    /// <inheritdoc />
+    public Task<SessionInfo> StopAsync(SessionName name, CancellationToken cancellationToken = default) => _lifecycle.StopAsync(name, cancellationToken);
 
-            throw new SessionAlreadyExistsException(name, Name);
-        }
-        catch (Exception e)
-        {
-            Log.RollingBack(_logger, e, name);
-            await RollBackAsync(name, created).ConfigureAwait(false);
-            throw;
-        }
+    /// <inheritdoc />
+    public Task<bool> DeleteAsync(SessionName name, CancellationToken cancellationToken = default) => _lifecycle.DeleteAsync(name, cancellationToken);
 
-        return await GetRequiredAsync(name, cancellationToken).ConfigureAwait(false);
-    }
+    /// <inheritdoc />
+    public Task<SessionInfo?> GetAsync(SessionName name, CancellationToken cancellationToken = default) => _reader.GetAsync(name, cancellationToken);
 
-    private async Task RollBackAsync(SessionName name, List<(string What, Func<IKubernetes, CancellationToken, Task> Delete)> created, bool waitAllGone = true)
-    {
-        // Not the caller's token: a cancelled create must still clean up. Bounded by the delete timeout.
-        using var timeout = new CancellationTokenSource(_options.DeleteTimeout, _timeProvider);
-        for (var i = created.Count - 1; i >= 0; i--)
-        {
-            try
-            {
-                await _api.DeleteAsync(created[i].What, created[i].Delete, timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is PaudeException or OperationCanceledException)
-            {
-                Log.RollbackFailed(_logger, e, name);
-            }
-        }
-
-        if (!waitAllGone)
-        {
-            return;
-        }
-
-        try
-        {
-            await _objects.WaitAllGoneAsync(name, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is PaudeException or OperationCanceledException)
-        {
-            Log.RollbackFailed(_logger, e, name);
-        }
-    }
-
-    private async Task EnsureNamespaceAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _api.CallAsync("read namespace", (c, ct) => c.CoreV1.ReadNamespaceAsync(Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        }
-        catch (BackendOperationException e) when (e.InnerException is k8s.Autorest.HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound })
-        {
-            throw new InvalidOptionsException("OpenShift backend options", [$"Namespace: '{Namespace}' does not exist; Paude never creates namespaces (create it or pick another)"]);
-        }
-        catch (BackendOperationException e) when (e.InnerException is k8s.Autorest.HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden })
-        {
-            // Project users on OpenShift may not read Namespace objects; creating the first object will tell.
-        }
-    }
+    /// <inheritdoc />
+    public IAsyncEnumerable<SessionInfo> ListAsync(CancellationToken cancellationToken = default) => _reader.ListAsync(cancellationToken);
 
     /// <inheritdoc />
     public Task<ISessionProcess> StartProcessAsync(SessionName name, ProcessSpec spec, CancellationToken cancellationToken = default) => _channel.StartProcessAsync(name, spec, cancellationToken);
@@ -206,6 +123,10 @@ internal sealed partial class OpenShiftBackend : ISessionBackend, IDisposable
     /// <inheritdoc />
     public Task<IPortForward> ForwardPortAsync(SessionName name, PortForwardSpec spec, CancellationToken cancellationToken = default) =>
         _forwarder.ForwardPortAsync(name, spec, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<SessionInfo> UpgradeAsync(SessionName name, SessionUpgrade upgrade, CancellationToken cancellationToken = default) =>
+        new OpenShiftUpgrader(this, _api, _waiter, _options, _timeProvider, _logger).UpgradeAsync(name, upgrade, cancellationToken);
 
     /// <inheritdoc />
     public void Dispose() => _ownedClient?.Dispose();
