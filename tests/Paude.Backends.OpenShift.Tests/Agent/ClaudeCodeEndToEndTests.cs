@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
-using Paude.Backends.OpenShift.Tests.Integration;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.DependencyInjection;
 using Paude.Sessions;
 using Paude.Sync;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
-using Paude.Backends.OpenShift.Tests.Integration;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.DependencyInjection;
 using Paude.Sessions;
 using Paude.TestSupport.Agent;

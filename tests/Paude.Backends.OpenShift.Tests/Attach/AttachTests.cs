@@ -1,5 +1,5 @@
 using Paude.Sessions;
-using Paude.Backends.OpenShift.Tests.Integration;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using k8s;
 using Paude.Backends.OpenShift.Exec;
 using Paude.Backends.OpenShift.Resilience;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Paude.Backends.OpenShift.Tests.Integration;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Credentials;
 using Paude.DependencyInjection;
 using Paude.Errors;

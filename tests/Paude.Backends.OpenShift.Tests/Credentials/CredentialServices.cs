@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Paude.Backends.OpenShift.Tests.Integration;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.DependencyInjection;
 using Paude.Sessions;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Paude.Backends.OpenShift.Tests.Integration;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Errors;
 using Paude.Execution;
 using Paude.Sessions;

@@ -1,6 +1,6 @@
 using Paude.Execution;
 using Paude.Sessions;
-using Paude.Backends.OpenShift.Tests.Integration;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 
 namespace Paude.Backends.OpenShift.Tests.Sandbox;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Paude.Backends.OpenShift.Tests.Integration;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Execution;
 using Paude.Sessions;
 

@@ -1,4 +1,4 @@
-using Paude.Backends.OpenShift.Tests.Integration;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Conformance.Sync;
 
 namespace Paude.Backends.OpenShift.Tests.Sync;

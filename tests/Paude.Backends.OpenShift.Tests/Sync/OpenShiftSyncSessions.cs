@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Paude.Backends.OpenShift.Tests.Integration;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Conformance.Sync;
 using Paude.Sessions;
 using Paude.Sync;

@@ -1,4 +1,4 @@
-using Paude.Backends.OpenShift.Tests.Integration;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Conformance.Sync;
 using Paude.Sessions;
 using Paude.Sync;

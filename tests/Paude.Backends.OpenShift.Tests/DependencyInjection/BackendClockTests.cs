@@ -1,8 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.DependencyInjection;
 using Paude.Sessions;
 
-namespace Paude.Backends.OpenShift.Tests.Integration;
+namespace Paude.Backends.OpenShift.Tests.DependencyInjection;
 
 /// <summary>The backend's clock is the registered <see cref="TimeProvider"/> (as on Podman), else the system's.</summary>
 [Collection(KubeServerCollection.Name)]

@@ -1,11 +1,13 @@
 using System.Formats.Tar;
 using System.Text;
 using k8s;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
+using Paude.Egress;
 using Paude.Errors;
 using Paude.Execution;
 using Paude.Sessions;
 
-namespace Paude.Backends.OpenShift.Tests.Integration;
+namespace Paude.Backends.OpenShift.Tests.Backend;
 
 [Collection(KubeServerCollection.Name)]
 public sealed class LifecycleTests(KubeServerFixture fixture)
@@ -182,7 +184,7 @@ public sealed class LifecycleTests(KubeServerFixture fixture)
         var before = await Backend.GetEgressPolicyAsync(name);
         Assert.Equal(["allowed.paude.test"], before.Entries);
 
-        var policy = Egress.EgressPolicy.Parse(["allowed.paude.test", "later.paude.test"]);
+        var policy = EgressPolicy.Parse(["allowed.paude.test", "later.paude.test"]);
         await Backend.SetEgressPolicyAsync(name, policy);
         Assert.Equal(policy, await Backend.GetEgressPolicyAsync(name));
         Assert.Equal(policy, (await Backend.GetAsync(name))!.Egress);

@@ -2,7 +2,7 @@ using System.Net;
 using k8s.Autorest;
 using Paude.Backends.OpenShift.Resilience;
 
-namespace Paude.Backends.OpenShift.Tests.Backend;
+namespace Paude.Backends.OpenShift.Tests.Resilience;
 
 public sealed class ResilienceTests
 {

@@ -1,10 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
 using Paude.Backends.OpenShift.Objects;
 using Paude.Backends.OpenShift.Tests.Credentials;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.DependencyInjection;
 using Paude.Sessions;
 
-namespace Paude.Backends.OpenShift.Tests.Integration;
+namespace Paude.Backends.OpenShift.Tests.Objects;
 
 /// <summary>
 /// The table of a session's objects (<see cref="SessionObjects"/>) against what the cluster really holds: every object

@@ -1,6 +1,7 @@
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Errors;
 
-namespace Paude.Backends.OpenShift.Tests.Integration;
+namespace Paude.Backends.OpenShift.Tests.Backend;
 
 [Collection(KubeServerCollection.Name)]
 public sealed class AdmissionTests(KubeServerFixture fixture)

@@ -1,11 +1,12 @@
 using System.Net.WebSockets;
 using Paude.Backends.OpenShift.Exec;
 using Paude.Backends.OpenShift.Resilience;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Errors;
 using Paude.Execution;
 using Paude.Testing.Kubernetes;
 
-namespace Paude.Backends.OpenShift.Tests.Integration;
+namespace Paude.Backends.OpenShift.Tests.Exec;
 
 [Collection(KubeServerCollection.Name)]
 public sealed class ExecHandshakeTests(KubeServerFixture fixture)

@@ -2,7 +2,7 @@ using Paude.Backends.OpenShift.Credentials;
 using Paude.Backends.OpenShift.Exec;
 using Paude.Credentials;
 
-namespace Paude.Backends.OpenShift.Tests.Scripts;
+namespace Paude.Backends.OpenShift.Tests.Exec;
 
 /// <summary>
 /// The OpenShift backend's session scripts run directly on the host (no pod): the working-directory wrapper

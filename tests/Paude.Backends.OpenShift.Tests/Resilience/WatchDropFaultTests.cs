@@ -1,10 +1,11 @@
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Backends.OpenShift.Tests.Sync;
 using Paude.Sessions;
 using Paude.Sync;
 using Paude.Testing.Kubernetes;
 using Xunit.Abstractions;
 
-namespace Paude.Backends.OpenShift.Tests.Integration;
+namespace Paude.Backends.OpenShift.Tests.Resilience;
 
 /// <summary>
 /// An unreliable API server: every watch ends early (or its connection is dropped), connections drop on other calls,

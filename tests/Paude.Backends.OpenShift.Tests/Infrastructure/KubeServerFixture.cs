@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Paude.DependencyInjection;
+using Paude.Egress;
 using Paude.Sessions;
 using Paude.Sync;
 using Paude.Testing.Kubernetes;
 
-namespace Paude.Backends.OpenShift.Tests.Integration;
+namespace Paude.Backends.OpenShift.Tests.Infrastructure;
 
 /// <summary>
 /// One in-process Kubernetes test server (restricted-v2 admission on, pods are real Podman containers) and the
@@ -41,7 +42,7 @@ public sealed class KubeServerFixture : IAsyncLifetime
 
     public SessionName NewName(string purpose) => SessionName.Parse($"{RunId}-{purpose}");
 
-    public SessionSpec Spec(SessionName name) => new() { Name = name, AgentCommand = AgentStandIn, Egress = Egress.EgressPolicy.Parse(["allowed.paude.test"]) };
+    public SessionSpec Spec(SessionName name) => new() { Name = name, AgentCommand = AgentStandIn, Egress = EgressPolicy.Parse(["allowed.paude.test"]) };
 
     public async Task InitializeAsync()
     {

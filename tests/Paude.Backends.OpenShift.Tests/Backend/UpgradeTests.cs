@@ -1,8 +1,9 @@
 using Paude.Backends.OpenShift.Backend;
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Execution;
 using Paude.Sessions;
 
-namespace Paude.Backends.OpenShift.Tests.Integration;
+namespace Paude.Backends.OpenShift.Tests.Backend;
 
 /// <summary>
 /// <see cref="ISessionBackend.UpgradeAsync"/> on the Kubernetes test server (pods are real Podman containers),

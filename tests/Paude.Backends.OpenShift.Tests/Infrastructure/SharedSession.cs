@@ -1,6 +1,6 @@
 using Paude.Sessions;
 
-namespace Paude.Backends.OpenShift.Tests.Integration;
+namespace Paude.Backends.OpenShift.Tests.Infrastructure;
 
 /// <summary>One running session shared by the tests that only need "a running session" (creation is the slow part).</summary>
 internal static class SharedSession

@@ -1,7 +1,8 @@
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Errors;
 using Paude.Sessions;
 
-namespace Paude.Backends.OpenShift.Tests.Integration;
+namespace Paude.Backends.OpenShift.Tests.Manifests;
 
 /// <summary>
 /// A spec's requests, GPUs, workspace size and class, node selector, tolerations and pull secrets on the test server,

@@ -1,7 +1,8 @@
+using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Sessions;
 using Paude.Testing.Kubernetes;
 
-namespace Paude.Backends.OpenShift.Tests.Integration;
+namespace Paude.Backends.OpenShift.Tests.Resilience;
 
 [Collection(KubeServerCollection.Name)]
 public sealed class FaultInjectionTests(KubeServerFixture fixture)
