@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Paude.Backends.Podman.Backend;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Backend;
 

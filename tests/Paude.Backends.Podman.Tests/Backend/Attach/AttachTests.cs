@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Paude.Errors;
 using Paude.Sessions;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Backend.Attach;
 
