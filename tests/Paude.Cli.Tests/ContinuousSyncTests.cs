@@ -145,7 +145,7 @@ public sealed class ContinuousSyncTests(SharedSessionFixture shared)
 
                 await File.WriteAllTextAsync(Path.Combine(workspace, "from-local.txt"), "local\n");
                 await EventuallyAsync(async () => await SessionFileAsync(name, "/pvc/workspace/from-local.txt") == "local\n");
-                await PaudeCli.RunAsync(new ProcessStartInfo("podman") { ArgumentList = { "exec", "paude-" + name, "sh", "-c", "printf 'session\\n' > /pvc/workspace/from-session.txt" } }, null, TimeSpan.FromSeconds(30));
+                await Podman.RunAsync(["exec", "paude-" + name, "sh", "-c", "printf 'session\\n' > /pvc/workspace/from-session.txt"], writeStdin: null, TimeSpan.FromSeconds(30));
                 var pulled = Path.Combine(workspace, "from-session.txt");
                 await EventuallyAsync(() => Task.FromResult(File.Exists(pulled) && File.ReadAllText(pulled) == "session\n"));
 
@@ -210,7 +210,7 @@ public sealed class ContinuousSyncTests(SharedSessionFixture shared)
                 Assert.Equal("initial", first.RootElement.GetProperty("trigger").GetString());
                 Assert.Equal(0, first.RootElement.GetProperty("pushed").GetInt32());
 
-                await PaudeCli.RunAsync(new ProcessStartInfo("podman") { ArgumentList = { "exec", "paude-" + name, "sh", "-c", "printf 'session\\n' > /pvc/workspace/from-session.txt" } }, null, TimeSpan.FromSeconds(30));
+                await Podman.RunAsync(["exec", "paude-" + name, "sh", "-c", "printf 'session\\n' > /pvc/workspace/from-session.txt"], writeStdin: null, TimeSpan.FromSeconds(30));
                 var pulled = Path.Combine(workspace, "from-session.txt");
                 await EventuallyAsync(() => Task.FromResult(File.Exists(pulled) && File.ReadAllText(pulled) == "session\n"));
                 await File.WriteAllTextAsync(Path.Combine(workspace, "later-local.txt"), "mine too\n");
@@ -258,9 +258,8 @@ public sealed class ContinuousSyncTests(SharedSessionFixture shared)
 
     private static async Task<string?> SessionFileAsync(string session, string path)
     {
-        var start = new ProcessStartInfo("podman") { ArgumentList = { "exec", "paude-" + session, "cat", "--", path } };
-        var run = await PaudeCli.RunAsync(start, null, TimeSpan.FromSeconds(30));
-        return run.ExitCode == 0 ? run.Stdout : null;
+        var run = await Podman.RunAsync(["exec", "paude-" + session, "cat", "--", path], writeStdin: null, TimeSpan.FromSeconds(30));
+        return run.ExitCode == 0 ? run.StandardOutput : null;
     }
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition)

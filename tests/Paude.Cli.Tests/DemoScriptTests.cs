@@ -33,7 +33,7 @@ public sealed class DemoScriptTests
         Assert.Contains("agent 'paude-agent-claude' exited with code 0", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("all with the delivered key: yes", run.Stdout, StringComparison.Ordinal);
         Assert.Empty(await TestRun.PodmanLeftoversAsync(name));
-        Assert.Empty(await PodmanListing.LinesAsync("ps", "-a", "-q", "--filter", $"label=paude.demo={name}"));
-        Assert.Empty(await PodmanListing.LinesAsync("network", "ls", "-q", "--filter", $"label=paude.demo={name}"));
+        Assert.Empty(await Podman.LinesAsync("ps", "-a", "-q", "--filter", $"label=paude.demo={name}"));
+        Assert.Empty(await Podman.LinesAsync("network", "ls", "-q", "--filter", $"label=paude.demo={name}"));
     }
 }

@@ -57,7 +57,7 @@ public sealed class ConsumerProjectTests(PackedPackages packed, ITestOutputHelpe
             Assert.Equal("work from the session", await repo.GitAsync("log", "-1", "--format=%s", $"paude/{runId}-podman"));
             Assert.Equal("from-session", (await repo.GitAsync("show", $"paude/{runId}-podman:session.txt")).Trim());
             Assert.Equal("first", await repo.GitAsync("log", "-1", "--format=%s", "main"));
-            Assert.Empty(await PodmanListing.LinesAsync("ps", "-a", "--filter", $"label=paude.test={runId}", "--format", "{{.Names}}"));
+            Assert.Empty(await Podman.LinesAsync("ps", "-a", "--filter", $"label=paude.test={runId}", "--format", "{{.Names}}"));
         }
         finally
         {
@@ -85,19 +85,19 @@ public sealed class ConsumerProjectTests(PackedPackages packed, ITestOutputHelpe
     private static async Task RemoveLeftoversAsync(string runId)
     {
         var filter = $"label=paude.test={runId}";
-        foreach (var container in await PodmanListing.LinesAsync("ps", "-a", "--filter", filter, "--format", "{{.Names}}"))
+        foreach (var container in await Podman.LinesAsync("ps", "-a", "--filter", filter, "--format", "{{.Names}}"))
         {
-            await ProcessRunner.RunAsync("podman", ["rm", "-f", "-t", "0", container]);
+            await Podman.RunAsync(["rm", "-f", "-t", "0", container]);
         }
 
-        foreach (var volume in await PodmanListing.LinesAsync("volume", "ls", "--filter", filter, "--format", "{{.Name}}"))
+        foreach (var volume in await Podman.LinesAsync("volume", "ls", "--filter", filter, "--format", "{{.Name}}"))
         {
-            await ProcessRunner.RunAsync("podman", ["volume", "rm", "-f", volume]);
+            await Podman.RunAsync(["volume", "rm", "-f", volume]);
         }
 
-        foreach (var network in await PodmanListing.LinesAsync("network", "ls", "--filter", filter, "--format", "{{.Name}}"))
+        foreach (var network in await Podman.LinesAsync("network", "ls", "--filter", filter, "--format", "{{.Name}}"))
         {
-            await ProcessRunner.RunAsync("podman", ["network", "rm", "-f", network]);
+            await Podman.RunAsync(["network", "rm", "-f", network]);
         }
     }
 }

@@ -57,7 +57,7 @@ public sealed class PodmanHelperFixture : IAsyncLifetime
 
     public async Task<string> ExecAsync(params string[] argv)
     {
-        var result = await ProcessRunner.RunAsync("podman", ["exec", Container, .. argv]);
+        var result = await Podman.RunAsync(["exec", Container, .. argv]);
         return result.EnsureSuccess(string.Join(' ', argv)).StandardOutput;
     }
 

@@ -16,7 +16,7 @@ public sealed class PodmanHelperTests(PodmanHelperFixture fixture, ITestOutputHe
     public async Task The_helper_is_used_from_the_image_or_injected_and_round_trips_files()
     {
         var ws = await fixture.WorkspaceAsync();
-        bool inImage = (await ProcessRunner.RunAsync("podman", ["exec", fixture.Container, "test", "-x", SessionHelperLauncher.ImagePath])).ExitCode == 0;
+        bool inImage = (await Podman.RunAsync(["exec", fixture.Container, "test", "-x", SessionHelperLauncher.ImagePath])).ExitCode == 0;
         var launcher = new SessionHelperLauncher(fixture.Backend, new HelperConnectionOptions(), fixture.HelperBinary);
         await using var helper = await launcher.ConnectAsync(fixture.Session, ws, None);
 
@@ -65,7 +65,7 @@ public sealed class PodmanHelperTests(PodmanHelperFixture fixture, ITestOutputHe
             // The edit is made by a separate exec (as the agent would); the clock stops when its event arrives.
             var path = $"f{i}.txt";
             var clock = Stopwatch.StartNew();
-            var edit = ProcessRunner.RunAsync("podman", ["exec", fixture.Container, "sh", "-c", $"echo {i} > {ws}/{path}"]);
+            var edit = Podman.RunAsync(["exec", fixture.Container, "sh", "-c", $"echo {i} > {ws}/{path}"]);
             var seen = i == 0 ? await started && events.Current.Path == path : false;
             while (!seen && await events.MoveNextAsync()) seen = events.Current.Path == path;
             latencies.Add(clock.Elapsed.TotalMilliseconds);

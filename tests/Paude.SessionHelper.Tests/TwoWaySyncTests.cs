@@ -26,7 +26,7 @@ internal sealed class PodmanTwoWaySessions(PodmanHelperFixture fixture) : TwoWay
     /// <summary>The container is killed (every exec in it dies) and started again; the /pvc volume stays.</summary>
     public override async Task LoseContainerAsync(SessionName session)
     {
-        (await ProcessRunner.RunAsync("podman", ["kill", fixture.Container])).EnsureSuccess("podman kill");
+        (await Podman.RunAsync(["kill", fixture.Container])).EnsureSuccess("podman kill");
         await Backend.StartAsync(session);
     }
 }

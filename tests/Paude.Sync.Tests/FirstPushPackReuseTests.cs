@@ -36,7 +36,7 @@ public sealed class FirstPushPackReuseTests(SyncFixture fixture) : SyncTestBase(
         Assert.Equal(head, (await Fixture.GitAsync(session, ws, "rev-parse", "HEAD")).Trim());
         await Fixture.GitAsync(session, ws, "fsck", "--strict", "--no-dangling");
         Assert.Equal(shared, await Fixture.ExecAsync(session, "cat", ws + "/big.txt"));
-        var found = await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "git", "-C", ws, "cat-file", "-e", privateBlob]);
+        var found = await Podman.RunAsync(["exec", SyncFixture.Container(session), "git", "-C", ws, "cat-file", "-e", privateBlob]);
         Assert.True(found.ExitCode != 0, $"the private object {privateBlob} reached the session");
     }
 

@@ -46,7 +46,7 @@ public sealed class UpgradeDuringSyncTests(SyncFixture fixture) : SyncTestBase(f
     }
 
     private static async Task<string> ContainerIdAsync(SessionName session) =>
-        (await ProcessRunner.RunAsync("podman", ["container", "inspect", "--format", "{{.Id}}", SyncFixture.Container(session)])).EnsureSuccess("inspect").StandardOutput.Trim();
+        (await Podman.RunAsync(["container", "inspect", "--format", "{{.Id}}", SyncFixture.Container(session)])).EnsureSuccess("inspect").StandardOutput.Trim();
 
     /// <summary>Blocks the sync's thread in its first report until <see cref="Release"/> (a real sync, paused mid-run).</summary>
     private sealed class PausingProgress : IProgress<SyncProgress>, IDisposable

@@ -16,7 +16,7 @@ public static class UpgradeImage
         try
         {
             await File.WriteAllTextAsync(Path.Combine(context.FullName, "Containerfile"), $"FROM {BaseImage}\nLABEL paude.test.upgrade={marker}\n");
-            (await ProcessRunner.RunAsync("podman", ["build", "--pull=never", "-q", "-t", tag, context.FullName])).EnsureSuccess("podman build of the upgrade image");
+            (await Podman.RunAsync(["build", "--pull=never", "-q", "-t", tag, context.FullName])).EnsureSuccess("podman build of the upgrade image");
             return tag;
         }
         finally
@@ -25,15 +25,15 @@ public static class UpgradeImage
         }
     }
 
-    public static Task RemoveAsync(string tag) => ProcessRunner.RunAsync("podman", ["rmi", "--force", tag]);
+    public static Task RemoveAsync(string tag) => Podman.RunAsync(["rmi", "--force", tag]);
 
     /// <summary>The image id a container runs (what changes on an upgrade, whatever the tags).</summary>
     public static async Task<string> ContainerImageIdAsync(string container) =>
-        (await ProcessRunner.RunAsync("podman", ["container", "inspect", "--format", "{{.Image}}", container])).EnsureSuccess("podman inspect").StandardOutput.Trim();
+        (await Podman.RunAsync(["container", "inspect", "--format", "{{.Image}}", container])).EnsureSuccess("podman inspect").StandardOutput.Trim();
 
     /// <summary>The image id behind a reference.</summary>
     public static async Task<string> ImageIdAsync(string image) =>
-        (await ProcessRunner.RunAsync("podman", ["image", "inspect", "--format", "{{.Id}}", image])).EnsureSuccess("podman image inspect").StandardOutput.Trim();
+        (await Podman.RunAsync(["image", "inspect", "--format", "{{.Id}}", image])).EnsureSuccess("podman image inspect").StandardOutput.Trim();
 
     /// <summary>
     /// A script that puts the work an upgrade must keep into a session: a committed file, an uncommitted edit and a

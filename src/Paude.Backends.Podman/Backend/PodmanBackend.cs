@@ -2,84 +2,81 @@ using Microsoft.Extensions.Logging;
 using Paude.Backends.Podman.Cli;
 using Paude.Credentials;
 using Paude.Egress;
-using Paude.Errors;
+using Paude.Execution;
 using Paude.Sessions;
 
 namespace Paude.Backends.Podman.Backend;
 
 /// <summary>
-/// <see cref="ISessionBackend"/> on local Podman: per session an agent container on an <c>--internal</c> network, an
-/// egress proxy container bridging that network to the outside, a workspace volume and a proxy config volume. All
-/// state lives in the engine (labels), so any process sees the same sessions. Engine access is
-/// <see cref="PodmanEngine"/>, listing and state <see cref="PodmanSessionReader"/>, egress <see cref="PodmanEgress"/>; the partial files hold the rest.
+/// <see cref="ISessionBackend"/> on local Podman: per session an agent container with no network, an egress proxy
+/// container it reaches only through a unix socket, a workspace volume, a socket volume and a proxy config volume. All
+/// state lives in the engine (labels), so any process sees the same sessions. This class only composes and delegates;
+/// each job is a collaborator of its own:
+/// <list type="bullet">
+/// <item><see cref="PodmanProvisioner"/>: create (<see cref="PodmanRunArgs"/> the podman arguments, <see cref="Rollback"/> all or nothing);</item>
+/// <item><see cref="PodmanLifecycle"/>: start, stop, delete; <see cref="OrphanRepair"/>: re-creating what was removed behind our back;</item>
+/// <item><see cref="PodmanExecChannel"/>: processes, tar streams in and out, attach; <see cref="CredentialDelivery"/>: credentials into the session;</item>
+/// <item><see cref="ProxyReadiness"/>: waiting until the proxy serves; <see cref="PodmanEgress"/>: the allow-list and blocked requests;</item>
+/// <item><see cref="PodmanSessionReader"/>: listing and state; <see cref="PodmanUpgrader"/>: upgrade in place; <see cref="PodmanEngine"/>: podman calls.</item>
+/// </list>
 /// </summary>
-internal sealed partial class PodmanBackend : ISessionBackend
+internal sealed class PodmanBackend : ISessionBackend
 {
-    private readonly IPodmanClient _podman;
-    private readonly PodmanEngine _engine;
     private readonly PodmanSessionReader _reader;
     private readonly PodmanEgress _egress;
-    private readonly PodmanBackendOptions _options;
-    private readonly ICredentialPackager? _credentials;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    private readonly PodmanProvisioner _provisioner;
+    private readonly PodmanLifecycle _lifecycle;
+    private readonly PodmanExecChannel _channel;
+    private readonly PodmanUpgrader _upgrader;
 
     public PodmanBackend(string name, IPodmanClient podman, PodmanBackendOptions options, ICredentialPackager? credentials, TimeProvider time, ILogger logger)
     {
         Name = name;
-        _podman = podman;
-        _engine = new PodmanEngine(name, podman, time, logger);
-        _reader = new PodmanSessionReader(_engine, name, options);
-        _egress = new PodmanEgress(podman, _engine, _reader, options, logger);
-        _options = options;
-        _credentials = credentials;
-        _time = time;
-        _logger = logger;
+        var engine = new PodmanEngine(name, podman, time, logger);
+        var runArgs = new PodmanRunArgs(options);
+        _reader = new PodmanSessionReader(engine, name, options);
+        _egress = new PodmanEgress(podman, engine, _reader, runArgs, options, logger);
+        _channel = new PodmanExecChannel(podman, engine, _reader);
+        var credentialDelivery = new CredentialDelivery(_channel, engine, credentials, logger);
+        var readiness = new ProxyReadiness(name, engine, time, logger);
+        _provisioner = new PodmanProvisioner(name, engine, runArgs, _egress, credentialDelivery, readiness, options, credentials, time, logger);
+        var repair = new OrphanRepair(name, engine, runArgs, _egress, options, logger);
+        _lifecycle = new PodmanLifecycle(name, engine, _reader, repair, credentialDelivery, readiness, options, logger);
+        _upgrader = new PodmanUpgrader(name, engine, _reader, _lifecycle, options, logger);
     }
 
     public string Name { get; }
 
+    public Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default) => _provisioner.CreateAsync(spec, cancellationToken);
+
     public Task<SessionInfo?> GetAsync(SessionName name, CancellationToken cancellationToken = default) => _reader.GetAsync(name, cancellationToken);
 
     public IAsyncEnumerable<SessionInfo> ListAsync(CancellationToken cancellationToken = default) => _reader.ListAsync(cancellationToken);
+
+    public Task<SessionInfo> StartAsync(SessionName name, CancellationToken cancellationToken = default) => _lifecycle.StartAsync(name, cancellationToken);
+
+    public Task<SessionInfo> StopAsync(SessionName name, CancellationToken cancellationToken = default) => _lifecycle.StopAsync(name, cancellationToken);
+
+    public Task<bool> DeleteAsync(SessionName name, CancellationToken cancellationToken = default) => _lifecycle.DeleteAsync(name, cancellationToken);
+
+    public Task<SessionInfo> UpgradeAsync(SessionName name, SessionUpgrade upgrade, CancellationToken cancellationToken = default) =>
+        _upgrader.UpgradeAsync(name, upgrade, cancellationToken);
+
+    public Task<ISessionProcess> StartProcessAsync(SessionName name, ProcessSpec spec, CancellationToken cancellationToken = default) =>
+        _channel.StartProcessAsync(name, spec, cancellationToken);
+
+    public Task UploadAsync(SessionName name, string containerDirectory, Stream tarArchive, CancellationToken cancellationToken = default) =>
+        _channel.UploadAsync(name, containerDirectory, tarArchive, cancellationToken);
+
+    public Task DownloadAsync(SessionName name, string containerDirectory, Func<Stream, CancellationToken, Task> readArchive, CancellationToken cancellationToken = default) =>
+        _channel.DownloadAsync(name, containerDirectory, readArchive, cancellationToken);
+
+    public Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken = default) =>
+        _channel.AttachAsync(name, terminal, cancellationToken);
 
     public Task<EgressPolicy> GetEgressPolicyAsync(SessionName name, CancellationToken cancellationToken = default) => _egress.GetPolicyAsync(name, cancellationToken);
 
     public Task SetEgressPolicyAsync(SessionName name, EgressPolicy policy, CancellationToken cancellationToken = default) => _egress.SetPolicyAsync(name, policy, cancellationToken);
 
     public IAsyncEnumerable<BlockedRequest> GetBlockedRequestsAsync(SessionName name, CancellationToken cancellationToken = default) => _egress.GetBlockedRequestsAsync(name, cancellationToken);
-
-    // Short names for the collaborators' calls the partial files make.
-    private Task<(SessionInfo Info, List<ContainerEntry> Containers)> RequireAsync(SessionName name, CancellationToken cancellationToken) =>
-        _reader.RequireAsync(name, cancellationToken);
-
-    private Task RequireRunningAsync(SessionName name, CancellationToken cancellationToken) => _reader.RequireRunningAsync(name, cancellationToken);
-
-    private Task<List<ContainerEntry>> ListContainersAsync(string filter, CancellationToken cancellationToken) => _engine.ListContainersAsync(filter, cancellationToken);
-
-    private Task<List<(string Name, IReadOnlyDictionary<string, string> Labels)>> ListNamedAsync(string kind, string filter, CancellationToken cancellationToken) =>
-        _engine.ListNamedAsync(kind, filter, cancellationToken);
-
-    private Task<PodmanResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Func<Stream, CancellationToken, Task>? stdin = null) =>
-        _engine.RunAsync(arguments, cancellationToken, stdin);
-
-    private Task<PodmanResult> MustAsync(IReadOnlyList<string> arguments, string what, CancellationToken cancellationToken, Func<Stream, CancellationToken, Task>? stdin = null) =>
-        _engine.MustAsync(arguments, what, cancellationToken, stdin);
-
-    private PaudeException Failure(string what, PodmanResult result) => _engine.Failure(what, result);
-
-    private static bool IsConflict(PodmanResult result) => PodmanEngine.IsConflict(result);
-
-    private static bool IsNoSuch(PodmanResult result) => PodmanEngine.IsNoSuch(result);
-
-    private Dictionary<string, string> Labels(SessionName name, string? role) => SessionLabels.Base(name.Value, role, _options.ExtraLabels);
-
-    private static void AddLabels(List<string> args, Dictionary<string, string> labels)
-    {
-        foreach (var (k, v) in labels)
-        {
-            args.Add("--label");
-            args.Add($"{k}={v}");
-        }
-    }
 }

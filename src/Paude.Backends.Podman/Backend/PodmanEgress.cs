@@ -12,7 +12,7 @@ namespace Paude.Backends.Podman.Backend;
 /// A session's egress on Podman: the allow-list in the proxy config volume (read back through the safe extractor,
 /// written with <c>volume import</c> and picked up by a reload of the running proxy) and the requests the proxy refused.
 /// </summary>
-internal sealed class PodmanEgress(IPodmanClient podman, PodmanEngine engine, PodmanSessionReader reader, PodmanBackendOptions options, ILogger logger)
+internal sealed class PodmanEgress(IPodmanClient podman, PodmanEngine engine, PodmanSessionReader reader, PodmanRunArgs runArgs, PodmanBackendOptions options, ILogger logger)
 {
     /// <summary>Caps the proxy access log read back: it is written by the proxy, which the agent can talk to.</summary>
     private const long MaxAccessLogBytes = 64L * 1024 * 1024;
@@ -58,10 +58,10 @@ internal sealed class PodmanEgress(IPodmanClient podman, PodmanEngine engine, Po
         var exists = await engine.RunAsync(["volume", "exists", names.ProxyConfig], cancellationToken).ConfigureAwait(false);
         if (!exists.Succeeded)
         {
-            await engine.MustAsync(["volume", "create", .. LabelArgs(SessionLabels.Base(name.Value, SessionLabelKeys.RoleProxy, options.ExtraLabels)), names.ProxyConfig], "re-creating the proxy config volume", cancellationToken).ConfigureAwait(false);
+            await engine.MustAsync(runArgs.ProxyConfigVolumeArgs(names), "re-creating the proxy config volume", cancellationToken).ConfigureAwait(false);
         }
 
-        await engine.MustAsync(["volume", "import", names.ProxyConfig, "-"], $"writing the allow-list of session '{name.Value}'", cancellationToken, (s, ct) => s.WriteAsync(tar, ct).AsTask()).ConfigureAwait(false);
+        await ImportAsync(names, tar, $"writing the allow-list of session '{name.Value}'", cancellationToken).ConfigureAwait(false);
         if (proxy is { IsRunning: true })
         {
             await engine.MustAsync(["exec", names.Proxy, "sh", "-c", ReloadScript, "sh", PidFile], $"reloading the proxy of session '{name.Value}'", cancellationToken).ConfigureAwait(false);
@@ -69,6 +69,16 @@ internal sealed class PodmanEgress(IPodmanClient podman, PodmanEngine engine, Po
 
         Log.EgressSet(logger, name.Value, policy.Entries.Count, proxy is { IsRunning: true });
     }
+
+    /// <summary>
+    /// Writes squid.conf and the policy file into the proxy config volume from the host (<c>volume import</c>, which
+    /// works on an in-use volume; no container needed).
+    /// </summary>
+    public Task WriteConfigVolumeAsync(PodmanNames names, EgressPolicy policy, string what, CancellationToken cancellationToken) =>
+        ImportAsync(names, EgressFiles.Archive(policy), what, cancellationToken);
+
+    private Task<PodmanResult> ImportAsync(PodmanNames names, byte[] tar, string what, CancellationToken cancellationToken) =>
+        engine.MustAsync(["volume", "import", names.ProxyConfig, "-"], what, cancellationToken, (s, ct) => s.WriteAsync(tar, ct).AsTask());
 
     public async IAsyncEnumerable<BlockedRequest> GetBlockedRequestsAsync(SessionName name, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -115,16 +125,5 @@ internal sealed class PodmanEgress(IPodmanClient podman, PodmanEngine engine, Po
         {
             yield return request;
         }
-    }
-
-    private static List<string> LabelArgs(Dictionary<string, string> labels)
-    {
-        var args = new List<string>();
-        foreach (var (key, value) in labels)
-        {
-            args.AddRange(["--label", $"{key}={value}"]);
-        }
-
-        return args;
     }
 }

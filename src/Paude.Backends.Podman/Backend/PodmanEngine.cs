@@ -29,6 +29,21 @@ internal sealed class PodmanEngine(string backendName, IPodmanClient podman, Tim
         return result;
     }
 
+    /// <summary>Fails with <see cref="ImageNotFoundException"/> unless <paramref name="image"/> is in local storage (Paude never pulls).</summary>
+    public async Task RequireImageAsync(string image, CancellationToken cancellationToken)
+    {
+        var result = await RunAsync(["image", "exists", image], cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode == 1)
+        {
+            throw new ImageNotFoundException(image, "it is not in local Podman storage (Paude never pulls); build it first, e.g. with scripts/setup.sh");
+        }
+
+        if (!result.Succeeded)
+        {
+            throw Failure($"checking image '{image}'", result);
+        }
+    }
+
     public PaudeException Failure(string what, PodmanResult result)
     {
         if (PodmanResources.MissingDevice(backendName, result) is { } missing)

@@ -22,7 +22,7 @@ namespace Paude.Backends.Podman.Backend;
 /// upgrade (and only then starts a new one when the request asks for something else). Holds the session's sync lock
 /// (<see cref="SessionSyncLock"/>) throughout and refuses when a sync holds it.
 /// </summary>
-internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine, PodmanBackendOptions options, ILogger logger)
+internal sealed class PodmanUpgrader(string backendName, PodmanEngine engine, PodmanSessionReader reader, PodmanLifecycle lifecycle, PodmanBackendOptions options, ILogger logger)
 {
     /// <summary>
     /// A test seam: called with the name of each step once it is done (<c>intent-recorded</c>, <c>proxy-removed</c>,
@@ -35,7 +35,7 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
     {
         ArgumentNullException.ThrowIfNull(upgrade);
         upgrade.Validate();
-        using var held = SessionSyncLock.HoldForUpgrade(backend.Name, name);
+        using var held = SessionSyncLock.HoldForUpgrade(backendName, name);
 
         var names = new PodmanNames(name);
         var state = await ReadAsync(names, cancellationToken).ConfigureAwait(false);
@@ -47,7 +47,7 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
             if (Apply(state.Record, upgrade) == state.Record)
             {
                 // The rerun of the same upgrade (or one asking for nothing new): finishing it was the whole job.
-                return await backend.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, backend.Name);
+                return await reader.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, backendName);
             }
 
             state = await ReadAsync(names, cancellationToken).ConfigureAwait(false);
@@ -60,7 +60,7 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
         FaultPoint.Value?.Invoke("intent-recorded");
         await FinishAsync(names, target.Generation, cancellationToken).ConfigureAwait(false);
         UpgradeLog.Upgraded(logger, name.Value, target.Generation);
-        return await backend.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, backend.Name);
+        return await reader.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, backendName);
     }
 
     /// <summary>The session's newest record, its extra environment, and whether its containers lag behind that record.</summary>
@@ -81,11 +81,11 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
         {
             if (containers.Count == 0 && volumes.Count == 0)
             {
-                throw new SessionNotFoundException(names.Session.Value, backend.Name);
+                throw new SessionNotFoundException(names.Session.Value, backendName);
             }
 
             throw new BackendOperationException(
-                $"Backend '{backend.Name}': session '{names.Session.Value}' has no readable record (agent container and workspace volume lack it); it cannot be upgraded, only deleted.");
+                $"Backend '{backendName}': session '{names.Session.Value}' has no readable record (agent container and workspace volume lack it); it cannot be upgraded, only deleted.");
         }
 
         var record = SessionLabels.ReadConfig(labels, options.AgentImage, options.ProxyImage);
@@ -103,18 +103,11 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
         var labels = SessionLabels.Base(names.Session.Value, UpgradeRecords.Role, options.ExtraLabels);
         SessionLabels.AddConfig(labels, target);
         SessionLabels.AddEnvironment(labels, environment);
-        var args = new List<string> { "volume", "create" };
-        foreach (var (k, v) in labels)
-        {
-            args.AddRange(["--label", $"{k}={v}"]);
-        }
-
-        args.Add(volume);
-        var result = await engine.RunAsync(args, cancellationToken).ConfigureAwait(false);
+        var result = await engine.RunAsync(["volume", "create", .. PodmanRunArgs.LabelArgs(labels), volume], cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw PodmanEngine.IsConflict(result)
-                ? new BackendOperationException($"Backend '{backend.Name}': another upgrade of session '{names.Session.Value}' recorded generation {target.Generation} first; run the upgrade again.")
+                ? new BackendOperationException($"Backend '{backendName}': another upgrade of session '{names.Session.Value}' recorded generation {target.Generation} first; run the upgrade again.")
                 : engine.Failure($"recording the upgrade of session '{names.Session.Value}'", result);
         }
     }
@@ -144,7 +137,7 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
         }
 
         // Start re-creates what is missing from the newest record, re-delivers the credentials and waits until it serves.
-        await backend.StartAsync(names.Session, cancellationToken).ConfigureAwait(false);
+        await lifecycle.StartAsync(names.Session, cancellationToken).ConfigureAwait(false);
         FaultPoint.Value?.Invoke("started");
 
         var volumes = await engine.ListNamedAsync("volume", names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);

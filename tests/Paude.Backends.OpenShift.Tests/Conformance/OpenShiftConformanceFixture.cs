@@ -70,7 +70,7 @@ public sealed class OpenShiftConformanceFixture : ConformanceFixture
 
     public override async Task<string> OutsideAddressAsync(CancellationToken cancellationToken = default)
     {
-        var outcome = (await ProcessRunner.RunAsync("podman", ["inspect", "--format", $"{{{{(index .NetworkSettings.Networks \"{Server.PodNetwork}\").IPAddress}}}}", Outside], cancellationToken: cancellationToken))
+        var outcome = (await Podman.RunAsync(["inspect", "--format", $"{{{{(index .NetworkSettings.Networks \"{Server.PodNetwork}\").IPAddress}}}}", Outside], cancellationToken: cancellationToken))
             .EnsureSuccess("inspecting the outside-world container");
         return outcome.StandardOutput.Trim();
     }
@@ -93,8 +93,8 @@ public sealed class OpenShiftConformanceFixture : ConformanceFixture
         }
 
         var filter = $"label=paude.kubetest={Server.ServerId}";
-        var containers = await PodmanListing.LinesAsync(["ps", "-a", "--filter", filter, "--format", "{{.Names}}"], cancellationToken);
-        var volumes = await PodmanListing.LinesAsync(["volume", "ls", "--filter", filter, "--format", "{{.Name}}"], cancellationToken);
+        var containers = await Podman.LinesAsync(["ps", "-a", "--filter", filter, "--format", "{{.Names}}"], cancellationToken);
+        var volumes = await Podman.LinesAsync(["volume", "ls", "--filter", filter, "--format", "{{.Name}}"], cancellationToken);
         found.AddRange(containers
             .Where(c => c.Contains($"-paude-{name.Value}-", StringComparison.Ordinal) || c.Contains($"-proxy-paude-{name.Value}-", StringComparison.Ordinal))
             .Select(c => "podman container " + c));
@@ -169,7 +169,7 @@ public sealed class OpenShiftConformanceFixture : ConformanceFixture
 
     protected override async Task CleanupAsync()
     {
-        await ProcessRunner.RunAsync("podman", ["rm", "--force", "--time", "0", Outside]);
+        await Podman.RunAsync(["rm", "--force", "--time", "0", Outside]);
         if (_services is not null)
         {
             await _services.DisposeAsync();

@@ -93,7 +93,7 @@ public sealed class ImageBuilderTests(KubeServerFixture fixture, ITestOutputHelp
             var api = await builder.BuildAsync(new ImageBuildRequest(Stream("bench"), context));
 
             var watch = Stopwatch.StartNew();
-            var direct = await ProcessRunner.RunAsync("podman", ["build", "--pull=never", "--network=none", "--label", $"paude.test={fixture.RunId}", "--tag", tag, other], null, timeout: TimeSpan.FromMinutes(5));
+            var direct = await Podman.RunAsync(["build", "--pull=never", "--network=none", "--label", $"paude.test={fixture.RunId}", "--tag", tag, other], null, timeout: TimeSpan.FromMinutes(5));
             var podman = watch.Elapsed;
             Assert.True(direct.ExitCode == 0, direct.StandardError);
             output.WriteLine($"binary build via API {api.Duration.TotalSeconds:F2} s, podman build {podman.TotalSeconds:F2} s, ratio {api.Duration / podman:F2}");
@@ -103,7 +103,7 @@ public sealed class ImageBuilderTests(KubeServerFixture fixture, ITestOutputHelp
         {
             Directory.Delete(context, true);
             Directory.Delete(other, true);
-            await ProcessRunner.RunAsync("podman", ["rmi", "--force", tag], null, timeout: TimeSpan.FromMinutes(1));
+            await Podman.RunAsync(["rmi", "--force", tag], null, timeout: TimeSpan.FromMinutes(1));
         }
     }
 

@@ -54,9 +54,9 @@ public sealed class WatchDropFaultTests(KubeServerFixture fixture, ITestOutputHe
 
         Assert.Empty(await fixture.SessionObjectsAsync(name));
         Assert.Equal(string.Empty, (await fixture.KubectlAsync("get", "replicaset", "-l", $"paude.io/session-name={name.Value}", "-o", "name")).Trim());
-        var containers = await PodmanListing.LinesAsync("ps", "-a", "--filter", $"label=paude.kubetest={fixture.Server.ServerId}", "--format", "{{.Names}}");
+        var containers = await Podman.LinesAsync("ps", "-a", "--filter", $"label=paude.kubetest={fixture.Server.ServerId}", "--format", "{{.Names}}");
         Assert.DoesNotContain(containers, c => c.Contains(name.Value, StringComparison.Ordinal));
-        var volumes = await PodmanListing.LinesAsync("volume", "ls", "--filter", $"label=paude.kubetest={fixture.Server.ServerId}", "--format", "{{.Name}}");
+        var volumes = await Podman.LinesAsync("volume", "ls", "--filter", $"label=paude.kubetest={fixture.Server.ServerId}", "--format", "{{.Name}}");
         Assert.DoesNotContain(volumes, v => v.Contains(name.Value, StringComparison.Ordinal));
     }
 

@@ -34,7 +34,7 @@ public sealed class NetworkIsolationTests(KubeServerFixture fixture)
         try
         {
             await Task.WhenAll(fixture.Backend.CreateAsync(fixture.Spec(a)), fixture.Backend.CreateAsync(fixture.Spec(b)));
-            var gateway = (await Paude.TestSupport.ProcessRunner.RunAsync("podman", ["network", "inspect", fixture.Server.PodNetwork, "--format", "{{range .Subnets}}{{.Gateway}}{{end}}"])).StandardOutput.Trim();
+            var gateway = (await Podman.RunAsync(["network", "inspect", fixture.Server.PodNetwork, "--format", "{{range .Subnets}}{{.Gateway}}{{end}}"])).StandardOutput.Trim();
             var otherProxy = await PodIpAsync(b, "proxy");
             var otherAgent = await PodIpAsync(b, "agent");
             Assert.NotEqual("", otherProxy);

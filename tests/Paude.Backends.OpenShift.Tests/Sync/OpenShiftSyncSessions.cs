@@ -40,9 +40,9 @@ internal sealed class OpenShiftSyncSessions(KubeServerFixture fixture) : SyncSes
     /// </summary>
     public override async Task ExecAsRootAsync(SessionName session, Stream? stdin, params string[] argv)
     {
-        var ids = await ProcessRunner.RunAsync("podman", ["ps", "-q", "--filter", $"label=paude.kubetest.pod={KubeServerFixture.Namespace}/paude-{session.Value}-0"]);
+        var ids = await Podman.RunAsync(["ps", "-q", "--filter", $"label=paude.kubetest.pod={KubeServerFixture.Namespace}/paude-{session.Value}-0"]);
         var container = Assert.Single(ids.EnsureSuccess("podman ps").StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        var result = await ProcessRunner.RunAsync("podman", ["exec", .. stdin is null ? Array.Empty<string>() : ["-i"], "--user", "0", container, .. argv], stdin);
+        var result = await Podman.RunAsync(["exec", .. stdin is null ? Array.Empty<string>() : ["-i"], "--user", "0", container, .. argv], stdin);
         result.EnsureSuccess(string.Join(' ', argv));
     }
 

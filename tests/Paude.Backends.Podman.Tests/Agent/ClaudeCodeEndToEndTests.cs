@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Paude.Execution;
 using Paude.Sessions;
-using Paude.Tests.Infrastructure;
 using Paude.TestSupport.Agent;
 using Xunit.Abstractions;
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Paude.DependencyInjection;
 using Paude.Sessions;
 using Paude.Sync;
-using Paude.Tests.Infrastructure;
 using Paude.TestSupport.StandInApi;
 
 namespace Paude.Tests.Agent;
@@ -82,17 +81,17 @@ public sealed class ClaudeCodeFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         var label = $"paude.test={RunId}";
-        foreach (var id in await PodmanListing.LinesAsync("ps", "-a", "-q", "--filter", $"label={label}"))
+        foreach (var id in await Podman.LinesAsync("ps", "-a", "-q", "--filter", $"label={label}"))
         {
             await Podman.RunAsync("rm", "-f", "-t", "0", id);
         }
 
-        foreach (var v in await PodmanListing.LinesAsync("volume", "ls", "-q", "--filter", $"label={label}"))
+        foreach (var v in await Podman.LinesAsync("volume", "ls", "-q", "--filter", $"label={label}"))
         {
             await Podman.RunAsync("volume", "rm", "-f", v);
         }
 
-        foreach (var n in await PodmanListing.LinesAsync("network", "ls", "-q", "--filter", $"label={label}"))
+        foreach (var n in await Podman.LinesAsync("network", "ls", "-q", "--filter", $"label={label}"))
         {
             await Podman.RunAsync("network", "rm", "-f", n);
         }

@@ -1,6 +1,5 @@
 using Paude.Egress;
 using Paude.Sessions;
-using Paude.Tests.Infrastructure;
 using Paude.TestSupport.Agent;
 using Xunit.Abstractions;
 

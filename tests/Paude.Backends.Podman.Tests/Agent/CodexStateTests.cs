@@ -1,7 +1,6 @@
 using Paude.Egress;
 using Paude.Execution;
 using Paude.Sessions;
-using Paude.Tests.Infrastructure;
 using Paude.TestSupport;
 using Xunit.Abstractions;
 

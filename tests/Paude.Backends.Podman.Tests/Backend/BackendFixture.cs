@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Paude.Credentials;
 using Paude.DependencyInjection;
 using Paude.Sessions;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Backend;
 

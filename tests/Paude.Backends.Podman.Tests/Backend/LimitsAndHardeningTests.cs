@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Paude.Sessions;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Backend;
 

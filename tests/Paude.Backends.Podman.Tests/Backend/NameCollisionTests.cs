@@ -1,6 +1,5 @@
 using Paude.Execution;
 using Paude.Sessions;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Backend;
 

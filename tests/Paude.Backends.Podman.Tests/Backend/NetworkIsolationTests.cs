@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Paude.Conformance;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Backend;
 

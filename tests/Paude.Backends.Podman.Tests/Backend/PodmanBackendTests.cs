@@ -3,7 +3,6 @@ using Paude.Backends.Podman.Backend;
 using Paude.Conformance;
 using Paude.Egress;
 using Paude.Sessions;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Backend;
 

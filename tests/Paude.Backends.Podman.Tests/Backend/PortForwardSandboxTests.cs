@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using Paude.Conformance;
 using Paude.Execution;
 using Paude.Forwarding;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Backend;
 

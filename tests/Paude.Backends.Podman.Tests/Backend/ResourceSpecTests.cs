@@ -5,7 +5,6 @@ using Paude.Backends.Podman.Backend;
 using Paude.Backends.Podman.Cli;
 using Paude.Errors;
 using Paude.Sessions;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Backend;
 

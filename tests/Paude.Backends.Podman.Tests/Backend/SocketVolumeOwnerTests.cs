@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Paude.Backends.Podman.Backend;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Backend;
 
@@ -21,7 +20,7 @@ public sealed class SocketVolumeOwnerTests
     public async Task Agent_mounts_never_change_the_socket_folder_whatever_their_order()
     {
         var volume = "paude-sockown" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)) + ".sock";
-        await Podman.CheckAsync(["volume", "create", .. PodmanBackend.SocketVolumeOptions, volume]);
+        await Podman.CheckAsync(["volume", "create", .. PodmanRunArgs.SocketVolumeOptions, volume]);
         try
         {
             var fresh = await OwnerAsync(volume);

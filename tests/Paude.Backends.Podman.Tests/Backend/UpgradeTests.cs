@@ -3,7 +3,6 @@ using Paude.Errors;
 using Paude.Execution;
 using Paude.Sessions;
 using Paude.Sync;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Backend;
 

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Paude.Conformance;
 using Paude.DependencyInjection;
 using Paude.Sessions;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Conformance;
 

@@ -1,5 +1,4 @@
 using Paude.Conformance;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Conformance;
 

@@ -19,7 +19,7 @@ public sealed class ListingRaceTests : IDisposable
     [Fact]
     public async Task A_volume_listing_that_raced_with_a_removal_is_repeated()
     {
-        var backend = Podman.BackendWith(RacingPodman(failures: 2));
+        var backend = PodmanPathBackend.Create(RacingPodman(failures: 2));
         var name = SessionName.Parse("race-never-created");
 
         var info = await backend.GetAsync(name);
@@ -33,7 +33,7 @@ public sealed class ListingRaceTests : IDisposable
     [Fact]
     public async Task A_listing_that_keeps_failing_is_a_typed_error_after_bounded_attempts()
     {
-        var backend = Podman.BackendWith(RacingPodman(failures: int.MaxValue));
+        var backend = PodmanPathBackend.Create(RacingPodman(failures: int.MaxValue));
 
         var ex = await Assert.ThrowsAsync<BackendOperationException>(() => backend.GetAsync(SessionName.Parse("race-never-created")));
 

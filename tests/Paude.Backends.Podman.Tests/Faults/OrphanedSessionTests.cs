@@ -2,7 +2,6 @@ using Paude.Conformance;
 using Paude.Errors;
 using Paude.Execution;
 using Paude.Sessions;
-using Paude.Tests.Infrastructure;
 
 namespace Paude.Tests.Faults;
 

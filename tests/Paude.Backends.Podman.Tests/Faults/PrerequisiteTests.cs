@@ -14,7 +14,7 @@ public sealed class PrerequisiteTests : IDisposable
     [Fact]
     public async Task Podman_not_installed_is_BackendUnavailable_naming_podman()
     {
-        var backend = Podman.BackendWith(Path.Combine(_dir, "no-such-dir", "podman"));
+        var backend = PodmanPathBackend.Create(Path.Combine(_dir, "no-such-dir", "podman"));
 
         var create = await Assert.ThrowsAsync<BackendUnavailableException>(() => backend.CreateAsync(Spec()));
         var list = await Assert.ThrowsAsync<BackendUnavailableException>(async () => await backend.ListAsync().ToListAsync());
@@ -31,7 +31,7 @@ public sealed class PrerequisiteTests : IDisposable
         var fake = Path.Combine(_dir, "podman");
         await File.WriteAllTextAsync(fake, "#!/bin/sh\necho 'Error: simulated: cannot set up storage' >&2\nexit 125\n");
         File.SetUnixFileMode(fake, (UnixFileMode)0x1ED);
-        var backend = Podman.BackendWith(fake);
+        var backend = PodmanPathBackend.Create(fake);
 
         var ex = await Assert.ThrowsAsync<BackendUnavailableException>(() => backend.CreateAsync(Spec()));
 
@@ -48,7 +48,7 @@ public sealed class PrerequisiteTests : IDisposable
         var wrapper = Path.Combine(_dir, "podman");
         await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\necho \"$*\" >> '{log}'\nexec podman \"$@\"\n");
         File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ED);
-        var backend = Podman.BackendWith(wrapper);
+        var backend = PodmanPathBackend.Create(wrapper);
 
         var missing = await backend.GetAsync(SessionName.Parse("prereq-never-created"));
         _ = await backend.ListAsync().ToListAsync();

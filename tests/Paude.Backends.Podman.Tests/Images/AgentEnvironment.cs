@@ -25,7 +25,7 @@ public sealed class AgentEnvironment : IAsyncLifetime
         var volume = existingVolume ?? $"{container}-workspace";
         if (existingVolume is null)
         {
-            await PodmanCli.CheckAsync("volume", "create", "--label", Label, volume);
+            await Podman.CheckAsync("volume", "create", "--label", Label, volume);
         }
 
         List<string> args =
@@ -41,29 +41,29 @@ public sealed class AgentEnvironment : IAsyncLifetime
         }
 
         args.Add(Image);
-        await PodmanCli.CheckAsync([.. args]);
-        var ready = await PodmanCli.EventuallyAsync(
-            async () => (await PodmanCli.RunAsync(["exec", container, "test", "-d", "/pvc/workspace"])).ExitCode == 0 &&
-                        (!headless || (await PodmanCli.RunAsync(["exec", container, "tmux", "has-session", "-t", "=paude"])).ExitCode == 0),
-            PodmanCli.Patience);
+        await Podman.CheckAsync([.. args]);
+        var ready = await ImageWait.EventuallyAsync(
+            async () => (await Podman.RunAsync(["exec", container, "test", "-d", "/pvc/workspace"], writeStdin: null, ImageWait.CommandBound)).ExitCode == 0 &&
+                        (!headless || (await Podman.RunAsync(["exec", container, "tmux", "has-session", "-t", "=paude"], writeStdin: null, ImageWait.CommandBound)).ExitCode == 0),
+            ImageWait.Patience);
         if (!ready)
         {
-            var logs = await PodmanCli.RunAsync(["logs", container]);
-            throw new InvalidOperationException($"agent container {container} did not get ready: {logs.Combined}");
+            var logs = await Podman.RunAsync(["logs", container], writeStdin: null, ImageWait.CommandBound);
+            throw new InvalidOperationException($"agent container {container} did not get ready: {logs.StandardOutput + logs.StandardError}");
         }
 
         return container;
     }
 
-    public static Task<string> ExecAsync(string container, params string[] argv) => PodmanCli.CheckAsync(["exec", container, .. argv]);
+    public static Task<string> ExecAsync(string container, params string[] argv) => Podman.CheckAsync(["exec", container, .. argv]);
 
     /// <summary>The visible text of the tmux session's pane.</summary>
     public static async Task<string> PaneAsync(string container) =>
-        (await PodmanCli.RunAsync(["exec", container, "tmux", "capture-pane", "-p", "-t", "=paude:"])).StdOut;
+        (await Podman.RunAsync(["exec", container, "tmux", "capture-pane", "-p", "-t", "=paude:"], writeStdin: null, ImageWait.CommandBound)).StandardOutput;
 
     public async Task DisposeAsync()
     {
-        await PodmanCli.RemoveByLabelAsync(RunId);
+        await Podman.RemoveLabelledAsync($"{TestRun.LabelKey}={RunId}");
         await TestImages.UntagAsync(Image);
     }
 }

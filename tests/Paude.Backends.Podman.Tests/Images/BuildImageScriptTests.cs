@@ -30,7 +30,7 @@ public sealed class BuildImageScriptTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await PodmanCli.RunAsync(["rmi", "-f", Tag, DevTag, OtherBase]);
+        await Podman.RunAsync(["rmi", "-f", Tag, DevTag, OtherBase], writeStdin: null, ImageWait.CommandBound);
         Directory.Delete(_context, recursive: true);
     }
 
@@ -46,7 +46,7 @@ public sealed class BuildImageScriptTests : IAsyncLifetime
 
         await File.WriteAllTextAsync(Path.Combine(_context, "files", "a.txt"), "two\n");
         var edited = await RebuiltAsync(Base, first.Id);
-        Assert.Equal("two", (await PodmanCli.CheckAsync("run", "--rm", "--entrypoint", "cat", Tag, "/opt/buildtest/a.txt")).Trim());
+        Assert.Equal("two", (await Podman.CheckAsync("run", "--rm", "--entrypoint", "cat", Tag, "/opt/buildtest/a.txt")).Trim());
 
         File.SetUnixFileMode(Path.Combine(_context, "files", "a.txt"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         var chmodded = await RebuiltAsync(Base, edited);
@@ -59,7 +59,7 @@ public sealed class BuildImageScriptTests : IAsyncLifetime
         try
         {
             await File.WriteAllTextAsync(Path.Combine(baseContext, "Containerfile"), $"FROM {Base}\nLABEL {_run}=1\n");
-            await PodmanCli.CheckAsync("build", "-q", "--pull=never", "-t", OtherBase, baseContext);
+            await Podman.CheckAsync("build", "-q", "--pull=never", "-t", OtherBase, baseContext);
         }
         finally
         {
@@ -101,5 +101,5 @@ public sealed class BuildImageScriptTests : IAsyncLifetime
         return (parts[0], parts[1]);
     }
 
-    private static async Task<string> IdAsync(string image) => (await PodmanCli.CheckAsync("image", "inspect", "--format", "{{.Id}}", image)).Trim();
+    private static async Task<string> IdAsync(string image) => (await Podman.CheckAsync("image", "inspect", "--format", "{{.Id}}", image)).Trim();
 }

@@ -30,13 +30,13 @@ public sealed class ProxyEnvironment : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await TestImages.BuildAsync(ProxyImage, "proxy");
-        await PodmanCli.CheckAsync("network", "create", "--internal", "--label", Label, Internal);
-        await PodmanCli.CheckAsync("network", "create", "--label", Label, External);
-        await PodmanCli.CheckAsync(
+        await Podman.CheckAsync("network", "create", "--internal", "--label", Label, Internal);
+        await Podman.CheckAsync("network", "create", "--label", Label, External);
+        await Podman.CheckAsync(
             "run", "-d", "--name", Outside, "--label", Label, "--network", External,
             "--network-alias", "allowed.paude.test", "--network-alias", "denied.paude.test",
             TestImages.Base, "sh", "-c", "mkdir -p /www && echo outside-ok > /www/index.html && busybox httpd -p 443 -h /www && exec busybox httpd -f -p 80 -h /www");
-        await PodmanCli.CheckAsync(
+        await Podman.CheckAsync(
             "run", "-d", "--init", "--name", Client, "--label", Label, "--network", Internal, "--user", ArbitraryUser,
             TestImages.Base, "sleep", "infinity");
     }
@@ -51,16 +51,16 @@ public sealed class ProxyEnvironment : IAsyncLifetime
         File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         var proxy = new ProxyUnderTest(this, $"{RunId}-{name}", dir);
         await proxy.WriteConfigAsync(policy);
-        await PodmanCli.CheckAsync(
+        await Podman.CheckAsync(
             "run", "-d", "--init", "--name", proxy.Name, "--label", Label, "--user", ArbitraryUser,
             "--network", Internal, "--network", External, "-v", $"{dir}:/etc/paude-proxy:ro", ProxyImage);
-        var ready = await PodmanCli.EventuallyAsync(
-            async () => (await PodmanCli.RunAsync(["exec", Client, "bash", "-c", $"exec 3<>/dev/tcp/{proxy.Name}/3128"])).ExitCode == 0,
-            PodmanCli.Patience);
+        var ready = await ImageWait.EventuallyAsync(
+            async () => (await Podman.RunAsync(["exec", Client, "bash", "-c", $"exec 3<>/dev/tcp/{proxy.Name}/3128"], writeStdin: null, ImageWait.CommandBound)).ExitCode == 0,
+            ImageWait.Patience);
         if (!ready)
         {
-            var logs = await PodmanCli.RunAsync(["logs", proxy.Name]);
-            throw new InvalidOperationException($"proxy {proxy.Name} did not listen on 3128: {logs.Combined}");
+            var logs = await Podman.RunAsync(["logs", proxy.Name], writeStdin: null, ImageWait.CommandBound);
+            throw new InvalidOperationException($"proxy {proxy.Name} did not listen on 3128: {logs.StandardOutput + logs.StandardError}");
         }
 
         return proxy;
@@ -80,15 +80,15 @@ public sealed class ProxyEnvironment : IAsyncLifetime
         }
 
         args.Add(url);
-        var result = await PodmanCli.RunAsync(args);
-        var body = await PodmanCli.RunAsync(["exec", Client, "bash", "-c", "cat /tmp/body 2>/dev/null; rm -f /tmp/body"]);
-        var codes = result.StdOut.Split(' ');
-        return new CurlResult(result.ExitCode, codes[0], codes.Length > 1 ? codes[1] : "000", body.StdOut, result.StdErr);
+        var result = await Podman.RunAsync(args, writeStdin: null, ImageWait.CommandBound);
+        var body = await Podman.RunAsync(["exec", Client, "bash", "-c", "cat /tmp/body 2>/dev/null; rm -f /tmp/body"], writeStdin: null, ImageWait.CommandBound);
+        var codes = result.StandardOutput.Split(' ');
+        return new CurlResult(result.ExitCode, codes[0], codes.Length > 1 ? codes[1] : "000", body.StandardOutput, result.StandardError);
     }
 
     public async Task DisposeAsync()
     {
-        await PodmanCli.RemoveByLabelAsync(RunId);
+        await Podman.RemoveLabelledAsync($"{TestRun.LabelKey}={RunId}");
         await TestImages.UntagAsync(ProxyImage);
         foreach (var dir in _configDirs)
         {
@@ -115,14 +115,14 @@ public sealed class ProxyUnderTest(ProxyEnvironment environment, string name, st
     public async Task ReconfigureAsync(EgressPolicy policy)
     {
         await WriteConfigAsync(policy);
-        await PodmanCli.CheckAsync("exec", Name, "squid", "-k", "reconfigure", "-f", SquidConfig.ConfigPath);
+        await Podman.CheckAsync("exec", Name, "squid", "-k", "reconfigure", "-f", SquidConfig.ConfigPath);
     }
 
     public Task<CurlResult> CurlAsync(string url) => environment.CurlAsync(Name, url);
 
     public async Task<List<BlockedRequest>> BlockedRequestsAsync()
     {
-        var log = await PodmanCli.CheckAsync("exec", Name, "cat", SquidConfig.AccessLogPath);
+        var log = await Podman.CheckAsync("exec", Name, "cat", SquidConfig.AccessLogPath);
         return [.. SquidConfig.ParseBlockedRequests(new StringReader(log))];
     }
 }

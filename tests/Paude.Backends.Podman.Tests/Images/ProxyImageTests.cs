@@ -47,7 +47,7 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
     public async Task SquidRunsAsTheArbitraryUidWithGroupZero()
     {
         var proxy = await env.StartProxyAsync("uid", AllowedOnly);
-        var ids = await PodmanCli.CheckAsync("exec", proxy.Name, "bash", "-c", "ps -o uid=,gid=,comm= -C squid");
+        var ids = await Podman.CheckAsync("exec", proxy.Name, "bash", "-c", "ps -o uid=,gid=,comm= -C squid");
         var lines = ids.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.NotEmpty(lines);
         Assert.All(lines, l => Assert.Matches(@"^1000680000\s+0\s+squid$", l));
@@ -69,7 +69,7 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
 
     private async Task<string> OutsideIpAsync()
     {
-        var ip = (await PodmanCli.CheckAsync("inspect", "--format", $"{{{{(index .NetworkSettings.Networks \"{env.External}\").IPAddress}}}}", env.Outside)).Trim();
+        var ip = (await Podman.CheckAsync("inspect", "--format", $"{{{{(index .NetworkSettings.Networks \"{env.External}\").IPAddress}}}}", env.Outside)).Trim();
         Assert.Matches(@"^\d+\.\d+\.\d+\.\d+$", ip);
         return ip;
     }
@@ -78,25 +78,25 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
     public async Task ReconfigureChangesTheVerdictWithoutARestart()
     {
         var proxy = await env.StartProxyAsync("reconf", AllowedOnly);
-        var pidBefore = await PodmanCli.CheckAsync("exec", proxy.Name, "cat", "/var/lib/paude-proxy/squid.pid");
-        var startedBefore = await PodmanCli.CheckAsync("inspect", "--format", "{{.State.StartedAt}}", proxy.Name);
+        var pidBefore = await Podman.CheckAsync("exec", proxy.Name, "cat", "/var/lib/paude-proxy/squid.pid");
+        var startedBefore = await Podman.CheckAsync("inspect", "--format", "{{.State.StartedAt}}", proxy.Name);
         Assert.Equal("403", (await proxy.CurlAsync("http://denied.paude.test/")).HttpCode);
 
         // 'all' allows every host by name, then refuses it because it resolves to a private (the test network's)
         // address; naming the host exactly is what lets a private host through.
         await proxy.ReconfigureAsync(EgressPolicy.Parse(["all", "denied.paude.test"]));
-        Assert.True(await PodmanCli.EventuallyAsync(async () => (await proxy.CurlAsync("http://allowed.paude.test/")).Body.Contains("Blocked", StringComparison.Ordinal), PodmanCli.Patience), "'all' did not deny a private host");
+        Assert.True(await ImageWait.EventuallyAsync(async () => (await proxy.CurlAsync("http://allowed.paude.test/")).Body.Contains("Blocked", StringComparison.Ordinal), ImageWait.Patience), "'all' did not deny a private host");
         Assert.Equal("403", (await proxy.CurlAsync("http://allowed.paude.test:8080/")).HttpCode);
         Assert.Equal("403", (await proxy.CurlAsync("http://169.254.169.254/latest/meta-data/")).HttpCode);
         Assert.Equal("403", (await proxy.CurlAsync("http://127.0.0.1:3128/squid-internal-mgr/info")).HttpCode);
         Assert.Equal("403", (await proxy.CurlAsync($"http://{proxy.Name}:3128/squid-internal-mgr/info")).HttpCode);
 
         await proxy.ReconfigureAsync(EgressPolicy.Parse(["denied.paude.test"]));
-        Assert.True(await PodmanCli.EventuallyAsync(async () => (await proxy.CurlAsync("http://allowed.paude.test/")).HttpCode == "403", PodmanCli.Patience), "allowed.paude.test was not denied after reconfigure");
+        Assert.True(await ImageWait.EventuallyAsync(async () => (await proxy.CurlAsync("http://allowed.paude.test/")).HttpCode == "403", ImageWait.Patience), "allowed.paude.test was not denied after reconfigure");
         Assert.Equal("200", (await proxy.CurlAsync("http://denied.paude.test/")).HttpCode);
 
-        Assert.Equal(pidBefore, await PodmanCli.CheckAsync("exec", proxy.Name, "cat", "/var/lib/paude-proxy/squid.pid"));
-        Assert.Equal(startedBefore, await PodmanCli.CheckAsync("inspect", "--format", "{{.State.StartedAt}}", proxy.Name));
+        Assert.Equal(pidBefore, await Podman.CheckAsync("exec", proxy.Name, "cat", "/var/lib/paude-proxy/squid.pid"));
+        Assert.Equal(startedBefore, await Podman.CheckAsync("inspect", "--format", "{{.State.StartedAt}}", proxy.Name));
     }
 
     [Fact]
@@ -125,11 +125,11 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
     {
         var proxy = await env.StartProxyAsync("rotate", AllowedOnly);
         // A log the size of the cap, as a flood of requests would leave it; the watcher rotates it.
-        await PodmanCli.CheckAsync("exec", proxy.Name, "bash", "-c", $"head -c 17000000 /dev/zero | tr '\\0' x >> {SquidConfig.AccessLogPath}");
+        await Podman.CheckAsync("exec", proxy.Name, "bash", "-c", $"head -c 17000000 /dev/zero | tr '\\0' x >> {SquidConfig.AccessLogPath}");
         Assert.True(
-            await PodmanCli.EventuallyAsync(
-                async () => (await PodmanCli.RunAsync(["exec", proxy.Name, "bash", "-c", $"[ -s {SquidConfig.AccessLogPath}.0 ] && [ $(stat -c %s {SquidConfig.AccessLogPath}) -lt 16777216 ]"])).ExitCode == 0,
-                PodmanCli.Patience),
+            await ImageWait.EventuallyAsync(
+                async () => (await Podman.RunAsync(["exec", proxy.Name, "bash", "-c", $"[ -s {SquidConfig.AccessLogPath}.0 ] && [ $(stat -c %s {SquidConfig.AccessLogPath}) -lt 16777216 ]"], writeStdin: null, ImageWait.CommandBound)).ExitCode == 0,
+                ImageWait.Patience),
             "the access log was not rotated");
         Assert.Equal("403", (await proxy.CurlAsync("http://denied.paude.test/")).HttpCode);
         Assert.Contains(await proxy.BlockedRequestsAsync(), b => b.Host == "denied.paude.test");
@@ -139,9 +139,9 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
     public async Task RestartedProxyComesBackDespiteItsOldPidFile()
     {
         var proxy = await env.StartProxyAsync("restart", AllowedOnly);
-        await PodmanCli.CheckAsync("stop", "-t", "5", proxy.Name);
-        await PodmanCli.CheckAsync("start", proxy.Name);
-        Assert.True(await PodmanCli.EventuallyAsync(async () => (await proxy.CurlAsync("http://allowed.paude.test/")).HttpCode == "200", PodmanCli.Patience), "proxy did not serve after a restart");
+        await Podman.CheckAsync("stop", "-t", "5", proxy.Name);
+        await Podman.CheckAsync("start", proxy.Name);
+        Assert.True(await ImageWait.EventuallyAsync(async () => (await proxy.CurlAsync("http://allowed.paude.test/")).HttpCode == "200", ImageWait.Patience), "proxy did not serve after a restart");
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
     {
         var proxy = await env.StartProxyAsync("stop", AllowedOnly);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        await PodmanCli.CheckAsync("stop", "-t", "30", proxy.Name);
+        await Podman.CheckAsync("stop", "-t", "30", proxy.Name);
         // SIGTERM ends it at once (--init, shutdown_lifetime 0); a process that ignored it would take the full 30 s.
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"stop took {watch.Elapsed}");
     }
@@ -157,10 +157,10 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
     [Fact]
     public async Task MissingConfigFailsFastWithAClearMessage()
     {
-        var result = await PodmanCli.RunAsync(["run", "--rm", "--label", env.Label, "--user", ProxyEnvironment.ArbitraryUser, ProxyEnvironment.ProxyImage]);
+        var result = await Podman.RunAsync(["run", "--rm", "--label", env.Label, "--user", ProxyEnvironment.ArbitraryUser, ProxyEnvironment.ProxyImage], writeStdin: null, ImageWait.CommandBound);
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("/etc/paude-proxy/squid.conf", result.StdErr, StringComparison.Ordinal);
-        Assert.Contains("missing", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("/etc/paude-proxy/squid.conf", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("missing", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -173,10 +173,10 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
             await File.WriteAllTextAsync(path, "http_port 3128\nacl broken dstdomain .x.org x.org\nhttp_access allow broken\n");
             File.SetUnixFileMode(dir.FullName, (UnixFileMode)0b111_101_101);
             File.SetUnixFileMode(path, (UnixFileMode)0b110_100_100);
-            var result = await PodmanCli.RunAsync(["run", "--rm", "--label", env.Label, "--user", ProxyEnvironment.ArbitraryUser, "-v", $"{dir.FullName}:/etc/paude-proxy:ro", ProxyEnvironment.ProxyImage]);
+            var result = await Podman.RunAsync(["run", "--rm", "--label", env.Label, "--user", ProxyEnvironment.ArbitraryUser, "-v", $"{dir.FullName}:/etc/paude-proxy:ro", ProxyEnvironment.ProxyImage], writeStdin: null, ImageWait.CommandBound);
             Assert.Equal(2, result.ExitCode);
-            Assert.Contains("squid rejected", result.StdErr, StringComparison.Ordinal);
-            Assert.Contains("FATAL", result.StdErr, StringComparison.Ordinal);
+            Assert.Contains("squid rejected", result.StandardError, StringComparison.Ordinal);
+            Assert.Contains("FATAL", result.StandardError, StringComparison.Ordinal);
         }
         finally
         {
@@ -187,7 +187,7 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
     [Fact]
     public async Task ImageDefaultUserIsNotRoot()
     {
-        var user = (await PodmanCli.CheckAsync("image", "inspect", "--format", "{{.Config.User}}", ProxyEnvironment.ProxyImage)).Trim();
+        var user = (await Podman.CheckAsync("image", "inspect", "--format", "{{.Config.User}}", ProxyEnvironment.ProxyImage)).Trim();
         Assert.Equal("1001:0", user);
     }
 
@@ -221,16 +221,16 @@ public sealed class ProxyImageTests(ProxyEnvironment env) : IClassFixture<ProxyE
             }
 
             File.SetUnixFileMode(dir.FullName, (UnixFileMode)0b111_101_101);
-            var result = await PodmanCli.RunAsync(
+            var result = await Podman.RunAsync(
             [
                 "run", "--rm", "--label", env.Label, "--user", ProxyEnvironment.ArbitraryUser, "-v", $"{dir.FullName}:/cfg:ro",
                 "--entrypoint", "bash", ProxyEnvironment.ProxyImage, "-c",
                 "for f in /cfg/*; do echo \"== $f\"; squid -k parse -f \"$f\" 2>&1 | grep -E 'WARNING|ERROR|FATAL'; echo \"rc=${PIPESTATUS[0]}\"; done",
-            ]);
+            ], writeStdin: null, ImageWait.CommandBound);
             Assert.Equal(0, result.ExitCode);
-            var sections = result.StdOut.Split("== /cfg/", StringSplitOptions.RemoveEmptyEntries)
+            var sections = result.StandardOutput.Split("== /cfg/", StringSplitOptions.RemoveEmptyEntries)
                 .ToDictionary(s => s[..s.IndexOf('\n', StringComparison.Ordinal)], s => s[(s.IndexOf('\n', StringComparison.Ordinal) + 1)..]);
-            Assert.True(policies.Count + 1 == sections.Count, result.Combined);
+            Assert.True(policies.Count + 1 == sections.Count, result.StandardOutput + result.StandardError);
             foreach (var name in policies.Keys)
             {
                 var output = sections[name + ".conf"];

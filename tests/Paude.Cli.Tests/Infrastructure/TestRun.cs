@@ -71,9 +71,9 @@ internal static class TestRun
         var filter = $"label=paude.io/session-name={session}";
         return
         [
-            .. await PodmanListing.LinesAsync("ps", "-a", "--filter", filter, "--format", "container {{.Names}}"),
-            .. await PodmanListing.LinesAsync("volume", "ls", "--filter", filter, "--format", "volume {{.Name}}"),
-            .. await PodmanListing.LinesAsync("network", "ls", "--filter", $"name=^paude-{session}\\.net$", "--format", "network {{.Name}}"),
+            .. await Podman.LinesAsync("ps", "-a", "--filter", filter, "--format", "container {{.Names}}"),
+            .. await Podman.LinesAsync("volume", "ls", "--filter", filter, "--format", "volume {{.Name}}"),
+            .. await Podman.LinesAsync("network", "ls", "--filter", $"name=^paude-{session}\\.net$", "--format", "network {{.Name}}"),
         ];
     }
 }

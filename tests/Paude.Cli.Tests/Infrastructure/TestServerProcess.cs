@@ -78,9 +78,9 @@ internal sealed class TestServerProcess : IAsyncDisposable
         var filter = $"label=paude.kubetest={ServerId}";
         return
         [
-            .. await PodmanListing.LinesAsync("ps", "-a", "--filter", filter, "--format", "container {{.Names}}"),
-            .. await PodmanListing.LinesAsync("volume", "ls", "--filter", filter, "--format", "volume {{.Name}}"),
-            .. await PodmanListing.LinesAsync("network", "ls", "--filter", filter, "--format", "network {{.Name}}"),
+            .. await Podman.LinesAsync("ps", "-a", "--filter", filter, "--format", "container {{.Names}}"),
+            .. await Podman.LinesAsync("volume", "ls", "--filter", filter, "--format", "volume {{.Name}}"),
+            .. await Podman.LinesAsync("network", "ls", "--filter", filter, "--format", "network {{.Name}}"),
         ];
     }
 

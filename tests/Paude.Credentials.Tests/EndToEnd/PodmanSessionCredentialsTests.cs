@@ -52,8 +52,8 @@ public sealed class PodmanSessionCredentialsTests(SyntheticHomeFixture fixture) 
         foreach (var kind in new[] { "container", "volume", "network" })
         {
             var list = kind == "container"
-                ? await PodmanListing.LinesAsync("ps", "-aq", "--filter", "label=paude.test=" + _runId)
-                : await PodmanListing.LinesAsync(kind, "ls", "-q", "--filter", "label=paude.test=" + _runId);
+                ? await Podman.LinesAsync("ps", "-aq", "--filter", "label=paude.test=" + _runId)
+                : await Podman.LinesAsync(kind, "ls", "-q", "--filter", "label=paude.test=" + _runId);
             foreach (var id in list)
             {
                 await Run.ExecAsync(kind == "container" ? ["podman", "rm", "-f", "-t", "0", id] : ["podman", kind, "rm", "-f", id]);
@@ -113,9 +113,9 @@ public sealed class PodmanSessionCredentialsTests(SyntheticHomeFixture fixture) 
         Assert.StartsWith(manifest.Entries.Single(e => e.Path == "claude/.credentials.json").Sha256!, again.Stdout, StringComparison.Ordinal);
 
         Assert.True(await backend.DeleteAsync(name));
-        var containers = await PodmanListing.LinesAsync("ps", "-aq", "--filter", "label=paude.io/session-name=" + name.Value);
-        var volumes = await PodmanListing.LinesAsync("volume", "ls", "-q", "--filter", "label=paude.io/session-name=" + name.Value);
-        var networks = await PodmanListing.LinesAsync("network", "ls", "-q", "--filter", "name=" + name.Value);
+        var containers = await Podman.LinesAsync("ps", "-aq", "--filter", "label=paude.io/session-name=" + name.Value);
+        var volumes = await Podman.LinesAsync("volume", "ls", "-q", "--filter", "label=paude.io/session-name=" + name.Value);
+        var networks = await Podman.LinesAsync("network", "ls", "-q", "--filter", "name=" + name.Value);
         Assert.Empty(containers.Concat(volumes).Concat(networks));
     }
 }

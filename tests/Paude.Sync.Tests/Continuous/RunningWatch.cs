@@ -76,7 +76,7 @@ public sealed class RunningWatch : IAsyncDisposable
     /// <summary>The content of a session file, or <c>null</c> when it does not exist.</summary>
     public static async Task<string?> SessionFileAsync(SessionName session, string path)
     {
-        var result = await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "cat", "--", path]);
+        var result = await Podman.RunAsync(["exec", SyncFixture.Container(session), "cat", "--", path]);
         return result.ExitCode == 0 ? result.StandardOutput : null;
     }
 

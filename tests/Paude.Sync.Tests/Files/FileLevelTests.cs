@@ -29,7 +29,7 @@ public sealed class FileLevelTests(SyncFixture fixture) : SyncTestBase(fixture)
         Assert.Equal(["a.txt", "dir/b.txt"], push.FilesChanged);
         Assert.Empty(push.FilesDeleted);
         Assert.Equal("kept\n", await Fixture.ExecAsync(session, "cat", ws + "/session-only.txt"));
-        Assert.Equal("no", (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "test", "-e", ws + "/node_modules"])).ExitCode == 0 ? "yes" : "no");
+        Assert.Equal("no", (await Podman.RunAsync(["exec", SyncFixture.Container(session), "test", "-e", ws + "/node_modules"])).ExitCode == 0 ? "yes" : "no");
 
         await Fixture.WriteAsync(session, ws, "a.txt", "a from session\n");
         await Fixture.ExecAsync(session, "rm", ws + "/dir/b.txt");

@@ -41,7 +41,7 @@ public sealed class StagedPushTests(SyncFixture fixture) : SyncTestBase(fixture)
 
         // A watcher in the session: ends once a staged copy holds more than 8 MB, i.e. mid-transfer.
         using var cts = new CancellationTokenSource();
-        var midTransfer = ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "bash", "-c",
+        var midTransfer = Podman.RunAsync(["exec", SyncFixture.Container(session), "bash", "-c",
             "for i in $(seq 1 3000); do [ -n \"$(find \"$1\" -path '*.paude-staging-*' -name big.bin -size +8M)\" ] && exit 0; sleep 0.01; done; exit 1", "bash", ws]);
         var push = SyncAsync(session, local, ws, SyncDirection.ToSession, SyncStrategy.Branch, cancellationToken: cts.Token);
         Assert.Equal(0, (await midTransfer).ExitCode);
@@ -74,13 +74,13 @@ public sealed class StagedPushTests(SyncFixture fixture) : SyncTestBase(fixture)
         // The channel drops mid-stream: the session's tar is killed while it extracts a large file.
         await File.WriteAllBytesAsync(Path.Combine(local.Path, "big.bin"), RandomContent(LargeSize, 4));
         local.Write("a.txt", "edited\n");
-        var killer = ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "bash", "-c",
+        var killer = Podman.RunAsync(["exec", SyncFixture.Container(session), "bash", "-c",
             "for i in $(seq 1 3000); do p=$(pgrep -f -x 'tar -x --no-same-owner -f - -C [.]git/[.]paude-staging-[A-Za-z0-9-]+'); [ -n \"$p\" ] && [ -n \"$(find \"$1\" -name big.bin -size +8M)\" ] && exec kill -9 $p; sleep 0.01; done; exit 1", "bash", ws]);
         var cut = await Assert.ThrowsAnyAsync<SyncException>(() => PushAsync(session, local, ws));
         Assert.Equal(0, (await killer).ExitCode);
         Assert.Contains("exit 6", cut.Message, StringComparison.Ordinal);
         Assert.Equal("a\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
-        Assert.NotEqual(0, (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "test", "-e", ws + "/big.bin"])).ExitCode);
+        Assert.NotEqual(0, (await Podman.RunAsync(["exec", SyncFixture.Container(session), "test", "-e", ws + "/big.bin"])).ExitCode);
 
         var next = await PushAsync(session, local, ws);
         Assert.Equal(["a.txt", "big.bin"], next.FilesChanged);

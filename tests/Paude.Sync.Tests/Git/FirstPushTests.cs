@@ -79,7 +79,7 @@ public sealed class FirstPushTests(SyncFixture fixture) : SyncTestBase(fixture)
         await Fixture.GitAsync(session, ws, "fsck", "--strict", "--no-dangling");
         foreach (var (what, id) in new[] { ("private branch", secret), ("stash", stashed), ("other session", otherSession), ("amended away", amendedAway) })
         {
-            var found = await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "git", "-C", ws, "cat-file", "-e", id]);
+            var found = await Podman.RunAsync(["exec", SyncFixture.Container(session), "git", "-C", ws, "cat-file", "-e", id]);
             Assert.True(found.ExitCode != 0, $"the {what} object {id} reached the session");
         }
 
@@ -196,7 +196,7 @@ public sealed class FirstPushTests(SyncFixture fixture) : SyncTestBase(fixture)
         var head = await local.CommitAsync("a.txt", "a\n", "X");
 
         // The channel drops mid-stream: the session's tar is killed while the archive arrives.
-        var killer = ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "bash", "-c",
+        var killer = Podman.RunAsync(["exec", SyncFixture.Container(session), "bash", "-c",
             "for i in $(seq 1 3000); do p=$(pgrep -f -x 'tar -x --no-same-owner -f - -C [.]/[.]paude-staging-[A-Za-z0-9-]+'); [ -n \"$p\" ] && [ -n \"$(find \"$1\" -size +8M)\" ] && exec kill -9 $p; sleep 0.01; done; exit 1", "bash", ws]);
         var cut = await Assert.ThrowsAnyAsync<SyncException>(() => PushAsync(session, local, ws));
         Assert.Equal(0, (await killer).ExitCode);

@@ -220,7 +220,7 @@ public sealed class IncrementalPushTests(SyncFixture fixture) : SyncTestBase(fix
         Assert.Equal("b2\n", await Fixture.ExecAsync(session, "cat", ws + "/b.txt"));
         Assert.Equal("755", (await Fixture.ExecAsync(session, "stat", "-c", "%a", ws + "/b.txt")).Trim());
         Assert.Equal("new\n", await Fixture.ExecAsync(session, "cat", ws + "/d/new.txt"));
-        Assert.NotEqual(0, (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "test", "-e", ws + "/c.txt"])).ExitCode);
+        Assert.NotEqual(0, (await Podman.RunAsync(["exec", SyncFixture.Container(session), "test", "-e", ws + "/c.txt"])).ExitCode);
 
         var nothing = await PushAsync(session, local, ws);
         Assert.Empty(nothing.FilesChanged);

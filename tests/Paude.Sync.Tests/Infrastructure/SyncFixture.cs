@@ -71,14 +71,14 @@ public sealed class SyncFixture : SyncSessions, IAsyncLifetime
     /// <summary>Runs a command in a session container (test set-up and checks), failing on a non-zero exit.</summary>
     public override async Task<string> ExecAsync(SessionName session, params string[] argv)
     {
-        var result = await ProcessRunner.RunAsync("podman", ["exec", Container(session), .. argv]);
+        var result = await Podman.RunAsync(["exec", Container(session), .. argv]);
         return result.EnsureSuccess(string.Join(' ', argv)).StandardOutput;
     }
 
     /// <summary>Runs a command in a session container as root (to plant hostile programs in a dedicated container).</summary>
     public override async Task ExecAsRootAsync(SessionName session, Stream? stdin, params string[] argv)
     {
-        var result = await ProcessRunner.RunAsync("podman", ["exec", .. stdin is null ? Array.Empty<string>() : ["-i"], "--user", "0", Container(session), .. argv], stdin);
+        var result = await Podman.RunAsync(["exec", .. stdin is null ? Array.Empty<string>() : ["-i"], "--user", "0", Container(session), .. argv], stdin);
         result.EnsureSuccess(string.Join(' ', argv));
     }
 
@@ -94,10 +94,10 @@ public sealed class SyncFixture : SyncSessions, IAsyncLifetime
         // Anything a failed create left behind carries this run's label.
         foreach (var kind in new[] { "container", "volume", "network" })
         {
-            var list = await PodmanListing.LinesAsync([kind == "container" ? "ps" : kind, .. kind == "container" ? new[] { "-a", "-q" } : ["ls", "-q"], "--filter", $"label=paude.test={RunId}"]);
+            var list = await Podman.LinesAsync([kind == "container" ? "ps" : kind, .. kind == "container" ? new[] { "-a", "-q" } : ["ls", "-q"], "--filter", $"label=paude.test={RunId}"]);
             if (list.Length > 0)
             {
-                await ProcessRunner.RunAsync("podman", kind == "container" ? ["rm", "-f", "-t", "0", .. list] : [kind, "rm", "-f", .. list]);
+                await Podman.RunAsync(kind == "container" ? ["rm", "-f", "-t", "0", .. list] : [kind, "rm", "-f", .. list]);
             }
         }
 

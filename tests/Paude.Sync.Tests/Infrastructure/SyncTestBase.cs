@@ -31,14 +31,14 @@ public abstract class SyncTestBase(SyncFixture fixture)
     protected static async Task<Task> DeleteMidStreamAsync(SessionName session, string receiverPattern, string localFile)
     {
         var ready = $"/tmp/pauser-{Guid.NewGuid():N}";
-        var paused = ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "bash", "-c",
+        var paused = Podman.RunAsync(["exec", SyncFixture.Container(session), "bash", "-c",
             "touch \"$1\"; for i in $(seq 1 3000); do p=$(pgrep -f -x \"$2\"); [ -n \"$p\" ] && kill -STOP $p && echo $p && exit 0; sleep 0.01; done; exit 1", "bash", ready, receiverPattern]);
-        await Eventually.UntilAsync(async () => (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "test", "-e", ready])).ExitCode == 0, running => running, "the pauser runs", TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync(async () => (await Podman.RunAsync(["exec", SyncFixture.Container(session), "test", "-e", ready])).ExitCode == 0, running => running, "the pauser runs", TimeSpan.FromSeconds(30));
         return Task.Run(async () =>
         {
             var pid = (await paused).EnsureSuccess("pause " + receiverPattern).StandardOutput.Trim();
             File.Delete(localFile);
-            (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "kill", "-CONT", pid])).EnsureSuccess("resume " + pid);
+            (await Podman.RunAsync(["exec", SyncFixture.Container(session), "kill", "-CONT", pid])).EnsureSuccess("resume " + pid);
         });
     }
 

@@ -223,7 +223,7 @@ internal sealed class ModelRunner(SyncFixture fixture, IReadOnlyList<SessionName
         var tips = Lines(await _local.GitAsync("for-each-ref", "--format=%(objectname)", "refs/heads")).ToList();
         for (var s = 0; s < sessions.Count; s++)
         {
-            var session = await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(sessions[s]), "git", "-C", _workspaces[s], "for-each-ref", "--format=%(objectname)", "refs/heads"]);
+            var session = await Podman.RunAsync(["exec", SyncFixture.Container(sessions[s]), "git", "-C", _workspaces[s], "for-each-ref", "--format=%(objectname)", "refs/heads"]);
             if (session.ExitCode == 0)
             {
                 tips.AddRange(Lines(session.StandardOutput));
@@ -244,7 +244,7 @@ internal sealed class ModelRunner(SyncFixture fixture, IReadOnlyList<SessionName
         var missing = Lines((await ProcessRunner.RunAsync("bash", ["-c", Missing, "bash", _local.Path, .. tips])).StandardOutput).ToList();
         for (var s = 0; s < sessions.Count && missing.Count > 0; s++)
         {
-            missing = Lines((await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(sessions[s]), "bash", "-c", Missing, "bash", _workspaces[s], .. missing])).StandardOutput).ToList();
+            missing = Lines((await Podman.RunAsync(["exec", SyncFixture.Container(sessions[s]), "bash", "-c", Missing, "bash", _workspaces[s], .. missing])).StandardOutput).ToList();
         }
 
         Check(missing.Count == 0, $"commit(s) {string.Join(", ", missing)}, branch tips before {sync}, are reachable neither locally nor in a session after it");
@@ -278,7 +278,7 @@ internal sealed class ModelRunner(SyncFixture fixture, IReadOnlyList<SessionName
     private async Task<Dictionary<string, string>> SessionFilesAsync(int s)
     {
         // path NUL content NUL for every regular file outside .git (contents are single short tokens).
-        var listing = await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(sessions[s]), "bash", "-c",
+        var listing = await Podman.RunAsync(["exec", SyncFixture.Container(sessions[s]), "bash", "-c",
             "cd \"$1\" 2>/dev/null || exit 0; find . -path ./.git -prune -o -type f -print0 | while IFS= read -r -d '' f; do printf '%s\\0%s\\0' \"${f#./}\" \"$(cat -- \"$f\"; printf x)\"; done", "bash", _workspaces[s]]);
         var parts = listing.EnsureSuccess("list session files").StandardOutput.Split('\0');
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -347,7 +347,7 @@ internal sealed class ModelRunner(SyncFixture fixture, IReadOnlyList<SessionName
         ProcessRunner.RunAsync("bash", ["-c", script, "bash", .. args], workingDirectory: _local.Path);
 
     private Task SessionShellAsync(int s, string script, params string[] args) =>
-        ProcessRunner.RunAsync("podman", ["exec", "-w", _workspaces[s], SyncFixture.Container(sessions[s]), "bash", "-c", script, "bash", .. args]);
+        Podman.RunAsync(["exec", "-w", _workspaces[s], SyncFixture.Container(sessions[s]), "bash", "-c", script, "bash", .. args]);
 
     private static IEnumerable<string> Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
@@ -363,7 +363,7 @@ internal sealed class ModelRunner(SyncFixture fixture, IReadOnlyList<SessionName
 
         foreach (var (session, workspace) in sessions.Zip(_workspaces))
         {
-            _ = ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "rm", "-rf", workspace]).GetAwaiter().GetResult();
+            _ = Podman.RunAsync(["exec", SyncFixture.Container(session), "rm", "-rf", workspace]).GetAwaiter().GetResult();
         }
     }
 }

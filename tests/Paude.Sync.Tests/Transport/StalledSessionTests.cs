@@ -81,7 +81,7 @@ public sealed class StalledSessionTests(SyncFixture fixture) : SyncTestBase(fixt
         Assert.Contains("did not answer", ex.Message, StringComparison.Ordinal);
         Assert.Contains("StreamIdleTimeout", ex.Message, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the unanswered upload took {clock.Elapsed.TotalSeconds:F0} s to fail");
-        Assert.NotEqual(0, (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "test", "-e", ws + "/a.txt"])).ExitCode);
+        Assert.NotEqual(0, (await Podman.RunAsync(["exec", SyncFixture.Container(session), "test", "-e", ws + "/a.txt"])).ExitCode);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class StalledSessionTests(SyncFixture fixture) : SyncTestBase(fixt
 
         Assert.Contains("did not answer", ex.Message, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the unanswered push took {clock.Elapsed.TotalSeconds:F0} s to fail");
-        Assert.NotEqual(0, (await ProcessRunner.RunAsync("podman", ["exec", SyncFixture.Container(session), "test", "-e", ws + "/a.txt"])).ExitCode);
+        Assert.NotEqual(0, (await Podman.RunAsync(["exec", SyncFixture.Container(session), "test", "-e", ws + "/a.txt"])).ExitCode);
     }
 
     /// <summary>

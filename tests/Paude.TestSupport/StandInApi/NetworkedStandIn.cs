@@ -60,13 +60,13 @@ public sealed class NetworkedStandIn : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await ProcessRunner.RunAsync("podman", ["rm", "-f", "-t", "0", "--ignore", $"{_prefix}-fwd", $"{_prefix}-bridge"]);
+        await Podman.RunAsync(["rm", "-f", "-t", "0", "--ignore", $"{_prefix}-fwd", $"{_prefix}-bridge"]);
         await StandIn.DisposeAsync();
     }
 
     private static async Task<string> CheckAsync(params string[] args)
     {
-        var result = await ProcessRunner.RunAsync("podman", args);
+        var result = await Podman.RunAsync(args);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"podman {string.Join(' ', args)} failed ({result.ExitCode}): {result.StandardError}");

@@ -1,9 +1,8 @@
 using System.Text.RegularExpressions;
 using Paude.Errors;
 using Paude.Sessions;
-using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests.Backend;
+namespace Paude.Tests.Backend.Attach;
 
 /// <summary>
 /// <see cref="ISessionBackend.AttachAsync"/> on Podman through a terminal made of pipes (as an embedding app would

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Paude.Backends.Podman.Cli;
 using Paude.Backends.Podman.Logging;
 using Paude.Egress;
@@ -5,8 +6,11 @@ using Paude.Errors;
 
 namespace Paude.Backends.Podman.Backend;
 
-/// <summary>Waiting for the proxy to serve, not only to run.</summary>
-internal sealed partial class PodmanBackend
+/// <summary>
+/// Waiting for the proxy to serve, not only to run: squid listening in the proxy container, and the agent's bridge to
+/// the proxy's socket listening in the agent container. Create and start return only once both are true.
+/// </summary>
+internal sealed class ProxyReadiness(string backendName, PodmanEngine engine, TimeProvider time, ILogger logger)
 {
     // Backend/Scripts/wait-proxy-listening.sh: $1 = port; exit 0 listening, 1 never listened.
     private static readonly string WaitProxyListeningScript = Paude.Scripting.SessionScript.Load("wait-proxy-listening.sh");
@@ -23,12 +27,12 @@ internal sealed partial class PodmanBackend
     /// back-off sleeps past the moment squid listens. A proxy that exits instead (bad config, crash) ends the exec; then
     /// its state is read and it fails fast with its log tail rather than at the ready timeout.
     /// </summary>
-    private async Task WaitProxyListeningAsync(PodmanNames names, CancellationToken cancellationToken)
+    public async Task WaitProxyListeningAsync(PodmanNames names, CancellationToken cancellationToken)
     {
         var port = SquidConfig.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         while (true)
         {
-            var probe = await RunAsync(["exec", names.Proxy, "bash", "-c", WaitProxyListeningScript, "bash", port], cancellationToken).ConfigureAwait(false);
+            var probe = await engine.RunAsync(["exec", names.Proxy, "bash", "-c", WaitProxyListeningScript, "bash", port], cancellationToken).ConfigureAwait(false);
             if (probe.Succeeded)
             {
                 return;
@@ -38,16 +42,16 @@ internal sealed partial class PodmanBackend
             // podman failing to exec or the proxy stopping under it: is the proxy still running?
             if (probe.ExitCode != 1)
             {
-                var state = await RunAsync(["container", "inspect", "--format", "{{.State.Running}}", names.Proxy], cancellationToken).ConfigureAwait(false);
+                var state = await engine.RunAsync(["container", "inspect", "--format", "{{.State.Running}}", names.Proxy], cancellationToken).ConfigureAwait(false);
                 if (!state.Succeeded || !state.StandardOutput.Trim().Equals("true", StringComparison.Ordinal))
                 {
-                    var logs = await RunAsync(["logs", "--tail", "20", names.Proxy], cancellationToken).ConfigureAwait(false);
+                    var logs = await engine.RunAsync(["logs", "--tail", "20", names.Proxy], cancellationToken).ConfigureAwait(false);
                     var tail = Cli.PodmanCli.Trim(logs.StandardOutput + logs.StandardError);
-                    throw new BackendOperationException($"Backend '{Name}': the proxy of session '{names.Session.Value}' is not running; its log ends with: {tail}");
+                    throw new BackendOperationException($"Backend '{backendName}': the proxy of session '{names.Session.Value}' is not running; its log ends with: {tail}");
                 }
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(50), _time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -59,7 +63,7 @@ internal sealed partial class PodmanBackend
     /// create now and then (about 1 in 150) sat in this wait until the ready timeout with no answer, and a stuck exec
     /// is the one part of it a retry can recover. Exit 2: the proxy never made its socket; 3: the bridge never listened.
     /// </summary>
-    private async Task WaitBridgeListeningAsync(PodmanNames names, CancellationToken cancellationToken)
+    public async Task WaitBridgeListeningAsync(PodmanNames names, CancellationToken cancellationToken)
     {
         var port = SquidConfig.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         while (true)
@@ -69,11 +73,11 @@ internal sealed partial class PodmanBackend
             PodmanResult probe;
             try
             {
-                probe = await RunAsync(["exec", names.Agent, "bash", "-c", WaitBridgeListeningScript, "bash", PodmanNames.SocketPath, port], attempt.Token).ConfigureAwait(false);
+                probe = await engine.RunAsync(["exec", names.Agent, "bash", "-c", WaitBridgeListeningScript, "bash", PodmanNames.SocketPath, port], attempt.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                Log.BridgeProbeRetried(_logger, names.Session.Value, (int)BridgeProbeBound.TotalSeconds);
+                Log.BridgeProbeRetried(logger, names.Session.Value, (int)BridgeProbeBound.TotalSeconds);
                 continue;
             }
 
@@ -88,7 +92,7 @@ internal sealed partial class PodmanBackend
                 3 => "the agent's bridge never listened on 127.0.0.1:" + port,
                 _ => Cli.PodmanCli.Trim(probe.StandardError),
             };
-            throw new BackendOperationException($"Backend '{Name}': the proxy bridge of session '{names.Session.Value}' did not come up: {why}");
+            throw new BackendOperationException($"Backend '{backendName}': the proxy bridge of session '{names.Session.Value}' did not come up: {why}");
         }
     }
 

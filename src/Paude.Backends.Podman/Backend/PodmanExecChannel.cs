@@ -1,12 +1,17 @@
-using Microsoft.Extensions.Logging;
-using Paude.Backends.Podman.Logging;
+using Paude.Backends.Podman.Cli;
 using Paude.Errors;
 using Paude.Execution;
 using Paude.Sessions;
 
 namespace Paude.Backends.Podman.Backend;
 
-internal sealed partial class PodmanBackend
+/// <summary>
+/// The exec and file channel of a Podman session: processes started with <c>podman exec</c> (killed as a whole tree by
+/// an id in their environment), tar streams into and out of the agent container, and the terminal attach. Exec and
+/// upload make no state check up front (a <c>podman ps</c> costs ~0.1 s, and sync runs many): a missing or stopped
+/// session makes the exec fail at once, and only then is the state read to throw the typed error.
+/// </summary>
+internal sealed class PodmanExecChannel(IPodmanClient podman, PodmanEngine engine, PodmanSessionReader reader)
 {
     private const string ExecIdVariable = "PAUDE_EXEC_ID";
 
@@ -20,12 +25,9 @@ internal sealed partial class PodmanBackend
     // Fixed script (Backend/Scripts/upload-extract.sh); the folder is its argument ($1).
     private static readonly string UploadScript = Paude.Scripting.SessionScript.Load("upload-extract.sh");
 
-    public async Task<ISessionProcess> StartProcessAsync(SessionName name, ProcessSpec spec, CancellationToken cancellationToken = default)
+    public async Task<ISessionProcess> StartProcessAsync(SessionName name, ProcessSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-
-        // No state check up front (a `podman ps` costs ~0.1 s per exec, and sync runs many): a missing or stopped
-        // session makes podman exec fail at once, and only then is the state read to throw the typed error.
         var args = new List<string> { "exec" };
         if (spec.RedirectStandardInput)
         {
@@ -58,19 +60,19 @@ internal sealed partial class PodmanBackend
         var agent = new PodmanNames(name).Agent;
         args.Add(agent);
         args.AddRange(spec.Command);
-        var process = await _podman.StartAsync(args, spec.RedirectStandardInput, cancellationToken).ConfigureAwait(false);
-        process.OnPodmanFailure(ct => RequireRunningAsync(name, ct));
+        var process = await podman.StartAsync(args, spec.RedirectStandardInput, cancellationToken).ConfigureAwait(false);
+        process.OnPodmanFailure(ct => reader.RequireRunningAsync(name, ct));
         process.OnKill(async () =>
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             // As the process's own user: root in the container lacks CAP_SYS_PTRACE and cannot read other users' environ.
             IReadOnlyList<string> user = spec.User is null ? [] : ["--user", spec.User];
-            await RunAsync(["exec", .. user, agent, "sh", "-c", KillByExecIdScript, "sh", execId], timeout.Token).ConfigureAwait(false);
+            await engine.RunAsync(["exec", .. user, agent, "sh", "-c", KillByExecIdScript, "sh", execId], timeout.Token).ConfigureAwait(false);
         });
         return process;
     }
 
-    public async Task UploadAsync(SessionName name, string containerDirectory, Stream tarArchive, CancellationToken cancellationToken = default)
+    public async Task UploadAsync(SessionName name, string containerDirectory, Stream tarArchive, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tarArchive);
         ValidateContainerPath(containerDirectory);
@@ -79,11 +81,11 @@ internal sealed partial class PodmanBackend
         // the exec fail at once; only then is the session's state read, to throw the typed error it deserves.
         try
         {
-            await UploadCoreAsync(new PodmanNames(name), containerDirectory, (s, ct) => tarArchive.CopyToAsync(s, UploadChunkSize, ct), cancellationToken).ConfigureAwait(false);
+            await ExtractAsync(new PodmanNames(name), containerDirectory, (s, ct) => tarArchive.CopyToAsync(s, UploadChunkSize, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is BackendOperationException or IOException && !cancellationToken.IsCancellationRequested)
         {
-            await RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
+            await reader.RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
             throw;
         }
     }
@@ -94,25 +96,25 @@ internal sealed partial class PodmanBackend
     /// with <c>-b 2048</c> (1 MiB) it alternates between gathering a record and extracting it instead of overlapping
     /// the two, which doubled the upload time (measured A/B with GNU tar as producer: 4.9–8.9 s vs 10.6–17.7 s).
     /// </summary>
-    private async Task UploadCoreAsync(PodmanNames names, string containerDirectory, Func<Stream, CancellationToken, Task> writeTar, CancellationToken cancellationToken)
+    public async Task ExtractAsync(PodmanNames names, string containerDirectory, Func<Stream, CancellationToken, Task> writeTar, CancellationToken cancellationToken)
     {
         ValidateContainerPath(containerDirectory);
-        var result = await RunAsync(
+        var result = await engine.RunAsync(
             ["exec", "-i", names.Agent, "sh", "-c", UploadScript, "sh", containerDirectory],
             cancellationToken,
             writeTar).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw Failure($"unpacking into '{containerDirectory}' in session '{names.Session.Value}'", result);
+            throw engine.Failure($"unpacking into '{containerDirectory}' in session '{names.Session.Value}'", result);
         }
     }
 
-    public async Task DownloadAsync(SessionName name, string containerDirectory, Func<Stream, CancellationToken, Task> readArchive, CancellationToken cancellationToken = default)
+    public async Task DownloadAsync(SessionName name, string containerDirectory, Func<Stream, CancellationToken, Task> readArchive, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(readArchive);
         ValidateContainerPath(containerDirectory);
-        await RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
-        await using var process = await _podman.StartAsync(["exec", new PodmanNames(name).Agent, "tar", "-c", "-C", containerDirectory, "."], redirectStdin: false, cancellationToken).ConfigureAwait(false);
+        await reader.RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
+        await using var process = await podman.StartAsync(["exec", new PodmanNames(name).Agent, "tar", "-c", "-C", containerDirectory, "."], redirectStdin: false, cancellationToken).ConfigureAwait(false);
         var stderr = PodmanEngine.ReadCappedAsync(process.StandardError, cancellationToken);
         await readArchive(process.StandardOutput, cancellationToken).ConfigureAwait(false);
 
@@ -121,35 +123,16 @@ internal sealed partial class PodmanBackend
         var exit = await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         if (exit != 0)
         {
-            throw Failure($"archiving '{containerDirectory}' in session '{name.Value}'", new Cli.PodmanResult(exit, string.Empty, await stderr.ConfigureAwait(false)));
+            throw engine.Failure($"archiving '{containerDirectory}' in session '{name.Value}'", new PodmanResult(exit, string.Empty, await stderr.ConfigureAwait(false)));
         }
     }
 
-    public async Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken = default)
+    public async Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(terminal);
-        await RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
-        var attach = new Attach.PodmanAttach(_podman, new PodmanNames(name).Agent);
-        return await attach.RunAsync(terminal, ct => RequireRunningAsync(name, ct), cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Packages the session's credential sources into the memory-backed directory and restores them.</summary>
-    private async Task DeliverCredentialsAsync(PodmanNames names, IReadOnlyList<string> sources, CancellationToken cancellationToken)
-    {
-        if (sources.Count == 0 || _credentials is null)
-        {
-            return;
-        }
-
-        await UploadCoreAsync(names, AgentContract.CredentialsPath, (s, ct) => _credentials.WritePackageAsync(sources, s, ct), cancellationToken).ConfigureAwait(false);
-        var restore = await RunAsync(["exec", names.Agent, .. _credentials.RestoreCommand], cancellationToken).ConfigureAwait(false);
-        if (!restore.Succeeded)
-        {
-            throw Failure($"restoring credentials in session '{names.Session.Value}'", restore);
-        }
-
-        var joined = string.Join(",", sources);
-        Log.CredentialsDelivered(_logger, names.Session.Value, joined);
+        await reader.RequireRunningAsync(name, cancellationToken).ConfigureAwait(false);
+        var attach = new Attach.PodmanAttach(podman, new PodmanNames(name).Agent);
+        return await attach.RunAsync(terminal, ct => reader.RequireRunningAsync(name, ct), cancellationToken).ConfigureAwait(false);
     }
 
     private static void ValidateContainerPath(string containerDirectory)

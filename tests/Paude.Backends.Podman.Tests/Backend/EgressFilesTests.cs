@@ -4,7 +4,7 @@ using Paude.Backends.Podman.Backend;
 using Paude.Egress;
 using Paude.Errors;
 
-namespace Paude.Tests.Egress;
+namespace Paude.Tests.Backend;
 
 /// <summary>
 /// The allow-list read back from the proxy config volume (<c>podman volume export</c>): the archive is read through the

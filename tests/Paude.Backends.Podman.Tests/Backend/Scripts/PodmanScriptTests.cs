@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Paude.Backends.Podman.Tests.Scripts;
+namespace Paude.Tests.Backend.Scripts;
 
 /// <summary>
 /// The Podman backend's session scripts (<c>Backend/Scripts/*.sh</c>) run directly on the host (no container), each
