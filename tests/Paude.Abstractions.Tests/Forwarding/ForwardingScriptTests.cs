@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Paude.Forwarding;
 
-namespace Paude.Tests.Scripts;
+namespace Paude.Tests.Forwarding;
 
 /// <summary>
 /// The session scripts of Paude.Abstractions run directly with bash on the host (no container): the port relay

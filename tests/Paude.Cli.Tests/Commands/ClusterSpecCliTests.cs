@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Commands;
 
 /// <summary>
 /// <c>paude create</c>'s resource, storage, placement and pull secret options on the openshift backend (kubectl

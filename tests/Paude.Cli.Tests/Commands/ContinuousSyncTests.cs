@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using Paude.Cli.Tests.Infrastructure;
 using Paude.TestSupport;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Commands;
 
 /// <summary><c>paude sync NAME --direction to --watch</c> as a real process against a real Podman session.</summary>
 [Collection("podman")]

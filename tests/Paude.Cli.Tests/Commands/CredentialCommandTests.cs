@@ -1,6 +1,6 @@
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Commands;
 
 public sealed class CredentialCommandTests
 {

@@ -1,6 +1,6 @@
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Commands;
 
 /// <summary>
 /// <c>paude delete</c> never drops work the session holds that was never synced back, unless --force — on every

@@ -1,6 +1,6 @@
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Commands;
 
 /// <summary>allowed-domains and blocked-domains on a running session.</summary>
 [Collection("podman")]

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Commands;
 
 /// <summary>exec: exit codes, separate streams, stdin, live output, argument vectors (run as a real process where it matters).</summary>
 [Collection("podman")]

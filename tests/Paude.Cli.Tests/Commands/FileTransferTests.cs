@@ -1,7 +1,7 @@
 using System.Runtime.Versioning;
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Commands;
 
 /// <summary>upload / download through the file channel, checked with real git and real files on both sides.</summary>
 [Collection("podman")]

@@ -1,7 +1,7 @@
 using Paude.Cli.Hosting;
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Commands;
 
 /// <summary>
 /// <c>paude image build</c> against the test server's OpenShift build API, and <c>paude create --image</c> on its

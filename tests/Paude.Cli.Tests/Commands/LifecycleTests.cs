@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Commands;
 
 /// <summary>create / list / status / stop / start / delete through the CLI against real Podman.</summary>
 [Collection("podman")]

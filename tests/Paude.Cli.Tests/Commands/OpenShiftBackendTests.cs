@@ -1,7 +1,7 @@
 using System.Globalization;
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Commands;
 
 /// <summary>
 /// The whole session lifecycle through the real CLI entry point on <c>--backend openshift</c>, against the in-process

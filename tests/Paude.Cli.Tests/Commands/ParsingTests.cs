@@ -1,6 +1,6 @@
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Commands;
 
 /// <summary>What the CLI does before it reaches a backend: help, usage errors, name validation, exit codes.</summary>
 public sealed class ParsingTests

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Paude.Cli.Tests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Commands;
 
 /// <summary>
 /// <c>paude upgrade</c> as a real process, SIGKILLed after random delays (seeded, printed on failure) while it replaces

@@ -2,7 +2,7 @@ using Paude.Cli.Hosting;
 using Paude.Cli.Output;
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Hosting;
 
 /// <summary>The global backend options: cluster options are refused on podman for every command, and bad ones are named.</summary>
 public sealed class BackendOptionTests

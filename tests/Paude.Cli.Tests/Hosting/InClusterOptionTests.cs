@@ -2,7 +2,7 @@ using Paude.Cli.Hosting;
 using Paude.Cli.Output;
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Hosting;
 
 /// <summary>
 /// <c>--in-cluster</c> on every command: refused on podman and together with <c>--kubeconfig</c>/<c>--context</c>

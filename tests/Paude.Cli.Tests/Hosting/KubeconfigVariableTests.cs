@@ -1,6 +1,6 @@
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Hosting;
 
 /// <summary>
 /// <c>--backend openshift</c> without <c>--kubeconfig</c> finds the cluster as kubectl does: through <c>$KUBECONFIG</c>

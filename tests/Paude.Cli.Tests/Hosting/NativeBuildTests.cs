@@ -1,7 +1,7 @@
 using System.Text;
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Hosting;
 
 /// <summary>
 /// The build users get (samples/Paude.Cli/build.sh): NativeAOT without the openshift backend compiled in, handing an

@@ -1,7 +1,7 @@
 using Paude.Cli.Output;
 using Paude.Cli.Support;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Support;
 
 public sealed class ArgvSplitterTests
 {

@@ -1,7 +1,7 @@
 using Paude.Credentials;
 using Paude.Tests.Support;
 
-namespace Paude.Tests.Sources;
+namespace Paude.Tests.Options;
 
 public sealed class HostLocationTests : IDisposable
 {

@@ -2,7 +2,7 @@ using LibGit2Sharp;
 using Paude.Sync;
 using Paude.Sync.Transport;
 
-namespace Paude.SessionHelper.Tests;
+namespace Paude.SessionHelper.Tests.Transport;
 
 /// <summary>
 /// Fetching a session's HEAD through the helper (HelperFetch: rev-parse, rev-list of the haves, a bundle streamed into

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using Paude.Cli.Tests.Infrastructure;
 
-namespace Paude.Cli.Tests;
+namespace Paude.Cli.Tests.Hosting.Terminal;
 
 /// <summary>
 /// <c>paude connect</c> on <c>--backend openshift</c> as a real process on a real pseudo-terminal (util-linux

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Paude.Errors;
 using Paude.Sync.Continuous.Helper;
 
-namespace Paude.SessionHelper.Tests;
+namespace Paude.SessionHelper.Tests.Continuous.Helper;
 
 /// <summary>
 /// The host against a helper the agent replaced (hostile-helper.pl): hostile frames end the connection with a typed

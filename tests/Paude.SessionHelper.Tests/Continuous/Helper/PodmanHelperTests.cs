@@ -4,7 +4,7 @@ using System.Text;
 using Paude.Sync.Continuous.Helper;
 using Xunit.Abstractions;
 
-namespace Paude.SessionHelper.Tests;
+namespace Paude.SessionHelper.Tests.Continuous.Helper;
 
 /// <summary>The helper inside a real Podman session, reached over one exec (injected when the image lacks it).</summary>
 [Collection(PodmanHelperGroup.Name)]

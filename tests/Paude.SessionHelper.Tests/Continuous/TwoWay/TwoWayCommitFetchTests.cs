@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Paude.Sync;
 
-namespace Paude.SessionHelper.Tests;
+namespace Paude.SessionHelper.Tests.Continuous.TwoWay;
 
 /// <summary>
 /// Continuous git fetch beside two-way sync (<see cref="TwoWaySyncOptions.FetchCommits"/>) on a real Podman session:

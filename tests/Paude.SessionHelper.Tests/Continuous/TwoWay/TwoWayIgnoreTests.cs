@@ -1,6 +1,6 @@
 using Paude.Sync;
 
-namespace Paude.SessionHelper.Tests;
+namespace Paude.SessionHelper.Tests.Continuous.TwoWay;
 
 /// <summary>
 /// What two-way sync leaves alone, in both directions, on a real Podman session: the workspace's <c>.gitignore</c>

@@ -1,7 +1,7 @@
 using Paude.Sync;
 using Paude.Sync.Continuous.TwoWay;
 
-namespace Paude.SessionHelper.Tests;
+namespace Paude.SessionHelper.Tests.Continuous.TwoWay;
 
 /// <summary>
 /// The two-way decision (Paude.Sync/Continuous/TwoWay) on seeded random three-way states, applied to model trees:

@@ -1,6 +1,6 @@
 using Paude.Sync;
 
-namespace Paude.SessionHelper.Tests;
+namespace Paude.SessionHelper.Tests.Continuous.TwoWay;
 
 /// <summary>
 /// Two-way sync stopped and started again (a new process, a reboot) on a real Podman session: the last agreement of

@@ -5,7 +5,7 @@ using Paude.Sync.Continuous.TwoWay;
 using Paude.Sync.Files;
 using Xunit.Abstractions;
 
-namespace Paude.SessionHelper.Tests;
+namespace Paude.SessionHelper.Tests.Continuous.TwoWay;
 
 /// <summary>
 /// Two-way rounds over the helper in a real Podman session while a local writer and a session writer (separate execs,

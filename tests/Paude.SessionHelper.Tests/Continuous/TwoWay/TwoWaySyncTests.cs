@@ -3,7 +3,7 @@ using Paude.Sessions;
 using Paude.Sync;
 using Xunit.Abstractions;
 
-namespace Paude.SessionHelper.Tests;
+namespace Paude.SessionHelper.Tests.Continuous.TwoWay;
 
 /// <summary>The shared two-way scenarios (<see cref="TwoWaySyncConformanceTests"/>) on a real Podman session.</summary>
 [Collection(PodmanHelperGroup.Name)]

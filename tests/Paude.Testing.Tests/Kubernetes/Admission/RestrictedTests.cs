@@ -5,7 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Admission;
 
 /// <summary>OpenShift restricted-v2 admission: arbitrary UID with GID 0, and the SCC rejection shape.</summary>
 public sealed class RestrictedTests(RestrictedServerFixture fx) : IClassFixture<RestrictedServerFixture>

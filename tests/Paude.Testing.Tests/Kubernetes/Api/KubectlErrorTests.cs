@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Api;
 
 /// <summary>
 /// The real kubectl renders our Status bodies exactly as it renders a real apiserver's: the texts asserted here are

@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Api;
 
 /// <summary>The real kubectl as an independent oracle of the wire format.</summary>
 public sealed class KubectlTests(ServerFixture fx) : IClassFixture<ServerFixture>

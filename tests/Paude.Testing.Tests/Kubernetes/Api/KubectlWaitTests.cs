@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Api;
 
 /// <summary>
 /// The real <c>kubectl wait</c>: it lists the object (fieldSelector metadata.name=x), then watches from that list's

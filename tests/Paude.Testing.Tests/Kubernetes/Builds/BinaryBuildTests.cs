@@ -4,7 +4,7 @@ using k8s;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Builds;
 
 /// <summary>
 /// OpenShift's binary build API on the test server (BuildConfig, Build, ImageStream, <c>instantiatebinary</c>, build

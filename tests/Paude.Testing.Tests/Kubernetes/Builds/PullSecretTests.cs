@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Builds;
 
 /// <summary>
 /// The test server's private registry: a pod pulls <c>registry.paude.test:5000/…</c> only with a

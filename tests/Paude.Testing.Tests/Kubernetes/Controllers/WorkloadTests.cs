@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Controllers;
 
 /// <summary>Controllers and the Podman runtime: StatefulSets/Deployments become real containers with real status.</summary>
 public sealed class WorkloadTests(ServerFixture fx) : IClassFixture<ServerFixture>

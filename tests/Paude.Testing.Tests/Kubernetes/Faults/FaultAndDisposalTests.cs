@@ -5,7 +5,7 @@ using k8s.Models;
 using Paude.Testing.Kubernetes;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Faults;
 
 public sealed class FaultAndDisposalTests
 {

@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Runtime;
 
 /// <summary>
 /// A hostile process in a pod: the securityContext and resources.limits of the pod are what Podman enforces, so it

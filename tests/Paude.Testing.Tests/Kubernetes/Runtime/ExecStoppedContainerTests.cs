@@ -3,7 +3,7 @@ using k8s.Models;
 using Paude.Testing.Kubernetes;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Runtime;
 
 /// <summary>
 /// Exec into a container that stopped after the pod's status was last written (a crash-looping container between

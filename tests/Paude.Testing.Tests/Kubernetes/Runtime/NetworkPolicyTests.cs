@@ -2,7 +2,7 @@ using System.Text;
 using k8s;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Runtime;
 
 /// <summary>
 /// NetworkPolicies are enforced in the selected pod's network namespace and re-evaluated when the policy changes:

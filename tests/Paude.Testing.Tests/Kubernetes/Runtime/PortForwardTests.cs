@@ -3,7 +3,7 @@ using System.Text;
 using k8s;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Runtime;
 
 /// <summary>
 /// <c>pods/{name}/portforward</c> speaks the kubelet's WebSocket framing: per port a data and an error channel, each

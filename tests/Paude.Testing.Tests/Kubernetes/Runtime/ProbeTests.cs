@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Runtime;
 
 /// <summary>Readiness and startup probes (exec, httpGet, tcpSocket) run against the real containers; readiness follows them.</summary>
 public sealed class ProbeTests(ServerFixture fx) : IClassFixture<ServerFixture>

@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Runtime;
 
 /// <summary>
 /// TTY exec: a real pty inside the container (stderr merged into stdout) and the resize channel 4 applied to it,

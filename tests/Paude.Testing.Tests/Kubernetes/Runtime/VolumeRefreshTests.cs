@@ -4,7 +4,7 @@ using k8s;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Runtime;
 
 /// <summary>
 /// Mounted Secret/ConfigMap volumes follow their objects like a kubelet's (atomic writer: <c>..data</c> symlink swap),

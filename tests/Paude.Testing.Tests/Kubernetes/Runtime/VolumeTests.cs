@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Runtime;
 
 /// <summary>Secret/ConfigMap files with their modes and emptyDir Memory as tmpfs, checked inside the real container.</summary>
 public sealed class VolumeTests(ServerFixture fx) : IClassFixture<ServerFixture>

@@ -5,7 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Store;
 
 /// <summary>Object store semantics through KubernetesClient over real HTTP, compared with what a real apiserver answers.</summary>
 public sealed class ApiSemanticsTests(ServerFixture fx) : IClassFixture<ServerFixture>

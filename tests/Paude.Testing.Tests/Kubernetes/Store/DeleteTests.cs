@@ -6,7 +6,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests;
+namespace Paude.Tests.Kubernetes.Store;
 
 /// <summary>
 /// DELETE answers as a real apiserver gives them: the object for registries with ReturnDeletedObject (pods, services,
