@@ -6,7 +6,8 @@ namespace Paude.Testing.InProcess;
 
 /// <summary>
 /// Create, start, stop and delete of in-process sessions: a session is its folder under the root plus its entry in
-/// the table; running means its processes may start (and, when the backend runs agents, its agent runs).
+/// the table; running means its processes may start (and, when the backend runs agents, its agent runs). State
+/// changes under the table's lock; processes are killed after it is released (<see cref="EndingProcesses"/>).
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 internal sealed class SessionLifecycle(string root, SessionTable sessions, LocalExec exec, TimeProvider time, ILogger logger)
@@ -45,46 +46,60 @@ internal sealed class SessionLifecycle(string root, SessionTable sessions, Local
     }
 
     /// <summary>Starts a stopped session; one whose agent exited is stopped first, then started again.</summary>
-    public SessionInfo Start(SessionName name) => sessions.Find(name, session =>
+    public SessionInfo Start(SessionName name)
     {
-        if (session.Processes.Agent is { HasExited: true })
+        var (info, ending) = sessions.Find(name, session =>
         {
-            End(session);
-        }
+            var ending = session.Processes.Agent is { HasExited: true } ? End(session) : EndingProcesses.None;
+            if (!session.Running)
+            {
+                Run(session);
+            }
 
-        if (!session.Running)
-        {
-            Run(session);
-        }
+            return (session.ToInfo(sessions.Backend), ending);
+        });
+        ending.Kill();
+        return info;
+    }
 
-        return session.ToInfo(sessions.Backend);
-    });
-
-    public SessionInfo Stop(SessionName name) => sessions.Find(name, session =>
+    public SessionInfo Stop(SessionName name)
     {
-        var ended = End(session);
+        var (info, ending) = sessions.Find(name, session =>
+        {
+            var ending = End(session);
+            return (session.ToInfo(sessions.Backend), ending);
+        });
+        var ended = ending.Kill();
         Log.Stopped(logger, name.Value, ended);
-        return session.ToInfo(sessions.Backend);
-    });
+        return info;
+    }
 
     /// <summary>Ends the session's processes and removes its folder; false when there is no such session.</summary>
     public bool Delete(SessionName name)
     {
-        var deleted = sessions.Remove(name, session =>
+        var ending = EndingProcesses.None;
+        if (sessions.Remove(name, session => ending = End(session)) is not { } removed)
         {
-            End(session);
-            session.Folder.Delete();
-        });
-        if (deleted)
-        {
-            Log.Deleted(logger, name.Value);
+            return false;
         }
 
-        return deleted;
+        // Out of the table, so nothing starts in it any more; its name is free once the folder is gone.
+        ending.Kill();
+        removed.Folder.Delete();
+        Log.Deleted(logger, name.Value);
+        return true;
     }
 
     /// <summary>Stops every session (their folders stay).</summary>
-    public void StopAll() => sessions.ForEach(session => End(session));
+    public void StopAll()
+    {
+        var endings = new List<EndingProcesses>();
+        sessions.ForEach(session => endings.Add(End(session)));
+        foreach (var ending in endings)
+        {
+            ending.Kill();
+        }
+    }
 
     private void Run(InProcessSession session)
     {
@@ -100,9 +115,10 @@ internal sealed class SessionLifecycle(string root, SessionTable sessions, Local
         }
     }
 
-    private static int End(InProcessSession session)
+    /// <summary>Marks the session stopped and takes its processes (under the table's lock); the caller kills them after.</summary>
+    private static EndingProcesses End(InProcessSession session)
     {
         session.Running = false;
-        return session.Processes.EndAll();
+        return session.Processes.Detach();
     }
 }

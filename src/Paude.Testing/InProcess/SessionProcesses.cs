@@ -46,21 +46,37 @@ internal sealed class SessionProcesses
         }
     }
 
-    /// <summary>Ends the agent and kills every other process; returns how many of the others there were.</summary>
-    public int EndAll()
+    /// <summary>
+    /// Takes the agent and every other process out of the session's hands. Called under the table's lock (so no process
+    /// starts meanwhile); the caller ends them with <see cref="EndingProcesses.Kill"/> after releasing it.
+    /// </summary>
+    public EndingProcesses Detach()
     {
-        LocalProcess? agent;
-        List<LocalProcess> processes;
         lock (_lock)
         {
-            (agent, _agent) = (_agent, null);
-            processes = [.. _processes];
+            var agent = _agent;
+            _agent = null;
+            return new EndingProcesses(agent, [.. _processes]);
         }
+    }
+}
 
+/// <summary>Processes of a session that stop or delete ends, taken out under the table's lock and killed outside it.</summary>
+/// <remarks>
+/// Killing is slow: <c>Kill(entireProcessTree: true)</c> reads every process of the machine to find each one's
+/// children (about a second per process at a load of 40), and no other session's call should wait for that.
+/// </remarks>
+internal sealed class EndingProcesses(LocalProcess? agent, IReadOnlyList<LocalProcess> processes)
+{
+    public static EndingProcesses None { get; } = new(null, []);
+
+    /// <summary>Ends the agent and kills every other process; returns how many of the others there were.</summary>
+    public int Kill()
+    {
         // Nobody owns the agent: disposing kills its tree and releases the process handle.
         _ = agent?.DisposeAsync().AsTask();
 
-        // Killing is enough to stop: each process's owner still disposes it, which removes it here.
+        // Killing is enough to stop: each process's owner still disposes it, which removes it from the session.
         foreach (var process in processes)
         {
             process.Kill();

@@ -5,7 +5,8 @@ namespace Paude.Testing.InProcess;
 
 /// <summary>
 /// The sessions of one in-process backend by name, and their state's one lock: every callback runs under it, so
-/// create, start, stop, delete and starting a process in a session never interleave.
+/// create, start, stop, delete and starting a process in a session never interleave. Killing processes, deleting a
+/// session's folder and archives run after it is released: one session's stop must not hold up the others.
 /// </summary>
 internal sealed class SessionTable(string backend)
 {
@@ -55,18 +56,18 @@ internal sealed class SessionTable(string backend)
         }
     }
 
-    /// <summary>Removes the session and runs <paramref name="end"/> on it under the lock; false when there was none.</summary>
-    public bool Remove(SessionName name, Action<InProcessSession> end)
+    /// <summary>Removes the session and runs <paramref name="end"/> on it under the lock; null when there was none.</summary>
+    public InProcessSession? Remove(SessionName name, Action<InProcessSession> end)
     {
         lock (_lock)
         {
             if (!_sessions.Remove(name, out var session))
             {
-                return false;
+                return null;
             }
 
             end(session);
-            return true;
+            return session;
         }
     }
 
