@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Paude.Egress;
-using Paude.Errors;
 using Paude.Execution;
 using Paude.Sessions;
 
@@ -28,12 +27,12 @@ namespace Paude.Testing.InProcess;
 #pragma warning disable CA1416
 public sealed class InProcessBackend : ISessionBackend, IAsyncDisposable
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<SessionName, InProcessSession> _sessions = [];
-    private readonly string _root;
-    private readonly bool _runAgent;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    // One job each: the table holds the sessions and their lock, the lifecycle creates/starts/stops/deletes them, exec
+    // runs their local processes, the file channel moves tar streams in and out of their folders.
+    private readonly SessionTable _sessions;
+    private readonly SessionLifecycle _lifecycle;
+    private readonly LocalExec _exec;
+    private readonly SessionFileChannel _files;
 
     internal InProcessBackend(string name, InProcessBackendOptions options, TimeProvider time, ILogger logger)
     {
@@ -43,10 +42,11 @@ public sealed class InProcessBackend : ISessionBackend, IAsyncDisposable
         }
 
         Name = name;
-        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.RootDirectory));
-        _runAgent = options.RunAgentCommand;
-        _time = time;
-        _logger = logger;
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.RootDirectory));
+        _sessions = new SessionTable(name);
+        _exec = new LocalExec(options.RunAgentCommand, logger);
+        _lifecycle = new SessionLifecycle(root, _sessions, _exec, time, logger);
+        _files = new SessionFileChannel(_sessions);
     }
 
     /// <inheritdoc />
@@ -56,7 +56,7 @@ public sealed class InProcessBackend : ISessionBackend, IAsyncDisposable
     /// The host folder of session <paramref name="name"/>: <c>workspace/</c> (the working directory of its processes),
     /// <c>home/</c> and <c>tmp/</c>. The folder exists while the session does.
     /// </summary>
-    public string GetSessionFolder(SessionName name) => new SessionFolder(_root, name).Root;
+    public string GetSessionFolder(SessionName name) => _lifecycle.Folder(name).Root;
 
     /// <inheritdoc />
     public Task<SessionInfo> CreateAsync(SessionSpec spec, CancellationToken cancellationToken = default)
@@ -64,106 +64,41 @@ public sealed class InProcessBackend : ISessionBackend, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
         cancellationToken.ThrowIfCancellationRequested();
-        var name = spec.ResolveName();
-        var folder = new SessionFolder(_root, name);
-        lock (_lock)
-        {
-            if (_sessions.ContainsKey(name) || Directory.Exists(folder.Root))
-            {
-                throw new SessionAlreadyExistsException(name.Value, Name);
-            }
-
-            folder.Create();
-            var session = new InProcessSession(name, spec, folder, _time.GetUtcNow());
-            _sessions[name] = session;
-            try
-            {
-                StartLocked(session);
-            }
-            catch
-            {
-                _sessions.Remove(name);
-                folder.Delete();
-                throw;
-            }
-
-            Log.Created(_logger, name.Value, folder.Root);
-            return Task.FromResult(session.ToInfo(Name));
-        }
+        return Task.FromResult(_lifecycle.Create(spec));
     }
 
     /// <inheritdoc />
     public Task<SessionInfo> StartAsync(SessionName name, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
-        {
-            var session = Find(name);
-            if (session.Agent is { HasExited: true })
-            {
-                StopLocked(session);
-            }
-
-            if (!session.Running)
-            {
-                StartLocked(session);
-            }
-
-            return Task.FromResult(session.ToInfo(Name));
-        }
+        return Task.FromResult(_lifecycle.Start(name));
     }
 
     /// <inheritdoc />
     public Task<SessionInfo> StopAsync(SessionName name, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
-        {
-            var session = Find(name);
-            var ended = StopLocked(session);
-            Log.Stopped(_logger, name.Value, ended);
-            return Task.FromResult(session.ToInfo(Name));
-        }
+        return Task.FromResult(_lifecycle.Stop(name));
     }
 
     /// <inheritdoc />
     public Task<bool> DeleteAsync(SessionName name, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
-        {
-            if (!_sessions.Remove(name, out var session))
-            {
-                return Task.FromResult(false);
-            }
-
-            StopLocked(session);
-            session.Folder.Delete();
-            Log.Deleted(_logger, name.Value);
-            return Task.FromResult(true);
-        }
+        return Task.FromResult(_lifecycle.Delete(name));
     }
 
     /// <inheritdoc />
     public Task<SessionInfo?> GetAsync(SessionName name, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
-        {
-            return Task.FromResult(_sessions.TryGetValue(name, out var session) ? session.ToInfo(Name) : null);
-        }
+        return Task.FromResult(_sessions.TryGetInfo(name));
     }
 
     /// <inheritdoc />
     public async IAsyncEnumerable<SessionInfo> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        List<SessionInfo> infos;
-        lock (_lock)
-        {
-            infos = [.. _sessions.Values.OrderBy(s => s.Name.Value, StringComparer.Ordinal).Select(s => s.ToInfo(Name))];
-        }
-
-        foreach (var info in infos)
+        foreach (var info in _sessions.List())
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return info;
@@ -177,75 +112,28 @@ public sealed class InProcessBackend : ISessionBackend, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(spec);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
-        {
-            var session = FindRunning(name);
-            var directory = spec.WorkingDirectory is null ? session.Folder.Workspace : session.Folder.Resolve(spec.WorkingDirectory, nameof(spec));
-            var environment = Environment(session, spec.Environment);
-            Log.ProcessStarted(_logger, name.Value, spec.Command[0]);
-            var process = LocalProcess.Start(spec.Command, directory, environment, spec.RedirectStandardInput, p => Forget(session, p));
-            if (process is LocalProcess local)
-            {
-                session.Processes.Add(local);
-            }
-
-            return Task.FromResult(process);
-        }
+        return Task.FromResult(_sessions.FindRunning(name, session => _exec.Start(session, spec)));
     }
 
     /// <inheritdoc />
-    public async Task UploadAsync(SessionName name, string containerDirectory, Stream tarArchive, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(tarArchive);
-        SessionFolder folder;
-        string target;
-        lock (_lock)
-        {
-            folder = FindRunning(name).Folder;
-            target = folder.Resolve(containerDirectory, nameof(containerDirectory));
-        }
-
-        await FolderArchive.ExtractIntoAsync(tarArchive, target, folder.Root, cancellationToken).ConfigureAwait(false);
-    }
+    public Task UploadAsync(SessionName name, string containerDirectory, Stream tarArchive, CancellationToken cancellationToken = default) =>
+        _files.UploadAsync(name, containerDirectory, tarArchive, cancellationToken);
 
     /// <inheritdoc />
-    public async Task DownloadAsync(SessionName name, string containerDirectory, Func<Stream, CancellationToken, Task> readArchive, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(readArchive);
-        string source;
-        lock (_lock)
-        {
-            source = FindRunning(name).Folder.Resolve(containerDirectory, nameof(containerDirectory));
-        }
-
-        if (!Directory.Exists(source))
-        {
-            throw new BackendOperationException($"Archiving '{containerDirectory}' in session '{name.Value}' failed: it is not a directory.");
-        }
-
-        await FolderArchive.WriteAsync(source, readArchive, cancellationToken).ConfigureAwait(false);
-    }
+    public Task DownloadAsync(SessionName name, string containerDirectory, Func<Stream, CancellationToken, Task> readArchive, CancellationToken cancellationToken = default) =>
+        _files.DownloadAsync(name, containerDirectory, readArchive, cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>The in-process backend stores the allow-list; nothing enforces it.</remarks>
-    public Task<EgressPolicy> GetEgressPolicyAsync(SessionName name, CancellationToken cancellationToken = default)
-    {
-        lock (_lock)
-        {
-            return Task.FromResult(Find(name).Egress);
-        }
-    }
+    public Task<EgressPolicy> GetEgressPolicyAsync(SessionName name, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_sessions.Find(name, session => session.Egress));
 
     /// <inheritdoc />
     /// <remarks>The in-process backend stores the allow-list; nothing enforces it.</remarks>
     public Task SetEgressPolicyAsync(SessionName name, EgressPolicy policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        lock (_lock)
-        {
-            Find(name).Egress = policy;
-        }
-
+        _sessions.Find(name, session => session.Egress = policy);
         return Task.CompletedTask;
     }
 
@@ -253,11 +141,7 @@ public sealed class InProcessBackend : ISessionBackend, IAsyncDisposable
     /// <remarks>Always empty: there is no proxy that could refuse a request.</remarks>
     public async IAsyncEnumerable<BlockedRequest> GetBlockedRequestsAsync(SessionName name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        lock (_lock)
-        {
-            Find(name);
-        }
-
+        _sessions.Find(name, session => session); // an unknown session is still refused
         await Task.CompletedTask.ConfigureAwait(false);
         yield break;
     }
@@ -269,14 +153,7 @@ public sealed class InProcessBackend : ISessionBackend, IAsyncDisposable
     /// </summary>
     public ValueTask DisposeAsync()
     {
-        lock (_lock)
-        {
-            foreach (var session in _sessions.Values)
-            {
-                StopLocked(session);
-            }
-        }
-
+        _lifecycle.StopAll();
         return ValueTask.CompletedTask;
     }
 
@@ -284,84 +161,5 @@ public sealed class InProcessBackend : ISessionBackend, IAsyncDisposable
     /// <exception cref="NotSupportedException">Always.</exception>
     public Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException($"The in-process backend '{Name}' has no terminal to attach to; run commands with ExecAsync.");
-
-    private InProcessSession Find(SessionName name) =>
-        _sessions.TryGetValue(name, out var session) ? session : throw new SessionNotFoundException(name.Value, Name);
-
-    private InProcessSession FindRunning(SessionName name)
-    {
-        var session = Find(name);
-        var info = session.ToInfo(Name);
-        return info.Status == SessionStatus.Running ? session : throw new SessionNotRunningException(name.Value, info.Status.ToString());
-    }
-
-    private void StartLocked(InProcessSession session)
-    {
-        session.Running = true;
-        if (_runAgent)
-        {
-            var command = session.Spec.ResolveAgentCommand();
-            if (LocalProcess.Start(command, session.Folder.Workspace, Environment(session, null), redirectStdin: false, _ => { }) is not LocalProcess agent)
-            {
-                session.Running = false;
-                throw new BackendOperationException($"The agent command '{command[0]}' of in-process session '{session.Name.Value}' could not be started.");
-            }
-
-            // Nobody reads the agent's output (a container's goes to its log): drain it so a full pipe never blocks it.
-            _ = agent.StandardOutput.CopyToAsync(Stream.Null);
-            _ = agent.StandardError.CopyToAsync(Stream.Null);
-            session.Agent = agent;
-        }
-    }
-
-    private static int StopLocked(InProcessSession session)
-    {
-        session.Running = false;
-        var processes = session.Processes.ToList();
-        if (session.Agent is { } agent)
-        {
-            session.Agent = null;
-            _ = agent.DisposeAsync().AsTask(); // kills its tree and releases the process handle
-        }
-
-        // Killing is enough to stop: each process's owner still disposes it (or, for the agent, nobody reads it).
-        foreach (var process in processes)
-        {
-            process.Kill();
-        }
-
-        return processes.Count;
-    }
-
-    private void Forget(InProcessSession session, LocalProcess process)
-    {
-        lock (_lock)
-        {
-            session.Processes.Remove(process);
-        }
-    }
-
-    private static Dictionary<string, string> Environment(InProcessSession session, IReadOnlyDictionary<string, string>? extra)
-    {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["PATH"] = System.Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin",
-            ["HOME"] = session.Folder.Home,
-            ["TMPDIR"] = session.Folder.Temp,
-            ["PAUDE_WORKSPACE"] = session.Folder.Workspace,
-            ["PAUDE_SESSION"] = session.Name.Value,
-        };
-        foreach (var (key, value) in session.Spec.Environment)
-        {
-            environment[key] = value;
-        }
-
-        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
-        {
-            environment[key] = value;
-        }
-
-        return environment;
-    }
 }
 #pragma warning restore CA1416

@@ -3,7 +3,7 @@ using Paude.Sessions;
 
 namespace Paude.Testing.InProcess;
 
-/// <summary>The state of one in-process session; guarded by the backend's lock.</summary>
+/// <summary>The state of one in-process session; guarded by the lock of its <see cref="SessionTable"/>.</summary>
 internal sealed class InProcessSession(SessionName name, SessionSpec spec, SessionFolder folder, DateTimeOffset createdAt)
 {
     public SessionName Name { get; } = name;
@@ -18,15 +18,12 @@ internal sealed class InProcessSession(SessionName name, SessionSpec spec, Sessi
 
     public EgressPolicy Egress { get; set; } = spec.Egress;
 
-    /// <summary>The agent process while the session runs (when the backend runs agents).</summary>
-    public LocalProcess? Agent { get; set; }
-
-    /// <summary>Every process started in the session and not yet disposed; stop and delete end them.</summary>
-    public HashSet<LocalProcess> Processes { get; } = [];
+    /// <summary>Every process started in the session and not yet disposed, and its agent; stop and delete end them.</summary>
+    public SessionProcesses Processes { get; } = new();
 
     public SessionInfo ToInfo(string backend)
     {
-        var (status, reason) = (Running, Agent) switch
+        var (status, reason) = (Running, Processes.Agent) switch
         {
             (false, _) => (SessionStatus.Stopped, null),
             (true, { HasExited: true } agent) => (SessionStatus.Error, $"the agent exited with code {agent.ExitCode}"),

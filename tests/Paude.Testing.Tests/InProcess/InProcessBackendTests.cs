@@ -142,6 +142,60 @@ public sealed class InProcessBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stop_racing_execs_and_disposals_leaves_no_process_of_the_session_running()
+    {
+        // A stop while new execs start and owners dispose running ones (a process forgets itself from its owner's
+        // thread): every exec either started before the stop and was ended by it or was refused as not running, and
+        // the stop neither fails nor misses a process.
+        var running = new List<ISessionProcess>();
+        for (var i = 0; i < 8; i++)
+        {
+            running.Add(await _backend.StartProcessAsync(_name, new ProcessSpec(["sleep", "300"])));
+        }
+
+        var kept = new System.Collections.Concurrent.ConcurrentBag<ISessionProcess>(running.Where((_, i) => i % 2 == 1));
+        var refused = 0;
+        using var go = new ManualResetEventSlim();
+        var disposals = running.Where((_, i) => i % 2 == 0).Select(p => Task.Run(async () =>
+        {
+            go.Wait();
+            await p.DisposeAsync();
+        }));
+        var execs = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            go.Wait();
+            try
+            {
+                kept.Add(await _backend.StartProcessAsync(_name, new ProcessSpec(["sleep", "300"])));
+            }
+            catch (SessionNotRunningException)
+            {
+                Interlocked.Increment(ref refused);
+            }
+        }));
+        var stop = Task.Run(async () =>
+        {
+            go.Wait();
+            await _backend.StopAsync(_name);
+        });
+
+        go.Set();
+        await Task.WhenAll([.. disposals, .. execs, stop]).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(4 + 8, kept.Count + refused);
+        foreach (var process in kept)
+        {
+            await using (process)
+            {
+                var exit = await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+                Assert.NotEqual(0, exit);
+            }
+        }
+
+        Assert.Equal(SessionStatus.Stopped, (await _backend.GetAsync(_name))!.Status);
+    }
+
+    [Fact]
     public async Task Disposing_the_container_ends_the_agents_of_sessions_nobody_deleted()
     {
         var services = Build(o => { o.RootDirectory = _root; o.RunAgentCommand = true; }, "agents");

@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Paude.Forwarding;
+
+namespace Paude.Tests.Forwarding;
+
+/// <summary>
+/// The session scripts of Paude.Abstractions run directly with bash on the host (no container): the port relay
+/// (<c>src/Shared/Forwarding/Scripts/port-relay.sh</c>) and its probe, against a loopback listener.
+/// </summary>
+public sealed class ForwardingScriptTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task RelayCarriesBytesBothWaysAndExits0WhenTheServerCloses()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var server = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var buffer = new byte[5];
+            await stream.ReadExactlyAsync(buffer);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("got " + Encoding.ASCII.GetString(buffer)));
+            return Encoding.ASCII.GetString(buffer);
+        });
+
+        // The client keeps stdin open after its bytes (as a live connection does): the server's close ends the relay.
+        var outcome = await RelayAsync(port, "hello");
+
+        Assert.Equal("hello", await server);
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Equal("got hello", outcome.StandardOutput);
+    }
+
+    [Fact]
+    public async Task RelayExits1OnARefusedPort()
+    {
+        // No stdin: the refused relay exits before reading it, so writing would race the broken pipe.
+        var outcome = await ProcessRunner.RunAsync("bash", PortRelayScript.Command(ClosedPort()).Skip(1));
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains("refused", outcome.StandardError, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task RelayNeverRunsItsArgumentAsCode()
+    {
+        using var temp = new TempFolder();
+        var marker = Path.Combine(temp.Path, "pwned");
+        var hostile = $"1$(touch {marker})`touch {marker}`; touch {marker}";
+
+        var relay = await ProcessRunner.RunAsync("bash", ["-c", PortRelayScript.Script, "relay", hostile], stdin: null, workingDirectory: temp.Path);
+
+        Assert.Equal(1, relay.ExitCode);
+        Assert.False(File.Exists(marker), "an argument was run as shell code");
+    }
+
+    [Fact]
+    public async Task RelayProbeFindsCat()
+    {
+        var outcome = await ProcessRunner.RunAsync("bash", ["-c", PortRelayScript.Probe]);
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.EndsWith("/cat", outcome.StandardOutput.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ScriptsSentIntoTheSessionCarryNoHeaderComment()
+    {
+        Assert.StartsWith("exec 3<>", PortRelayScript.Script, StringComparison.Ordinal);
+        Assert.DoesNotContain("# ", PortRelayScript.Script, StringComparison.Ordinal);
+        Assert.Equal(["bash", "-c", PortRelayScript.Script, "relay", "8080"], PortRelayScript.Command(8080));
+    }
+
+    private static Task<ProcessOutcome> RelayAsync(int port, string input) =>
+        ProcessRunner.RunAsync(
+            "bash",
+            PortRelayScript.Command(port).Skip(1),
+            async stdin =>
+            {
+                await stdin.WriteAsync(Encoding.ASCII.GetBytes(input));
+                await stdin.FlushAsync();
+                await Task.Delay(TimeSpan.FromSeconds(1)); // stdin stays open a while: the server's close must end the relay
+            },
+            timeout: Limit);
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port; // stopped on dispose: connections are refused afterwards
+    }
+
+    private sealed class TempFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("paude-script-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}
