@@ -47,7 +47,7 @@ public sealed class OpenShiftConformanceFixture : ConformanceFixture
         });
 
         // Labelled with the server's id too, so the server's own disposal removes it even if ours is skipped.
-        (await ProcessRunner.RunAsync("podman",
+        (await Podman.RunAsync(
         [
             "run", "-d", "--name", Outside, "--label", $"paude.test={RunId}", "--label", $"paude.kubetest={Server.ServerId}",
             "--network", Server.PodNetwork,
