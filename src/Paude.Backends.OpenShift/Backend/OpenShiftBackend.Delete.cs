@@ -10,6 +10,12 @@ internal sealed partial class OpenShiftBackend
     public async Task<bool> DeleteAsync(SessionName name, CancellationToken cancellationToken = default)
     {
         var existed = await _objects.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+        // The host's state of the session (two-way sync's bases) goes with it; see SessionStateFolder.
+        if (SessionStateFolder.Forget(Name, name) is { } reason)
+        {
+            Log.StateNotRemoved(_logger, name.Value, reason);
+        }
+
         if (existed)
         {
             Log.Deleted(_logger, name);

@@ -104,6 +104,7 @@ internal sealed partial class PodmanBackend
         var before = await ListResourcesAsync(names, cancellationToken).ConfigureAwait(false);
         if (before.Total == 0)
         {
+            ForgetState(name);
             Log.Deleted(_logger, name.Value, false);
             return false;
         }
@@ -128,8 +129,18 @@ internal sealed partial class PodmanBackend
                 $"Backend '{Name}': session '{name.Value}' was not fully deleted; still present: {string.Join(", ", after.Containers.Concat(after.Networks).Concat(after.Volumes))}");
         }
 
+        ForgetState(name);
         Log.Deleted(_logger, name.Value, true);
         return true;
+    }
+
+    /// <summary>The host's state of a deleted session (two-way sync's bases) goes with it; see <see cref="SessionStateFolder"/>.</summary>
+    private void ForgetState(SessionName name)
+    {
+        if (SessionStateFolder.Forget(Name, name) is { } reason)
+        {
+            Log.StateNotRemoved(_logger, name.Value, reason);
+        }
     }
 
     /// <summary>The agent and proxy of this session among <paramref name="containers"/>, which were listed by its label.</summary>
