@@ -23,7 +23,14 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
     // unless SyncOptions.UseSessionHelper was set, so this blocks only when there is something to close.
     public void Dispose() => _helpers.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    public async Task<SyncResult> SyncAsync(SessionName session, string workspace, SyncOptions options, IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<SyncResult> SyncAsync(SessionName session, string workspace, SyncOptions options, IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        SyncAsync(session, workspace, options, progress, lent: null, cancellationToken);
+
+    /// <summary>
+    /// A sync that uses <paramref name="lent"/>, a helper connection its caller owns and keeps open (two-way sync's),
+    /// where it would start or borrow one; the exec paths stay the fallback.
+    /// </summary>
+    internal async Task<SyncResult> SyncAsync(SessionName session, string workspace, SyncOptions options, IProgress<SyncProgress>? progress, Continuous.Helper.HelperClient? lent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(workspace);
@@ -56,7 +63,7 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
 
         RemoveLeftoverStaging(root, gitDirectory);
         var manifest = store.Read();
-        var context = new SyncContext(backend, session, root, gitDirectory, options, store, manifest, time, progress, _helpers);
+        var context = new SyncContext(backend, session, root, gitDirectory, options, store, manifest, time, progress, _helpers, lent);
         var recorded = manifest.Sessions.GetValueOrDefault(session.Value);
         var last = recorded is { SessionWorkspace: { } folder } && folder != options.SessionWorkspace ? null : recorded;
         LogStarting(logger, session.Value, root, options.Direction, options.Strategy, options.DryRun);

@@ -9,7 +9,8 @@ namespace Paude.Sync;
 /// <summary>Everything one sync run needs, passed to the strategy implementations.</summary>
 internal sealed class SyncContext(
     ISessionBackend backend, SessionName session, string workspace, string? gitDirectory, SyncOptions options,
-    ManifestStore store, SyncManifest manifest, TimeProvider time, IProgress<SyncProgress>? progress, SessionHelperPool? helpers = null)
+    ManifestStore store, SyncManifest manifest, TimeProvider time, IProgress<SyncProgress>? progress, SessionHelperPool? helpers = null,
+    HelperClient? lent = null)
 {
     public ISessionBackend Backend { get; } = backend;
 
@@ -38,16 +39,25 @@ internal sealed class SyncContext(
     public string Stamp => Now.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// The open session helper of this session workspace (<see cref="SyncOptions.UseSessionHelper"/>), started when
-    /// there is none; <c>null</c> when it is not asked for or cannot be started (the caller takes its exec path).
+    /// The open session helper of this session workspace: the one lent by the caller (two-way sync's own connection,
+    /// <see cref="Continuous.TwoWay.CommitFetcher"/>), else the pool's (<see cref="SyncOptions.UseSessionHelper"/>),
+    /// started when there is none; <c>null</c> when it is not asked for or cannot be started (the caller takes its
+    /// exec path).
     /// </summary>
     public Task<HelperClient?> SessionHelperAsync(CancellationToken cancellationToken) =>
-        Options.UseSessionHelper && !Options.DryRun && helpers is not null
+        Options.DryRun ? Task.FromResult<HelperClient?>(null)
+        : lent is { Connection.IsOpen: true } ? Task.FromResult<HelperClient?>(lent)
+        : Options.UseSessionHelper && helpers is not null
             ? helpers.GetAsync(Backend, Session, Options.SessionWorkspace, Options.HelperBinary, Options.StreamIdleTimeout, cancellationToken)
             : Task.FromResult<HelperClient?>(null);
 
-    /// <summary>Ends a helper that failed or sent something invalid; the next sync starts a fresh one.</summary>
-    public Task DiscardHelperAsync(HelperClient client) => helpers?.DiscardAsync(client) ?? client.DisposeAsync().AsTask();
+    /// <summary>
+    /// Ends a helper that failed or sent something invalid; the next sync starts a fresh one. A lent helper is its
+    /// owner's to end: one that broke the protocol is closed already (its owner reconnects), one whose git command
+    /// failed still serves its owner.
+    /// </summary>
+    public Task DiscardHelperAsync(HelperClient client) =>
+        ReferenceEquals(client, lent) ? Task.CompletedTask : helpers?.DiscardAsync(client) ?? client.DisposeAsync().AsTask();
 
     public void Report(SyncStage stage, string message, long? completed = null, long? total = null) =>
         progress?.Report(new SyncProgress(stage, message, completed, total));

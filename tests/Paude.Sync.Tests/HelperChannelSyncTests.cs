@@ -109,8 +109,53 @@ public sealed class HelperChannelSyncTests(SyncFixture fixture) : SyncTestBase(f
         Assert.Equal((await Fixture.GitAsync(session, ws, "rev-parse", "HEAD")).Trim(), fetched.Commit);
     }
 
-    private Task<SyncResult> HelperSyncAsync(Paude.Sessions.SessionName session, LocalRepo local, string ws, SyncDirection direction) =>
-        Fixture.Sync.SyncAsync(session, local.Path, new SyncOptions { Direction = direction, SessionWorkspace = ws, UseSessionHelper = true }, null, CancellationToken.None);
+    [Theory]
+    [InlineData("write-wrong-hash")]
+    [InlineData("read-wrong-hash")]
+    [InlineData("write-other-reply")]
+    [InlineData("write-oversized")]
+    [InlineData("write-stall")]
+    public async Task A_helper_that_lies_about_a_push_is_dropped_and_the_exec_path_pushes_what_it_can_verify(string scenario)
+    {
+        // The agent replaced the image's helper by one that forges the replies of reads and writes (lying-helper.pl).
+        var session = await Fixture.SessionAsync("lyinghelper");
+        await PlantLyingHelperAsync(session, scenario);
+        var ws = NewSessionWorkspace();
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "a\n", "X");
+        await PushAsync(session, local, ws);
+
+        local.Write("a.txt", "edited\n");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var pushed = await HelperSyncAsync(session, local, ws, SyncDirection.ToSession, TimeSpan.FromSeconds(3)).WaitAsync(TimeSpan.FromSeconds(60));
+
+        // The lie ended the helper within the reply timeout; the script re-checked the session and pushed.
+        Assert.Equal(["a.txt"], pushed.FilesChanged);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(45), $"took {clock.Elapsed}");
+        Assert.Equal("edited\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
+        Assert.Contains($"forged {scenario}\n", await Fixture.ExecAsync(session, "cat", "/tmp/lying-helper.log"), StringComparison.Ordinal);
+        // What was recorded as pushed is what the session holds: the next push has nothing to send.
+        var again = await Fixture.Sync.SyncAsync(session, local.Path, new SyncOptions { Direction = SyncDirection.ToSession, SessionWorkspace = ws }, null, CancellationToken.None);
+        Assert.Empty(again.FilesChanged);
+        Assert.Empty(again.FilesDeleted);
+    }
+
+    /// <summary>Puts lying-helper.pl (forging <paramref name="scenario"/>) in front of the image's helper, at its path.</summary>
+    private async Task PlantLyingHelperAsync(Paude.Sessions.SessionName session, string scenario)
+    {
+        const string dir = "/usr/local/lib/paude-helper";
+        await using (var script = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "lying-helper.pl")))
+        {
+            await Fixture.ExecAsRootAsync(session, script, "sh", "-c", $"cat > {dir}/lying-helper.pl && chmod 755 {dir}/lying-helper.pl");
+        }
+
+        var wrapper = $"#!/bin/sh\nexec perl {dir}/lying-helper.pl {scenario} {dir}/real-helper /tmp/lying-helper.log\n";
+        await Fixture.ExecAsRootAsync(session, new MemoryStream(System.Text.Encoding.ASCII.GetBytes(wrapper)), "sh", "-c",
+            $"test -e {dir}/real-helper || cp {dir}/paude-session-helper {dir}/real-helper; cat > {dir}/wrapper.new && chmod 755 {dir}/wrapper.new && mv -f {dir}/wrapper.new {dir}/paude-session-helper");
+    }
+
+    private Task<SyncResult> HelperSyncAsync(Paude.Sessions.SessionName session, LocalRepo local, string ws, SyncDirection direction, TimeSpan? replyTimeout = null) =>
+        Fixture.Sync.SyncAsync(session, local.Path, new SyncOptions { Direction = direction, SessionWorkspace = ws, UseSessionHelper = true, StreamIdleTimeout = replyTimeout ?? TimeSpan.FromSeconds(60) }, null, CancellationToken.None);
 
     /// <summary>The pids of the session helpers serving <paramref name="ws"/> (each holds its workspace open).</summary>
     private async Task<List<string>> HelpersAsync(Paude.Sessions.SessionName session, string ws) =>

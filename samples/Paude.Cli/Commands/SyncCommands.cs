@@ -47,16 +47,16 @@ internal static class SyncCommands
             var pullWatch = parse.GetValue(watch) && !twoWay && options.Direction == SyncDirection.FromSession;
             if (parse.GetValue(watch) && (twoWay || pullWatch))
             {
-                var errors = SyncWatchBoth.Conflicts(options.DryRun, options.Force, parse.GetResult(strategy) is { Implicit: false }).ToList();
+                var errors = SyncWatch.Conflicts(options.DryRun, options.Force, twoWayWithStrategy: parse.GetResult(strategy) is { Implicit: false }).ToList();
                 var twoWayOptions = new TwoWaySyncOptions
                 {
-                    ConflictPolicy = SyncWatchBoth.Policy(parse.GetValue(conflict)!),
+                    ConflictPolicy = SyncWatch.Policy(parse.GetValue(conflict)!),
                     Direction = pullWatch ? SyncDirection.FromSession : null,
                     BranchPrefix = options.BranchPrefix,
                     Excludes = options.Excludes,
                     Backend = options.Backend,
                     FetchCommits = parse.GetValue(fetchCommits),
-                    HelperBinary = Environment.GetEnvironmentVariable(SyncWatchBoth.HelperBinaryVariable) is { Length: > 0 } binary ? binary : null,
+                    HelperBinary = Environment.GetEnvironmentVariable(SyncWatch.HelperBinaryVariable) is { Length: > 0 } binary ? binary : null,
                 };
                 errors.AddRange(twoWayOptions.GetErrors());
                 if (errors.Count > 0)
@@ -65,7 +65,7 @@ internal static class SyncCommands
                 }
 
                 var root = Path.GetFullPath(parse.GetValue(workspace) ?? (await ctx.Backend.GetAsync(session, token).ConfigureAwait(false))?.Workspace ?? Environment.CurrentDirectory);
-                return await SyncWatchBoth.RunAsync(ctx, session, root, twoWayOptions, token).ConfigureAwait(false);
+                return await SyncWatch.RunTwoWayAsync(ctx, session, root, twoWayOptions, token).ConfigureAwait(false);
             }
 
             var twoWayOnly = new List<string>();
@@ -82,14 +82,14 @@ internal static class SyncCommands
                 // Continuous mode pushes files three-way by default (exclude): conflicts are reported, never overwritten.
                 var watchStrategy = parse.GetResult(strategy) is { Implicit: false } ? parse.GetValue(strategy)! : "exclude";
                 var continuous = new ContinuousSyncOptions { Strategy = Enum.Parse<SyncStrategy>(watchStrategy, ignoreCase: true), Excludes = options.Excludes, Backend = options.Backend };
-                var errors = SyncWatch.Conflicts(options.DryRun, options.Force).Concat(continuous.GetErrors()).ToList();
+                var errors = SyncWatch.Conflicts(options.DryRun, options.Force, twoWayWithStrategy: false).Concat(continuous.GetErrors()).ToList();
                 if (errors.Count > 0)
                 {
                     throw new InvalidOptionsException("Invalid sync options", errors);
                 }
 
                 var root = Path.GetFullPath(parse.GetValue(workspace) ?? (await ctx.Backend.GetAsync(session, token).ConfigureAwait(false))?.Workspace ?? Environment.CurrentDirectory);
-                return await SyncWatch.RunAsync(ctx, session, root, continuous, token).ConfigureAwait(false);
+                return await SyncWatch.RunPushAsync(ctx, session, root, continuous, token).ConfigureAwait(false);
             }
 
             options.Validate();

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Paude.Cli.Output;
 using Paude.Errors;
@@ -10,123 +7,121 @@ using Paude.Sync;
 namespace Paude.Cli.Commands;
 
 /// <summary>
-/// <c>paude sync NAME --direction to --watch</c>: continuous sync (Paude.Sync <see cref="IContinuousSync"/>), one
-/// line per round on stdout (one compact JSON object per line with <c>-o json</c>) until Ctrl+C or SIGTERM, which
-/// stop it cleanly with exit code 0.
+/// <c>paude sync NAME --watch</c>: continuous sync over Paude.Sync's <see cref="IContinuousSync"/>, one line per round on
+/// stdout (<see cref="SyncWatchLines"/>; one compact JSON object per line with <c>-o json</c>) until Ctrl+C or SIGTERM,
+/// which stop it cleanly with exit code 0. Both ways by default and with <c>--direction both</c>, the session's changes
+/// only with <c>--direction pull</c> (both on the two-way engine, <see cref="ITwoWaySync"/>: a conflict under
+/// <c>--conflict stop</c> ends it with exit code 1 after its line); <c>--direction push</c> runs the git-aware
+/// incremental push on every change (<see cref="IContinuousSync.WatchToSessionAsync"/>, a strategy of its own).
 /// </summary>
 internal static class SyncWatch
 {
-    public static async Task<int> RunAsync(CliContext ctx, SessionName session, string local, ContinuousSyncOptions options, CancellationToken cancellationToken)
-    {
-        var sync = ctx.Services.GetService<IContinuousSync>()
-            ?? throw new BackendUnavailableException(ctx.Backend.Name, "Paude.Sync", "continuous sync is not registered in this build of paude");
+    /// <summary>The host's copy of the session helper to inject when the session's image lacks it (helper/build.sh output).</summary>
+    public const string HelperBinaryVariable = "PAUDE_SESSION_HELPER";
 
-        // A round against a missing session would only be retried forever: say so once, up front.
-        _ = await ctx.Backend.GetAsync(session, cancellationToken).ConfigureAwait(false)
-            ?? throw new SessionNotFoundException(session.Value, ctx.Backend.Name);
-        var time = ctx.Services.GetRequiredService<TimeProvider>();
-        var rounds = sync.WatchToSessionAsync(session, local, options, cancellationToken);
+    /// <summary>The errors of combining <c>--watch</c> with options it does not support (all of them together).</summary>
+    public static IEnumerable<string> Conflicts(bool dryRun, bool force, bool twoWayWithStrategy)
+    {
+        if (dryRun) yield return "--watch: cannot be combined with --dry-run";
+        if (force) yield return "--watch: cannot be combined with --force (a round never replaces the session's own changes)";
+        if (twoWayWithStrategy) yield return "--strategy: two-way sync (--direction both, the default with --watch) syncs files only; use --direction push for a strategy";
+    }
+
+    public static ConflictPolicy Policy(string name) => name switch
+    {
+        "keep-local" => ConflictPolicy.KeepLocal,
+        "keep-session" => ConflictPolicy.KeepSession,
+        "stop" => ConflictPolicy.Stop,
+        _ => ConflictPolicy.KeepBoth,
+    };
+
+    /// <summary>Two-way (or, with a direction, one-way pull) watch on the two-way engine.</summary>
+    public static async Task<int> RunTwoWayAsync(CliContext ctx, SessionName session, string local, TwoWaySyncOptions options, CancellationToken cancellationToken)
+    {
+        var (continuous, time) = await PrepareAsync(ctx, session, cancellationToken).ConfigureAwait(false);
+        await using var sync = await continuous.StartTwoWayAsync(session, local, options, cancellationToken).ConfigureAwait(false);
+        var arrow = options.Direction switch { SyncDirection.FromSession => "<-", SyncDirection.ToSession => "->", _ => "<->" };
+        var mode = options.Direction is null ? "two-way" : "one-way";
+        await ctx.Console.Error.WriteLineAsync($"Watching {local} {arrow} {session} ({mode}, conflicts: {Name(options.ConflictPolicy)}); Ctrl+C stops.").ConfigureAwait(false);
+        var count = 0;
+        var stopped = false;
+        var fetch = (0, (string?)null);
+        try
+        {
+            await foreach (var round in sync.ReadRoundsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                count++;
+                stopped |= round.Stopped;
+                await WriteLineAsync(ctx, ctx.Output.IsJson ? SyncWatchLines.Json(round) : SyncWatchLines.Human(round, time)).ConfigureAwait(false);
+                fetch = await ReportFetchAsync(ctx, sync.Status, fetch).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C / SIGTERM: a clean stop.
+        }
+
+        await ctx.Console.Error.WriteLineAsync($"Stopped after {count} round(s){(stopped ? " on a conflict (--conflict stop)" : "")}.").ConfigureAwait(false);
+        return stopped ? 1 : ExitCodes.Ok;
+    }
+
+    /// <summary>Push watch: an incremental push of the given strategy after every (debounced) local change.</summary>
+    public static async Task<int> RunPushAsync(CliContext ctx, SessionName session, string local, ContinuousSyncOptions options, CancellationToken cancellationToken)
+    {
+        var (continuous, time) = await PrepareAsync(ctx, session, cancellationToken).ConfigureAwait(false);
+        var rounds = continuous.WatchToSessionAsync(session, local, options, cancellationToken);
         await ctx.Console.Error.WriteLineAsync($"Watching {local} -> {session} ({options.Strategy.ToString().ToLowerInvariant()}); Ctrl+C stops.").ConfigureAwait(false);
         var count = 0;
         await foreach (var round in rounds.ConfigureAwait(false))
         {
             count++;
-            var line = ctx.Output.IsJson ? Json(round) : Human(round, time);
-            await ctx.Console.Out.WriteLineAsync(line).ConfigureAwait(false);
-            await ctx.Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await WriteLineAsync(ctx, ctx.Output.IsJson ? SyncWatchLines.Json(round) : SyncWatchLines.Human(round, time)).ConfigureAwait(false);
         }
 
         await ctx.Console.Error.WriteLineAsync($"Stopped after {count} round(s).").ConfigureAwait(false);
         return ExitCodes.Ok;
     }
 
-    /// <summary>The errors of combining <c>--watch</c> with options it does not support (all of them together).</summary>
-    public static IReadOnlyList<string> Conflicts(bool dryRun, bool force)
+    /// <summary>The engine, and the session checked once up front: rounds against a missing one would only be retried forever.</summary>
+    private static async Task<(IContinuousSync Continuous, TimeProvider Time)> PrepareAsync(CliContext ctx, SessionName session, CancellationToken cancellationToken)
     {
-        var errors = new List<string>();
-        if (dryRun)
-        {
-            errors.Add("--watch: cannot be combined with --dry-run");
-        }
-
-        if (force)
-        {
-            errors.Add("--watch: cannot be combined with --force (a round never replaces the session's own changes)");
-        }
-
-        return errors;
+        var continuous = ctx.Services.GetService<IContinuousSync>()
+            ?? throw new BackendUnavailableException(ctx.Backend.Name, "Paude.Sync", "continuous sync is not registered in this build of paude");
+        _ = await ctx.Backend.GetAsync(session, cancellationToken).ConfigureAwait(false)
+            ?? throw new SessionNotFoundException(session.Value, ctx.Backend.Name);
+        return (continuous, ctx.Services.GetRequiredService<TimeProvider>());
     }
 
-    internal static string Human(ContinuousSyncRound round, TimeProvider time)
+    private static async Task WriteLineAsync(CliContext ctx, string line)
     {
-        var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"{time.GetLocalNow():HH:mm:ss} round {round.Number} ({round.Trigger.ToString().ToLowerInvariant()}");
-        text.Append(round.Events > 0 ? $", {round.Events} event(s)): " : "): ");
-        if (round is { Result: { } r })
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{r.FilesChanged.Count} written, {r.FilesDeleted.Count} deleted, {r.CommitsTransferred} commit(s), {r.BytesMoved} bytes, {r.Conflicts.Count} conflict(s)");
-            if (r.Conflicts.Count > 0)
-            {
-                text.Append(": ").AppendJoin(", ", r.Conflicts.Take(10)).Append(r.Conflicts.Count > 10 ? ", ..." : string.Empty).Append(" (session copy kept)");
-            }
-        }
-        else
-        {
-            text.Append("failed: ").Append(OneLine(round.Error!.Message));
-            text.Append(round.RetryIn is { } retry ? $"; retrying in {retry.TotalSeconds:0.#} s" : "; waiting for the next change");
-        }
-
-        return text.Append(CultureInfo.InvariantCulture, $" [{round.Duration.TotalSeconds:0.0} s]").ToString();
+        await ctx.Console.Out.WriteLineAsync(line).ConfigureAwait(false);
+        await ctx.Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
-    private static string Json(ContinuousSyncRound round)
+    /// <summary>
+    /// With <c>--fetch-commits</c>: a line on stderr when more session commits arrived on the session branch or the
+    /// fetch was refused (stdout stays one line per round). Returns what was reported.
+    /// </summary>
+    private static async Task<(int Commits, string? Error)> ReportFetchAsync(CliContext ctx, TwoWaySyncStatus status, (int Commits, string? Error) reported)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        if (status.CommitsFetched > reported.Commits)
         {
-            w.WriteStartObject();
-            w.WriteNumber("round", round.Number);
-            w.WriteString("trigger", round.Trigger.ToString().ToLowerInvariant());
-            w.WriteNumber("events", round.Events);
-            w.WriteString("startedAt", round.StartedAt);
-            w.WriteNumber("durationMs", (long)round.Duration.TotalMilliseconds);
-            w.WriteBoolean("succeeded", round.Succeeded);
-            if (round.Result is { } r)
-            {
-                Strings(w, "filesChanged", r.FilesChanged);
-                Strings(w, "filesDeleted", r.FilesDeleted);
-                Strings(w, "conflicts", r.Conflicts);
-                Strings(w, "warnings", r.Warnings);
-                w.WriteNumber("commitsTransferred", r.CommitsTransferred);
-                w.WriteNumber("bytesMoved", r.BytesMoved);
-            }
-            else
-            {
-                w.WriteStartObject("error");
-                w.WriteString("kind", ExitCodes.Classify(round.Error!).Kind);
-                w.WriteString("message", round.Error!.Message);
-                w.WriteEndObject();
-                if (round.RetryIn is { } retry)
-                {
-                    w.WriteNumber("retryInMs", (long)retry.TotalMilliseconds);
-                }
-            }
-
-            w.WriteEndObject();
+            await ctx.Console.Error.WriteLineAsync($"Fetched {status.CommitsFetched - reported.Commits} session commit(s) onto the session branch.").ConfigureAwait(false);
         }
 
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var value in values)
+        if (status.FetchError is { } error && error != reported.Error)
         {
-            w.WriteStringValue(value);
+            await ctx.Console.Error.WriteLineAsync($"Fetching the session's commits failed: {error}").ConfigureAwait(false);
         }
 
-        w.WriteEndArray();
+        return (status.CommitsFetched, status.FetchError);
     }
 
-    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    private static string Name(ConflictPolicy policy) => policy switch
+    {
+        ConflictPolicy.KeepLocal => "keep-local",
+        ConflictPolicy.KeepSession => "keep-session",
+        ConflictPolicy.Stop => "stop",
+        _ => "keep-both",
+    };
 }

@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(6007, LogLevel.Information, "Delivered credentials ({Sources}) to session {Session}")]
     public static partial void CredentialsDelivered(ILogger logger, string session, string sources);
+
+    [LoggerMessage(6010, LogLevel.Warning, "The host's state of deleted session {Session} could not be removed: {Reason}")]
+    public static partial void StateNotRemoved(ILogger logger, string session, string reason);
 }

@@ -56,7 +56,7 @@ internal sealed class OpenShiftBackend : ISessionBackend, IDisposable
         var objects = new SessionObjectStore(_api, options.DeleteTimeout, timeProvider);
         var delivery = new CredentialDelivery(_api, credentials, options, timeProvider, logger);
         _provisioner = new OpenShiftProvisioner(name, _api, _reader, objects, delivery, credentials, _waiter, options, timeProvider, logger);
-        _lifecycle = new OpenShiftLifecycle(_api, _reader, objects, delivery, _waiter, options, logger);
+        _lifecycle = new OpenShiftLifecycle(name, _api, _reader, objects, delivery, _waiter, options, logger);
         _channel = new AgentChannel(_api, exec, _reader);
         _egress = new OpenShiftEgress(_api, exec, _reader, objects, _waiter, new ProxyListening(_api, exec, options, timeProvider), options, logger);
         _attach = new OpenShiftAttach(exec, _channel);

@@ -13,7 +13,7 @@ namespace Paude.Backends.OpenShift.Backend;
 /// the host's credentials again and scales up; stop scales to zero (the PVC stays); delete walks
 /// <see cref="SessionObjects"/> by label and UID (see <see cref="SessionObjectStore"/>).
 /// </summary>
-internal sealed class OpenShiftLifecycle(KubeApi api, OpenShiftSessionReader reader, SessionObjectStore objects, CredentialDelivery credentials, PodWaiter waiter, OpenShiftBackendOptions options, ILogger logger)
+internal sealed class OpenShiftLifecycle(string backendName, KubeApi api, OpenShiftSessionReader reader, SessionObjectStore objects, CredentialDelivery credentials, PodWaiter waiter, OpenShiftBackendOptions options, ILogger logger)
 {
     private string Namespace => api.Namespace;
 
@@ -38,6 +38,12 @@ internal sealed class OpenShiftLifecycle(KubeApi api, OpenShiftSessionReader rea
     public async Task<bool> DeleteAsync(SessionName name, CancellationToken cancellationToken)
     {
         var existed = await objects.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+        // The host's state of the session (two-way sync's bases) goes with it; see SessionStateFolder.
+        if (SessionStateFolder.Forget(backendName, name) is { } reason)
+        {
+            Log.StateNotRemoved(logger, name.Value, reason);
+        }
+
         if (existed)
         {
             Log.Deleted(logger, name);

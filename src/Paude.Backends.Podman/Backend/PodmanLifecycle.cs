@@ -87,6 +87,7 @@ internal sealed class PodmanLifecycle(
         var before = await ListResourcesAsync(names, cancellationToken).ConfigureAwait(false);
         if (before.Total == 0)
         {
+            ForgetState(name);
             Log.Deleted(logger, name.Value, false);
             return false;
         }
@@ -111,8 +112,18 @@ internal sealed class PodmanLifecycle(
                 $"Backend '{backendName}': session '{name.Value}' was not fully deleted; still present: {string.Join(", ", after.Containers.Concat(after.Networks).Concat(after.Volumes))}");
         }
 
+        ForgetState(name);
         Log.Deleted(logger, name.Value, true);
         return true;
+    }
+
+    /// <summary>The host's state of a deleted session (two-way sync's bases) goes with it; see <see cref="SessionStateFolder"/>.</summary>
+    private void ForgetState(SessionName name)
+    {
+        if (SessionStateFolder.Forget(backendName, name) is { } reason)
+        {
+            Log.StateNotRemoved(logger, name.Value, reason);
+        }
     }
 
     /// <summary>The agent and proxy of this session among <paramref name="containers"/>, which were listed by its label.</summary>

@@ -44,4 +44,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "The proxy bridge probe of session '{Session}' gave no answer within {Seconds} s; probing again")]
     public static partial void BridgeProbeRetried(ILogger logger, string session, int seconds);
+
+    [LoggerMessage(EventId = 2018, Level = LogLevel.Warning, Message = "The host's state of deleted session '{Session}' could not be removed: {Reason}")]
+    public static partial void StateNotRemoved(ILogger logger, string session, string reason);
 }

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace Paude.Sessions;
 
 // Shared source (src/Shared): compiled into Paude.Sync (every sync holds it) and both built-in backends (an upgrade
@@ -17,20 +14,8 @@ namespace Paude.Sessions;
 internal static class SessionSyncLock
 {
     /// <summary>The lock file of <paramref name="session"/> on the backend registered as <paramref name="backend"/>.</summary>
-    public static string PathFor(string backend, SessionName session)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(backend);
-        var stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
-        if (string.IsNullOrEmpty(stateHome))
-        {
-            stateHome = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        }
-
-        // A backend name is the caller's registration name (any text): one that is not a plain file name is hashed.
-        var folder = backend.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') ? backend
-            : "h-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(backend)))[..24];
-        return Path.Combine(stateHome, "paude", "sessions", folder, session.Value + ".sync.lock");
-    }
+    public static string PathFor(string backend, SessionName session) =>
+        Path.Combine(SessionStateFolder.OfBackend(backend), session.Value + ".sync.lock");
 
     /// <summary>Takes the lock now, or returns <c>null</c> when another holder has it.</summary>
     public static FileStream? TryAcquire(string path)

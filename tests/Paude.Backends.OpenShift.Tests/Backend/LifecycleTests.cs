@@ -90,7 +90,15 @@ public sealed class LifecycleTests(KubeServerFixture fixture)
             Assert.Equal(SessionStatus.Running, (await Backend.StartAsync(name)).Status); // idempotent
             Assert.Equal("hello from the host\n", (await RunAsync(Backend, name, "cat", "/pvc/workspace/in/hello.txt")).Stdout);
 
+            // The host's state of the session (what two-way sync keeps: its bases) goes with it.
+            var stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } home ? home
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+            var state = Path.Combine(stateHome, "paude", "sessions", Backend.Name, name.Value);
+            Directory.CreateDirectory(Path.Combine(state, "two-way"));
+            File.WriteAllText(Path.Combine(state, "two-way", "base.json"), "{}");
+
             Assert.True(await Backend.DeleteAsync(name));
+            Assert.False(Directory.Exists(state), "the session's host state is left");
             Assert.Empty(await fixture.SessionObjectsAsync(name));
             Assert.Null(await Backend.GetAsync(name));
             Assert.False(await Backend.DeleteAsync(name));

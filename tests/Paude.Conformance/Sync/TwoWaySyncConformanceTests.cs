@@ -86,7 +86,9 @@ public abstract class TwoWaySyncConformanceTests(TwoWaySessions sessions, ITestO
         await using var _ = sync;
         Assert.Equal("base", await ReadAsync(session, "c.txt"));
 
-        sync.Pause();
+        // Paused, and a round already under way (the echo of the initial push) finished: the edits below meet in one
+        // round, never one of them synced before the other is made.
+        await PauseAsync(sync);
         Write("c.txt", "local-edit");
         await Sessions.ExecAsync(session, "sh", "-c", $"printf session-edit > {_ws}/c.txt");
         var round = await sync.FlushAsync();
@@ -112,7 +114,7 @@ public abstract class TwoWaySyncConformanceTests(TwoWaySessions sessions, ITestO
         var (session, sync) = await StartAsync();
         await using var _ = sync;
 
-        sync.Pause();
+        await PauseAsync(sync);
         Assert.Equal(TwoWaySyncState.Paused, sync.Status.State);
         int rounds = sync.Status.Rounds;
         Write("held.txt", "held");
@@ -178,6 +180,13 @@ public abstract class TwoWaySyncConformanceTests(TwoWaySessions sessions, ITestO
         Assert.Equal(TwoWaySyncState.Running, sync.Status.State);
         Assert.Equal(21, sync.Status.Pushed);
         Assert.Equal("file 7", await ReadAsync(session, "many/7.txt"));
+    }
+
+    /// <summary>Pauses, and lets a round already under way (e.g. for the echo of the initial push) finish first.</summary>
+    private static async Task PauseAsync(ITwoWaySync sync)
+    {
+        sync.Pause();
+        await sync.FlushAsync().WaitAsync(Within);
     }
 
     /// <summary>Starts two-way sync of this test's folders and waits for the initial round.</summary>

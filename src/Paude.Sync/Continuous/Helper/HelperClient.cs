@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Text;
 using Paude.Errors;
 using Paude.Sync.Files;
@@ -41,6 +42,7 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
         var payload = new HelperPayloadWriter().String(path).U64((ulong)maxBytes);
         var (id, replies) = await connection.SendAsync(HelperWire.Read, payload, cancellationToken).ConfigureAwait(false);
         long received = 0;
+        var hasher = new XxHash128();
         try
         {
             while (true)
@@ -50,6 +52,7 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
                 {
                     received += frame.Payload.Length;
                     if (received > maxBytes) throw connection.Fail(new UnsafeContentException(Shown(path), $"is larger than the {maxBytes} bytes allowed"));
+                    hasher.Append(frame.Payload);
                     await destination.WriteAsync(frame.Payload, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -58,6 +61,8 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
                 var info = new HelperFileInfo((long)r.U64(), r.I64(), (int)(r.U32() & 0xFFF), r.Bytes(HelperWire.HashBytes));
                 r.End();
                 if (info.Size != received) throw connection.Fail(new UnsafeContentException(Shown(path), $"was announced as {info.Size} bytes but {received} came"));
+                // Callers record this hash as what the session holds (the two-way base): it must be the data's.
+                if (!hasher.GetCurrentHash().AsSpan().SequenceEqual(info.Hash)) throw connection.Fail(new UnsafeContentException(Shown(path), "came with a hash that is not the hash of its data"));
                 return info;
             }
         }
@@ -76,11 +81,13 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
         try
         {
             var buffer = new byte[HelperWire.ChunkSize];
+            var hasher = new XxHash128();
             long sent = 0;
             while (sent < length)
             {
                 int n = await content.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - sent)), cancellationToken).ConfigureAwait(false);
                 if (n == 0) throw new IOException($"{path}: the content ended after {sent} of {length} bytes");
+                hasher.Append(buffer.AsSpan(0, n));
                 await connection.ContinueAsync(HelperWire.WriteChunk, id, buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
                 sent += n;
                 // An early error (bad path, link on the way) arrives while chunks are sent: stop sending then.
@@ -92,6 +99,10 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
             var r = new HelperPayloadReader(frame.Payload);
             var hash = r.Bytes(HelperWire.HashBytes);
             r.End();
+            // Callers record this hash as what the session now holds: an Ok before all data went out, or for other
+            // content than was sent, is a lie (a hostile helper), never a write to record.
+            if (sent != length) throw connection.Fail(new UnsafeContentException(Shown(path), $"was reported written after {sent} of {length} bytes"));
+            if (!hasher.GetCurrentHash().AsSpan().SequenceEqual(hash)) throw connection.Fail(new UnsafeContentException(Shown(path), "was reported written with another content than was sent"));
             return hash;
         }
         catch (UnsafeContentException e) { throw connection.Fail(e); }

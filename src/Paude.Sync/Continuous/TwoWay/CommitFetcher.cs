@@ -7,7 +7,8 @@ namespace Paude.Sync.Continuous.TwoWay;
 /// <summary>
 /// Continuous git fetch beside two-way sync (<see cref="TwoWaySyncOptions.FetchCommits"/>): asks the open helper for
 /// the session's HEAD (one <c>git rev-parse</c>, milliseconds) and only when it moved runs an ordinary branch-strategy
-/// pull (<see cref="ISessionSync"/>), which writes <c>&lt;prefix&gt;&lt;session&gt;</c> alone and refuses while that
+/// pull (<see cref="ISessionSync"/>) over the same helper (HelperFetch; the exec of <c>git-upload-pack</c> only when
+/// the helper cannot tell or fails), which writes <c>&lt;prefix&gt;&lt;session&gt;</c> alone and refuses while that
 /// branch is checked out — a branch the user works on is never moved. A failed or refused fetch is tried again with
 /// back-off (from <see cref="TwoWaySyncOptions.FetchInterval"/>, doubling, at most
 /// <see cref="WatchSyncOptions.MaxRetryDelay"/>) even if HEAD does not move: a passing fault (a lock, a dropped exec)
@@ -45,7 +46,7 @@ internal sealed class CommitFetcher(ISessionSync sync, SessionName session, stri
 
         try
         {
-            var result = await sync.SyncAsync(session, root, new SyncOptions
+            var pull = new SyncOptions
             {
                 Direction = SyncDirection.FromSession,
                 Strategy = SyncStrategy.Branch,
@@ -53,7 +54,12 @@ internal sealed class CommitFetcher(ISessionSync sync, SessionName session, stri
                 Backend = options.Backend,
                 Excludes = options.Excludes,
                 BranchPrefix = options.BranchPrefix,
-            }, null, cancellationToken).ConfigureAwait(false);
+            };
+            // The SDK's own sync fetches over this open helper (a bundle, no exec); another ISessionSync (a
+            // decorator someone registered) does it its own way.
+            var result = sync is SessionSync own
+                ? await own.SyncAsync(session, root, pull, null, client, cancellationToken).ConfigureAwait(false)
+                : await sync.SyncAsync(session, root, pull, null, cancellationToken).ConfigureAwait(false);
             _fetched = sha;
             _failures = 0;
             return new Outcome(result.CommitsTransferred, result.Commit, null);

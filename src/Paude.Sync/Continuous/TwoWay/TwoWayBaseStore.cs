@@ -29,8 +29,11 @@ internal sealed record HeldVersions(string? Local, string? Session);
 
 /// <summary>
 /// Where two-way sync keeps its <see cref="TwoWayBase"/>: one JSON file per (workspace, backend, session, session
-/// folder) in the host's state folder (<c>$XDG_STATE_HOME/paude/two-way/</c>, else <c>~/.local/state/paude/two-way/</c>)
-/// — never in the workspace, so it is neither synced nor deleted with the files. Written atomically (a temp file in the
+/// folder) in the session's state folder (<see cref="Sessions.SessionStateFolder"/>:
+/// <c>$XDG_STATE_HOME/paude/sessions/&lt;backend&gt;/&lt;session&gt;/two-way/</c>), which the backends remove when the
+/// session is deleted — never in the workspace, so it is neither synced nor deleted with the files. A base in the
+/// older place (<c>$XDG_STATE_HOME/paude/two-way/</c>, kept for no session in particular) is read when there is none
+/// yet and removed once the new one is written. Written atomically (a temp file in the
 /// same folder, flushed to disk, renamed over the old one): a crash leaves the old base or the new one, never half of
 /// one. An old base is safe: a file both sides changed the same way since is in agreement, any other difference a
 /// conflict. A damaged or foreign file is read as no base (every difference then counts as a conflict, the behaviour
@@ -38,17 +41,20 @@ internal sealed record HeldVersions(string? Local, string? Session);
 /// </summary>
 internal sealed class TwoWayBaseStore
 {
+    private readonly string? _legacyPath;
     private string? _written;
 
-    private TwoWayBaseStore(string path) => FilePath = path;
+    private TwoWayBaseStore(string path, string? legacyPath) => (FilePath, _legacyPath) = (path, legacyPath);
 
     /// <summary>The base file.</summary>
     public string FilePath { get; }
 
     public static TwoWayBaseStore For(string root, string backend, string session, string sessionWorkspace, string? stateDirectory = null)
     {
-        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', root, backend, session, sessionWorkspace))))[..32];
-        return new TwoWayBaseStore(Path.Combine(stateDirectory ?? DefaultDirectory(), $"{key}.json"));
+        var file = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', root, backend, session, sessionWorkspace))))[..32] + ".json";
+        return stateDirectory is not null
+            ? new TwoWayBaseStore(Path.Combine(stateDirectory, file), null)
+            : new TwoWayBaseStore(Path.Combine(Sessions.SessionStateFolder.Of(backend, Sessions.SessionName.Parse(session)), "two-way", file), Path.Combine(LegacyDirectory(), file));
     }
 
     /// <summary>The base of the previous run, or an empty one (none, damaged, or of another session of that name).</summary>
@@ -56,8 +62,9 @@ internal sealed class TwoWayBaseStore
     {
         try
         {
-            var text = File.ReadAllText(FilePath);
-            _written = text;
+            bool legacy = _legacyPath is not null && !File.Exists(FilePath) && File.Exists(_legacyPath);
+            var text = File.ReadAllText(legacy ? _legacyPath! : FilePath);
+            _written = legacy ? null : text; // a base read from the older place is written to the new one
             var stored = JsonSerializer.Deserialize(text, SyncJson.Default.TwoWayBase);
             if (stored is { Version: 1, Agreed: { } agreed, Held: { } held } && stored.SessionCreatedAt == sessionCreatedAt
                 && agreed.All(kv => IsHash(kv.Value)) && held.All(kv => kv.Value is { } v && IsHashOrNull(v.Local) && IsHashOrNull(v.Session)))
@@ -91,6 +98,7 @@ internal sealed class TwoWayBaseStore
 
             File.Move(temp, FilePath, overwrite: true);
             _written = text;
+            if (_legacyPath is not null) File.Delete(_legacyPath);
         }
         finally
         {
@@ -98,7 +106,8 @@ internal sealed class TwoWayBaseStore
         }
     }
 
-    private static string DefaultDirectory()
+    /// <summary>Where bases were kept before they moved into the session's state folder.</summary>
+    private static string LegacyDirectory()
     {
         var stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
         if (string.IsNullOrEmpty(stateHome))

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Paude.DependencyInjection;
+using Paude.Sessions;
 using Paude.Sync;
 
 namespace Paude.SessionHelper.Tests.Continuous.TwoWay;
@@ -31,6 +34,38 @@ public sealed class TwoWayCommitFetchTests(PodmanHelperFixture fixture)
         Assert.Equal(mine, (await local.GitAsync("rev-parse", "HEAD")).Trim()); // the user's branch did not move
         Assert.True(sync.Status.CommitsFetched >= 2, $"status: {sync.Status}");
         Assert.Null(sync.Status.FetchError);
+    }
+
+    [Fact]
+    public async Task Commits_are_fetched_over_the_open_helper_without_an_exec_of_their_own()
+    {
+        // The same Podman backend behind a counter of the processes started in sessions (every exec is one).
+        var counter = ExecCounter.Create(fixture.Backend);
+        var services = new ServiceCollection();
+        services.AddPaude().AddBackend<ISessionBackend>("counted", (_, _) => (ISessionBackend)(object)counter).AddPaudeSync();
+        await using var provider = services.BuildServiceProvider();
+        using var local = await LocalRepo.CreateAsync();
+        await local.CommitAsync("a.txt", "local", "local work");
+        var ws = await SessionRepoAsync();
+        var branch = $"paude/{fixture.Session.Value}";
+        await using var sync = await provider.GetRequiredService<IContinuousSync>().StartTwoWayAsync(fixture.Session, local.Path, new TwoWaySyncOptions
+        {
+            SessionWorkspace = ws, Backend = "counted", HelperBinary = fixture.HelperBinary, QuietPeriod = TimeSpan.FromMilliseconds(100),
+            FetchCommits = true, FetchInterval = TimeSpan.FromMilliseconds(300), MaxRetryDelay = TimeSpan.FromSeconds(2),
+        });
+
+        await EventuallyAsync(async () => await RefAsync(local, branch) == await SessionHeadAsync(ws));
+        for (var i = 0; i < 3; i++)
+        {
+            await fixture.ExecAsync("sh", "-c", $"cd {ws} && echo {i} > c{i}.txt && git add -A && git -c user.name=A -c user.email=a@b commit -qm c{i}");
+            var head = await SessionHeadAsync(ws);
+            await EventuallyAsync(async () => await RefAsync(local, branch) == head);
+        }
+
+        Assert.True(sync.Status.CommitsFetched >= 4, $"status: {sync.Status}");
+        // One exec for the helper (two when the image's copy had to be replaced by an injected one); the exec path
+        // would add one git-upload-pack per fetch (four here).
+        Assert.InRange(counter.Count, 1, 2);
     }
 
     [Fact]

@@ -129,6 +129,36 @@ public sealed class TwoWayPlannerTests
     }
 
     [Fact]
+    public void A_base_kept_in_the_older_place_is_read_and_moved_into_the_sessions_state_folder()
+    {
+        // The default places (no state folder given): a session name of this test alone, removed at the end.
+        var session = "mv" + Guid.NewGuid().ToString("N")[..12];
+        var store = TwoWayBaseStore.For("/w", "podman", session, "/pvc/workspace");
+        var stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } home ? home
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        var sessionFolder = Path.Combine(stateHome, "paude", "sessions", "podman", session);
+        var legacy = Path.Combine(stateHome, "paude", "two-way", Path.GetFileName(store.FilePath));
+        try
+        {
+            Assert.Equal(Path.Combine(sessionFolder, "two-way", Path.GetFileName(store.FilePath)), store.FilePath);
+            Directory.CreateDirectory(Path.GetDirectoryName(legacy)!);
+            File.WriteAllText(legacy, $"{{\"Version\":1,\"Agreed\":{{\"a.txt\":\"{A.Hex}\"}},\"Held\":{{}}}}");
+
+            var read = store.Read(null);
+            Assert.Equal(A.Hex, read.Agreed["a.txt"]);
+            store.Write(read);
+
+            Assert.False(File.Exists(legacy));
+            Assert.Equal(A.Hex, TwoWayBaseStore.For("/w", "podman", session, "/pvc/workspace").Read(null).Agreed["a.txt"]);
+        }
+        finally
+        {
+            File.Delete(legacy);
+            if (Directory.Exists(sessionFolder)) Directory.Delete(sessionFolder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_stored_base_is_written_atomically_and_a_damaged_or_foreign_one_is_no_base()
     {
         using var dir = new TempFolder();

@@ -10,8 +10,11 @@ namespace Paude.SessionHelper.Tests.Continuous.TwoWay;
 /// <summary>
 /// Two-way rounds over the helper in a real Podman session while a local writer and a session writer (separate execs,
 /// as the agent) create, edit, rename and delete the same files for a bounded, seeded time
-/// (PAUDE_SOAK_SECONDS, default 12; PAUDE_SOAK_SEED): both sides converge, every conflict copy was reported, and the
-/// last write to each file survives (at its path or in a conflict copy).
+/// (PAUDE_SOAK_SECONDS, default 60 as the issue asks — CI runs this project beside the others, so the minute overlaps
+/// their work; PAUDE_SOAK_SEED, default 1616, printed first so a failure can be replayed): both sides converge, every
+/// conflict copy was reported, and the last write to each file survives (at its path or in a conflict copy). The seed
+/// fixes what each writer does; how the operations interleave with the rounds depends on the machine's load, so the
+/// checks hold for any interleaving (an operation another one overlapped has no "last" write to check).
 /// </summary>
 [Collection(PodmanHelperGroup.Name)]
 public sealed class TwoWaySoakTests(PodmanHelperFixture fixture, ITestOutputHelper output) : IDisposable
@@ -24,8 +27,9 @@ public sealed class TwoWaySoakTests(PodmanHelperFixture fixture, ITestOutputHelp
     [Fact]
     public async Task A_local_and_a_session_writer_converge_with_every_conflict_reported_and_no_last_write_lost()
     {
-        int seconds = int.Parse(Environment.GetEnvironmentVariable("PAUDE_SOAK_SECONDS") ?? "12", CultureInfo.InvariantCulture);
+        int seconds = int.Parse(Environment.GetEnvironmentVariable("PAUDE_SOAK_SECONDS") ?? "60", CultureInfo.InvariantCulture);
         int seed = int.Parse(Environment.GetEnvironmentVariable("PAUDE_SOAK_SEED") ?? "1616", CultureInfo.InvariantCulture);
+        output.WriteLine($"soak: PAUDE_SOAK_SEED={seed} PAUDE_SOAK_SECONDS={seconds}");
         var ws = await fixture.WorkspaceAsync();
         await fixture.ExecAsync("mkdir", "-p", ws + "/d/e");
         Directory.CreateDirectory(Path.Combine(_tree.Workspace, "d/e"));
@@ -103,7 +107,7 @@ public sealed class TwoWaySoakTests(PodmanHelperFixture fixture, ITestOutputHelp
             last = await applier.RunAsync(CancellationToken.None);
             conflicts.AddRange(last.Conflicts);
         }
-        while (++settle < 10 && (last.Pulled + last.Pushed + last.DeletedLocal + last.DeletedSession + last.Deferred.Count + last.Conflicts.Count) > 0);
+        while (++settle < 10 && Activity(last) > 0);
 
         var localFiles = LocalFiles.List(_tree.Workspace, new PathRules([]), CancellationToken.None);
         var sessionFiles = (await helper.ListAsync([""], [], hash: true, CancellationToken.None))
@@ -111,6 +115,7 @@ public sealed class TwoWaySoakTests(PodmanHelperFixture fixture, ITestOutputHelp
         foreach (var reason in last.Reasons) output.WriteLine("deferred: " + reason);
         output.WriteLine($"{seconds} s, seed {seed}: {ops.Count} writer operations, {rounds} rounds, {conflicts.Count} conflicts, settled in {settle} round(s), {localFiles.Count} files");
 
+        Assert.True(Activity(last) == 0, $"still changing after {settle} quiet rounds (seed {seed}): {string.Join("; ", last.Reasons)}");
         Assert.Equal(localFiles.OrderBy(kv => kv.Key, StringComparer.Ordinal), sessionFiles.OrderBy(kv => kv.Key, StringComparer.Ordinal));
         var copies = localFiles.Keys.Where(p => p.Contains(".conflict-session-", StringComparison.Ordinal)).ToHashSet();
         Assert.Equal(copies.Order(StringComparer.Ordinal), conflicts.Where(c => c.CopyPath is not null).Select(c => c.CopyPath!).Where(copies.Contains).Distinct().Order(StringComparer.Ordinal));
@@ -124,9 +129,12 @@ public sealed class TwoWaySoakTests(PodmanHelperFixture fixture, ITestOutputHelp
             if (onName.Count == 0 || onName[^1].Token is not { } token) continue;
             var lastOp = onName[^1];
             if (onName.Take(onName.Count - 1).Any(o => o.End > lastOp.Start)) continue; // overlapping: order unknown
-            Assert.True(contents.Contains(token), $"{name}: the last write {token} is lost");
+            Assert.True(contents.Contains(token), $"{name}: the last write {token} is lost (seed {seed})");
         }
     }
+
+    private static int Activity(TwoWayRoundResult round) =>
+        round.Pulled + round.Pushed + round.DeletedLocal + round.DeletedSession + round.Deferred.Count + round.Conflicts.Count;
 }
 
 /// <summary>Channel loss: a killed helper fails the round; after reconnecting, rounds resume without resending.</summary>
