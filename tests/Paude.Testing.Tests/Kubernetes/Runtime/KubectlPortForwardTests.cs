@@ -78,6 +78,42 @@ public sealed class KubectlPortForwardTests(ServerFixture fixture) : IClassFixtu
         Assert.Contains("-> 9: error forwarding port 9 to pod", forward.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_hostile_spdy_client_gets_goaway_and_the_server_keeps_serving_kubectl()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var name = await StartFileServerPodAsync(cts.Token);
+
+        // The HTTP upgrade kubectl falls back to, then a SYN_STREAM whose header block is no zlib stream.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(fixture.Server.BaseAddress.Host, fixture.Server.BaseAddress.Port, cts.Token);
+        var stream = tcp.GetStream();
+        var request = $"POST /api/v1/namespaces/paude/pods/{name}/portforward HTTP/1.1\r\nHost: {fixture.Server.BaseAddress.Authority}\r\n"
+            + "Authorization: Bearer paude-test-token\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
+            + "X-Stream-Protocol-Version: portforward.k8s.io\r\nContent-Length: 0\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request), cts.Token);
+        var head = new StringBuilder();
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var b = stream.ReadByte();
+            Assert.NotEqual(-1, b);
+            head.Append((char)b);
+        }
+
+        Assert.StartsWith("HTTP/1.1 101", head.ToString(), StringComparison.Ordinal);
+        Assert.Contains("X-Stream-Protocol-Version: portforward.k8s.io", head.ToString(), StringComparison.OrdinalIgnoreCase);
+        byte[] synStream = [0x80, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x12, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, .. "garbage!"u8.ToArray()];
+        await stream.WriteAsync(synStream, cts.Token);
+        var goAway = new byte[16];
+        await stream.ReadExactlyAsync(goAway, cts.Token);
+        Assert.Equal(new byte[] { 0x80, 0x03, 0x00, 0x07, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1 }, goAway);
+        Assert.Equal(0, await stream.ReadAsync(new byte[1], cts.Token));
+
+        await using var forward = await KubectlForward.StartAsync(fixture.Server.KubeconfigPath, name, "8080", websockets: true, cts.Token);
+        using var http = new HttpClient();
+        Assert.Equal(Expected(3), await http.GetByteArrayAsync(new Uri($"http://127.0.0.1:{forward.LocalPort}/f3"), cts.Token));
+    }
+
     /// <summary>
     /// A pod whose busybox httpd serves, on 127.0.0.1:8080 only, files f0..f99 (<c>seq 1 (37·i + 1)</c>) and
     /// <c>large</c> (<c>seq 1 700000</c>), so the expected bytes are known without reading them back.
