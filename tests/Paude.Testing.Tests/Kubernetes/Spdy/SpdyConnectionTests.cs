@@ -221,9 +221,10 @@ public sealed class SpdyConnectionTests
 
         public async ValueTask DisposeAsync()
         {
+            // The client's close ends the session (EOF); only then is the server's socket released.
             Client.Dispose();
-            server.Dispose();
             await Served.WaitAsync(TimeSpan.FromSeconds(10));
+            server.Dispose();
             connection.Dispose();
             listener.Stop();
             listener.Dispose();
