@@ -23,6 +23,12 @@ internal sealed partial class PodIo
 
     public async Task PortForwardAsync(HttpContext context, JsonObject pod)
     {
+        if (WantsSpdy(context))
+        {
+            await SpdyPortForwardAsync(context, pod).ConfigureAwait(false);
+            return;
+        }
+
         var ports = new List<int>();
         foreach (var value in context.Request.Query["ports"])
         {

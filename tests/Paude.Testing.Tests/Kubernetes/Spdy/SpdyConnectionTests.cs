@@ -1,0 +1,233 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Paude.Testing.Kubernetes.Spdy;
+
+namespace Paude.Tests.Kubernetes.Spdy;
+
+/// <summary>
+/// The test server's SPDY/3 session over a real loopback socket, driven by a hand-written client: header blocks
+/// compressed by zlib against the SPDY dictionary decode; streams open, echo and close; and a hostile client's
+/// malformed frames get RST_STREAM (one stream) or GOAWAY PROTOCOL_ERROR (the session), never an exception.
+/// </summary>
+public sealed class SpdyConnectionTests
+{
+    // Python's zlib with the SPDY dictionary, sync-flushed after each block, like spdystream's framer:
+    // {port: 8080, requestid: 0, streamtype: error} then {port: 8080, requestid: 0, streamtype: data}.
+    private static readonly byte[] ZlibFirst = Convert.FromHexString("78f9e3c6a7c202253a48f95b044eea16061606409ab308125f99a074cc68004e892545a989b9d0c2863515141500000000ffff");
+    private static readonly byte[] ZlibSecond = Convert.FromHexString("225333a8a44a04000000ffff");
+
+    [Fact]
+    public void Header_blocks_compressed_against_the_dictionary_decode_across_frames()
+    {
+        using var decoder = new SpdyHeaderDecoder();
+        var first = decoder.Decode(ZlibFirst);
+        var second = decoder.Decode(ZlibSecond);
+        Assert.Equal(["8080"], first["port"]);
+        Assert.Equal(["error"], first["streamtype"]);
+        Assert.Equal(["0"], first["requestid"]);
+        Assert.Equal(["data"], second["streamtype"]);
+        Assert.Equal(3, second.Count);
+    }
+
+    [Fact]
+    public void Blocks_the_server_encodes_decode_again()
+    {
+        var encoder = new SpdyHeaderEncoder();
+        using var decoder = new SpdyHeaderDecoder();
+        Assert.Empty(decoder.Decode(encoder.Encode([])));
+        var block = decoder.Decode(encoder.Encode([new("port", "9"), new("streamtype", "data")]));
+        Assert.Equal(["9"], block["port"]);
+        Assert.Equal(["data"], block["streamtype"]);
+    }
+
+    [Fact]
+    public async Task A_stream_is_replied_to_echoed_and_closed_and_pings_are_answered()
+    {
+        await using var session = await Session.StartAsync();
+        await session.Client.SynStreamAsync(1, [new("port", "80"), new("streamtype", "data")]);
+        var reply = await session.Client.ReadFrameAsync();
+        Assert.Equal((true, 2, 1u), (reply.Control, reply.Type, reply.StreamId));
+
+        await session.Client.DataAsync(1, "hello"u8.ToArray(), fin: true);
+        var echo = await session.Client.ReadFrameAsync();
+        Assert.Equal((false, 1u), (echo.Control, echo.StreamId));
+        Assert.Equal("hello"u8.ToArray(), echo.Payload);
+        var fin = await session.Client.ReadFrameAsync();
+        Assert.Equal((false, 1u, 1, 0), (fin.Control, fin.StreamId, (int)fin.Flags, fin.Payload.Length));
+
+        await session.Client.ControlAsync(6, 0, [0, 0, 0, 7]);
+        var pong = await session.Client.ReadFrameAsync();
+        Assert.Equal((true, 6), (pong.Control, pong.Type));
+        Assert.Equal(new byte[] { 0, 0, 0, 7 }, pong.Payload);
+    }
+
+    [Fact]
+    public async Task Stream_errors_get_rst_stream_and_the_session_goes_on()
+    {
+        await using var session = await Session.StartAsync();
+
+        // Refused by the handler (no port): RST_STREAM CANCEL, as spdystream's Reset.
+        await session.Client.SynStreamAsync(1, [new("streamtype", "data")]);
+        Assert.Equal((3, 1u, 5u), Rst(await session.Client.ReadFrameAsync()));
+
+        // Data on a stream never opened: RST_STREAM INVALID_STREAM.
+        await session.Client.DataAsync(41, [1, 2, 3], fin: false);
+        Assert.Equal((3, 41u, 2u), Rst(await session.Client.ReadFrameAsync()));
+
+        // Data after the client's own FIN: RST_STREAM STREAM_ALREADY_CLOSED.
+        await session.Client.SynStreamAsync(43, [new("port", "80"), new("streamtype", "data"), new("hold", "1")]);
+        Assert.Equal(2, (await session.Client.ReadFrameAsync()).Type);
+        await session.Client.DataAsync(43, [], fin: true);
+        await session.Client.DataAsync(43, [9], fin: false);
+        Assert.Equal((3, 43u, 9u), Rst(await session.Client.ReadFrameAsync()));
+
+        // Still serving: a PING is answered.
+        await session.Client.ControlAsync(6, 0, [0, 0, 0, 9]);
+        Assert.Equal(6, (await session.Client.ReadFrameAsync()).Type);
+    }
+
+    public static TheoryData<string, byte[]> BrokenSessions => new()
+    {
+        { "SPDY version 2", Frame(0x8002_0006, 0, [0, 0, 0, 1]) },
+        { "control frame of 16 MiB - 1", Frame(0x8003_0001, 0, [], declaredLength: 0xFFFFFF) },
+        { "SYN_STREAM too short", Frame(0x8003_0001, 0, [0, 0, 0, 1]) },
+        { "header block not zlib", Frame(0x8003_0001, 0, [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, .. "garbage!"u8.ToArray()]) },
+        { "zlib without the SPDY dictionary", Frame(0x8003_0001, 0, [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x78, 0x9C, 0x03, 0x00]) },
+        { "even stream id", Frame(0x8003_0001, 0, [0, 0, 0, 2, 0, 0, 0, 0, 0, 0, .. new SpdyHeaderEncoder().Encode([new("port", "80"), new("streamtype", "data")])]) },
+        { "header count of 4 billion", Frame(0x8003_0001, 0, [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, .. StoredBlock([0xFF, 0xFF, 0xFF, 0xFF])]) },
+        { "header name of 4 GiB", Frame(0x8003_0001, 0, [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, .. StoredBlock([0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xF0])]) },
+        { "header block cut short", Frame(0x8003_0001, 0, [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, .. StoredBlock([0, 0, 0, 1, 0, 0, 0, 4, (byte)'p'])]) },
+        { "PING of 5 bytes", Frame(0x8003_0006, 0, [0, 0, 0, 1, 0]) },
+        { "RST_STREAM with status 0", Frame(0x8003_0003, 0, [0, 0, 0, 1, 0, 0, 0, 0]) },
+        { "SETTINGS count not its length", Frame(0x8003_0004, 0, [0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 1]) },
+        { "DATA on stream 0", Frame(0x0000_0000, 0, [1]) },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenSessions))]
+    public async Task A_broken_session_gets_goaway_protocol_error_and_ends_without_throwing(string what, byte[] frame)
+    {
+        await using var session = await Session.StartAsync();
+        await session.Client.WriteAsync(frame);
+        var goAway = await session.Client.ReadFrameAsync();
+        Assert.True(goAway is { Control: true, Type: 7 }, $"{what}: got type {goAway.Type}");
+        Assert.Equal(1u, BinaryPrimitives.ReadUInt32BigEndian(goAway.Payload.AsSpan(4)));
+        Assert.Null(await session.Client.TryReadFrameAsync());
+        await session.Served.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_client_that_vanishes_mid_frame_ends_the_session_quietly()
+    {
+        await using var session = await Session.StartAsync();
+        await session.Client.SynStreamAsync(1, [new("port", "80"), new("streamtype", "data"), new("hold", "1")]);
+        await session.Client.ReadFrameAsync();
+        await session.Client.WriteAsync([0, 0, 0, 1, 0, 0, 0x10]);
+        session.Client.Dispose();
+        await session.Served.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(session.Handler.Opened.Single().Aborted.IsCancellationRequested);
+    }
+
+    private static (int Type, uint Stream, uint Status) Rst(SpdyTestClient.Frame frame) =>
+        (frame.Type, BinaryPrimitives.ReadUInt32BigEndian(frame.Payload), BinaryPrimitives.ReadUInt32BigEndian(frame.Payload.AsSpan(4)));
+
+    private static byte[] Frame(uint first, byte flags, byte[] payload, int? declaredLength = null)
+    {
+        var frame = new byte[8 + payload.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame, first);
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(4), ((uint)flags << 24) | (uint)(declaredLength ?? payload.Length));
+        payload.CopyTo(frame.AsSpan(8));
+        return frame;
+    }
+
+    /// <summary>A header block the first of a session: zlib header with the SPDY dictionary, then one stored block.</summary>
+    private static byte[] StoredBlock(byte[] plain) =>
+        [0x78, 0xF9, 0xE3, 0xC6, 0xA7, 0xC2, 0x00, (byte)plain.Length, (byte)(plain.Length >> 8), (byte)~plain.Length, (byte)(~plain.Length >> 8), .. plain, 0x00, 0x00, 0x00, 0xFF, 0xFF];
+
+    /// <summary>Takes streams with a port; echoes what each receives and closes when the client does (unless told to hold).</summary>
+    private sealed class EchoHandler : ISpdyStreamHandler
+    {
+        public List<SpdyStream> Opened { get; } = [];
+
+        public string? Check(SpdyStream stream) => stream.Header("port").Length == 0 ? "no port" : null;
+
+        void ISpdyStreamHandler.Opened(SpdyStream stream)
+        {
+            Opened.Add(stream);
+            if (stream.Header("hold").Length == 0)
+            {
+                _ = EchoAsync(stream);
+            }
+        }
+
+        private static async Task EchoAsync(SpdyStream stream)
+        {
+            while (true)
+            {
+                var read = await stream.Input.ReadAsync(stream.Aborted);
+                foreach (var segment in read.Buffer)
+                {
+                    await stream.WriteAsync(segment, CancellationToken.None);
+                }
+
+                stream.Input.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted)
+                {
+                    await stream.CloseAsync(CancellationToken.None);
+                    return;
+                }
+            }
+        }
+    }
+
+    private sealed class Session : IAsyncDisposable
+    {
+        private readonly TcpListener listener;
+        private readonly Socket server;
+        private readonly SpdyConnection connection;
+
+        private Session(TcpListener listener, Socket server, SpdyTestClient client)
+        {
+            this.listener = listener;
+            this.server = server;
+            Client = client;
+            connection = new SpdyConnection(new NetworkStream(server, ownsSocket: false));
+            Served = ServeAsync();
+        }
+
+        public SpdyTestClient Client { get; }
+
+        public EchoHandler Handler { get; } = new();
+
+        public Task Served { get; }
+
+        public static async Task<Session> StartAsync()
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var client = new TcpClient();
+            var accept = listener.AcceptSocketAsync();
+            await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+            return new Session(listener, await accept, new SpdyTestClient(client));
+        }
+
+        /// <summary>The session, then the server's end of the socket closed, as the port-forward endpoint does.</summary>
+        private async Task ServeAsync()
+        {
+            await connection.RunAsync(Handler, CancellationToken.None);
+            server.Shutdown(SocketShutdown.Both);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            // The client's close ends the session (EOF); only then is the server's socket released.
+            Client.Dispose();
+            await Served.WaitAsync(TimeSpan.FromSeconds(10));
+            server.Dispose();
+            connection.Dispose();
+            listener.Stop();
+            listener.Dispose();
+        }
+    }
+}
