@@ -3,7 +3,7 @@ using System.IO.Hashing;
 using Paude.Errors;
 using Paude.Sync.Continuous.Helper;
 
-namespace Paude.SessionHelper.Tests;
+namespace Paude.SessionHelper.Tests.Continuous.Helper;
 
 /// <summary>
 /// The push side of the helper against one that lies (lying-helper.pl: the real helper behind a script that forges

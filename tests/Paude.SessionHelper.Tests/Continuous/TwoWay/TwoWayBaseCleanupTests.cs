@@ -1,7 +1,7 @@
 using Paude.Sessions;
 using Paude.Sync;
 
-namespace Paude.SessionHelper.Tests;
+namespace Paude.SessionHelper.Tests.Continuous.TwoWay;
 
 /// <summary>
 /// Two-way sync's base (the last agreement, kept on the host outside the workspace) lives in the session's state folder
