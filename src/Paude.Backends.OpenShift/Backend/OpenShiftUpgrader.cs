@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using k8s;
@@ -22,7 +23,7 @@ namespace Paude.Backends.OpenShift.Backend;
 /// A rerun after a kill finds the generation unfinished (or the proxy or a pod behind it) and finishes it; with
 /// nothing pending and nothing new asked, it re-creates the pods again (the same images re-pulled). Holds the session's sync lock (<see cref="SessionSyncLock"/>) throughout.
 /// </summary>
-internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, PodWaiter waiter, OpenShiftBackendOptions options, TimeProvider time, ILogger logger)
+internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, PodWaiter waiter, WorkspaceGrowth workspace, OpenShiftBackendOptions options, TimeProvider time, ILogger logger)
 {
     /// <summary>The generation of the record on the StatefulSet and of the pod templates made from it.</summary>
     public const string GenerationKey = "paude.io/generation";
@@ -38,27 +39,27 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
 
     public async Task<SessionInfo> UpgradeAsync(SessionName name, SessionUpgrade upgrade, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(upgrade);
-        upgrade.Validate();
+        SessionUpgradeValidation.Validate(upgrade, SessionPlacement.SpecErrors);
         using var held = SessionSyncLock.HoldForUpgrade(backend.Name, name);
 
         var statefulSet = await ReadStatefulSetAsync(name, cancellationToken).ConfigureAwait(false)
             ?? throw new SessionNotFoundException(name.Value, backend.Name);
+
+        // The record's allow-list is the one in force: SetEgressPolicyAsync keeps it up to date.
         var record = SessionConfig.Record(statefulSet);
         var generation = Generation(statefulSet.Metadata.Annotations);
-        var target = record with
-        {
-            AgentImage = upgrade.AgentImage ?? record.AgentImage,
-            ProxyImage = upgrade.ProxyImage ?? record.ProxyImage,
-            Limits = upgrade.Limits ?? record.Limits,
-        };
+        var target = SessionUpgradeTarget.Apply(record, upgrade);
+        var environment = ExtraEnvironment(name, statefulSet);
+        var targetEnvironment = SessionUpgradeTarget.Environment(environment, upgrade);
         var pending = Generation(statefulSet.Metadata.Annotations, CompletedKey) != generation ||
             await IsPendingAsync(name, generation, cancellationToken).ConfigureAwait(false);
-        if (target != record || !pending)
+        if (target != record || targetEnvironment != environment || !pending)
         {
+            // Refused before anything is written: a workspace that cannot grow (or would shrink) changes nothing.
+            await workspace.RequireGrowableAsync(name, record.Cluster.WorkspaceSizeBytes, target.Cluster.WorkspaceSizeBytes, cancellationToken).ConfigureAwait(false);
             generation++;
             UpgradeLog.Upgrading(logger, name.Value, generation, target.AgentImage, target.ProxyImage);
-            await RecordIntentAsync(name, statefulSet, target, upgrade.Limits is not null, generation, cancellationToken).ConfigureAwait(false);
+            await RecordIntentAsync(name, statefulSet, target, targetEnvironment, upgrade.Limits is not null, generation, cancellationToken).ConfigureAwait(false);
             FaultPoint.Value?.Invoke("intent-recorded");
         }
         else
@@ -66,15 +67,50 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
             UpgradeLog.FinishingUpgrade(logger, name.Value, generation);
         }
 
-        await UpdateProxyAsync(name, target.ProxyImage, generation, cancellationToken).ConfigureAwait(false);
+        // From here on everything is decided by the record just written (or found): a rerun repeats it unchanged.
+        await workspace.GrowAsync(name, target.Cluster.WorkspaceSizeBytes, cancellationToken).ConfigureAwait(false);
+        var configHash = await WriteProxyConfigAsync(name, target.Egress, cancellationToken).ConfigureAwait(false);
+        await UpdateProxyAsync(name, target.ProxyImage, configHash, generation, cancellationToken).ConfigureAwait(false);
         FaultPoint.Value?.Invoke("proxy-updated");
+        var started = Stopwatch.StartNew();
         await backend.StartAsync(name, cancellationToken).ConfigureAwait(false);
+        UpgradeLog.StepTook(logger, name.Value, "start", started.ElapsedMilliseconds);
         FaultPoint.Value?.Invoke("started");
+        started.Restart();
         await WaitGenerationAsync(name, generation, cancellationToken).ConfigureAwait(false);
+        UpgradeLog.StepTook(logger, name.Value, "wait-generation", started.ElapsedMilliseconds);
         var done = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [CompletedKey] = generation.ToString(CultureInfo.InvariantCulture) } } };
         var body = new V1Patch(done.ToJsonString(), V1Patch.PatchType.MergePatch);
         await api.CallAsync($"record the finished upgrade of {name}", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(body, SessionLabels.Agent(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         return await backend.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, backend.Name);
+    }
+
+    /// <summary>
+    /// The agent's extra environment as its template holds it (on this backend the template is its only record): every
+    /// plain variable but the contract's own.
+    /// </summary>
+    private static Dictionary<string, string> ExtraEnvironment(SessionName name, V1StatefulSet statefulSet)
+    {
+        var contract = AgentContract.Environment(name, ["x"], true, "http://x").Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
+        var agent = statefulSet.Spec.Template.Spec.Containers.FirstOrDefault(c => c.Name == SessionLabels.AgentContainer);
+        return (agent?.Env ?? []).Where(e => e.ValueFrom is null && !contract.Contains(e.Name))
+            .GroupBy(e => e.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last().Value ?? string.Empty, StringComparer.Ordinal);
+    }
+
+    /// <summary>The proxy ConfigMap's allow-list set to the record's (idempotent); returns the hash its pods are rolled by.</summary>
+    private async Task<string> WriteProxyConfigAsync(SessionName name, Egress.EgressPolicy egress, CancellationToken cancellationToken)
+    {
+        var data = ProxyManifests.ConfigData(egress);
+        var patch = new V1Patch(OpenShiftJson.MergePatch(data, "data"), V1Patch.PatchType.MergePatch);
+        var configMap = await api.GetOrNullAsync("read proxy config", (c, ct) => c.CoreV1.ReadNamespacedConfigMapAsync(SessionLabels.Proxy(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        if (configMap is not null)
+        {
+            // A missing one start repairs, from the record's allow-list.
+            await api.CallAsync($"write the proxy config of {name}", (c, ct) => c.CoreV1.PatchNamespacedConfigMapAsync(patch, SessionLabels.Proxy(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        }
+
+        return ProxyManifests.ConfigHash(data);
     }
 
     /// <summary>Whether the proxy's template or a pod of the session is behind the StatefulSet's generation.</summary>
@@ -94,7 +130,7 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
     /// The one write that records the intent: the record annotations, the generation and the agent's template in one
     /// merge patch (annotations merge key by key; the container list is replaced whole, the agent's entry changed).
     /// </summary>
-    private async Task RecordIntentAsync(SessionName name, V1StatefulSet statefulSet, SessionRecord target, bool newLimits, int generation, CancellationToken cancellationToken)
+    private async Task RecordIntentAsync(SessionName name, V1StatefulSet statefulSet, SessionRecord target, IReadOnlyDictionary<string, string> environment, bool newLimits, int generation, CancellationToken cancellationToken)
     {
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
         SessionRecordCodec.Write(target, annotations, SessionRecordEncoding.PlainText);
@@ -103,14 +139,14 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
         // New limits: the agent's resources as a create would set them (the manifest builder decides). Otherwise the
         // template's own stay: on this backend the record does not carry limits, requests or GPUs (the pod template
         // does), so rebuilding them from the record would silently reset a session's GPUs and limits to the defaults.
-        var resources = newLimits
-            ? AgentManifests.StatefulSet(SessionManifestInput.FromRecord(name, api.Namespace, target, new Dictionary<string, string>()), options).Spec.Template.Spec.Containers[0].Resources
-            : null;
+        // The environment (the contract's, which carries the agent command, and the extra) is rebuilt the same way.
+        var built = AgentManifests.StatefulSet(SessionManifestInput.FromRecord(name, api.Namespace, target, environment), options).Spec.Template.Spec.Containers[0];
         var containers = statefulSet.Spec.Template.Spec.Containers;
         foreach (var container in containers.Where(c => c.Name == SessionLabels.AgentContainer))
         {
             container.Image = target.AgentImage;
-            container.Resources = resources ?? container.Resources;
+            container.Env = built.Env;
+            container.Resources = newLimits ? built.Resources : container.Resources;
         }
 
         var patch = new JsonObject
@@ -122,8 +158,8 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
         await api.CallAsync($"record the upgrade of {name}", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(body, SessionLabels.Agent(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Brings the proxy Deployment's template to the record's image and generation (a missing one start repairs).</summary>
-    private async Task UpdateProxyAsync(SessionName name, string proxyImage, int generation, CancellationToken cancellationToken)
+    /// <summary>Brings the proxy Deployment's template to the record's image, allow-list and generation (a missing one start repairs).</summary>
+    private async Task UpdateProxyAsync(SessionName name, string proxyImage, string configHash, int generation, CancellationToken cancellationToken)
     {
         var deployment = await ReadDeploymentAsync(name, cancellationToken).ConfigureAwait(false);
         if (deployment is null)
@@ -137,7 +173,9 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
             container.Image = proxyImage;
         }
 
-        var body = new V1Patch(new JsonObject { ["spec"] = TemplatePatch(generation, containers) }.ToJsonString(), V1Patch.PatchType.MergePatch);
+        var spec = TemplatePatch(generation, containers);
+        spec["template"]!["metadata"]!["annotations"]![SessionLabels.ConfigHash] = configHash;
+        var body = new V1Patch(new JsonObject { ["spec"] = spec }.ToJsonString(), V1Patch.PatchType.MergePatch);
         await api.CallAsync($"upgrade proxy of {name}", (c, ct) => c.AppsV1.PatchNamespacedDeploymentAsync(body, SessionLabels.Proxy(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
     }
 

@@ -25,7 +25,7 @@ namespace Paude.Backends.Podman.Backend;
 internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine, PodmanBackendOptions options, ILogger logger)
 {
     /// <summary>
-    /// A test seam: called with the name of each step once it is done (<c>intent-recorded</c>, <c>proxy-removed</c>,
+    /// A test seam: called with the name of each step once it is done (<c>intent-recorded</c>, <c>proxy-removed</c> (the allow-list is written right after),
     /// <c>agent-removed</c>, <c>started</c>); a test throws from it to stop the upgrade there as a kill would (no
     /// step undoes an earlier one). Flows with the async context, so parallel tests do not see each other's.
     /// </summary>
@@ -33,8 +33,7 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
 
     public async Task<SessionInfo> UpgradeAsync(SessionName name, SessionUpgrade upgrade, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(upgrade);
-        upgrade.Validate();
+        SessionUpgradeValidation.Validate(upgrade, PodmanResources.SpecErrors);
         using var held = SessionSyncLock.HoldForUpgrade(backend.Name, name);
 
         var names = new PodmanNames(name);
@@ -43,8 +42,9 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
         {
             // A pending upgrade (a killed one) is finished first, on the record it wrote: its intent was recorded.
             UpgradeLog.FinishingPending(logger, name.Value, state.Record.Generation);
-            await FinishAsync(names, state.Record.Generation, cancellationToken).ConfigureAwait(false);
-            if (Apply(state.Record, upgrade) == state.Record)
+            await FinishAsync(names, state.Record, cancellationToken).ConfigureAwait(false);
+            if (SessionUpgradeTarget.Apply(state.Record, upgrade) == state.Record &&
+                SessionUpgradeTarget.Environment(state.Environment, upgrade) == state.Environment)
             {
                 // The rerun of the same upgrade (or one asking for nothing new): finishing it was the whole job.
                 return await backend.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, backend.Name);
@@ -53,12 +53,16 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
             state = await ReadAsync(names, cancellationToken).ConfigureAwait(false);
         }
 
-        var target = Apply(state.Record, upgrade) with { Generation = state.Record.Generation + 1 };
+        // The allow-list in force is the proxy config volume's (SetEgressPolicyAsync changes it, not the record), so an
+        // upgrade that leaves the allow-list alone carries that one into the new record, never the one created with.
+        var current = state.Record with { Egress = await backend.GetEgressPolicyAsync(name, cancellationToken).ConfigureAwait(false) };
+        var target = SessionUpgradeTarget.Apply(current, upgrade) with { Generation = state.Record.Generation + 1 };
+        var environment = SessionUpgradeTarget.Environment(state.Environment, upgrade);
         await RequireImagesAsync(target, cancellationToken).ConfigureAwait(false);
         UpgradeLog.Upgrading(logger, name.Value, target.Generation, target.AgentImage, target.ProxyImage);
-        await RecordIntentAsync(names, target, state.Environment, cancellationToken).ConfigureAwait(false);
+        await RecordIntentAsync(names, target, environment, cancellationToken).ConfigureAwait(false);
         FaultPoint.Value?.Invoke("intent-recorded");
-        await FinishAsync(names, target.Generation, cancellationToken).ConfigureAwait(false);
+        await FinishAsync(names, target, cancellationToken).ConfigureAwait(false);
         UpgradeLog.Upgraded(logger, name.Value, target.Generation);
         return await backend.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, backend.Name);
     }
@@ -120,11 +124,13 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
     }
 
     /// <summary>
-    /// Brings the containers to the record of <paramref name="generation"/>: out-of-date containers go (proxy first, so
-    /// no new proxy ever serves an old agent's record), start re-creates them from that record, older records go.
+    /// Brings the containers to <paramref name="record"/> (the newest): out-of-date containers go (proxy first, so no new
+    /// proxy ever serves an old agent's record), the record's allow-list is written into the proxy config volume (the
+    /// proxy is gone then: it reads it when re-created), start re-creates both from that record, older records go.
     /// </summary>
-    private async Task FinishAsync(PodmanNames names, int generation, CancellationToken cancellationToken)
+    private async Task FinishAsync(PodmanNames names, SessionRecord record, CancellationToken cancellationToken)
     {
+        var generation = record.Generation;
         var containers = await engine.ListContainersAsync(names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
         var agent = containers.FirstOrDefault(c => IsOwn(c, names.Agent, SessionLabelKeys.RoleAgent, names));
         if (agent is null || SessionLabels.ReadGeneration(agent.Labels) != generation)
@@ -135,6 +141,7 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
             }
 
             FaultPoint.Value?.Invoke("proxy-removed");
+            await backend.SetEgressPolicyAsync(names.Session, record.Egress, cancellationToken).ConfigureAwait(false);
             if (agent is not null)
             {
                 await RemoveContainerAsync(names.Agent, cancellationToken).ConfigureAwait(false);
@@ -184,13 +191,6 @@ internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine,
             }
         }
     }
-
-    private static SessionRecord Apply(SessionRecord record, SessionUpgrade upgrade) => record with
-    {
-        AgentImage = upgrade.AgentImage ?? record.AgentImage,
-        ProxyImage = upgrade.ProxyImage ?? record.ProxyImage,
-        Limits = upgrade.Limits ?? record.Limits,
-    };
 
     /// <summary>A container of this session in this role: a name alone may be someone else's.</summary>
     private static bool IsOwn(ContainerEntry container, string name, string role, PodmanNames names) =>
