@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(6007, LogLevel.Information, "Delivered credentials ({Sources}) to session {Session}")]
     public static partial void CredentialsDelivered(ILogger logger, string session, string sources);
+
+    [LoggerMessage(6009, LogLevel.Debug, "Waited {Milliseconds} ms for the {What} ({Rounds} looks)")]
+    public static partial void Waited(ILogger logger, string what, long milliseconds, int rounds);
 }

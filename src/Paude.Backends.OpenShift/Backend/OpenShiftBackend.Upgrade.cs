@@ -8,5 +8,5 @@ internal sealed partial class OpenShiftBackend
 {
     /// <inheritdoc />
     public Task<SessionInfo> UpgradeAsync(SessionName name, SessionUpgrade upgrade, CancellationToken cancellationToken = default) =>
-        new OpenShiftUpgrader(this, _api, _waiter, new WorkspaceGrowth(_api), _options, _timeProvider, _logger).UpgradeAsync(name, upgrade, cancellationToken);
+        new OpenShiftUpgrader(this, _api, new WorkspaceGrowth(_api), _options, _timeProvider, _logger).UpgradeAsync(name, upgrade, cancellationToken);
 }

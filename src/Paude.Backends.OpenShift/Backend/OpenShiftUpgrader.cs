@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using k8s;
@@ -12,18 +11,20 @@ using Paude.Sync;
 namespace Paude.Backends.OpenShift.Backend;
 
 /// <summary>
-/// <see cref="ISessionBackend.UpgradeAsync"/> on Kubernetes: new images/limits for the agent StatefulSet's and the
-/// proxy Deployment's pod templates; their controllers replace the pods, the workspace PVC (the StatefulSet's claim)
-/// stays. Crash-safe: one merge patch of the StatefulSet writes the target record (its annotations, the session's
-/// record) together with the agent's template and a new generation (<see cref="GenerationKey"/>, also on the pod
-/// template) — the intent and the agent's change are one atomic write. Everything after it is idempotent and decided
-/// from the cluster: the proxy Deployment's template is brought to the record's proxy image and generation, the
-/// backend's start repairs missing objects, re-writes the credential Secrets, scales up and waits, and the wait ends
-/// only when the pods of the new generation serve; then the generation is marked finished (<see cref="CompletedKey"/>).
+/// <see cref="ISessionBackend.UpgradeAsync"/> on Kubernetes: new images, limits, environment and agent command for the
+/// agent StatefulSet's pod template, new image and allow-list (ConfigMap, rolled by its hash) for the proxy
+/// Deployment's; their controllers replace the pods, the workspace PVC (the StatefulSet's claim) stays and only ever
+/// grows (<see cref="WorkspaceGrowth"/>). Crash-safe: one merge patch of the StatefulSet writes the target record (its
+/// annotations, the session's record) together with the agent's template and a new generation
+/// (<see cref="GenerationKey"/>, also on the pod template) — the intent and the agent's change are one atomic write.
+/// Everything after it is idempotent and decided from the record and the cluster: the claim, the proxy ConfigMap and
+/// template are brought to the record, the rollout is waited for by its progress until every pod is of the new
+/// generation, then the backend's start repairs missing objects, re-writes the credential Secrets, scales up and
+/// waits until the session serves; then the generation is marked finished (<see cref="CompletedKey"/>).
 /// A rerun after a kill finds the generation unfinished (or the proxy or a pod behind it) and finishes it; with
 /// nothing pending and nothing new asked, it re-creates the pods again (the same images re-pulled). Holds the session's sync lock (<see cref="SessionSyncLock"/>) throughout.
 /// </summary>
-internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, PodWaiter waiter, WorkspaceGrowth workspace, OpenShiftBackendOptions options, TimeProvider time, ILogger logger)
+internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, WorkspaceGrowth workspace, OpenShiftBackendOptions options, TimeProvider time, ILogger logger)
 {
     /// <summary>The generation of the record on the StatefulSet and of the pod templates made from it.</summary>
     public const string GenerationKey = "paude.io/generation";
@@ -33,7 +34,7 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
 
     /// <summary>
     /// A test seam: called with the name of each step once it is done (<c>intent-recorded</c>, <c>proxy-updated</c>,
-    /// <c>started</c>); a test throws from it to stop the upgrade there as a kill would.
+    /// <c>started</c>, <c>generation-running</c>); a test throws from it to stop the upgrade there as a kill would.
     /// </summary>
     internal static readonly AsyncLocal<Action<string>?> FaultPoint = new();
 
@@ -68,21 +69,36 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
         }
 
         // From here on everything is decided by the record just written (or found): a rerun repeats it unchanged.
+        var step = time.GetTimestamp();
         await workspace.GrowAsync(name, target.Cluster.WorkspaceSizeBytes, cancellationToken).ConfigureAwait(false);
         var configHash = await WriteProxyConfigAsync(name, target.Egress, cancellationToken).ConfigureAwait(false);
         await UpdateProxyAsync(name, target.ProxyImage, configHash, generation, cancellationToken).ConfigureAwait(false);
-        FaultPoint.Value?.Invoke("proxy-updated");
-        var started = Stopwatch.StartNew();
+        step = Took(name, "proxy-updated", step);
+
+        // A running session's controllers are replacing its pods now. Start's wait is for a session coming up, with a
+        // fixed budget, and it may be met by an old pod that is about to go: so the rollout is waited for first, by its
+        // own progress, and start (repair, credentials, readiness) then sees only pods of this generation. A stopped
+        // session gets its pods from start's scale-up, already of this generation.
+        if ((statefulSet.Spec.Replicas ?? 1) > 0)
+        {
+            await WaitGenerationAsync(name, generation, cancellationToken).ConfigureAwait(false);
+            step = Took(name, "generation-running", step);
+        }
+
         await backend.StartAsync(name, cancellationToken).ConfigureAwait(false);
-        UpgradeLog.StepTook(logger, name.Value, "start", started.ElapsedMilliseconds);
-        FaultPoint.Value?.Invoke("started");
-        started.Restart();
-        await WaitGenerationAsync(name, generation, cancellationToken).ConfigureAwait(false);
-        UpgradeLog.StepTook(logger, name.Value, "wait-generation", started.ElapsedMilliseconds);
+        Took(name, "started", step);
         var done = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [CompletedKey] = generation.ToString(CultureInfo.InvariantCulture) } } };
         var body = new V1Patch(done.ToJsonString(), V1Patch.PatchType.MergePatch);
         await api.CallAsync($"record the finished upgrade of {name}", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(body, SessionLabels.Agent(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         return await backend.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, backend.Name);
+    }
+
+    /// <summary>Logs how long step <paramref name="name"/> took (where an upgrade's time goes under load) and calls the fault point.</summary>
+    private long Took(SessionName session, string name, long since)
+    {
+        UpgradeLog.StepTook(logger, session.Value, name, (long)time.GetElapsedTime(since).TotalMilliseconds);
+        FaultPoint.Value?.Invoke(name);
+        return time.GetTimestamp();
     }
 
     /// <summary>
@@ -189,35 +205,48 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, P
     };
 
     /// <summary>
-    /// Waits until the controllers replaced every pod of an older generation (start's own wait may see an old pod that
-    /// is about to go), then until the session serves again.
+    /// Waits until the controllers replaced every pod of an older generation and the new pods' containers run. Bounded by progress, not by a total: the
+    /// rollout fails only when the session's pods stay exactly as they are (same pods, phases, container states) for
+    /// <see cref="OpenShiftBackendOptions.ReadyTimeout"/> — on a loaded node a rollout that keeps moving is slow, not
+    /// stuck — and the error then says where each pod stands.
     /// </summary>
     private async Task WaitGenerationAsync(SessionName name, int generation, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(options.ReadyTimeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        try
+        var state = string.Empty;
+        var since = time.GetTimestamp();
+        while (true)
         {
-            while (true)
+            var pods = await ListPodsAsync(name, cancellationToken).ConfigureAwait(false);
+            var live = pods.Where(p => p.Metadata.DeletionTimestamp is null).ToList();
+            // Started, not only there: a new pod's containers coming up is the slow part on a loaded node (measured),
+            // and it is progress. A pod that will not heal is left to start's wait, which reports it typed.
+            if (live.Count > 0 && live.All(p => Generation(p.Metadata.Annotations) == generation && (PodWaiter.IsPodRunning(p) || PodWaiter.FatalReason(p) is not null)) &&
+                live.Any(p => p.Metadata.Name == SessionLabels.AgentPod(name)))
             {
-                var pods = await ListPodsAsync(name, linked.Token).ConfigureAwait(false);
-                var live = pods.Where(p => p.Metadata.DeletionTimestamp is null).ToList();
-                if (live.Count > 0 && live.All(p => Generation(p.Metadata.Annotations) == generation) &&
-                    live.Any(p => p.Metadata.Name == SessionLabels.AgentPod(name)))
-                {
-                    break;
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(200), time, linked.Token).ConfigureAwait(false);
+                return;
             }
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw new BackendOperationException($"Session {name}: the pods of upgrade generation {generation} did not replace the old ones within {options.ReadyTimeout}; run the upgrade again to finish it.");
-        }
 
-        await waiter.WaitRunningAsync(name, cancellationToken).ConfigureAwait(false);
+            var now = Describe(pods);
+            if (now != state)
+            {
+                state = now;
+                since = time.GetTimestamp();
+            }
+            else if (time.GetElapsedTime(since) > options.ReadyTimeout)
+            {
+                throw new BackendOperationException(
+                    $"Session {name}: the rollout to upgrade generation {generation} made no progress for {options.ReadyTimeout} (pods: {(state.Length == 0 ? "none" : state)}); run the upgrade again to finish it.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>Where each pod of the session stands: its generation, phase, whether it is going, its containers' states.</summary>
+    private static string Describe(IEnumerable<V1Pod> pods) => string.Join("; ", pods.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal).Select(p =>
+        string.Create(CultureInfo.InvariantCulture, $"{p.Metadata.Name} generation {Generation(p.Metadata.Annotations)} {p.Status?.Phase ?? "?"}") +
+        (p.Metadata.DeletionTimestamp is null ? string.Empty : " terminating") +
+        string.Concat((p.Status?.ContainerStatuses ?? []).Select(c => $" {c.Name}:{(c.State?.Running is not null ? "running" : c.State?.Waiting?.Reason ?? c.State?.Terminated?.Reason ?? "?")}{(c.Ready ? "/ready" : string.Empty)}"))));
 
     private Task<V1StatefulSet?> ReadStatefulSetAsync(SessionName name, CancellationToken cancellationToken) =>
         api.GetOrNullAsync("read agent", (c, ct) => c.AppsV1.ReadNamespacedStatefulSetAsync(SessionLabels.Agent(name), api.Namespace, cancellationToken: ct), cancellationToken);
