@@ -12,7 +12,8 @@ namespace Paude.Backends.Podman.Backend;
 /// <list type="number">
 /// <item>the target record is written first, atomically, as a new upgrade record volume of the next generation
 /// (<see cref="UpgradeRecords"/>); the agent container carries the generation of the record it was made from;</item>
-/// <item>an agent of another generation is out of date: the proxy, then the agent container are removed (by their
+/// <item>an agent of another generation is out of date: the proxy is removed, the record's allow-list written into the
+/// proxy config volume (read by the proxy start re-creates), then the agent container removed (containers by their
 /// session label and role only — never a volume);</item>
 /// <item>the backend's own start re-creates both from the newest record (its repair path), delivers the credentials
 /// again and waits until the proxy and the bridge serve;</item>
@@ -25,7 +26,7 @@ namespace Paude.Backends.Podman.Backend;
 internal sealed class PodmanUpgrader(PodmanBackend backend, PodmanEngine engine, PodmanBackendOptions options, ILogger logger)
 {
     /// <summary>
-    /// A test seam: called with the name of each step once it is done (<c>intent-recorded</c>, <c>proxy-removed</c> (the allow-list is written right after),
+    /// A test seam: called with the name of each step once it is done (<c>intent-recorded</c>, <c>proxy-removed</c>,
     /// <c>agent-removed</c>, <c>started</c>); a test throws from it to stop the upgrade there as a kill would (no
     /// step undoes an earlier one). Flows with the async context, so parallel tests do not see each other's.
     /// </summary>
