@@ -29,6 +29,9 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, W
     /// <summary>The generation of the record on the StatefulSet and of the pod templates made from it.</summary>
     public const string GenerationKey = "paude.io/generation";
 
+    /// <summary>A rollout that keeps moving ends within this many <see cref="OpenShiftBackendOptions.ReadyTimeout"/>s (flapping pods never do).</summary>
+    private const int RolloutLimit = 5;
+
     /// <summary>The generation whose upgrade finished (written last, on the StatefulSet's metadata: no pod rolls).</summary>
     public const string CompletedKey = "paude.io/upgrade-completed";
 
@@ -208,12 +211,13 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, W
     /// Waits until the controllers replaced every pod of an older generation and the new pods' containers run. Bounded by progress, not by a total: the
     /// rollout fails only when the session's pods stay exactly as they are (same pods, phases, container states) for
     /// <see cref="OpenShiftBackendOptions.ReadyTimeout"/> — on a loaded node a rollout that keeps moving is slow, not
-    /// stuck — and the error then says where each pod stands.
+    /// stuck — or keep changing beyond <see cref="RolloutLimit"/> of them; the error then says where each pod stands.
     /// </summary>
     private async Task WaitGenerationAsync(SessionName name, int generation, CancellationToken cancellationToken)
     {
         var state = string.Empty;
-        var since = time.GetTimestamp();
+        var started = time.GetTimestamp();
+        var since = started;
         while (true)
         {
             var pods = await ListPodsAsync(name, cancellationToken).ConfigureAwait(false);
@@ -232,10 +236,12 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, W
                 state = now;
                 since = time.GetTimestamp();
             }
-            else if (time.GetElapsedTime(since) > options.ReadyTimeout)
+
+            if (time.GetElapsedTime(since) > options.ReadyTimeout || time.GetElapsedTime(started) > RolloutLimit * options.ReadyTimeout)
             {
+                // No progress for a whole ReadyTimeout, or pods that keep changing without ever getting there.
                 throw new BackendOperationException(
-                    $"Session {name}: the rollout to upgrade generation {generation} made no progress for {options.ReadyTimeout} (pods: {(state.Length == 0 ? "none" : state)}); run the upgrade again to finish it.");
+                    $"Session {name}: the rollout to upgrade generation {generation} made no progress for {options.ReadyTimeout}, or did not end within {RolloutLimit * options.ReadyTimeout} (pods: {(state.Length == 0 ? "none" : state)}); run the upgrade again to finish it.");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
