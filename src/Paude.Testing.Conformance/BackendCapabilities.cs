@@ -32,6 +32,12 @@ public enum BackendCapabilities
     /// <summary>The spec's process and memory limits are enforced.</summary>
     ResourceLimits = 32,
 
+    /// <summary>
+    /// <c>UpgradeAsync</c> re-creates the session on a new spec (environment, allow-list, agent command, limits) while
+    /// the workspace (commits, uncommitted edits) and the agent's state stay.
+    /// </summary>
+    Upgrade = 64,
+
     /// <summary>Everything above.</summary>
-    All = SessionUser | EgressProxy | NetworkIsolation | PortForward | Sandbox | ResourceLimits,
+    All = SessionUser | EgressProxy | NetworkIsolation | PortForward | Sandbox | ResourceLimits | Upgrade,
 }

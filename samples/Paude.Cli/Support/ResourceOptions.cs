@@ -24,54 +24,16 @@ internal sealed class ResourceOptions
     private readonly Option<string[]> _tolerations = new("--toleration") { Description = "A taint to tolerate: KEY[=VALUE][:EFFECT] (no value: any value; no effect: every effect). Repeatable. Kubernetes only." };
     private readonly Option<string[]> _pullSecrets = new("--pull-secret") { Description = "An existing image pull Secret for the session's pods. Repeatable. Kubernetes only." };
 
-    public IEnumerable<Option> All => [_memory, _cpus, _pids, _memoryRequest, _cpuRequest, _gpus, _workspaceSize, _storageClass, _nodeSelector, _tolerations, _pullSecrets];
+    public IEnumerable<Option> All => [.. LimitsAndSize, _storageClass, _nodeSelector, _tolerations, _pullSecrets];
+
+    /// <summary>What <c>upgrade</c> takes of these: the agent's limits and the workspace size (placement stays as created).</summary>
+    public IEnumerable<Option> LimitsAndSize => [_memory, _cpus, _pids, _memoryRequest, _cpuRequest, _gpus, _workspaceSize];
 
     /// <summary>The spec with the options given applied (the others keep the spec's defaults).</summary>
     public SessionSpec Apply(ParseResult parse, SessionSpec spec)
     {
         var errors = new List<string>();
-        var limits = spec.Limits;
-        if (Quantity(parse, _memory, errors) is { } memory)
-        {
-            limits = limits with { MemoryBytes = (long)memory };
-        }
-
-        if (Number(parse, _cpus, errors) is { } cpus)
-        {
-            limits = limits with { Cpus = cpus };
-        }
-
-        if (parse.GetValue(_pids) is { } pids)
-        {
-            limits = limits with { Pids = pids };
-        }
-
-        if (Quantity(parse, _memoryRequest, errors) is { } memoryRequest)
-        {
-            limits = limits with { MemoryRequestBytes = (long)memoryRequest };
-        }
-
-        if (Number(parse, _cpuRequest, errors) is { } cpuRequest)
-        {
-            limits = limits with { CpuRequest = cpuRequest };
-        }
-
-        if (parse.GetValue(_gpus) is { } gpus)
-        {
-            if (gpus == "all")
-            {
-                limits = limits with { Gpus = SessionLimits.AllGpus };
-            }
-            else if (int.TryParse(gpus, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
-            {
-                limits = limits with { Gpus = count };
-            }
-            else
-            {
-                errors.Add($"--gpus: '{gpus}' is not a number or 'all'");
-            }
-        }
-
+        var limits = Limits(parse, spec.Limits, errors);
         var nodeSelector = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pair in parse.GetValue(_nodeSelector) ?? [])
         {
@@ -113,6 +75,67 @@ internal sealed class ResourceOptions
             Tolerations = tolerations,
             ImagePullSecrets = parse.GetValue(_pullSecrets) ?? [],
         };
+    }
+
+    /// <summary>
+    /// The upgrade's part: the agent's limits as a whole when any limit option is given (what is not given takes create's
+    /// default, as the SDK's <see cref="SessionUpgrade.Limits"/> is a whole), else <c>null</c> (kept); the workspace size.
+    /// </summary>
+    public (SessionLimits? Limits, long? WorkspaceSize) ForUpgrade(ParseResult parse)
+    {
+        var errors = new List<string>();
+        var given = LimitsAndSize.Where(o => o != _workspaceSize).Any(o => parse.GetResult(o) is not null);
+        var limits = Limits(parse, SessionLimits.Default, errors);
+        var size = Quantity(parse, _workspaceSize, errors);
+        return errors.Count > 0
+            ? throw new CliUsageException(string.Join(Environment.NewLine, errors))
+            : (given ? limits : null, size is { } s ? (long)s : null);
+    }
+
+    private SessionLimits Limits(ParseResult parse, SessionLimits limits, List<string> errors)
+    {
+        if (Quantity(parse, _memory, errors) is { } memory)
+        {
+            limits = limits with { MemoryBytes = (long)memory };
+        }
+
+        if (Number(parse, _cpus, errors) is { } cpus)
+        {
+            limits = limits with { Cpus = cpus };
+        }
+
+        if (parse.GetValue(_pids) is { } pids)
+        {
+            limits = limits with { Pids = pids };
+        }
+
+        if (Quantity(parse, _memoryRequest, errors) is { } memoryRequest)
+        {
+            limits = limits with { MemoryRequestBytes = (long)memoryRequest };
+        }
+
+        if (Number(parse, _cpuRequest, errors) is { } cpuRequest)
+        {
+            limits = limits with { CpuRequest = cpuRequest };
+        }
+
+        if (parse.GetValue(_gpus) is { } gpus)
+        {
+            if (gpus == "all")
+            {
+                limits = limits with { Gpus = SessionLimits.AllGpus };
+            }
+            else if (int.TryParse(gpus, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            {
+                limits = limits with { Gpus = count };
+            }
+            else
+            {
+                errors.Add($"--gpus: '{gpus}' is not a number or 'all'");
+            }
+        }
+
+        return limits;
     }
 
     /// <summary>kubectl's taint syntax: <c>KEY[=VALUE][:EFFECT]</c>; no value tolerates any (Exists).</summary>

@@ -78,13 +78,14 @@ public interface ISessionBackend
     Task<int> AttachAsync(SessionName name, IAttachTerminal terminal, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Re-creates the session's containers/pods on the images and limits of <paramref name="upgrade"/> (what it leaves
-    /// <c>null</c> stays) while the workspace volume/PVC, the agent's state under <c>/pvc/.agent</c> and the sync records
-    /// stay; credentials are delivered again. The session runs afterwards. Crash-safe: the target is recorded on the
+    /// Re-creates the session's containers/pods on the images and spec of <paramref name="upgrade"/> (limits, environment,
+    /// allow-list, agent command, a bigger workspace where the storage can grow; what it leaves <c>null</c> stays) while
+    /// the workspace volume/PVC, the agent's state under <c>/pvc/.agent</c> and the sync records stay; credentials are
+    /// delivered again. The session runs afterwards. Crash-safe: the target is recorded on the
     /// session first, every step after that is idempotent, so a rerun after a kill at any point finishes the upgrade
     /// (a pending upgrade is always finished before a new one starts), and the session stays listed and deletable.
     /// </summary>
-    /// <exception cref="Errors.InvalidOptionsException">The upgrade is invalid (every problem listed); nothing changed.</exception>
+    /// <exception cref="Errors.InvalidOptionsException">The upgrade is invalid or asks for what the backend cannot do (every problem listed); nothing changed.</exception>
     /// <exception cref="Errors.SessionNotFoundException">The session does not exist.</exception>
     /// <exception cref="Sync.SessionSyncInProgressException">A sync of the session is running on this machine; nothing changed.</exception>
     /// <exception cref="NotSupportedException">The backend cannot upgrade sessions (the default).</exception>

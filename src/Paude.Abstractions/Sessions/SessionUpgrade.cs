@@ -1,3 +1,4 @@
+using Paude.Egress;
 using Paude.Errors;
 
 namespace Paude.Sessions;
@@ -6,7 +7,8 @@ namespace Paude.Sessions;
 /// What <see cref="ISessionBackend.UpgradeAsync"/> changes: each property left <c>null</c> keeps the session's current
 /// value. An upgrade with nothing set still re-creates the containers/pods (on the same image references, e.g. a
 /// rebuilt <c>:latest</c>). The workspace, the agent's state, the delivered credentials (re-delivered) and the sync
-/// records always stay.
+/// records always stay. Each value set is checked by the same rules as the <see cref="SessionSpec"/> property of the
+/// same name, and by the backend for what it cannot do; every problem is reported together and nothing changes.
 /// </summary>
 public sealed record SessionUpgrade
 {
@@ -16,8 +18,53 @@ public sealed record SessionUpgrade
     /// <summary>The new egress proxy image; <c>null</c> keeps the current one.</summary>
     public string? ProxyImage { get; init; }
 
-    /// <summary>The agent's new limits; <c>null</c> keeps the current ones.</summary>
+    /// <summary>
+    /// The agent's new limits, requests and GPUs, as a whole (what this record leaves at its default is the default
+    /// afterwards); <c>null</c> keeps the current ones.
+    /// </summary>
     public SessionLimits? Limits { get; init; }
+
+    /// <summary>
+    /// The agent's new extra environment, as a whole (a variable left out is gone afterwards; an empty map removes
+    /// them all); <c>null</c> keeps the current one. Not for secrets: use credentials.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
+    /// <summary>
+    /// The new egress allow-list, replacing the current one (the one in force, also after
+    /// <see cref="ISessionBackend.SetEgressPolicyAsync"/>); <c>null</c> keeps the current one.
+    /// </summary>
+    public EgressPolicy? Egress { get; init; }
+
+    /// <summary>A known agent and its arguments to run from now on; <c>null</c> keeps the current command. Not with <see cref="AgentCommand"/>.</summary>
+    public SessionAgent? Agent { get; init; }
+
+    /// <summary>The agent command to run from now on, as an argument vector; <c>null</c> keeps the current one. Not with <see cref="Agent"/>.</summary>
+    public IReadOnlyList<string>? AgentCommand { get; init; }
+
+    /// <summary>
+    /// The workspace volume's new size in bytes; <c>null</c> keeps it. Only growing, and only where the storage can grow
+    /// in place (a Kubernetes StorageClass with <c>allowVolumeExpansion</c>); otherwise the upgrade is refused with
+    /// <see cref="InvalidOptionsException"/> and nothing changes. The Podman backend's local volumes have no size.
+    /// </summary>
+    public long? WorkspaceSizeBytes { get; init; }
+
+    /// <summary>The agent command this upgrade asks for: <see cref="Agent"/>'s launcher, else <see cref="AgentCommand"/>; <c>null</c> keeps the current one.</summary>
+    public IReadOnlyList<string>? ResolveAgentCommand() => Agent?.ToCommand() ?? AgentCommand;
+
+    /// <summary>The parts of a <see cref="SessionSpec"/> this upgrade sets (the others at the spec's defaults), so the spec's rules apply unchanged.</summary>
+    private SessionSpec ToSpec() => new()
+    {
+        Name = SessionName.Parse("upgrade"),
+        AgentImage = AgentImage,
+        ProxyImage = ProxyImage,
+        Limits = Limits ?? SessionLimits.Default,
+        Environment = Environment ?? new Dictionary<string, string>(),
+        Egress = Egress ?? EgressPolicy.Default,
+        Agent = Agent,
+        AgentCommand = AgentCommand ?? ["paude-agent-claude"],
+        WorkspaceSizeBytes = WorkspaceSizeBytes,
+    };
 
     /// <summary>Every problem with the upgrade, all at once (empty when it is valid).</summary>
     public IReadOnlyList<string> GetErrors()
@@ -33,11 +80,19 @@ public sealed record SessionUpgrade
             errors.Add("ProxyImage: must not be blank or contain whitespace or control characters");
         }
 
-        if (Limits is not null)
+        if (Agent is not null && AgentCommand is not null)
         {
-            errors.AddRange(Limits.GetErrors());
+            errors.Add("Agent: give either Agent or AgentCommand, not both");
         }
 
+        if (Environment is not null && Environment.Any(e => e.Value is null))
+        {
+            errors.Add("Environment: a variable's value must not be null");
+        }
+
+        // The image rules above are stricter than the spec's (the value lands in a command line and a label), so the
+        // spec's own image errors would only repeat them.
+        errors.AddRange(ToSpec().GetErrors().Where(e => !e.StartsWith("AgentImage:", StringComparison.Ordinal) && !e.StartsWith("ProxyImage:", StringComparison.Ordinal)));
         return errors;
     }
 

@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(6010, LogLevel.Warning, "The host's state of deleted session {Session} could not be removed: {Reason}")]
     public static partial void StateNotRemoved(ILogger logger, string session, string reason);
+
+    [LoggerMessage(6009, LogLevel.Debug, "Waited {Milliseconds} ms for the {What} ({Rounds} looks)")]
+    public static partial void Waited(ILogger logger, string what, long milliseconds, int rounds);
 }

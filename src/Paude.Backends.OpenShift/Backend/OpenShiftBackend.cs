@@ -126,7 +126,7 @@ internal sealed class OpenShiftBackend : ISessionBackend, IDisposable
 
     /// <inheritdoc />
     public Task<SessionInfo> UpgradeAsync(SessionName name, SessionUpgrade upgrade, CancellationToken cancellationToken = default) =>
-        new OpenShiftUpgrader(this, _api, _waiter, _options, _timeProvider, _logger).UpgradeAsync(name, upgrade, cancellationToken);
+        new OpenShiftUpgrader(this, _api, new WorkspaceGrowth(_api), _options, _timeProvider, _logger).UpgradeAsync(name, upgrade, cancellationToken);
 
     /// <inheritdoc />
     public void Dispose() => _ownedClient?.Dispose();

@@ -77,12 +77,15 @@ internal sealed class PodWaiter(KubeApi api, OpenShiftBackendOptions options, Ti
 
     private async Task WaitAsync(string what, string podSelector, Func<CancellationToken, Task<bool>> check, CancellationToken cancellationToken)
     {
-        while (true)
+        var started = timeProvider.GetTimestamp();
+        for (var rounds = 1; ; rounds++)
         {
             // List first, check second, then watch from the list's version: no change between them is missed.
             var list = await api.CallAsync("list pods", (c, ct) => c.CoreV1.ListNamespacedPodAsync(api.Namespace, labelSelector: podSelector, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
             if (await check(cancellationToken).ConfigureAwait(false))
             {
+                // Which wait takes the time (under load, a start's budget is spent in one of them): debug logs say.
+                Log.Waited(logger, what, (long)timeProvider.GetElapsedTime(started).TotalMilliseconds, rounds);
                 return;
             }
 

@@ -10,4 +10,7 @@ internal static partial class UpgradeLog
 
     [LoggerMessage(6101, LogLevel.Information, "Finishing the interrupted upgrade of session {Session} to generation {Generation}")]
     public static partial void FinishingUpgrade(ILogger logger, string session, int generation);
+
+    [LoggerMessage(6102, LogLevel.Debug, "Upgrade of session {Session}: {Step} took {Milliseconds} ms")]
+    public static partial void StepTook(ILogger logger, string session, string step, long milliseconds);
 }

@@ -42,7 +42,7 @@ internal sealed class PodmanBackend : ISessionBackend
         _provisioner = new PodmanProvisioner(name, engine, runArgs, _egress, credentialDelivery, readiness, options, credentials, time, logger);
         var repair = new OrphanRepair(name, engine, runArgs, _egress, options, logger);
         _lifecycle = new PodmanLifecycle(name, engine, _reader, repair, credentialDelivery, readiness, options, logger);
-        _upgrader = new PodmanUpgrader(name, engine, _reader, _lifecycle, options, logger);
+        _upgrader = new PodmanUpgrader(name, engine, _reader, _lifecycle, _egress, options, logger);
     }
 
     public string Name { get; }

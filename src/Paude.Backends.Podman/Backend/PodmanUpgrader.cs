@@ -12,7 +12,8 @@ namespace Paude.Backends.Podman.Backend;
 /// <list type="number">
 /// <item>the target record is written first, atomically, as a new upgrade record volume of the next generation
 /// (<see cref="UpgradeRecords"/>); the agent container carries the generation of the record it was made from;</item>
-/// <item>an agent of another generation is out of date: the proxy, then the agent container are removed (by their
+/// <item>an agent of another generation is out of date: the proxy is removed, the record's allow-list written into the
+/// proxy config volume (read by the proxy start re-creates), then the agent container removed (containers by their
 /// session label and role only — never a volume);</item>
 /// <item>the backend's own start re-creates both from the newest record (its repair path), delivers the credentials
 /// again and waits until the proxy and the bridge serve;</item>
@@ -22,7 +23,7 @@ namespace Paude.Backends.Podman.Backend;
 /// upgrade (and only then starts a new one when the request asks for something else). Holds the session's sync lock
 /// (<see cref="SessionSyncLock"/>) throughout and refuses when a sync holds it.
 /// </summary>
-internal sealed class PodmanUpgrader(string backendName, PodmanEngine engine, PodmanSessionReader reader, PodmanLifecycle lifecycle, PodmanBackendOptions options, ILogger logger)
+internal sealed class PodmanUpgrader(string backendName, PodmanEngine engine, PodmanSessionReader reader, PodmanLifecycle lifecycle, PodmanEgress egress, PodmanBackendOptions options, ILogger logger)
 {
     /// <summary>
     /// A test seam: called with the name of each step once it is done (<c>intent-recorded</c>, <c>proxy-removed</c>,
@@ -33,8 +34,7 @@ internal sealed class PodmanUpgrader(string backendName, PodmanEngine engine, Po
 
     public async Task<SessionInfo> UpgradeAsync(SessionName name, SessionUpgrade upgrade, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(upgrade);
-        upgrade.Validate();
+        SessionUpgradeValidation.Validate(upgrade, PodmanResources.SpecErrors);
         using var held = SessionSyncLock.HoldForUpgrade(backendName, name);
 
         var names = new PodmanNames(name);
@@ -43,8 +43,9 @@ internal sealed class PodmanUpgrader(string backendName, PodmanEngine engine, Po
         {
             // A pending upgrade (a killed one) is finished first, on the record it wrote: its intent was recorded.
             UpgradeLog.FinishingPending(logger, name.Value, state.Record.Generation);
-            await FinishAsync(names, state.Record.Generation, cancellationToken).ConfigureAwait(false);
-            if (Apply(state.Record, upgrade) == state.Record)
+            await FinishAsync(names, state.Record, cancellationToken).ConfigureAwait(false);
+            if (SessionUpgradeTarget.Apply(state.Record, upgrade) == state.Record &&
+                SessionUpgradeTarget.Environment(state.Environment, upgrade) == state.Environment)
             {
                 // The rerun of the same upgrade (or one asking for nothing new): finishing it was the whole job.
                 return await reader.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, backendName);
@@ -53,12 +54,16 @@ internal sealed class PodmanUpgrader(string backendName, PodmanEngine engine, Po
             state = await ReadAsync(names, cancellationToken).ConfigureAwait(false);
         }
 
-        var target = Apply(state.Record, upgrade) with { Generation = state.Record.Generation + 1 };
+        // The allow-list in force is the proxy config volume's (SetEgressPolicyAsync changes it, not the record), so an
+        // upgrade that leaves the allow-list alone carries that one into the new record, never the one created with.
+        var current = state.Record with { Egress = await egress.GetPolicyAsync(name, cancellationToken).ConfigureAwait(false) };
+        var target = SessionUpgradeTarget.Apply(current, upgrade) with { Generation = state.Record.Generation + 1 };
+        var environment = SessionUpgradeTarget.Environment(state.Environment, upgrade);
         await RequireImagesAsync(target, cancellationToken).ConfigureAwait(false);
         UpgradeLog.Upgrading(logger, name.Value, target.Generation, target.AgentImage, target.ProxyImage);
-        await RecordIntentAsync(names, target, state.Environment, cancellationToken).ConfigureAwait(false);
+        await RecordIntentAsync(names, target, environment, cancellationToken).ConfigureAwait(false);
         FaultPoint.Value?.Invoke("intent-recorded");
-        await FinishAsync(names, target.Generation, cancellationToken).ConfigureAwait(false);
+        await FinishAsync(names, target, cancellationToken).ConfigureAwait(false);
         UpgradeLog.Upgraded(logger, name.Value, target.Generation);
         return await reader.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name.Value, backendName);
     }
@@ -113,11 +118,13 @@ internal sealed class PodmanUpgrader(string backendName, PodmanEngine engine, Po
     }
 
     /// <summary>
-    /// Brings the containers to the record of <paramref name="generation"/>: out-of-date containers go (proxy first, so
-    /// no new proxy ever serves an old agent's record), start re-creates them from that record, older records go.
+    /// Brings the containers to <paramref name="record"/> (the newest): out-of-date containers go (proxy first, so no new
+    /// proxy ever serves an old agent's record), the record's allow-list is written into the proxy config volume (the
+    /// proxy is gone then: it reads it when re-created), start re-creates both from that record, older records go.
     /// </summary>
-    private async Task FinishAsync(PodmanNames names, int generation, CancellationToken cancellationToken)
+    private async Task FinishAsync(PodmanNames names, SessionRecord record, CancellationToken cancellationToken)
     {
+        var generation = record.Generation;
         var containers = await engine.ListContainersAsync(names.SessionLabelFilter, cancellationToken).ConfigureAwait(false);
         var agent = containers.FirstOrDefault(c => IsOwn(c, names.Agent, SessionLabelKeys.RoleAgent, names));
         if (agent is null || SessionLabels.ReadGeneration(agent.Labels) != generation)
@@ -128,6 +135,7 @@ internal sealed class PodmanUpgrader(string backendName, PodmanEngine engine, Po
             }
 
             FaultPoint.Value?.Invoke("proxy-removed");
+            await egress.SetPolicyAsync(names.Session, record.Egress, cancellationToken).ConfigureAwait(false);
             if (agent is not null)
             {
                 await RemoveContainerAsync(names.Agent, cancellationToken).ConfigureAwait(false);
@@ -177,13 +185,6 @@ internal sealed class PodmanUpgrader(string backendName, PodmanEngine engine, Po
             }
         }
     }
-
-    private static SessionRecord Apply(SessionRecord record, SessionUpgrade upgrade) => record with
-    {
-        AgentImage = upgrade.AgentImage ?? record.AgentImage,
-        ProxyImage = upgrade.ProxyImage ?? record.ProxyImage,
-        Limits = upgrade.Limits ?? record.Limits,
-    };
 
     /// <summary>A container of this session in this role: a name alone may be someone else's.</summary>
     private static bool IsOwn(ContainerEntry container, string name, string role, PodmanNames names) =>

@@ -1,4 +1,5 @@
 using Paude.Backends.Podman.Backend;
+using Paude.Egress;
 using Paude.Errors;
 using Paude.Execution;
 using Paude.Sessions;
@@ -107,6 +108,99 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
         }
 
         Assert.Empty(await Podman.ResourcesLabelledAsync($"paude.io/session-name={name}"));
+    }
+
+    [Fact]
+    public async Task Upgrade_changes_env_agent_command_limits_and_allow_list_and_keeps_work_state_and_credentials()
+    {
+        var name = fixture.NewName("upgs");
+        await fixture.Backend.CreateAsync(fixture.Spec(name) with
+        {
+            Credentials = ["testsrc"],
+            Environment = new Dictionary<string, string> { ["PAUDE_T_KEEP"] = "old", ["PAUDE_T_GONE"] = "x" },
+        });
+        try
+        {
+            await SeedAsync(name);
+
+            // An allow-list set on the living session is the one an upgrade that leaves the allow-list alone keeps.
+            var live = EgressPolicy.Parse(["live.paude.test"]);
+            await fixture.Backend.SetEgressPolicyAsync(name, live);
+            var limits = new SessionLimits { MemoryBytes = 300L * 1024 * 1024, Cpus = 0.5, Pids = 300, MemoryRequestBytes = 100L * 1024 * 1024 };
+            var info = await fixture.Backend.UpgradeAsync(name, new SessionUpgrade
+            {
+                Environment = new Dictionary<string, string> { ["PAUDE_T_KEEP"] = "new", ["PAUDE_T_ADDED"] = "a b,c=d" },
+                AgentCommand = ["bash", "-c", "echo upgraded-agent > /tmp/agent-ran; exec sleep infinity"],
+                Limits = limits,
+            });
+
+            Assert.Equal(SessionStatus.Running, info.Status);
+            Assert.Equal(live, await fixture.Backend.GetEgressPolicyAsync(name));
+            var inspect = await Podman.InspectAsync($"paude-{name}");
+            var host = inspect.GetProperty("HostConfig");
+            Assert.Equal(limits.MemoryBytes, host.GetProperty("Memory").GetInt64());
+            Assert.Equal(500_000_000, host.GetProperty("NanoCpus").GetInt64());
+            Assert.Equal(300, host.GetProperty("PidsLimit").GetInt64());
+            Assert.Equal(limits.MemoryRequestBytes, host.GetProperty("MemoryReservation").GetInt64());
+            var env = inspect.GetProperty("Config").GetProperty("Env").EnumerateArray().Select(e => e.GetString()).ToList();
+            Assert.Contains("PAUDE_T_KEEP=new", env);
+            Assert.Contains("PAUDE_T_ADDED=a b,c=d", env);
+            Assert.DoesNotContain(env, e => e!.StartsWith("PAUDE_T_GONE=", StringComparison.Ordinal));
+            Assert.Equal("new|a b,c=d|\n", (await fixture.Backend.ExecAsync(name, ["bash", "-c", "echo \"$PAUDE_T_KEEP|$PAUDE_T_ADDED|$PAUDE_T_GONE\""])).StandardOutput);
+            await Eventually.UntilAsync(() => fixture.Backend.ExecAsync(name, ["cat", "/tmp/agent-ran"]), r => r.StandardOutput == "upgraded-agent\n", "the new agent command ran", TimeSpan.FromSeconds(30));
+            Assert.Equal("secret-for-testsrc", (await fixture.Backend.ExecAsync(name, ["cat", "/tmp/restored-token"])).StandardOutput);
+            await AssertWorkKeptAsync(name);
+
+            // A new allow-list, stopped right after the proxy went (before it is written) and finished by the rerun.
+            var widened = EgressPolicy.Parse(["live.paude.test", "later.paude.test"]);
+            var upgrade = new SessionUpgrade { Egress = widened };
+            await UpgradeThrowsAtAsync("proxy-removed", () => fixture.Backend.UpgradeAsync(name, upgrade));
+            Assert.Equal(SessionStatus.Running, (await fixture.Backend.UpgradeAsync(name, upgrade)).Status);
+            Assert.Equal(widened, await fixture.Backend.GetEgressPolicyAsync(name));
+            Assert.Equal(["container paude-" + name, "container paude-" + name + ".proxy", .. Volumes(name, 2)], await ResourcesAsync(name));
+
+            // The record carries what was asked for: an agent removed behind our back comes back with it.
+            await Podman.CheckAsync("rm", "-f", "-t", "0", $"paude-{name}");
+            await fixture.Backend.StartAsync(name);
+            Assert.Equal("new|a b,c=d|\n", (await fixture.Backend.ExecAsync(name, ["bash", "-c", "echo \"$PAUDE_T_KEEP|$PAUDE_T_ADDED|$PAUDE_T_GONE\""])).StandardOutput);
+            Assert.Equal(limits.MemoryBytes, (await Podman.InspectAsync($"paude-{name}")).GetProperty("HostConfig").GetProperty("Memory").GetInt64());
+            Assert.Equal(widened, await fixture.Backend.GetEgressPolicyAsync(name));
+            await AssertWorkKeptAsync(name);
+        }
+        finally
+        {
+            await fixture.Backend.DeleteAsync(name);
+        }
+
+        Assert.Empty(await Podman.ResourcesLabelledAsync($"paude.io/session-name={name}"));
+    }
+
+    [Fact]
+    public async Task A_spec_the_backend_cannot_honour_is_refused_with_every_problem_and_changes_nothing()
+    {
+        var name = fixture.NewName("upgspec");
+        await fixture.Backend.CreateAsync(fixture.Spec(name));
+        try
+        {
+            var before = await ContainerIdAsync($"paude-{name}");
+            var refused = await Assert.ThrowsAsync<InvalidOptionsException>(() => fixture.Backend.UpgradeAsync(name, new SessionUpgrade
+            {
+                WorkspaceSizeBytes = 10L << 30,
+                Environment = new Dictionary<string, string> { [""] = "x" },
+                Agent = SessionAgent.Claude(),
+                AgentCommand = ["x"],
+            }));
+            Assert.Equal(3, refused.Errors.Count);
+            Assert.Contains(refused.Errors, e => e.StartsWith("WorkspaceSizeBytes:", StringComparison.Ordinal));
+            Assert.Contains(refused.Errors, e => e.StartsWith("Environment:", StringComparison.Ordinal));
+            Assert.Contains(refused.Errors, e => e.StartsWith("Agent:", StringComparison.Ordinal));
+            Assert.Equal(before, await ContainerIdAsync($"paude-{name}"));
+            Assert.Equal(["container paude-" + name, "container paude-" + name + ".proxy", .. Volumes(name, 0)], await ResourcesAsync(name));
+        }
+        finally
+        {
+            await fixture.Backend.DeleteAsync(name);
+        }
     }
 
     [Fact]

@@ -37,6 +37,9 @@ internal static class ResourceTypes
     public static readonly ResourceType ReplicaSets = new("apps", "v1", "replicasets", "ReplicaSet", true, ["rs"], true, ["status", "scale"]);
     public static readonly ResourceType NetworkPolicies = new("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, ["netpol"], false, []);
 
+    // Stored only (no provisioner): what a backend reads to decide whether a claim may grow (allowVolumeExpansion).
+    public static readonly ResourceType StorageClasses = new("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, ["sc"], false, []);
+
     // OpenShift's build and image APIs, minimal: enough for a binary Docker build into an ImageStream tag.
     public static readonly ResourceType BuildConfigs = new("build.openshift.io", "v1", "buildconfigs", "BuildConfig", true, ["bc"], true, ["status", "instantiatebinary"]);
     public static readonly ResourceType Builds = new("build.openshift.io", "v1", "builds", "Build", true, [], true, ["status", "log"]);
@@ -45,7 +48,7 @@ internal static class ResourceTypes
     public static readonly IReadOnlyList<ResourceType> All =
     [
         Namespaces, Pods, PersistentVolumeClaims, Secrets, ConfigMaps, Services, Events, ServiceAccounts,
-        StatefulSets, Deployments, ReplicaSets, NetworkPolicies, BuildConfigs, Builds, ImageStreams,
+        StatefulSets, Deployments, ReplicaSets, NetworkPolicies, StorageClasses, BuildConfigs, Builds, ImageStreams,
     ];
 
     public static IEnumerable<string> Groups => All.Where(r => r.Group.Length > 0).Select(r => r.Group).Distinct();

@@ -1,0 +1,59 @@
+using Paude.Cli.Tests.Infrastructure;
+
+namespace Paude.Cli.Tests.Commands;
+
+/// <summary>
+/// <c>paude upgrade</c> with <c>create</c>'s spec options against real Podman: bad values exit 2 listing every problem
+/// with nothing changed; good ones are in force afterwards (environment as exec sees it, the allow-list, the memory
+/// limit as podman inspect reports it) and the workspace's work is still there.
+/// </summary>
+[Collection("podman")]
+public sealed class UpgradeSpecCliTests : IAsyncLifetime
+{
+    private readonly string _name = TestRun.NewSessionName("upspec");
+    private readonly string _workspace = TestRun.NewGitWorkspace("upspec");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await PaudeCli.RunAsync("delete", _name, "--force");
+        Directory.Delete(_workspace, recursive: true);
+    }
+
+    [Fact]
+    public async Task Upgrade_takes_creates_options_refuses_bad_values_together_and_applies_good_ones()
+    {
+        var created = await PaudeCli.RunAsync("create", _name, "--workspace", _workspace, "--agent-command", SharedSessionFixture.StandInAgent, "-e", "PAUDE_T_OLD=1");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var seeded = await PaudeCli.RunAsync("exec", _name, "--", "bash", "-c", UpgradeImage.SeedWorkScript);
+        Assert.True(seeded.ExitCode == 0, seeded.ToString());
+        var container = await ContainerIdAsync();
+
+        var bad = await PaudeCli.RunAsync("upgrade", _name, "--pids", "1", "--cpus", "5000", "--workspace-size", "10Gi", "--output", "json");
+        Assert.True(bad.ExitCode == 2, bad.ToString());
+        var error = bad.ErrorJson().GetProperty("error");
+        Assert.Equal("invalid-options", error.GetProperty("kind").GetString());
+        var problems = error.GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Equal(3, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("Limits.Pids:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Limits.Cpus:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("WorkspaceSizeBytes:", StringComparison.Ordinal));
+        Assert.Equal(container, await ContainerIdAsync());
+
+        var upgraded = await PaudeCli.RunAsync("upgrade", _name, "-e", "PAUDE_T_NEW=two words", "--allowed-domains", "default,later.paude.test", "--memory", "300Mi");
+        Assert.True(upgraded.ExitCode == 0, upgraded.ToString());
+        Assert.NotEqual(container, await ContainerIdAsync());
+        var env = await PaudeCli.RunAsync("exec", _name, "--", "bash", "-c", "echo \"${PAUDE_T_OLD-unset}|$PAUDE_T_NEW\"");
+        Assert.Equal("unset|two words\n", env.Stdout);
+        var domains = await PaudeCli.RunAsync("allowed-domains", _name);
+        Assert.Contains("later.paude.test", domains.Stdout, StringComparison.Ordinal);
+        var memory = await ProcessRunner.RunAsync("podman", ["container", "inspect", "--format", "{{.HostConfig.Memory}}", $"paude-{_name}"]);
+        Assert.Equal((300L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), memory.StandardOutput.Trim());
+        var work = await PaudeCli.RunAsync("exec", _name, "--", "bash", "-c", UpgradeImage.ReadWorkScript);
+        Assert.Equal(UpgradeImage.ExpectedWork, work.Stdout);
+    }
+
+    private async Task<string> ContainerIdAsync() =>
+        (await ProcessRunner.RunAsync("podman", ["container", "inspect", "--format", "{{.Id}}", $"paude-{_name}"])).StandardOutput.Trim();
+}
