@@ -24,8 +24,8 @@ namespace Paude.Testing.Kubernetes;
 /// <para>
 /// This is <b>test infrastructure, not a conformant cluster</b>: no scheduler, no RBAC, no server-side apply, no
 /// OpenAPI; NetworkPolicies are stored and served but <b>not enforced</b>; readiness and startup probes run, liveness
-/// probes do not; Service names resolve to the selected Ready, non-terminating pods through Podman network aliases (no
-/// cluster IPs); the private registry option serves a real OCI registry (<see cref="RegistryAddress"/>).
+/// probes do not; Service names resolve to the selected pods through Podman network aliases (no cluster IPs); the
+/// private registry option serves a real OCI registry (<see cref="RegistryAddress"/>).
 /// </para>
 /// </summary>
 public sealed class KubernetesTestServer : IAsyncDisposable
