@@ -10,6 +10,9 @@ internal static class TestServerHost
     public static async Task<int> RunAsync(TestServerArguments args, TextWriter stdout, TextWriter stderr, CancellationToken stop)
     {
         KubernetesTestServer server;
+        var registry = args.RegistryUser is { } user
+            ? new TestRegistry("registry.paude-test-server.invalid", user, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)))
+            : null;
         try
         {
             server = await KubernetesTestServer.StartAsync(
@@ -18,6 +21,7 @@ internal static class TestServerHost
                     Namespaces = ["default", args.Namespace],
                     OpenShiftRestricted = args.OpenShiftRestricted,
                     ResourceLabels = args.Labels,
+                    PrivateRegistry = registry,
                 },
                 stop).ConfigureAwait(false);
         }
@@ -35,6 +39,17 @@ internal static class TestServerHost
         {
             // The kubeconfig lives in the server's own temporary folder, so disposal removes it with the rest.
             server.WriteKubeconfig(server.KubeconfigPath, args.Namespace);
+            if (registry is not null)
+            {
+                await stdout.WriteLineAsync($"""
+                    registry: {server.RegistryAddress} (plain HTTP; user {registry.Username}, password {registry.Password})
+                      printf '%s' '{registry.Password}' | paude image push --to {server.RegistryAddress}/team/paude-agent:v1 -u {registry.Username} --password-stdin --tls-verify=false
+                      printf '%s' '{registry.Password}' | paude --backend openshift --kubeconfig {server.KubeconfigPath} --namespace {args.Namespace} image pull-secret create regcred --server {server.RegistryAddress} -u {registry.Username} --password-stdin
+                      paude --backend openshift --kubeconfig {server.KubeconfigPath} --namespace {args.Namespace} create my-task --workspace . --pull-secret regcred --image <the digest reference push printed>
+
+                    """).ConfigureAwait(false);
+            }
+
             await stdout.WriteLineAsync($"""
                 Kubernetes test server running (pods are Podman containers labelled paude.kubetest={server.ServerId}).
                 kubeconfig: {server.KubeconfigPath}

@@ -46,4 +46,25 @@ public sealed class TestServerCommandTests
         Assert.Empty(await server.LeftoversAsync());
         Assert.False(Directory.Exists(Path.GetDirectoryName(server.KubeconfigPath)), "the server's temporary folder is left");
     }
+
+    [Fact]
+    public async Task Test_server_with_registry_serves_it_with_the_printed_login_and_removes_it()
+    {
+        await using var server = await TestServerProcess.StartAsync("--registry", "me");
+        var line = server.Banner.Split('\n').Single(l => l.StartsWith("registry: ", StringComparison.Ordinal));
+        var match = System.Text.RegularExpressions.Regex.Match(line, @"^registry: (127\.0\.0\.1:\d+) \(plain HTTP; user me, password ([0-9a-f]{24})\)");
+        Assert.True(match.Success, server.Banner);
+        var (address, password) = (match.Groups[1].Value, match.Groups[2].Value);
+        Assert.Contains($"paude image push --to {address}/team/paude-agent:v1 -u me --password-stdin --tls-verify=false", server.Banner, StringComparison.Ordinal);
+
+        using var http = new HttpClient();
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri($"http://{address}/v2/"))).StatusCode);
+        using var login = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://{address}/v2/"));
+        login.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"me:{password}")));
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.SendAsync(login)).StatusCode);
+
+        var (exitCode, output) = await server.InterruptAsync();
+        Assert.True(exitCode == 0, output);
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"http://{address}/v2/")));
+    }
 }

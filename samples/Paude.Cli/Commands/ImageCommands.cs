@@ -37,7 +37,7 @@ internal static class ImageCommands
             return BuildAsync(ctx, parse, context, stream, tag, file, timeout, token);
         }, ct));
 
-        yield return new Command("image", "Images a cluster can run.") { build, PullSecretCommand.Create(app) };
+        yield return new Command("image", "Images a cluster can run.") { build, ImagePushCommand.Create(app), PullSecretCommand.Create(app) };
     }
 
     private static async Task<int> BuildAsync(

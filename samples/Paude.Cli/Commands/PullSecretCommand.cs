@@ -66,7 +66,7 @@ internal static class PullSecretCommand
     }
 
     /// <summary>The password: stdin up to its end, without the one trailing newline 'echo' adds.</summary>
-    private static async Task<string> ReadPasswordAsync(Stream stdin, CancellationToken cancellationToken)
+    internal static async Task<string> ReadPasswordAsync(Stream stdin, CancellationToken cancellationToken)
     {
         var buffer = new byte[MaxPasswordBytes + 1];
         var length = 0;

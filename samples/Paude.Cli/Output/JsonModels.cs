@@ -52,6 +52,9 @@ internal sealed record PortForwardView(string Name, string Backend, string Local
 /// <summary>A finished cluster image build (<c>paude image build</c>): <c>DigestImage</c> is the reference to give sessions.</summary>
 internal sealed record ImageBuildView(string Backend, string Namespace, string ImageStream, string Tag, string Image, string? DigestImage, string Build, double Seconds);
 
+/// <summary>A pushed image (<c>paude image push</c>): <c>DigestImage</c> is the reference to give sessions.</summary>
+internal sealed record ImagePushView(string Source, string Image, string Digest, string DigestImage, double Seconds);
+
 /// <summary>An image pull Secret written by <c>paude image pull-secret create</c> (never its content).</summary>
 internal sealed record PullSecretView(string Backend, string Namespace, string Secret, string Server, bool Created);
 
@@ -101,6 +104,7 @@ internal sealed record ErrorView(ErrorBody Error);
 [JsonSerializable(typeof(ExecView))]
 [JsonSerializable(typeof(ImageBuildView))]
 [JsonSerializable(typeof(PullSecretView))]
+[JsonSerializable(typeof(ImagePushView))]
 [JsonSerializable(typeof(TransferView))]
 [JsonSerializable(typeof(SyncView))]
 [JsonSerializable(typeof(CredentialSourcesView))]

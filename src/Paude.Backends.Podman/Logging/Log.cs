@@ -47,4 +47,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2018, Level = LogLevel.Warning, Message = "The host's state of deleted session '{Session}' could not be removed: {Reason}")]
     public static partial void StateNotRemoved(ILogger logger, string session, string reason);
+
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "Pushing image '{Source}' to '{Destination}'")]
+    public static partial void Pushing(ILogger logger, string source, string destination);
+
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Information, Message = "Pushed '{Reference}' ({ElapsedMs} ms)")]
+    public static partial void Pushed(ILogger logger, string reference, long elapsedMs);
+
+    [LoggerMessage(EventId = 2112, Level = LogLevel.Warning, Message = "Pushing to '{Registry}' without TLS verification (plain HTTP allowed): for a test or insecure registry only")]
+    public static partial void PushWithoutTls(ILogger logger, string registry);
 }

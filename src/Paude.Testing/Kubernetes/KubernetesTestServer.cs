@@ -11,6 +11,7 @@ using Paude.Testing.Kubernetes.Admission;
 using Paude.Testing.Kubernetes.Api;
 using Paude.Testing.Kubernetes.Builds;
 using Paude.Testing.Kubernetes.Controllers;
+using Paude.Testing.Kubernetes.Registry;
 using Paude.Testing.Kubernetes.Runtime;
 using Paude.Testing.Kubernetes.Store;
 
@@ -23,7 +24,8 @@ namespace Paude.Testing.Kubernetes;
 /// <para>
 /// This is <b>test infrastructure, not a conformant cluster</b>: no scheduler, no RBAC, no server-side apply, no
 /// OpenAPI; NetworkPolicies are stored and served but <b>not enforced</b>; readiness and startup probes run, liveness
-/// probes do not; Service names resolve to the selected pods through Podman network aliases (no cluster IPs).
+/// probes do not; Service names resolve to the selected pods through Podman network aliases (no cluster IPs); the
+/// private registry option serves a real OCI registry (<see cref="RegistryAddress"/>).
 /// </para>
 /// </summary>
 public sealed class KubernetesTestServer : IAsyncDisposable
@@ -34,6 +36,8 @@ public sealed class KubernetesTestServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping;
     private readonly BinaryBuilds _builds;
     private readonly List<Task> _loops = [];
+    private OciRegistry? _registry;
+    private RegistryPulls? _pulls;
     private int _disposed;
 
     private KubernetesTestServer(WebApplication app, ServerResources resources, ObjectStore store, KubernetesFaults faults, Uri baseAddress, CancellationTokenSource stopping, BinaryBuilds builds)
@@ -59,6 +63,14 @@ public sealed class KubernetesTestServer : IAsyncDisposable
 
     /// <summary>The Podman network all pods join.</summary>
     public string PodNetwork => _resources.Network;
+
+    /// <summary>
+    /// Where the private registry (<see cref="KubernetesTestServerOptions.PrivateRegistry"/>) is served over HTTP,
+    /// <c>127.0.0.1:&lt;port&gt;</c>, or <see langword="null"/> without one: push to it with its login and
+    /// <c>--tls-verify=false</c>; a pod image <c>&lt;address&gt;/repo:tag</c> (or <c>@sha256:…</c>) is pulled from it
+    /// with the pod's pull secrets (<c>auths</c> keyed by this address).
+    /// </summary>
+    public string? RegistryAddress => _registry?.Address;
 
     /// <summary>Fault injection for the API (429/5xx, dropped connections, latency, watches ended early).</summary>
     public KubernetesFaults Faults { get; }
@@ -104,6 +116,7 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         app.UseWebSockets();
         app.Run(handler.HandleAsync);
 
+        OciRegistry? registry = null;
         try
         {
             await resources.CreateNetworkAsync(cancellationToken).ConfigureAwait(false);
@@ -116,7 +129,14 @@ public sealed class KubernetesTestServer : IAsyncDisposable
             }
 
             server.WriteKubeconfig(server.KubeconfigPath);
-            var runtime = new PodRuntime(store, resources, podman, new PodLaunch(store, resources, podman, options.TimeProvider, options.PodPidsLimit, options.PrivateRegistry), events, options);
+            if (options.PrivateRegistry is { } login)
+            {
+                registry = await OciRegistry.StartAsync(login, Path.Combine(resources.Root, "registry"), cancellationToken).ConfigureAwait(false);
+                server._registry = registry;
+                server._pulls = new RegistryPulls(registry.Address, store, podman, resources.Root);
+            }
+
+            var runtime = new PodRuntime(store, resources, podman, new PodLaunch(store, resources, podman, options.TimeProvider, options.PodPidsLimit, options.PrivateRegistry), events, options, server._pulls);
             var controller = new WorkloadController(store, events, TimeSpan.FromSeconds(2));
             server._loops.Add(Task.Run(() => runtime.RunAsync(server._stopping.Token), CancellationToken.None));
             server._loops.Add(Task.Run(() => controller.RunAsync(server._stopping.Token), CancellationToken.None));
@@ -124,6 +144,11 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         }
         catch
         {
+            if (registry is not null)
+            {
+                await registry.DisposeAsync().ConfigureAwait(false);
+            }
+
             await stopping.CancelAsync().ConfigureAwait(false);
             await builds.DrainAsync().ConfigureAwait(false);
             stopping.Dispose();
@@ -196,7 +221,17 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         finally
         {
             await _app.DisposeAsync().ConfigureAwait(false);
+            if (_registry is not null)
+            {
+                await _registry.DisposeAsync().ConfigureAwait(false);
+            }
+
             await _resources.RemoveAllAsync(CancellationToken.None).ConfigureAwait(false);
+            if (_pulls is not null)
+            {
+                await _pulls.RemoveImagesAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             _stopping.Dispose();
         }
     }

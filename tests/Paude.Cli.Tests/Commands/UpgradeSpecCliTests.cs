@@ -48,12 +48,12 @@ public sealed class UpgradeSpecCliTests : IAsyncLifetime
         Assert.Equal("unset|two words\n", env.Stdout);
         var domains = await PaudeCli.RunAsync("allowed-domains", _name);
         Assert.Contains("later.paude.test", domains.Stdout, StringComparison.Ordinal);
-        var memory = await ProcessRunner.RunAsync("podman", ["container", "inspect", "--format", "{{.HostConfig.Memory}}", $"paude-{_name}"]);
+        var memory = await Podman.RunAsync(["container", "inspect", "--format", "{{.HostConfig.Memory}}", $"paude-{_name}"]);
         Assert.Equal((300L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), memory.StandardOutput.Trim());
         var work = await PaudeCli.RunAsync("exec", _name, "--", "bash", "-c", UpgradeImage.ReadWorkScript);
         Assert.Equal(UpgradeImage.ExpectedWork, work.Stdout);
     }
 
     private async Task<string> ContainerIdAsync() =>
-        (await ProcessRunner.RunAsync("podman", ["container", "inspect", "--format", "{{.Id}}", $"paude-{_name}"])).StandardOutput.Trim();
+        (await Podman.RunAsync(["container", "inspect", "--format", "{{.Id}}", $"paude-{_name}"])).StandardOutput.Trim();
 }

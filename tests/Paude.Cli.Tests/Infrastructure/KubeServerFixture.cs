@@ -23,7 +23,11 @@ public sealed class KubeServerFixture : IAsyncLifetime
             Namespaces = ["default", Namespace],
             OpenShiftRestricted = true,
             ResourceLabels = new Dictionary<string, string> { ["paude.test"] = TestRun.Id },
+            PrivateRegistry = Registry,
         });
+
+    /// <summary>The login of the server's registry (served at <see cref="KubernetesTestServer.RegistryAddress"/>).</summary>
+    public static TestRegistry Registry { get; } = new("registry.paude-cli.test:5000", "pusher", "reg-pass-" + TestRun.Id);
 
     /// <summary>Runs the CLI in-process against this server (global options first: after <c>--</c> they would belong to exec's command).</summary>
     internal Task<CliRun> PaudeAsync(params string[] args) => PaudeCli.RunAsync([.. ClusterArgs, .. args]);

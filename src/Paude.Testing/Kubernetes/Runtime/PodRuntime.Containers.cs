@@ -16,7 +16,29 @@ internal sealed partial class PodRuntime
 
         var image = c.Str("image") ?? "";
         string? pullError = null;
-        if (PrivateRegistryAccess.Serves(options.PrivateRegistry, image) && PrivateRegistryAccess.Denied(store, options.PrivateRegistry!, pod) is { } denied)
+        if (pulls?.Serves(image) == true)
+        {
+            switch (pulls.Pull(pod, image, _wake.Set, _stopping))
+            {
+                case null:
+                    cs.Waiting = ("ContainerCreating", "");
+                    if (!cs.Pulling)
+                    {
+                        cs.Pulling = true;
+                        events.Record(pod, "Normal", "Pulling", $"Pulling image \"{image}\"");
+                    }
+
+                    return;
+                case "":
+                    cs.Pulling = false;
+                    break;
+                case var refused:
+                    cs.Pulling = false;
+                    pullError = refused;
+                    break;
+            }
+        }
+        else if (PrivateRegistryAccess.Serves(options.PrivateRegistry, image) && PrivateRegistryAccess.Denied(store, options.PrivateRegistry!, pod) is { } denied)
         {
             pullError = denied;
         }
@@ -65,7 +87,7 @@ internal sealed partial class PodRuntime
         if (!cs.Pulled)
         {
             cs.Pulled = true;
-            events.Record(pod, "Normal", "Pulled", $"Container image \"{image}\" already present on machine");
+            events.Record(pod, "Normal", "Pulled", pulls?.Serves(image) == true ? $"Successfully pulled image \"{image}\"" : $"Container image \"{image}\" already present on machine");
         }
 
         var (code, _, stderr) = await podman.RunAsync(args, ct).ConfigureAwait(false);

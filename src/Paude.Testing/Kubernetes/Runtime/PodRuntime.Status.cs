@@ -166,5 +166,8 @@ internal sealed partial class PodRuntime
         public bool PullFailed { get; set; }
 
         public bool Pulled { get; set; }
+
+        /// <summary>A pull from the served registry is running (its <c>Pulling</c> event recorded once).</summary>
+        public bool Pulling { get; set; }
     }
 }

@@ -15,7 +15,8 @@ internal sealed partial class PodRuntime(
     PodmanCli podman,
     PodLaunch launch,
     EventRecorder events,
-    KubernetesTestServerOptions options)
+    KubernetesTestServerOptions options,
+    Registry.RegistryPulls? pulls)
 {
     private readonly Dictionary<string, PodState> _pods = new(StringComparer.Ordinal);
     private readonly HashSet<(string Ns, string Claim)> _releasedClaims = [];

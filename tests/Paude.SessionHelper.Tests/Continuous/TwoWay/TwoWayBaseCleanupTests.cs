@@ -38,7 +38,7 @@ public sealed class TwoWayBaseCleanupTests(PodmanHelperFixture fixture)
     {
         using var local = await LocalRepo.CreateAsync(git: false);
         local.Write("a.txt", "agreed");
-        await ProcessRunner.RunAsync("podman", ["exec", "paude-" + session.Value, "mkdir", "-p", "/pvc/cleanup"]);
+        await Podman.RunAsync(["exec", "paude-" + session.Value, "mkdir", "-p", "/pvc/cleanup"]);
         await using (var sync = await fixture.Continuous.StartTwoWayAsync(session, local.Path, new TwoWaySyncOptions
         {
             SessionWorkspace = "/pvc/cleanup",
