@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
+using System.Text.Json;
 using System.Threading.Channels;
 using Paude.Cli.Tests.Infrastructure;
 using Paude.TestSupport;
@@ -16,61 +17,20 @@ public sealed class ContinuousSyncTests(SharedSessionFixture shared)
     [Fact]
     public async Task Watch_prints_a_line_per_round_pushes_a_local_change_and_exits_0_on_SIGINT()
     {
-        var name = TestRun.NewSessionName("watch");
-        var workspace = TestRun.NewGitWorkspace("watch");
-        try
-        {
-            var create = await PaudeCli.RunAsync("create", name, "--workspace", workspace, "--agent-command", SharedSessionFixture.StandInAgent, "--allowed-domains", "default");
-            Assert.True(create.ExitCode == 0, create.ToString());
-            var start = PaudeCli.StartInfo("sync", name, "--direction", "to", "--watch", "--workspace", workspace);
-            start.RedirectStandardOutput = start.RedirectStandardError = start.RedirectStandardInput = true;
+        await using var session = await WatchedSession.CreateAsync("watch");
+        await using var watch = WatchRun.Start(helper: null, "sync", session.Name, "--direction", "to", "--watch", "--workspace", session.Workspace);
 
-            start.Environment["PAUDE_EXTRA_LABELS"] = $"paude.test={TestRun.Id}";
-            using var process = Process.Start(start)!;
-            var lines = Channel.CreateUnbounded<string>();
-            var stdout = new List<string>();
-            var pump = Task.Run(async () =>
-            {
-                while (await process.StandardOutput.ReadLineAsync() is { } line)
-                {
-                    stdout.Add(line);
-                    await lines.Writer.WriteAsync(line);
-                }
+        var first = await watch.NextLineAsync();
+        Assert.Matches(@"^\d\d:\d\d:\d\d round 1 \(initial\): \d+ written, 0 deleted, 0 commit\(s\), \d+ bytes, 0 conflict\(s\) \[\d+\.\d s\]$", first);
 
-                lines.Writer.Complete();
-            });
-            var stderr = process.StandardError.ReadToEndAsync();
-            try
-            {
-                var first = await NextLineAsync(lines, stderr);
-                Assert.Matches(@"^\d\d:\d\d:\d\d round 1 \(initial\): \d+ written, 0 deleted, 0 commit\(s\), \d+ bytes, 0 conflict\(s\) \[\d+\.\d s\]$", first);
+        await File.WriteAllTextAsync(Path.Combine(session.Workspace, "watched.txt"), "arrived\n");
+        await EventuallyAsync(async () => await SessionFileAsync(session.Name, "/pvc/workspace/watched.txt") == "arrived\n");
+        var second = await watch.NextLineAsync();
+        Assert.Matches(@"^\d\d:\d\d:\d\d round 2 \((changes, \d+ event\(s\)|rescan)\): 1 written, ", second);
 
-                await File.WriteAllTextAsync(Path.Combine(workspace, "watched.txt"), "arrived\n");
-                await EventuallyAsync(async () => await SessionFileAsync(name, "/pvc/workspace/watched.txt") == "arrived\n");
-                var second = await NextLineAsync(lines, stderr);
-                Assert.Matches(@"^\d\d:\d\d:\d\d round 2 \((changes, \d+ event\(s\)|rescan)\): 1 written, ", second);
-
-                TestRun.Interrupt(process.Id);
-                using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-                await process.WaitForExitAsync(exit.Token);
-                await pump;
-                Assert.Equal(0, process.ExitCode);
-                Assert.Contains($"Stopped after {stdout.Count} round(s).", await stderr, StringComparison.Ordinal);
-                Assert.All(stdout, l => Assert.Matches(@"^\d\d:\d\d:\d\d round \d+ ", l));
-            }
-            finally
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
-        }
-        finally
-        {
-            await PaudeCli.RunAsync("delete", name, "--force");
-            Directory.Delete(workspace, recursive: true);
-        }
+        Assert.Equal(0, await watch.InterruptAsync());
+        Assert.Contains($"Stopped after {watch.Stdout.Count} round(s).", await watch.Stderr, StringComparison.Ordinal);
+        Assert.All(watch.Stdout, l => Assert.Matches(@"^\d\d:\d\d:\d\d round \d+ ", l));
     }
 
     [Fact]
@@ -109,137 +69,155 @@ public sealed class ContinuousSyncTests(SharedSessionFixture shared)
     [Fact]
     public async Task Watch_both_ways_prints_json_lines_carries_edits_each_way_and_exits_0_on_SIGINT()
     {
-        var name = TestRun.NewSessionName("watch2");
-        var workspace = TestRun.NewGitWorkspace("watch2");
-        try
-        {
-            var create = await PaudeCli.RunAsync("create", name, "--workspace", workspace, "--agent-command", SharedSessionFixture.StandInAgent, "--allowed-domains", "default");
-            Assert.True(create.ExitCode == 0, create.ToString());
-            // The agent image built here may predate the helper layer: the CLI injects the host's build then.
-            var helper = (await ProcessRunner.RunAsync("bash", [Path.Combine(RepositoryRoot.Path, "helper", "build.sh")], writeStdin: null, timeout: TimeSpan.FromMinutes(10)))
-                .EnsureSuccess("helper/build.sh").StandardOutput.Trim();
-            var start = PaudeCli.StartInfo("sync", name, "--watch", "--conflict", "keep-both", "--workspace", workspace, "-o", "json");
-            start.RedirectStandardOutput = start.RedirectStandardError = start.RedirectStandardInput = true;
+        await using var session = await WatchedSession.CreateAsync("watch2");
+        // The agent image built here may predate the helper layer: the CLI injects the host's build then.
+        await using var watch = WatchRun.Start(await HelperBuildAsync(), "sync", session.Name, "--watch", "--conflict", "keep-both", "--workspace", session.Workspace, "-o", "json");
 
-            start.Environment["PAUDE_EXTRA_LABELS"] = $"paude.test={TestRun.Id}";
-            start.Environment["PAUDE_SESSION_HELPER"] = helper;
-            using var process = Process.Start(start)!;
-            var lines = Channel.CreateUnbounded<string>();
-            var stdout = new List<string>();
-            var pump = Task.Run(async () =>
-            {
-                while (await process.StandardOutput.ReadLineAsync() is { } line)
-                {
-                    stdout.Add(line);
-                    await lines.Writer.WriteAsync(line);
-                }
+        using var first = JsonDocument.Parse(await watch.NextLineAsync());
+        Assert.Equal("initial", first.RootElement.GetProperty("trigger").GetString());
+        Assert.True(first.RootElement.GetProperty("succeeded").GetBoolean());
 
-                lines.Writer.Complete();
-            });
-            var stderr = process.StandardError.ReadToEndAsync();
-            try
-            {
-                using var first = System.Text.Json.JsonDocument.Parse(await NextLineAsync(lines, stderr));
-                Assert.Equal("initial", first.RootElement.GetProperty("trigger").GetString());
-                Assert.True(first.RootElement.GetProperty("succeeded").GetBoolean());
+        await File.WriteAllTextAsync(Path.Combine(session.Workspace, "from-local.txt"), "local\n");
+        await EventuallyAsync(async () => await SessionFileAsync(session.Name, "/pvc/workspace/from-local.txt") == "local\n");
+        await WriteInSessionAsync(session.Name, "from-session.txt", "session");
+        var pulled = Path.Combine(session.Workspace, "from-session.txt");
+        await EventuallyAsync(() => Task.FromResult(File.Exists(pulled) && File.ReadAllText(pulled) == "session\n"));
 
-                await File.WriteAllTextAsync(Path.Combine(workspace, "from-local.txt"), "local\n");
-                await EventuallyAsync(async () => await SessionFileAsync(name, "/pvc/workspace/from-local.txt") == "local\n");
-                await Podman.RunAsync(["exec", "paude-" + name, "sh", "-c", "printf 'session\\n' > /pvc/workspace/from-session.txt"], writeStdin: null, TimeSpan.FromSeconds(30));
-                var pulled = Path.Combine(workspace, "from-session.txt");
-                await EventuallyAsync(() => Task.FromResult(File.Exists(pulled) && File.ReadAllText(pulled) == "session\n"));
-
-                TestRun.Interrupt(process.Id);
-                using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-                await process.WaitForExitAsync(exit.Token);
-                await pump;
-                Assert.Equal(0, process.ExitCode);
-                Assert.Contains($"Stopped after {stdout.Count} round(s).", await stderr, StringComparison.Ordinal);
-                var all = stdout.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone()).ToList();
-                Assert.Contains(all, r => r.GetProperty("pushed").GetInt32() >= 1);
-                Assert.Contains(all, r => r.GetProperty("pulled").GetInt32() >= 1);
-            }
-            finally
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
-        }
-        finally
-        {
-            await PaudeCli.RunAsync("delete", name, "--force");
-            Directory.Delete(workspace, recursive: true);
-        }
+        Assert.Equal(0, await watch.InterruptAsync());
+        Assert.Contains($"Stopped after {watch.Stdout.Count} round(s).", await watch.Stderr, StringComparison.Ordinal);
+        var all = watch.JsonLines();
+        Assert.Contains(all, r => r.GetProperty("pushed").GetInt32() >= 1);
+        Assert.Contains(all, r => r.GetProperty("pulled").GetInt32() >= 1);
     }
 
     [Fact]
     public async Task Watch_pull_brings_session_edits_and_never_writes_the_session()
     {
-        var name = TestRun.NewSessionName("watchpull");
-        var workspace = TestRun.NewGitWorkspace("watchpull");
-        try
+        await using var session = await WatchedSession.CreateAsync("watchpull");
+        var helper = await HelperBuildAsync();
+        await File.WriteAllTextAsync(Path.Combine(session.Workspace, "local-only.txt"), "mine\n");
+        await using var watch = WatchRun.Start(helper, "sync", session.Name, "--watch", "--direction", "pull", "--workspace", session.Workspace, "-o", "json");
+
+        using var first = JsonDocument.Parse(await watch.NextLineAsync());
+        Assert.Equal("initial", first.RootElement.GetProperty("trigger").GetString());
+        Assert.Equal(0, first.RootElement.GetProperty("pushed").GetInt32());
+
+        await WriteInSessionAsync(session.Name, "from-session.txt", "session");
+        var pulled = Path.Combine(session.Workspace, "from-session.txt");
+        await EventuallyAsync(() => Task.FromResult(File.Exists(pulled) && File.ReadAllText(pulled) == "session\n"));
+        await File.WriteAllTextAsync(Path.Combine(session.Workspace, "later-local.txt"), "mine too\n");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // time for a round that must not push it
+
+        Assert.Equal(0, await watch.InterruptAsync());
+        Assert.Contains(" <- ", await watch.Stderr, StringComparison.Ordinal);
+        Assert.Null(await SessionFileAsync(session.Name, "/pvc/workspace/local-only.txt"));
+        Assert.Null(await SessionFileAsync(session.Name, "/pvc/workspace/later-local.txt"));
+        var all = watch.JsonLines();
+        Assert.All(all, r => Assert.Equal(0, r.GetProperty("pushed").GetInt32() + r.GetProperty("deletedSession").GetInt32()));
+        Assert.Contains(all, r => r.GetProperty("pulled").GetInt32() >= 1);
+    }
+
+    /// <summary>The host's session helper build (helper/build.sh is cached by its inputs).</summary>
+    private static async Task<string> HelperBuildAsync() =>
+        (await ProcessRunner.RunAsync("bash", [Path.Combine(RepositoryRoot.Path, "helper", "build.sh")], writeStdin: null, timeout: TimeSpan.FromMinutes(10)))
+            .EnsureSuccess("helper/build.sh").StandardOutput.Trim();
+
+    private static async Task WriteInSessionAsync(string session, string file, string line) =>
+        (await Podman.RunAsync(["exec", "paude-" + session, "sh", "-c", $"printf '{line}\\n' > /pvc/workspace/{file}"], writeStdin: null, TimeSpan.FromSeconds(30)))
+            .EnsureSuccess("writing in the session");
+
+    /// <summary>A session created by the CLI for one watch test over its own git workspace; deleted with the workspace.</summary>
+    private sealed class WatchedSession : IAsyncDisposable
+    {
+        private WatchedSession(string name, string workspace) => (Name, Workspace) = (name, workspace);
+
+        public string Name { get; }
+
+        public string Workspace { get; }
+
+        public static async Task<WatchedSession> CreateAsync(string prefix)
         {
-            var create = await PaudeCli.RunAsync("create", name, "--workspace", workspace, "--agent-command", SharedSessionFixture.StandInAgent, "--allowed-domains", "default");
-            Assert.True(create.ExitCode == 0, create.ToString());
-            var helper = (await ProcessRunner.RunAsync("bash", [Path.Combine(RepositoryRoot.Path, "helper", "build.sh")], writeStdin: null, timeout: TimeSpan.FromMinutes(10)))
-                .EnsureSuccess("helper/build.sh").StandardOutput.Trim();
-            await File.WriteAllTextAsync(Path.Combine(workspace, "local-only.txt"), "mine\n");
-            var start = PaudeCli.StartInfo("sync", name, "--watch", "--direction", "pull", "--workspace", workspace, "-o", "json");
-            start.RedirectStandardOutput = start.RedirectStandardError = start.RedirectStandardInput = true;
-            start.Environment["PAUDE_EXTRA_LABELS"] = $"paude.test={TestRun.Id}";
-            start.Environment["PAUDE_SESSION_HELPER"] = helper;
-            using var process = Process.Start(start)!;
-            var lines = Channel.CreateUnbounded<string>();
-            var stdout = new List<string>();
-            var pump = Task.Run(async () =>
+            var session = new WatchedSession(TestRun.NewSessionName(prefix), TestRun.NewGitWorkspace(prefix));
+            var create = await PaudeCli.RunAsync("create", session.Name, "--workspace", session.Workspace, "--agent-command", SharedSessionFixture.StandInAgent, "--allowed-domains", "default");
+            if (create.ExitCode != 0)
+            {
+                await session.DisposeAsync();
+                Assert.Fail(create.ToString());
+            }
+
+            return session;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await PaudeCli.RunAsync("delete", Name, "--force");
+            Directory.Delete(Workspace, recursive: true);
+        }
+    }
+
+    /// <summary>A running <c>paude sync --watch</c>: its round lines as they come, its stderr, SIGINT, and a kill if still running at disposal.</summary>
+    private sealed class WatchRun : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+        private readonly Task _pump;
+
+        private WatchRun(Process process)
+        {
+            _process = process;
+            Stderr = process.StandardError.ReadToEndAsync();
+            _pump = Task.Run(async () =>
             {
                 while (await process.StandardOutput.ReadLineAsync() is { } line)
                 {
-                    stdout.Add(line);
-                    await lines.Writer.WriteAsync(line);
+                    Stdout.Add(line);
+                    await _lines.Writer.WriteAsync(line);
                 }
 
-                lines.Writer.Complete();
+                _lines.Writer.Complete();
             });
-            var stderr = process.StandardError.ReadToEndAsync();
-            try
-            {
-                using var first = System.Text.Json.JsonDocument.Parse(await NextLineAsync(lines, stderr));
-                Assert.Equal("initial", first.RootElement.GetProperty("trigger").GetString());
-                Assert.Equal(0, first.RootElement.GetProperty("pushed").GetInt32());
-
-                await Podman.RunAsync(["exec", "paude-" + name, "sh", "-c", "printf 'session\\n' > /pvc/workspace/from-session.txt"], writeStdin: null, TimeSpan.FromSeconds(30));
-                var pulled = Path.Combine(workspace, "from-session.txt");
-                await EventuallyAsync(() => Task.FromResult(File.Exists(pulled) && File.ReadAllText(pulled) == "session\n"));
-                await File.WriteAllTextAsync(Path.Combine(workspace, "later-local.txt"), "mine too\n");
-                await Task.Delay(TimeSpan.FromSeconds(2)); // time for a round that must not push it
-
-                TestRun.Interrupt(process.Id);
-                using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-                await process.WaitForExitAsync(exit.Token);
-                await pump;
-                Assert.Equal(0, process.ExitCode);
-                Assert.Contains(" <- ", await stderr, StringComparison.Ordinal);
-                Assert.Null(await SessionFileAsync(name, "/pvc/workspace/local-only.txt"));
-                Assert.Null(await SessionFileAsync(name, "/pvc/workspace/later-local.txt"));
-                var all = stdout.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone()).ToList();
-                Assert.All(all, r => Assert.Equal(0, r.GetProperty("pushed").GetInt32() + r.GetProperty("deletedSession").GetInt32()));
-                Assert.Contains(all, r => r.GetProperty("pulled").GetInt32() >= 1);
-            }
-            finally
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
         }
-        finally
+
+        public List<string> Stdout { get; } = [];
+
+        public Task<string> Stderr { get; }
+
+        public static WatchRun Start(string? helper, params string[] args)
         {
-            await PaudeCli.RunAsync("delete", name, "--force");
-            Directory.Delete(workspace, recursive: true);
+            var start = PaudeCli.StartInfo(args);
+            start.RedirectStandardOutput = start.RedirectStandardError = start.RedirectStandardInput = true;
+            start.Environment["PAUDE_EXTRA_LABELS"] = $"paude.test={TestRun.Id}";
+            if (helper is not null)
+            {
+                start.Environment["PAUDE_SESSION_HELPER"] = helper;
+            }
+
+            return new WatchRun(Process.Start(start)!);
+        }
+
+        public Task<string> NextLineAsync() => ContinuousSyncTests.NextLineAsync(_lines, Stderr);
+
+        /// <summary>SIGINT, as Ctrl+C would; returns the exit code once every line was read.</summary>
+        public async Task<int> InterruptAsync()
+        {
+            TestRun.Interrupt(_process.Id);
+            using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await _process.WaitForExitAsync(exit.Token);
+            await _pump;
+            return _process.ExitCode;
+        }
+
+        public List<JsonElement> JsonLines() => [.. Stdout.Select(l => JsonDocument.Parse(l).RootElement.Clone())];
+
+        public ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.Dispose();
+            return ValueTask.CompletedTask;
         }
     }
 
