@@ -67,9 +67,17 @@ internal sealed partial class PodLaunch(ObjectStore store, ServerResources names
         return args;
     }
 
-    /// <summary>Every Service in the pod's namespace whose selector matches the pod, by its short and cluster names.</summary>
+    /// <summary>
+    /// Every Service in the pod's namespace whose selector matches the pod, by its short and cluster names — none while
+    /// the pod is not a Service endpoint (<see cref="Serving"/>).
+    /// </summary>
     public IEnumerable<string> Aliases(JsonObject pod)
     {
+        if (!Serving(pod))
+        {
+            yield break;
+        }
+
         var ns = pod.Namespace()!;
         var labels = pod.Labels();
         var services = store.List(ResourceTypes.Services, ns).Items;
@@ -88,6 +96,25 @@ internal sealed partial class PodLaunch(ObjectStore store, ServerResources names
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether Services route to the pod, as the endpoints controller decides: not terminating and Ready. A pod whose
+    /// status has no Ready condition yet (it is being created) serves only when none of its containers has a readiness
+    /// or startup probe (it turns ready the moment it runs), so such pods start with their names and the others gain
+    /// them once their probes pass.
+    /// </summary>
+    internal static bool Serving(JsonObject pod)
+    {
+        if (pod.Metadata()["deletionTimestamp"] is not null)
+        {
+            return false;
+        }
+
+        var ready = pod["status"]?["conditions"].Objects().FirstOrDefault(c => c.Str("type") == "Ready")?.Str("status");
+        return ready is null
+            ? !(pod["spec"]?["containers"]).Objects().Any(ReadinessProbes.HasProbe)
+            : ready == "True";
     }
 
     internal static List<string> Strings(JsonNode? node) =>

@@ -22,8 +22,22 @@ internal sealed partial class PodRuntime
     }
 
     /// <summary>
-    /// Keeps the pod's network aliases equal to the Services that select it now, so a Service created (or re-selected)
-    /// after its pods started still resolves to them, and one deleted stops resolving. Podman cannot change the aliases
+    /// A terminating pod stops being a Service endpoint before its containers are stopped (the endpoints controller
+    /// drops it at its deletionTimestamp). Its container leaves the pod network instead of being reconnected without
+    /// its names: it is removed a moment later anyway, and a reconnect would cost every deletion about a second.
+    /// </summary>
+    private async Task LeaveServicesAsync(PodState state, string podmanName, string containerId, CancellationToken ct)
+    {
+        if (state.Aliases?.Any(a => !containerId.StartsWith(a, StringComparison.Ordinal)) == true)
+        {
+            await podman.RunAsync(["network", "disconnect", resources.Network, podmanName], ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Keeps the pod's network aliases equal to the Services that select it now and route to it (only while it is
+    /// Ready, <see cref="PodLaunch.Serving"/>), so a Service created (or re-selected) after its pods started still
+    /// resolves to them, one deleted stops resolving, and a pod failing its readiness probe drops out until it passes. Podman cannot change the aliases
     /// of a connected container, so the container is reconnected with the same IP, MAC and the new aliases: the pod is
     /// off the network for the ~1 s of the reconnect (packets then are lost), its processes and listeners keep running.
     /// </summary>

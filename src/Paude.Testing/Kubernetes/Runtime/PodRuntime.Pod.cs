@@ -28,6 +28,7 @@ internal sealed partial class PodRuntime
                     events.Record(pod, "Normal", "Killing", $"Stopping container {c.Str("name")}");
                 }
 
+                await LeaveServicesAsync(state, names[0], containers[names[0]].Id, ct).ConfigureAwait(false);
                 names.Reverse();
                 await podman.RunAsync(["rm", "--force", "--time", "1", .. names], ct).ConfigureAwait(false);
             }
