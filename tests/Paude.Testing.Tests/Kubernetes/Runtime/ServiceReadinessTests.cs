@@ -2,12 +2,12 @@ using k8s;
 using k8s.Models;
 using Paude.Tests.Infrastructure;
 
-namespace Paude.Tests.Kubernetes;
+namespace Paude.Tests.Kubernetes.Runtime;
 
 /// <summary>
 /// A Service routes only to Ready pods that are not terminating, as real endpoints do: checked with a real name lookup
 /// and an HTTP request from another pod while the target's readiness probe fails, passes, fails again, and after its
-/// deletion.
+/// deletion. A Service with <c>publishNotReadyAddresses</c> (a StatefulSet's governing Service) names the pod throughout.
 /// </summary>
 public sealed class ServiceReadinessTests(ServerFixture fx) : IClassFixture<ServerFixture>
 {
@@ -15,12 +15,19 @@ public sealed class ServiceReadinessTests(ServerFixture fx) : IClassFixture<Serv
     public async Task Service_targets_a_pod_only_while_it_is_ready_and_not_terminating()
     {
         var id = Guid.NewGuid().ToString("N")[..6];
-        var (client, web, svc) = ($"rcli-{id}", $"rweb-{id}", $"rsvc-{id}");
+        var (client, web, svc, all) = ($"rcli-{id}", $"rweb-{id}", $"rsvc-{id}", $"rall-{id}");
         await fx.Client.CoreV1.CreateNamespacedServiceAsync(
             new V1Service
             {
                 Metadata = new V1ObjectMeta { Name = svc },
                 Spec = new V1ServiceSpec { Selector = new Dictionary<string, string> { ["app"] = web }, Ports = [new V1ServicePort { Port = 8080 }] },
+            },
+            "paude");
+        await fx.Client.CoreV1.CreateNamespacedServiceAsync(
+            new V1Service
+            {
+                Metadata = new V1ObjectMeta { Name = all },
+                Spec = new V1ServiceSpec { ClusterIP = "None", PublishNotReadyAddresses = true, Selector = new Dictionary<string, string> { ["app"] = web } },
             },
             "paude");
         await fx.Client.CoreV1.CreateNamespacedPodAsync(Manifests.Pod(client), "paude");
@@ -57,6 +64,7 @@ public sealed class ServiceReadinessTests(ServerFixture fx) : IClassFixture<Serv
         // Running, probe failing: not a target (a real lookup finds no such name).
         Assert.Equal("False", Ready(await fx.Client.CoreV1.ReadNamespacedPodAsync(web, "paude")));
         Assert.StartsWith("exit 2", await LookAsync(client, svc), StringComparison.Ordinal);
+        Assert.Equal($"{ip} {web}", await LookAsync(client, all));
 
         // Ready: a target, at the pod's own address.
         await fx.Kubectl.OkAsync("-n", "paude", "exec", web, "--", "touch", "/tmp/ready");
@@ -66,6 +74,7 @@ public sealed class ServiceReadinessTests(ServerFixture fx) : IClassFixture<Serv
         await fx.Kubectl.OkAsync("-n", "paude", "exec", web, "--", "rm", "/tmp/ready");
         await Wait.UntilAsync(() => LookAsync(client, svc), s => s.StartsWith("exit 2", StringComparison.Ordinal), "unready pod leaves the service");
         Assert.Equal(ip, (await fx.Client.CoreV1.ReadNamespacedPodAsync(web, "paude")).Status.PodIP);
+        Assert.Equal($"{ip} {web}", await LookAsync(client, all));
 
         // Ready, then deleted: a terminating pod is no target.
         await fx.Kubectl.OkAsync("-n", "paude", "exec", web, "--", "touch", "/tmp/ready");
@@ -75,6 +84,7 @@ public sealed class ServiceReadinessTests(ServerFixture fx) : IClassFixture<Serv
 
         await fx.Client.CoreV1.DeleteNamespacedPodAsync(client, "paude");
         await fx.Client.CoreV1.DeleteNamespacedServiceAsync(svc, "paude");
+        await fx.Client.CoreV1.DeleteNamespacedServiceAsync(all, "paude");
     }
 
     private static string? Ready(V1Pod pod) => pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready")?.Status;
