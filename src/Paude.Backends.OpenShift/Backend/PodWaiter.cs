@@ -140,13 +140,14 @@ internal sealed class PodWaiter(KubeApi api, OpenShiftBackendOptions options, Ti
     }
 
     /// <summary>
-    /// Ready when a running proxy pod carries the config hash of the Deployment's current template (judged from
-    /// pods, not the Deployment status, which lags behind the pod and would need a second watch).
+    /// Ready when a running proxy pod whose containers are ready carries the config hash of the Deployment's current
+    /// template (judged from pods, not the Deployment status, which lags behind the pod and would need a second watch).
+    /// Running is not enough: the proxy Service routes only to a ready pod, so the agent's first request would fail.
     /// </summary>
     internal static bool IsProxyReady(V1Deployment deployment, IEnumerable<V1Pod> pods)
     {
         var hash = deployment.Spec?.Template?.Metadata?.Annotations?.TryGetValue(SessionLabels.ConfigHash, out var h) == true ? h : null;
-        return pods.Any(p => p.Metadata.DeletionTimestamp is null && IsPodRunning(p) &&
+        return pods.Any(p => p.Metadata.DeletionTimestamp is null && IsPodRunning(p) && p.Status.ContainerStatuses.All(c => c.Ready) &&
             (hash is null || (p.Metadata.Annotations?.TryGetValue(SessionLabels.ConfigHash, out var ph) == true && ph == hash)));
     }
 

@@ -102,6 +102,10 @@ internal static class AgentManifests
         Spec = new V1ServiceSpec
         {
             ClusterIP = "None",
+
+            // The StatefulSet's governing Service: the agent pod has its DNS name from its start, not only once its
+            // startup probe passes (nothing routes through this name; it names the pod, it does not balance to it).
+            PublishNotReadyAddresses = true,
             Selector = SessionLabels.ForRole(input.Name, SessionLabelKeys.RoleAgent),
         },
     };

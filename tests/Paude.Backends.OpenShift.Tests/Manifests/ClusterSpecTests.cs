@@ -33,6 +33,9 @@ public sealed class ClusterSpecTests(KubeServerFixture fixture)
             await AssertPodAsync(pod);
             await AssertProxyAsync(name);
             Assert.Equal("2Gi|fast-ssd", await JsonPathAsync("pvc", $"workspace-paude-{name}-0", "{.spec.resources.requests.storage}|{.spec.storageClassName}"));
+
+            // The agent's governing Service names the pod from its start, before its startup probe passes.
+            Assert.Equal("None|true", await JsonPathAsync("svc", $"paude-{name}", "{.spec.clusterIP}|{.spec.publishNotReadyAddresses}"));
             Assert.Contains($"\"ImagePullSecrets\":[\"{secret}\"]", await JsonPathAsync("statefulset", $"paude-{name}", "{.metadata.annotations['paude\\.io/cluster']}"), StringComparison.Ordinal);
 
             // A restart re-creates the pod from the StatefulSet; a lost proxy is re-created from the stored record.

@@ -67,16 +67,29 @@ internal sealed partial class PodLaunch(ObjectStore store, ServerResources names
         return args;
     }
 
-    /// <summary>Every Service in the pod's namespace whose selector matches the pod, by its short and cluster names.</summary>
-    public IEnumerable<string> Aliases(JsonObject pod)
+    /// <summary>
+    /// Every Service in the pod's namespace whose selector matches the pod and that routes to it now, by its short and
+    /// cluster names: a Service routes only to a pod that is a Service endpoint (<see cref="Serving"/>), except one with
+    /// <c>spec.publishNotReadyAddresses</c> (the headless Service of a StatefulSet whose pods must find each other while
+    /// they start), which routes to every selected pod from its creation on, as real Kubernetes does.
+    /// </summary>
+    public IEnumerable<string> Aliases(JsonObject pod) => Aliases(pod, ready: null);
+
+    /// <summary>
+    /// The aliases of <see cref="Aliases(JsonObject)"/> when the pod's readiness is <paramref name="ready"/> (as the
+    /// runtime reads it this pass) rather than its stored Ready condition; a terminating pod is never ready.
+    /// </summary>
+    public IEnumerable<string> Aliases(JsonObject pod, bool? ready)
     {
         var ns = pod.Namespace()!;
         var labels = pod.Labels();
+        var serving = ready is { } r ? r && pod.Metadata()["deletionTimestamp"] is null : Serving(pod);
         var services = store.List(ResourceTypes.Services, ns).Items;
         foreach (var svc in services)
         {
             var selector = Meta.StringMap(svc["spec"]?["selector"]);
-            if (selector.Count > 0 && selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value))
+            var routes = serving || Bool(svc["spec"] as JsonObject, "publishNotReadyAddresses") == true;
+            if (routes && selector.Count > 0 && selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value))
             {
                 var name = svc.Name();
                 yield return name;
@@ -88,6 +101,25 @@ internal sealed partial class PodLaunch(ObjectStore store, ServerResources names
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether Services route to the pod, as the endpoints controller decides: not terminating and Ready. A pod whose
+    /// status has no Ready condition yet (it is being created) serves only when none of its containers has a readiness
+    /// or startup probe (it turns ready the moment it runs), so such pods start with their names and the others gain
+    /// them once their probes pass.
+    /// </summary>
+    internal static bool Serving(JsonObject pod)
+    {
+        if (pod.Metadata()["deletionTimestamp"] is not null)
+        {
+            return false;
+        }
+
+        var ready = pod["status"]?["conditions"].Objects().FirstOrDefault(c => c.Str("type") == "Ready")?.Str("status");
+        return ready is null
+            ? !(pod["spec"]?["containers"]).Objects().Any(ReadinessProbes.HasProbe)
+            : ready == "True";
     }
 
     internal static List<string> Strings(JsonNode? node) =>

@@ -28,6 +28,7 @@ internal sealed partial class PodRuntime
                     events.Record(pod, "Normal", "Killing", $"Stopping container {c.Str("name")}");
                 }
 
+                await LeaveServicesAsync(pod, state, names[0], containers[names[0]].Id, ct).ConfigureAwait(false);
                 names.Reverse();
                 await podman.RunAsync(["rm", "--force", "--time", "1", .. names], ct).ConfigureAwait(false);
             }
@@ -39,6 +40,7 @@ internal sealed partial class PodRuntime
         }
 
         var restartPolicy = pod["spec"]?.Str("restartPolicy") ?? "Always";
+        (string PodmanName, string Id)? network = null;
         for (var i = 0; i < specContainers.Count; i++)
         {
             var c = specContainers[i];
@@ -76,7 +78,7 @@ internal sealed partial class PodRuntime
                         await InspectNetworkAsync(state, podmanName, ct).ConfigureAwait(false);
                     }
 
-                    await SyncAliasesAsync(pod, state, podmanName, entry.Id, ct).ConfigureAwait(false);
+                    network = (podmanName, entry.Id);
                     await EnforcePoliciesAsync(pod, state, podmanName, $"{entry.Id}@{entry.StartedAt}", ct).ConfigureAwait(false);
                 }
 
@@ -131,6 +133,14 @@ internal sealed partial class PodRuntime
             }
         }
 
-        WriteStatus(pod, state, specContainers, restartPolicy);
+        // Names first, then Ready: a client that waited for Ready finds the pod behind its Services (real endpoints lag
+        // Ready by milliseconds; a reconnect here takes a second, so the other order failed such clients every time).
+        var ready = ContainersReady(state, specContainers);
+        if (network is { } n)
+        {
+            await SyncAliasesAsync(pod, ready.All(r => r), state, n.PodmanName, n.Id, ct).ConfigureAwait(false);
+        }
+
+        WriteStatus(pod, state, specContainers, ready, restartPolicy);
     }
 }

@@ -5,8 +5,15 @@ namespace Paude.Testing.Kubernetes.Runtime;
 
 internal sealed partial class PodRuntime
 {
+    /// <summary>
+    /// Each container's readiness, read once a pass: the Service aliases and the published Ready condition use the same
+    /// answer (a probe flipping between the two would publish Ready before the pod had its names).
+    /// </summary>
+    private List<bool> ContainersReady(PodState state, List<JsonObject> specContainers) =>
+        [.. specContainers.Select(c => state.Containers.GetValueOrDefault(c.Str("name") ?? "") is { Running: true, Waiting: null } cs && _probes?.IsReady(c, cs.ContainerId) != false)];
+
     /// <summary>Writes phase, conditions and containerStatuses; a no-op when nothing changed (no resourceVersion bump).</summary>
-    private void WriteStatus(JsonObject pod, PodState state, List<JsonObject> specContainers, string restartPolicy)
+    private void WriteStatus(JsonObject pod, PodState state, List<JsonObject> specContainers, List<bool> containersReady, string restartPolicy)
     {
         var statuses = new JsonArray();
         var unready = new List<string>();
@@ -14,11 +21,10 @@ internal sealed partial class PodRuntime
         var anyStarted = false;
         var allTerminated = true;
         var anyFailed = false;
-        foreach (var c in specContainers)
+        foreach (var (c, ready) in specContainers.Zip(containersReady))
         {
             var name = c.Str("name") ?? "";
             var cs = state.Containers.GetValueOrDefault(name) ?? new ContainerState();
-            var ready = cs.Running && cs.Waiting is null && _probes?.IsReady(c, cs.ContainerId) != false;
             if (!ready)
             {
                 unready.Add(name);
