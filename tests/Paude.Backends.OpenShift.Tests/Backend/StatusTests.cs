@@ -10,7 +10,7 @@ public sealed class StatusTests
     private static V1StatefulSet Set(int replicas) =>
         AgentManifests.StatefulSet(ManifestSnapshotTests.Input(), new OpenShiftBackendOptions(), replicas);
 
-    private static V1Pod Pod(string role, string phase, string? waiting = null, bool running = false) => new()
+    private static V1Pod Pod(string role, string phase, string? waiting = null, bool running = false, bool? ready = null) => new()
     {
         Metadata = new V1ObjectMeta { Name = role, Labels = new Dictionary<string, string> { [SessionLabelKeys.Role] = role } },
         Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] },
@@ -24,6 +24,7 @@ public sealed class StatusTests
                     Name = "c",
                     Image = "i",
                     ImageID = string.Empty,
+                    Ready = ready ?? running,
                     State = new V1ContainerState
                     {
                         Running = running ? new V1ContainerStateRunning() : null,
@@ -36,9 +37,9 @@ public sealed class StatusTests
 
     private static V1Deployment Proxy(int ready) => ProxyManifests.Deployment(ManifestSnapshotTests.Input(), new OpenShiftBackendOptions(), "h1", ready);
 
-    private static V1Pod ProxyPod(string hash, bool running = true)
+    private static V1Pod ProxyPod(string hash, bool running = true, bool? ready = null)
     {
-        var pod = Pod("proxy", running ? "Running" : "Pending", running: running);
+        var pod = Pod("proxy", running ? "Running" : "Pending", running: running, ready: ready);
         pod.Metadata.Annotations = new Dictionary<string, string> { [SessionLabels.ConfigHash] = hash };
         return pod;
     }
@@ -50,6 +51,11 @@ public sealed class StatusTests
     [Fact]
     public void Running_agent_and_ready_proxy_is_running() =>
         Assert.Equal(SessionStatus.Running, Paude.Backends.OpenShift.Backend.OpenShiftSessionReader.DeriveStatus(Set(1), [Pod("agent", "Running", running: true), ProxyPod("h1")], Proxy(1)).Status);
+
+    [Fact]
+    public void Running_proxy_pod_failing_its_readiness_probe_is_not_ready_yet() =>
+        // The proxy Service routes only to a ready pod: a running one the agent cannot reach yet is no proxy.
+        Assert.Equal(SessionStatus.Degraded, Paude.Backends.OpenShift.Backend.OpenShiftSessionReader.DeriveStatus(Set(1), [Pod("agent", "Running", running: true), ProxyPod("h1", ready: false)], Proxy(1)).Status);
 
     [Fact]
     public void Proxy_pod_with_an_old_config_is_not_ready_yet() =>
