@@ -27,10 +27,10 @@ public sealed class AttachTests(BackendFixture fixture) : IClassFixture<BackendF
         var attach = fixture.Backend.AttachAsync(name, terminal);
 
         // tmux draws the pane: its size is the client's, less tmux's status line when one is shown.
-        await PressEnterUntilAsync(terminal, new Regex("3[23] 91"));
+        await PressEnterUntilAsync(terminal, attach, new Regex("3[23] 91"));
         Assert.Equal((1, 0), (terminal.RawEntered, terminal.RawRestored)); // raw for the whole attach, not per key
         terminal.Resize(132, 50);
-        await PressEnterUntilAsync(terminal, new Regex("(49|50) 132"));
+        await PressEnterUntilAsync(terminal, attach, new Regex("(49|50) 132"));
 
         await terminal.TypeAsync("\u0002d"); // Ctrl+b d: tmux detaches, the attach process exits 0
         Assert.Equal(0, await attach.WaitAsync(Patience));
@@ -60,7 +60,7 @@ public sealed class AttachTests(BackendFixture fixture) : IClassFixture<BackendF
         using var cancel = new CancellationTokenSource();
 
         var attach = fixture.Backend.AttachAsync(name, terminal, cancel.Token);
-        await PressEnterUntilAsync(terminal, new Regex("2[34] 80"));
+        await PressEnterUntilAsync(terminal, attach, new Regex("2[34] 80"));
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => attach.WaitAsync(TimeSpan.FromSeconds(20)));
@@ -74,11 +74,13 @@ public sealed class AttachTests(BackendFixture fixture) : IClassFixture<BackendF
             TimeSpan.FromSeconds(20));
     }
 
-    private static async Task PressEnterUntilAsync(StreamTerminal terminal, Regex expected)
+    private static async Task PressEnterUntilAsync(StreamTerminal terminal, Task<int> attach, Regex expected)
     {
         using var deadline = new CancellationTokenSource(Patience);
         while (!expected.IsMatch(terminal.Screen))
         {
+            // An attach that already ended will never draw: say how it ended instead of typing into nothing for a minute.
+            Assert.False(attach.IsCompleted, $"the attach ended before '{expected}' showed: {(attach.IsCompletedSuccessfully ? $"exit {attach.Result}" : attach.Exception?.GetBaseException().Message ?? "cancelled")}; screen:\n{terminal.Screen}");
             Assert.False(deadline.IsCancellationRequested, $"'{expected}' never showed; screen:\n{terminal.Screen}");
             await terminal.TypeAsync("\r");
             await Task.Delay(300);
