@@ -27,6 +27,9 @@ internal sealed class ReadinessProbes(PodmanCli podman, EventRecorder events, Ac
         AllowAutoRedirect = true,
     });
 
+    /// <summary>What an exec probe may take beyond its <c>timeoutSeconds</c>: <c>podman exec</c>'s own start.</summary>
+    private static readonly TimeSpan ExecStartAllowance = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<string, Worker> _workers = new(StringComparer.Ordinal);
 
     public static bool HasProbe(JsonObject container) => container["readinessProbe"] is JsonObject || container["startupProbe"] is JsonObject;
@@ -153,7 +156,11 @@ internal sealed class ReadinessProbes(PodmanCli podman, EventRecorder events, Ac
     private async Task<string?> ProbeOnceAsync(JsonObject probe, JsonObject container, string podmanName, string? podIp, TimeSpan timeout, CancellationToken ct)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(timeout);
+
+        // An exec probe here is a whole `podman exec` (its own start, a second or more on a loaded machine), where a
+        // kubelet's CRI ExecSync costs milliseconds: the probe's timeout is for the command, so podman's start gets an
+        // allowance on top. Without it a default 1 s probe never passed at load 40 (a CI run's pod stayed unready).
+        limit.CancelAfter(probe["exec"] is null ? timeout : timeout + ExecStartAllowance);
         try
         {
             if (probe["exec"] is JsonObject exec)
