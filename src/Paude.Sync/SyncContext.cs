@@ -59,6 +59,22 @@ internal sealed class SyncContext(
     public Task DiscardHelperAsync(HelperClient client) =>
         ReferenceEquals(client, lent) ? Task.CompletedTask : helpers?.DiscardAsync(client) ?? client.DisposeAsync().AsTask();
 
+    /// <summary>
+    /// Ends a helper that sent something the host refused (<paramref name="lie"/>: a bundle that fails verification),
+    /// the lent one too: a peer that lied once is not asked again. The lent connection is failed rather than disposed
+    /// (its owner's): the owner's next request fails typed and it reconnects, as after any other protocol violation.
+    /// </summary>
+    public Task DropLyingHelperAsync(HelperClient client, Exception lie)
+    {
+        if (!ReferenceEquals(client, lent))
+        {
+            return DiscardHelperAsync(client);
+        }
+
+        client.Connection.Fail(new HelperChannelException("the session helper sent something invalid: " + lie.Message, lie));
+        return Task.CompletedTask;
+    }
+
     public void Report(SyncStage stage, string message, long? completed = null, long? total = null) =>
         progress?.Report(new SyncProgress(stage, message, completed, total));
 

@@ -14,12 +14,8 @@ public sealed class HelperChannelSyncTests(SyncFixture fixture) : SyncTestBase(f
     [Fact]
     public async Task Pushes_and_fetches_run_over_one_helper_that_stays_open_between_syncs()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        local.Write("gone.txt", "uploaded, then deleted\n");
-        await local.CommitAsync("a.txt", "a\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("gone.txt", "uploaded, then deleted\n"), ("a.txt", "a\n"));
         Assert.Empty(await HelpersAsync(session, ws));
 
         local.Write("a.txt", "edited\n");
@@ -50,34 +46,20 @@ public sealed class HelperChannelSyncTests(SyncFixture fixture) : SyncTestBase(f
     [Fact]
     public async Task An_agent_edit_at_a_path_the_push_replaces_is_refused_by_name_and_nothing_changes()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        local.Write("a.txt", "a\n");
-        await local.CommitAsync("b.txt", "b\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("a.txt", "a\n"), ("b.txt", "b\n"));
 
-        await Fixture.WriteAsync(session, ws, "a.txt", "agent edit\n");
-        await Fixture.WriteAsync(session, ws, "notes.txt", "the agent's notes\n");
-        local.Write("a.txt", "user edit\n");
-        local.Write("b.txt", "user edit of b\n");
-        local.Write("notes.txt", "the user's notes\n");
-        var refused = await Assert.ThrowsAsync<UnsafeSyncException>(() => HelperSyncAsync(session, local, ws, SyncDirection.ToSession));
-
-        Assert.Equal(["a.txt", "notes.txt"], refused.PathsAtRisk);
-        Assert.Equal("agent edit\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
-        Assert.Equal("b\n", await Fixture.ExecAsync(session, "cat", ws + "/b.txt"));
-        Assert.Equal("the agent's notes\n", await Fixture.ExecAsync(session, "cat", ws + "/notes.txt"));
+        await AssertPushRefusedOverAgentEditsAsync(session, ws, local, () => HelperSyncAsync(session, local, ws, SyncDirection.ToSession),
+            agent: [("a.txt", "agent edit\n"), ("notes.txt", "the agent's notes\n")],
+            user: [("a.txt", "user edit\n"), ("b.txt", "user edit of b\n"), ("notes.txt", "the user's notes\n")],
+            unchanged: [("b.txt", "b\n")]);
     }
 
     [Fact]
     public async Task A_session_at_another_commit_takes_the_full_path_through_the_helper_as_well()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("a.txt", "a\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("a.txt", "a\n"));
         await Fixture.WriteAsync(session, ws, "c.txt", "agent\n");
         await Fixture.GitAsync(session, ws, "add", "c.txt");
         await Fixture.GitAsync(session, ws, "-c", "user.name=agent", "-c", "user.email=agent@example.com", "commit", "-q", "-m", "agent commit");
@@ -91,12 +73,9 @@ public sealed class HelperChannelSyncTests(SyncFixture fixture) : SyncTestBase(f
     [Fact]
     public async Task Without_a_helper_in_the_image_the_exec_paths_do_the_work()
     {
-        var session = await Fixture.SessionAsync("nohelper");
-        await Fixture.ExecAsRootAsync(session, null, "rm", "-f", "/usr/local/lib/paude-helper/paude-session-helper");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("a.txt", "a\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync("nohelper", local, ("a.txt", "a\n"));
+        await Fixture.ExecAsRootAsync(session, null, "rm", "-f", "/usr/local/lib/paude-helper/paude-session-helper");
 
         local.Write("a.txt", "edited\n");
         var pushed = await HelperSyncAsync(session, local, ws, SyncDirection.ToSession);
@@ -118,12 +97,9 @@ public sealed class HelperChannelSyncTests(SyncFixture fixture) : SyncTestBase(f
     public async Task A_helper_that_lies_about_a_push_is_dropped_and_the_exec_path_pushes_what_it_can_verify(string scenario)
     {
         // The agent replaced the image's helper by one that forges the replies of reads and writes (lying-helper.pl).
-        var session = await Fixture.SessionAsync("lyinghelper");
-        await PlantLyingHelperAsync(session, scenario);
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("a.txt", "a\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync("lyinghelper", local, ("a.txt", "a\n"));
+        await PlantLyingHelperAsync(session, scenario);
 
         local.Write("a.txt", "edited\n");
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -45,7 +45,8 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
     /// <summary>
     /// The session's HEAD and its objects: through the open session helper when asked for (no exec), else (or when the
     /// helper cannot tell, e.g. no repository) one exec of <c>git-upload-pack</c>. A helper that fails is ended and the
-    /// exec path taken; one that sends something invalid is ended and the typed error stands (nothing was written).
+    /// exec path taken; one that sends something invalid is ended (a lent one too: its owner reconnects) and the typed
+    /// error stands (nothing was written).
     /// </summary>
     private async Task<(Commit? Head, long Bytes)> FetchAsync(List<ObjectId> haves, CancellationToken cancellationToken)
     {
@@ -62,9 +63,9 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
             {
                 await context.DiscardHelperAsync(helper).ConfigureAwait(false);
             }
-            catch (SyncTransportException)
+            catch (SyncTransportException e)
             {
-                await context.DiscardHelperAsync(helper).ConfigureAwait(false);
+                await context.DropLyingHelperAsync(helper, e).ConfigureAwait(false);
                 throw;
             }
         }

@@ -14,6 +14,7 @@ internal sealed class LocalProcess : ISessionProcess
     private readonly Process _process;
     private readonly Action<LocalProcess> _onDispose;
     private int _disposed;
+    private int _killed;
 
     private LocalProcess(Process process, bool redirectStdin, Action<LocalProcess> onDispose)
     {
@@ -85,21 +86,27 @@ internal sealed class LocalProcess : ISessionProcess
         return _process.ExitCode;
     }
 
-    /// <summary>Kills the process and everything it started, if still running.</summary>
+    /// <summary>Kills the process and everything it started, if still running (and not killed already).</summary>
     public void Kill()
     {
-        try
+        if (TakeForKill() is { } process)
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Exited in between.
+            ProcessTreeKiller.Kill([process]);
         }
     }
+
+    /// <summary>
+    /// Kills the trees of several processes together (<see cref="ProcessTreeKiller"/>: one read of the process table
+    /// for all, not one per process).
+    /// </summary>
+    public static void KillAll(IEnumerable<LocalProcess> processes) =>
+        ProcessTreeKiller.Kill([.. processes.Select(p => p.TakeForKill()).OfType<Process>()]);
+
+    /// <summary>
+    /// The process to kill, once: a tree killed already is dead (a later <see cref="Kill"/>, e.g. on disposal, would
+    /// only read the process table again for nothing).
+    /// </summary>
+    private Process? TakeForKill() => Interlocked.Exchange(ref _killed, 1) == 0 ? _process : null;
 
     public async ValueTask DisposeAsync()
     {

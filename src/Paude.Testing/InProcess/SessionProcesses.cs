@@ -63,8 +63,9 @@ internal sealed class SessionProcesses
 
 /// <summary>Processes of a session that stop or delete ends, taken out under the table's lock and killed outside it.</summary>
 /// <remarks>
-/// Killing is slow: <c>Kill(entireProcessTree: true)</c> reads every process of the machine to find each one's
-/// children (about a second per process at a load of 40), and no other session's call should wait for that.
+/// Killing reads the machine's process table to find the children (<see cref="ProcessTreeKiller"/>: once for all the
+/// session's processes, where each tree killed on its own read it once per process of the tree, about a second each at
+/// a load of 40); no other session's call should wait for that.
 /// </remarks>
 internal sealed class EndingProcesses(LocalProcess? agent, IReadOnlyList<LocalProcess> processes)
 {
@@ -73,15 +74,11 @@ internal sealed class EndingProcesses(LocalProcess? agent, IReadOnlyList<LocalPr
     /// <summary>Ends the agent and kills every other process; returns how many of the others there were.</summary>
     public int Kill()
     {
-        // Nobody owns the agent: disposing kills its tree and releases the process handle.
-        _ = agent?.DisposeAsync().AsTask();
-
         // Killing is enough to stop: each process's owner still disposes it, which removes it from the session.
-        foreach (var process in processes)
-        {
-            process.Kill();
-        }
+        LocalProcess.KillAll(agent is null ? processes : [agent, .. processes]);
 
+        // Nobody owns the agent: disposing releases its process handle (its tree is dead already).
+        _ = agent?.DisposeAsync().AsTask();
         return processes.Count;
     }
 }

@@ -38,8 +38,7 @@ public sealed class UpgradeTests(KubeServerFixture fixture, ITestOutputHelper ou
         try
         {
             await backend.CreateAsync(fixture.Spec(name));
-            var seeded = await backend.ExecAsync(name, ["bash", "-c", UpgradeImage.SeedWorkScript]);
-            Assert.True(seeded.Succeeded, seeded.StandardError);
+            await UpgradeWork.SeedAsync(backend, name);
             var pvc = await fixture.KubectlAsync("get", "pvc", $"workspace-paude-{name}-0", "-o", "jsonpath={.metadata.uid}");
             var pod = await fixture.KubectlAsync("get", "pod", $"paude-{name}-0", "-o", "jsonpath={.metadata.uid}");
 
@@ -53,7 +52,7 @@ public sealed class UpgradeTests(KubeServerFixture fixture, ITestOutputHelper ou
             for (var i = 0; i < Steps.Length; i++)
             {
                 var upgrade = new SessionUpgrade { AgentImage = images[i] };
-                await UpgradeThrowsAtAsync(Steps[i], () => backend.UpgradeAsync(name, upgrade));
+                await UpgradeWork.ThrowsAtAsync(OpenShiftUpgrader.FaultPoint, Steps[i], () => backend.UpgradeAsync(name, upgrade));
                 Assert.Contains(name, await backend.ListAsync().Select(s => s.Name).ToListAsync());
 
                 var finished = await backend.UpgradeAsync(name, upgrade);
@@ -109,8 +108,7 @@ public sealed class UpgradeTests(KubeServerFixture fixture, ITestOutputHelper ou
         try
         {
             await backend.CreateAsync(fixture.Spec(name) with { Environment = new Dictionary<string, string> { ["PAUDE_T_KEEP"] = "old", ["PAUDE_T_GONE"] = "x" } });
-            var seeded = await backend.ExecAsync(name, ["bash", "-c", UpgradeImage.SeedWorkScript]);
-            Assert.True(seeded.Succeeded, seeded.StandardError);
+            await UpgradeWork.SeedAsync(backend, name);
             var pvc = await fixture.KubectlAsync("get", "pvc", $"workspace-paude-{name}-0", "-o", "jsonpath={.metadata.uid}");
 
             var widened = Paude.Egress.EgressPolicy.Parse(["allowed.paude.test", "later.paude.test"]);
@@ -133,7 +131,7 @@ public sealed class UpgradeTests(KubeServerFixture fixture, ITestOutputHelper ou
             Assert.Contains("later.paude.test", await fixture.KubectlAsync("get", "configmap", $"proxy-paude-{name}", "-o", "jsonpath={.data}"), StringComparison.Ordinal);
             Assert.Equal(widened, await backend.GetEgressPolicyAsync(name));
             Assert.Equal("upgraded\n", (await backend.ExecAsync(name, ["cat", "/tmp/agent-ran"])).StandardOutput);
-            Assert.Equal(UpgradeImage.ExpectedWork, (await backend.ExecAsync(name, ["bash", "-c", UpgradeImage.ReadWorkScript])).StandardOutput);
+            await UpgradeWork.AssertKeptAsync(backend, name);
             Assert.Equal(pvc, await fixture.KubectlAsync("get", "pvc", $"workspace-paude-{name}-0", "-o", "jsonpath={.metadata.uid}"));
 
             // The test server's claims have no storage class: nothing says they can grow, so growing is refused, and so
@@ -185,8 +183,7 @@ public sealed class UpgradeTests(KubeServerFixture fixture, ITestOutputHelper ou
         try
         {
             await fixture.Backend.CreateAsync(fixture.Spec(name) with { StorageClass = Class, WorkspaceSizeBytes = 1L << 30 });
-            var seeded = await fixture.Backend.ExecAsync(name, ["bash", "-c", UpgradeImage.SeedWorkScript]);
-            Assert.True(seeded.Succeeded, seeded.StandardError);
+            await UpgradeWork.SeedAsync(fixture.Backend, name);
             var pvc = await fixture.KubectlAsync("get", "pvc", $"workspace-paude-{name}-0", "-o", "jsonpath={.metadata.uid}");
 
             var shrink = await Assert.ThrowsAsync<InvalidOptionsException>(() => fixture.Backend.UpgradeAsync(name, new SessionUpgrade { WorkspaceSizeBytes = 512L << 20 }));
@@ -195,7 +192,7 @@ public sealed class UpgradeTests(KubeServerFixture fixture, ITestOutputHelper ou
 
             Assert.Equal("2Gi", await fixture.KubectlAsync("get", "pvc", $"workspace-paude-{name}-0", "-o", "jsonpath={.spec.resources.requests.storage}"));
             Assert.Equal(pvc, await fixture.KubectlAsync("get", "pvc", $"workspace-paude-{name}-0", "-o", "jsonpath={.metadata.uid}"));
-            Assert.Equal(UpgradeImage.ExpectedWork, (await fixture.Backend.ExecAsync(name, ["bash", "-c", UpgradeImage.ReadWorkScript])).StandardOutput);
+            await UpgradeWork.AssertKeptAsync(fixture.Backend, name);
         }
         finally
         {
@@ -213,29 +210,6 @@ public sealed class UpgradeTests(KubeServerFixture fixture, ITestOutputHelper ou
         Assert.Equal(gen, await fixture.KubectlAsync("get", "deployment", $"proxy-paude-{name}", "-o", "jsonpath={.spec.template.metadata.annotations.paude\\.io/generation}"));
         Assert.Equal(gen, await fixture.KubectlAsync("get", "pod", $"paude-{name}-0", "-o", "jsonpath={.metadata.annotations.paude\\.io/generation}"));
         Assert.Equal(pvcUid, await fixture.KubectlAsync("get", "pvc", $"workspace-paude-{name}-0", "-o", "jsonpath={.metadata.uid}"));
-        var work = await fixture.Backend.ExecAsync(name, ["bash", "-c", UpgradeImage.ReadWorkScript]);
-        Assert.Equal(UpgradeImage.ExpectedWork, work.StandardOutput);
+        await UpgradeWork.AssertKeptAsync(fixture.Backend, name);
     }
-
-    private static async Task UpgradeThrowsAtAsync(string step, Func<Task> upgrade)
-    {
-        OpenShiftUpgrader.FaultPoint.Value = s =>
-        {
-            if (s == step)
-            {
-                throw new SimulatedKillException(step);
-            }
-        };
-        try
-        {
-            var thrown = await Assert.ThrowsAsync<SimulatedKillException>(upgrade);
-            Assert.Equal(step, thrown.Message);
-        }
-        finally
-        {
-            OpenShiftUpgrader.FaultPoint.Value = null;
-        }
-    }
-
-    private sealed class SimulatedKillException(string step) : Exception(step);
 }

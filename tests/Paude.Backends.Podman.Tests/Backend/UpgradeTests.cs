@@ -34,7 +34,7 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
         await fixture.Backend.CreateAsync(fixture.Spec(name) with { Credentials = ["testsrc"] });
         try
         {
-            await SeedAsync(name);
+            await UpgradeWork.SeedAsync(fixture.Backend, name);
             var oldAgent = await ContainerIdAsync($"paude-{name}");
 
             var info = await fixture.Backend.UpgradeAsync(name, new SessionUpgrade { AgentImage = image.Image });
@@ -43,7 +43,7 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
             Assert.Equal(image.Image, info.AgentImage);
             Assert.NotEqual(oldAgent, await ContainerIdAsync($"paude-{name}"));
             Assert.Equal(await UpgradeImage.ImageIdAsync(image.Image), await UpgradeImage.ContainerImageIdAsync($"paude-{name}"));
-            await AssertWorkKeptAsync(name);
+            await UpgradeWork.AssertKeptAsync(fixture.Backend, name);
 
             // Credentials were delivered into the new container (its /tmp is new: the restore ran again).
             var token = await fixture.Backend.ExecAsync(name, ["cat", "/tmp/restored-token"]);
@@ -55,7 +55,7 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
             Assert.Equal(image.Image, (await fixture.Backend.GetAsync(name))!.AgentImage);
             await fixture.Backend.StartAsync(name);
             Assert.Equal(await UpgradeImage.ImageIdAsync(image.Image), await UpgradeImage.ContainerImageIdAsync($"paude-{name}"));
-            await AssertWorkKeptAsync(name);
+            await UpgradeWork.AssertKeptAsync(fixture.Backend, name);
         }
         finally
         {
@@ -72,13 +72,13 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
         await fixture.Backend.CreateAsync(fixture.Spec(name));
         try
         {
-            await SeedAsync(name);
+            await UpgradeWork.SeedAsync(fixture.Backend, name);
             var images = new[] { image.Image, UpgradeImage.BaseImage };
             for (var i = 0; i < Steps.Length; i++)
             {
                 var target = images[i % 2];
                 var upgrade = new SessionUpgrade { AgentImage = target };
-                await UpgradeThrowsAtAsync(Steps[i], () => fixture.Backend.UpgradeAsync(name, upgrade));
+                await UpgradeWork.ThrowsAtAsync(PodmanUpgrader.FaultPoint, Steps[i], () => fixture.Backend.UpgradeAsync(name, upgrade));
 
                 // Killed there: the session is still listed and readable, whatever its containers are.
                 Assert.Contains(name, await fixture.Backend.ListAsync().Select(s => s.Name).ToListAsync());
@@ -90,17 +90,17 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
                 Assert.Equal(["container paude-" + name, "container paude-" + name + ".proxy", .. Volumes(name, i + 1)], await ResourcesAsync(name));
             }
 
-            await AssertWorkKeptAsync(name);
+            await UpgradeWork.AssertKeptAsync(fixture.Backend, name);
 
             // A rerun that asks for something else after a kill finishes the pending upgrade first, then does its own.
-            await UpgradeThrowsAtAsync("intent-recorded", () => fixture.Backend.UpgradeAsync(name, new SessionUpgrade { AgentImage = image.Image }));
+            await UpgradeWork.ThrowsAtAsync(PodmanUpgrader.FaultPoint, "intent-recorded", () => fixture.Backend.UpgradeAsync(name, new SessionUpgrade { AgentImage = image.Image }));
             var limits = new SessionLimits { MemoryBytes = 300L * 1024 * 1024 };
             var last = await fixture.Backend.UpgradeAsync(name, new SessionUpgrade { Limits = limits });
             Assert.Equal(image.Image, last.AgentImage);
             var memory = (await Podman.InspectAsync($"paude-{name}")).GetProperty("HostConfig").GetProperty("Memory").GetInt64();
             Assert.Equal(limits.MemoryBytes, memory);
             Assert.Equal(["container paude-" + name, "container paude-" + name + ".proxy", .. Volumes(name, Steps.Length + 2)], await ResourcesAsync(name));
-            await AssertWorkKeptAsync(name);
+            await UpgradeWork.AssertKeptAsync(fixture.Backend, name);
         }
         finally
         {
@@ -121,7 +121,7 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
         });
         try
         {
-            await SeedAsync(name);
+            await UpgradeWork.SeedAsync(fixture.Backend, name);
 
             // An allow-list set on the living session is the one an upgrade that leaves the allow-list alone keeps.
             var live = EgressPolicy.Parse(["live.paude.test"]);
@@ -149,12 +149,12 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
             Assert.Equal("new|a b,c=d|\n", (await fixture.Backend.ExecAsync(name, ["bash", "-c", "echo \"$PAUDE_T_KEEP|$PAUDE_T_ADDED|$PAUDE_T_GONE\""])).StandardOutput);
             await Eventually.UntilAsync(() => fixture.Backend.ExecAsync(name, ["cat", "/tmp/agent-ran"]), r => r.StandardOutput == "upgraded-agent\n", "the new agent command ran", TimeSpan.FromSeconds(30));
             Assert.Equal("secret-for-testsrc", (await fixture.Backend.ExecAsync(name, ["cat", "/tmp/restored-token"])).StandardOutput);
-            await AssertWorkKeptAsync(name);
+            await UpgradeWork.AssertKeptAsync(fixture.Backend, name);
 
             // A new allow-list, stopped right after the proxy went (before it is written) and finished by the rerun.
             var widened = EgressPolicy.Parse(["live.paude.test", "later.paude.test"]);
             var upgrade = new SessionUpgrade { Egress = widened };
-            await UpgradeThrowsAtAsync("proxy-removed", () => fixture.Backend.UpgradeAsync(name, upgrade));
+            await UpgradeWork.ThrowsAtAsync(PodmanUpgrader.FaultPoint, "proxy-removed", () => fixture.Backend.UpgradeAsync(name, upgrade));
             Assert.Equal(SessionStatus.Running, (await fixture.Backend.UpgradeAsync(name, upgrade)).Status);
             Assert.Equal(widened, await fixture.Backend.GetEgressPolicyAsync(name));
             Assert.Equal(["container paude-" + name, "container paude-" + name + ".proxy", .. Volumes(name, 2)], await ResourcesAsync(name));
@@ -165,7 +165,7 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
             Assert.Equal("new|a b,c=d|\n", (await fixture.Backend.ExecAsync(name, ["bash", "-c", "echo \"$PAUDE_T_KEEP|$PAUDE_T_ADDED|$PAUDE_T_GONE\""])).StandardOutput);
             Assert.Equal(limits.MemoryBytes, (await Podman.InspectAsync($"paude-{name}")).GetProperty("HostConfig").GetProperty("Memory").GetInt64());
             Assert.Equal(widened, await fixture.Backend.GetEgressPolicyAsync(name));
-            await AssertWorkKeptAsync(name);
+            await UpgradeWork.AssertKeptAsync(fixture.Backend, name);
         }
         finally
         {
@@ -260,39 +260,6 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
         ? s
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
 
-    private static async Task UpgradeThrowsAtAsync(string step, Func<Task> upgrade)
-    {
-        PodmanUpgrader.FaultPoint.Value = s =>
-        {
-            if (s == step)
-            {
-                throw new SimulatedKillException(step);
-            }
-        };
-        try
-        {
-            var thrown = await Assert.ThrowsAsync<SimulatedKillException>(upgrade);
-            Assert.Equal(step, thrown.Message);
-        }
-        finally
-        {
-            PodmanUpgrader.FaultPoint.Value = null;
-        }
-    }
-
-    private async Task SeedAsync(SessionName name)
-    {
-        var seeded = await fixture.Backend.ExecAsync(name, ["bash", "-c", UpgradeImage.SeedWorkScript]);
-        Assert.True(seeded.Succeeded, seeded.StandardError);
-        await AssertWorkKeptAsync(name);
-    }
-
-    private async Task AssertWorkKeptAsync(SessionName name)
-    {
-        var work = await fixture.Backend.ExecAsync(name, ["bash", "-c", UpgradeImage.ReadWorkScript]);
-        Assert.Equal(UpgradeImage.ExpectedWork, work.StandardOutput);
-    }
-
     private static async Task<string> ContainerIdAsync(string container) => (await Podman.CheckAsync("container", "inspect", "--format", "{{.Id}}", container)).Trim();
 
     private static IEnumerable<string> Volumes(SessionName name, int generation) =>
@@ -304,6 +271,4 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
         return [.. all.Where(r => r.StartsWith("container ", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
             .. all.Where(r => !r.StartsWith("container ", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
     }
-
-    private sealed class SimulatedKillException(string step) : Exception(step);
 }

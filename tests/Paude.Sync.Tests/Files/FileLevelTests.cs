@@ -54,11 +54,8 @@ public sealed class FileLevelTests(SyncFixture fixture) : SyncTestBase(fixture)
     [Fact]
     public async Task Dry_run_reports_exactly_what_would_change_and_changes_nothing()
     {
-        var session = await Fixture.SessionAsync("s1");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("f.txt", "1\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync("s1", local, ("f.txt", "1\n"));
         await Fixture.CommitAsync(session, ws, "f.txt", "2\n", "S1");
         await Fixture.WriteAsync(session, ws, "g.txt", "new\n");
         var manifest = Path.Combine(local.Path, ".git", "paude", "sync-manifest.json");

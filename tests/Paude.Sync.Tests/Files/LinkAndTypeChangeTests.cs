@@ -17,25 +17,16 @@ public sealed class LinkAndTypeChangeTests(SyncFixture fixture) : SyncTestBase(f
         var session = await Fixture.SessionAsync("s1");
         var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync(git: false);
-        var outside = Directory.CreateTempSubdirectory("paude-outside-");
-        try
-        {
-            local.Write("keep.txt", "local\n");
-            File.CreateSymbolicLink(Path.Combine(local.Path, "linkdir"), outside.FullName);
-            await Fixture.WriteAsync(session, ws, "linkdir/x", "from the session\n");
-            var before = TreeSnapshot.Describe(local.Path);
+        using var outside = new TempFolder("paude-outside-");
+        local.Write("keep.txt", "local\n");
+        File.CreateSymbolicLink(Path.Combine(local.Path, "linkdir"), outside.Path);
+        await Fixture.WriteAsync(session, ws, "linkdir/x", "from the session\n");
+        var before = TreeSnapshot.Describe(local.Path);
 
-            var ex = await Assert.ThrowsAsync<UnsafeLocalPathException>(() => SyncAsync(session, local, ws, SyncDirection.FromSession, SyncStrategy.Exclude));
+        var ex = await Assert.ThrowsAsync<UnsafeLocalPathException>(() => SyncAsync(session, local, ws, SyncDirection.FromSession, SyncStrategy.Exclude));
 
-            Assert.Equal("linkdir/x", ex.Path);
-            Assert.Equal("linkdir", ex.Link);
-            Assert.Empty(outside.EnumerateFileSystemInfos());
-            Assert.Equal(before, TreeSnapshot.Describe(local.Path));
-        }
-        finally
-        {
-            outside.Delete(recursive: true);
-        }
+        AssertRefusedNothingOutside(ex, "linkdir/x", "linkdir", outside);
+        Assert.Equal(before, TreeSnapshot.Describe(local.Path));
     }
 
     [Fact]
@@ -63,29 +54,21 @@ public sealed class LinkAndTypeChangeTests(SyncFixture fixture) : SyncTestBase(f
         var session = await Fixture.SessionAsync("s1");
         var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        var outside = Directory.CreateTempSubdirectory("paude-outside-");
-        try
-        {
-            await local.CommitAsync("a.txt", "a\n", "X");
-            await PushAsync(session, local, ws);
-            await Fixture.ExecAsync(session, "ln", "-s", outside.FullName, ws + "/planted");
-            await Fixture.GitAsync(session, ws, "add", "-A");
-            await Fixture.GitAsync(session, ws, "commit", "-q", "-m", "a link");
-            await PullAsync(session, local, ws, SyncStrategy.Merge);
-            Assert.NotNull(new FileInfo(Path.Combine(local.Path, "planted")).LinkTarget);
+        using var outside = new TempFolder("paude-outside-");
+        await local.CommitAsync("a.txt", "a\n", "X");
+        await PushAsync(session, local, ws);
+        await Fixture.ExecAsync(session, "ln", "-s", outside.Path, ws + "/planted");
+        await Fixture.GitAsync(session, ws, "add", "-A");
+        await Fixture.GitAsync(session, ws, "commit", "-q", "-m", "a link");
+        await PullAsync(session, local, ws, SyncStrategy.Merge);
+        Assert.NotNull(new FileInfo(Path.Combine(local.Path, "planted")).LinkTarget);
 
-            // The session turns its link into a folder with a file: the next file-level pull must not follow the local link.
-            await Fixture.ExecAsync(session, "rm", ws + "/planted");
-            await Fixture.WriteAsync(session, ws, "planted/payload", "owned\n");
-            var ex = await Assert.ThrowsAsync<UnsafeLocalPathException>(() => SyncAsync(session, local, ws, SyncDirection.FromSession, SyncStrategy.Exclude));
+        // The session turns its link into a folder with a file: the next file-level pull must not follow the local link.
+        await Fixture.ExecAsync(session, "rm", ws + "/planted");
+        await Fixture.WriteAsync(session, ws, "planted/payload", "owned\n");
+        var ex = await Assert.ThrowsAsync<UnsafeLocalPathException>(() => SyncAsync(session, local, ws, SyncDirection.FromSession, SyncStrategy.Exclude));
 
-            Assert.Equal("planted/payload", ex.Path);
-            Assert.Empty(outside.EnumerateFileSystemInfos());
-        }
-        finally
-        {
-            outside.Delete(recursive: true);
-        }
+        AssertRefusedNothingOutside(ex, "planted/payload", "planted", outside);
     }
 
     [Theory]
@@ -98,28 +81,19 @@ public sealed class LinkAndTypeChangeTests(SyncFixture fixture) : SyncTestBase(f
         var session = await Fixture.SessionAsync("s1");
         var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        var outside = Directory.CreateTempSubdirectory("paude-outside-");
-        try
-        {
-            await local.CommitAsync("a.txt", "a\n", "X");
-            await PushAsync(session, local, ws);
-            await Fixture.WriteAsync(session, ws, "linkdir/x", "from the session\n");
-            await Fixture.GitAsync(session, ws, "add", "-A");
-            await Fixture.GitAsync(session, ws, "commit", "-q", "-m", "adds linkdir/x");
-            File.CreateSymbolicLink(Path.Combine(local.Path, "linkdir"), outside.FullName);
-            var state = await local.StateAsync();
+        using var outside = new TempFolder("paude-outside-");
+        await local.CommitAsync("a.txt", "a\n", "X");
+        await PushAsync(session, local, ws);
+        await Fixture.WriteAsync(session, ws, "linkdir/x", "from the session\n");
+        await Fixture.GitAsync(session, ws, "add", "-A");
+        await Fixture.GitAsync(session, ws, "commit", "-q", "-m", "adds linkdir/x");
+        File.CreateSymbolicLink(Path.Combine(local.Path, "linkdir"), outside.Path);
+        var state = await local.StateAsync();
 
-            var ex = await Assert.ThrowsAsync<UnsafeLocalPathException>(() => PullAsync(session, local, ws, strategy, force: strategy == SyncStrategy.Overwrite));
+        var ex = await Assert.ThrowsAsync<UnsafeLocalPathException>(() => PullAsync(session, local, ws, strategy, force: strategy == SyncStrategy.Overwrite));
 
-            Assert.Equal("linkdir/x", ex.Path);
-            Assert.Equal("linkdir", ex.Link);
-            Assert.Empty(outside.EnumerateFileSystemInfos());
-            Assert.Equal(state, await local.StateAsync());
-        }
-        finally
-        {
-            outside.Delete(recursive: true);
-        }
+        AssertRefusedNothingOutside(ex, "linkdir/x", "linkdir", outside);
+        Assert.Equal(state, await local.StateAsync());
     }
 
     [Fact]
@@ -184,5 +158,13 @@ public sealed class LinkAndTypeChangeTests(SyncFixture fixture) : SyncTestBase(f
         Assert.Empty(result.Conflicts);
         Assert.Equal(["d/a.txt"], result.FilesDeleted);
         Assert.Equal("now a file\n", local.Read("d"));
+    }
+
+    /// <summary>The refusal names the path and the link on its way, and nothing reached the folder the link points to.</summary>
+    private static void AssertRefusedNothingOutside(UnsafeLocalPathException refused, string path, string link, TempFolder outside)
+    {
+        Assert.Equal(path, refused.Path);
+        Assert.Equal(link, refused.Link);
+        Assert.Empty(outside.Entries);
     }
 }

@@ -29,11 +29,8 @@ public sealed class StagedPushTests(SyncFixture fixture) : SyncTestBase(fixture)
     [Fact]
     public async Task A_push_cancelled_mid_stream_leaves_the_old_or_the_new_file_never_a_partial_one_and_the_next_push_cleans_up()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("big.bin", "old\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("big.bin", "old\n"));
         var oldHash = Convert.ToHexStringLower(SHA256.HashData("old\n"u8));
         var content = RandomContent(LargeSize, 3);
         await File.WriteAllBytesAsync(Path.Combine(local.Path, "big.bin"), content);
@@ -61,11 +58,8 @@ public sealed class StagedPushTests(SyncFixture fixture) : SyncTestBase(fixture)
     [Fact]
     public async Task A_transfer_cut_in_the_session_places_nothing_and_stale_staging_folders_are_removed_by_the_next_push()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("a.txt", "a\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("a.txt", "a\n"));
 
         // What interrupted pushes leave behind (the process killed, the container restarted): staging folders.
         await Fixture.WriteAsync(session, ws, ".git/.paude-staging-killed1/a.txt", "half");
@@ -136,11 +130,8 @@ public sealed class StagedPushTests(SyncFixture fixture) : SyncTestBase(fixture)
     [Fact]
     public async Task A_local_file_that_vanishes_during_an_incremental_push_fails_typed_and_changes_nothing()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("a.txt", "a\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("a.txt", "a\n"));
         var big = RandomContent(LargeSize / 2, 6);
         await File.WriteAllBytesAsync(Path.Combine(local.Path, "a-big.bin"), big);
         local.Write("zz-last.txt", "sent after the big file\n");

@@ -14,11 +14,8 @@ public sealed class ForcedPushBackupTests(SyncFixture fixture) : SyncTestBase(fi
     [Fact]
     public async Task A_forced_full_git_push_copies_what_it_replaces_and_names_the_folder_and_the_stash()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("a.txt", "a\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("a.txt", "a\n"));
 
         // The agent left the pushed branch (the incremental push no longer applies: the full path runs), edited a
         // tracked file (git stash would keep it) and wrote an untracked one (nothing would).

@@ -48,22 +48,12 @@ public sealed class IncrementalPushTests(SyncFixture fixture) : SyncTestBase(fix
     [Fact]
     public async Task A_session_edit_to_a_file_the_push_would_overwrite_is_refused_by_name_and_forced_keeps_it_in_the_stash()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        local.Write("a.txt", "a\n");
-        await local.CommitAsync("b.txt", "b\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("a.txt", "a\n"), ("b.txt", "b\n"));
 
-        await Fixture.WriteAsync(session, ws, "a.txt", "agent edit\n");
-        local.Write("a.txt", "user edit\n");
-        local.Write("b.txt", "user edit of b\n");
-        var refused = await Assert.ThrowsAsync<UnsafeSyncException>(() => PushAsync(session, local, ws));
-
-        Assert.Equal(["a.txt"], refused.PathsAtRisk);
+        var refused = await AssertPushRefusedOverAgentEditsAsync(session, ws, local, () => PushAsync(session, local, ws),
+            agent: [("a.txt", "agent edit\n")], user: [("a.txt", "user edit\n"), ("b.txt", "user edit of b\n")], unchanged: [("b.txt", "b\n")]);
         Assert.Contains("uncommitted changes", refused.Message, StringComparison.Ordinal);
-        Assert.Equal("agent edit\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
-        Assert.Equal("b\n", await Fixture.ExecAsync(session, "cat", ws + "/b.txt"));
 
         var forced = await PushAsync(session, local, ws, force: true);
         Assert.Equal(["a.txt", "b.txt"], forced.FilesChanged);
@@ -76,11 +66,8 @@ public sealed class IncrementalPushTests(SyncFixture fixture) : SyncTestBase(fix
     [Fact]
     public async Task A_forced_push_keeps_every_session_file_it_replaces_in_a_backup_folder_it_names()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("a.txt", "a\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("a.txt", "a\n"));
 
         // A tracked edit (git stash would keep it) and an untracked file (nothing would) of the agent's.
         await Fixture.WriteAsync(session, ws, "a.txt", "agent edit\n");
@@ -109,11 +96,8 @@ public sealed class IncrementalPushTests(SyncFixture fixture) : SyncTestBase(fix
     [Fact]
     public async Task A_new_session_file_at_a_path_the_push_creates_is_refused_unless_it_already_has_the_same_content()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("a.txt", "a\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("a.txt", "a\n"));
 
         await Fixture.WriteAsync(session, ws, "new.txt", "the agent's notes\n");
         await Fixture.WriteAsync(session, ws, "same.txt", "same\n");
@@ -132,11 +116,8 @@ public sealed class IncrementalPushTests(SyncFixture fixture) : SyncTestBase(fix
     [Fact]
     public async Task Reverting_an_uploaded_edit_locally_reverts_it_in_the_session()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("a.txt", "committed\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("a.txt", "committed\n"));
         local.Write("a.txt", "edited\n");
         await PushAsync(session, local, ws);
         Assert.Equal("edited\n", await Fixture.ExecAsync(session, "cat", ws + "/a.txt"));
@@ -155,11 +136,8 @@ public sealed class IncrementalPushTests(SyncFixture fixture) : SyncTestBase(fix
     [Fact]
     public async Task A_session_that_moved_on_takes_the_full_path_its_commits_refuse_the_push_and_a_branch_switch_is_followed_back()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("a.txt", "a\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("a.txt", "a\n"));
 
         await Fixture.GitAsync(session, ws, "checkout", "-q", "-b", "agent-branch");
         local.Write("a.txt", "edit 1\n");
@@ -230,12 +208,9 @@ public sealed class IncrementalPushTests(SyncFixture fixture) : SyncTestBase(fix
     [Fact]
     public async Task New_local_commits_are_refused_when_the_session_edited_a_path_they_change_or_committed_itself()
     {
-        var session = await Fixture.SessionAsync("s3");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        local.Write("b.txt", "b\n");
-        var pushedCommit = await local.CommitAsync("a.txt", "a\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync(local, ("b.txt", "b\n"), ("a.txt", "a\n"));
+        var pushedCommit = await local.GitAsync("rev-parse", "HEAD");
 
         await Fixture.WriteAsync(session, ws, "a.txt", "agent edit\n");
         await local.CommitAsync("a.txt", "a2\n", "Y");

@@ -78,11 +78,8 @@ public sealed class PushTypeChangeTests(SyncFixture fixture) : SyncTestBase(fixt
     [Fact]
     public async Task A_dry_run_git_push_reports_the_session_type_conflicts_the_push_reports_and_changes_nothing()
     {
-        var session = await Fixture.SessionAsync("s2");
-        var ws = NewSessionWorkspace();
         using var local = await LocalRepo.CreateAsync();
-        await local.CommitAsync("a.txt", "a\n", "X");
-        await PushAsync(session, local, ws);
+        var (session, ws) = await PushedAsync("s2", local, ("a.txt", "a\n"));
 
         // The agent left the pushed branch: the push takes the full path, the one a dry run mirrors.
         await Fixture.GitAsync(session, ws, "checkout", "-q", "-b", "agent-side");

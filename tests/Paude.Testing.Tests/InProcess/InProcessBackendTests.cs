@@ -196,6 +196,53 @@ public sealed class InProcessBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stop_kills_every_process_below_the_session_processes_even_one_that_keeps_starting_more()
+    {
+        // The trees of all the session's processes are killed together (one read of the process table for all): the
+        // grandchildren as well, and the children a loop starts every 10 ms up to the moment it is stopped.
+        var pids = Path.Combine(Workspace, "pids");
+        var processes = new List<ISessionProcess>();
+        for (var i = 0; i < 4; i++)
+        {
+            processes.Add(await _backend.StartProcessAsync(_name, new ProcessSpec(["bash", "-c", $"bash -c 'sleep 300 & echo $! >> \"$1\"; wait' x '{pids}' & echo $! >> '{pids}'; wait"])));
+        }
+
+        processes.Add(await _backend.StartProcessAsync(_name, new ProcessSpec(["bash", "-c", $"while :; do sleep 300 & echo $! >> '{pids}'; sleep 0.01; done"])));
+        await Eventually.UntilAsync(() => Task.FromResult(File.Exists(pids) ? File.ReadAllLines(pids).Length : 0), n => n >= 12, "the trees started", TimeSpan.FromSeconds(30));
+
+        await _backend.StopAsync(_name);
+
+        foreach (var process in processes)
+        {
+            await using (process)
+            {
+                Assert.NotEqual(0, await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+            }
+        }
+
+        var started = File.ReadAllLines(pids).Where(l => l.Length > 0).ToList();
+        Assert.True(started.Count >= 12, $"{started.Count} pids");
+        foreach (var pid in started)
+        {
+            await Eventually.UntilAsync(() => Task.FromResult(Running(pid)), running => !running, $"process {pid} gone", TimeSpan.FromSeconds(20));
+        }
+    }
+
+    /// <summary>Whether the process lives (a zombie waiting for a reaper does not).</summary>
+    private static bool Running(string pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task Disposing_the_container_ends_the_agents_of_sessions_nobody_deleted()
     {
         var services = Build(o => { o.RootDirectory = _root; o.RunAgentCommand = true; }, "agents");
