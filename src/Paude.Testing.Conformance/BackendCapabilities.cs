@@ -38,6 +38,12 @@ public enum BackendCapabilities
     /// </summary>
     Upgrade = 64,
 
+    /// <summary>
+    /// <c>GetAsync</c> and <c>ListAsync</c> report the limits, requests and GPUs in force (<c>SessionInfo.Limits</c>):
+    /// the created ones, and after an upgrade (with <see cref="Upgrade"/>) the new ones.
+    /// </summary>
+    LimitsReported = 128,
+
     /// <summary>Everything above.</summary>
-    All = SessionUser | EgressProxy | NetworkIsolation | PortForward | Sandbox | ResourceLimits | Upgrade,
+    All = SessionUser | EgressProxy | NetworkIsolation | PortForward | Sandbox | ResourceLimits | Upgrade | LimitsReported,
 }

@@ -195,7 +195,42 @@ internal static class SessionCommands
             w.WriteLine($"Created:         {FormatTime(view.CreatedAt)}");
             w.WriteLine($"Agent image:     {view.AgentImage ?? "-"}");
             w.WriteLine($"Allowed domains: {(view.AllowedDomains is { } d ? string.Join(", ", d) : "-")}");
+            w.WriteLine($"Limits:          {FormatLimits(view.Limits)}");
         });
+    }
+
+    /// <summary>E.g. <c>1.5 CPUs, 768Mi memory, 2048 processes; requests: 0.25 CPUs, 256Mi memory; GPUs: 1</c>.</summary>
+    internal static string FormatLimits(LimitsView? limits)
+    {
+        if (limits is null)
+        {
+            return "-";
+        }
+
+        static string Cpus(double cpus) => cpus.ToString("0.###", CultureInfo.InvariantCulture) + " CPUs";
+        var text = $"{Cpus(limits.Cpus)}, {FormatBytes(limits.MemoryBytes)} memory, {limits.Pids.ToString(CultureInfo.InvariantCulture)} processes";
+        var requests = new[] { limits.CpuRequest is { } c ? Cpus(c) : null, limits.MemoryRequestBytes is { } m ? FormatBytes(m) + " memory" : null }.OfType<string>().ToList();
+        text += "; requests: " + (requests.Count == 0 ? "backend default" : string.Join(", ", requests));
+        return limits.Gpus switch
+        {
+            0 => text,
+            SessionLimits.AllGpus => text + "; GPUs: all",
+            var n => text + "; GPUs: " + n.ToString(CultureInfo.InvariantCulture),
+        };
+    }
+
+    /// <summary>Bytes with the largest binary suffix that divides them (768Mi, 4Gi), else plain bytes.</summary>
+    private static string FormatBytes(long bytes)
+    {
+        foreach (var (suffix, shift) in new[] { ("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10) })
+        {
+            if (bytes != 0 && bytes % (1L << shift) == 0)
+            {
+                return (bytes >> shift).ToString(CultureInfo.InvariantCulture) + suffix;
+            }
+        }
+
+        return bytes.ToString(CultureInfo.InvariantCulture);
     }
 
     private static void WriteTable(TextWriter w, List<SessionView> sessions)

@@ -35,8 +35,8 @@ internal static class UpgradeCommand
         var command = new Command(
             "upgrade",
             "Re-create a session's containers on new images or spec (environment, allow-list, agent, limits, a bigger workspace where the " +
-            "storage can grow), keeping its workspace, agent state and sync records. Resource options replace the agent's limits as a whole " +
-            "(what is not given takes create's default). Crash-safe: an interrupted upgrade is finished by running it again. Refuses while a " +
+            "storage can grow), keeping its workspace, agent state and sync records. Each resource option changes only its own part of the agent's " +
+            "limits; the others keep their current values. Crash-safe: an interrupted upgrade is finished by running it again. Refuses while a " +
             "sync of the session runs (exit 11).")
         {
             name, image, proxyImage, env, clearEnv, domains, agent, agentName, agentArgs,
@@ -57,7 +57,11 @@ internal static class UpgradeCommand
         command.SetAction((parse, ct) => app.RunAsync(parse, async (ctx, token) =>
         {
             var session = SessionCommands.ParseName(parse.GetValue(name));
-            var (limits, size) = resources.ForUpgrade(parse);
+            // A limit option changes only its own part: the others are the ones in force, read first. (An upgrade's
+            // limits are a whole; another upgrade of the same session in between would be overwritten, as with
+            // any other option.)
+            var current = resources.AnyLimitGiven(parse) ? (await ctx.Backend.GetAsync(session, token).ConfigureAwait(false))?.Limits : null;
+            var (limits, size) = resources.ForUpgrade(parse, current);
             var upgrade = new SessionUpgrade
             {
                 AgentImage = parse.GetValue(image),

@@ -16,7 +16,8 @@ internal sealed record SessionView(
     string? Workspace,
     DateTimeOffset? CreatedAt,
     string? AgentImage,
-    IReadOnlyList<string>? AllowedDomains)
+    IReadOnlyList<string>? AllowedDomains,
+    LimitsView? Limits)
 {
     public static SessionView From(SessionInfo info) => new(
         info.Name.Value,
@@ -26,10 +27,14 @@ internal sealed record SessionView(
         info.Workspace,
         info.CreatedAt,
         info.AgentImage,
-        info.Egress?.Entries);
+        info.Egress?.Entries,
+        info.Limits is { } l ? new LimitsView(l.Cpus, l.MemoryBytes, l.Pids, l.CpuRequest, l.MemoryRequestBytes, l.Gpus) : null);
 
     public static string StatusText(SessionStatus status) => status.ToString().ToLowerInvariant();
 }
+
+/// <summary>The agent's limits in force (<see cref="SessionInfo.Limits"/>); null requests are the backend's default; GPUs -1 is all.</summary>
+internal sealed record LimitsView(double Cpus, long MemoryBytes, int Pids, double? CpuRequest, long? MemoryRequestBytes, int Gpus);
 
 internal sealed record SessionListView(IReadOnlyList<SessionView> Sessions);
 

@@ -78,19 +78,22 @@ internal sealed class ResourceOptions
     }
 
     /// <summary>
-    /// The upgrade's part: the agent's limits as a whole when any limit option is given (what is not given takes create's
-    /// default, as the SDK's <see cref="SessionUpgrade.Limits"/> is a whole), else <c>null</c> (kept); the workspace size.
+    /// The upgrade's part: the agent's limits when any limit option is given — the options given onto
+    /// <paramref name="current"/> (the limits in force, <see cref="SessionInfo.Limits"/>), so each option changes only
+    /// its own part; create's defaults stand in when the backend cannot tell — else <c>null</c> (kept); the workspace size.
     /// </summary>
-    public (SessionLimits? Limits, long? WorkspaceSize) ForUpgrade(ParseResult parse)
+    public (SessionLimits? Limits, long? WorkspaceSize) ForUpgrade(ParseResult parse, SessionLimits? current)
     {
         var errors = new List<string>();
-        var given = LimitsAndSize.Where(o => o != _workspaceSize).Any(o => parse.GetResult(o) is not null);
-        var limits = Limits(parse, SessionLimits.Default, errors);
+        var limits = Limits(parse, current ?? SessionLimits.Default, errors);
         var size = Quantity(parse, _workspaceSize, errors);
         return errors.Count > 0
             ? throw new CliUsageException(string.Join(Environment.NewLine, errors))
-            : (given ? limits : null, size is { } s ? (long)s : null);
+            : (AnyLimitGiven(parse) ? limits : null, size is { } s ? (long)s : null);
     }
+
+    /// <summary>Whether the command line gives any of the agent's limit options (the workspace size is not one).</summary>
+    public bool AnyLimitGiven(ParseResult parse) => LimitsAndSize.Where(o => o != _workspaceSize).Any(o => parse.GetResult(o) is not null);
 
     private SessionLimits Limits(ParseResult parse, SessionLimits limits, List<string> errors)
     {

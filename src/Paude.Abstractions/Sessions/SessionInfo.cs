@@ -22,4 +22,12 @@ public sealed record SessionInfo(SessionName Name, string Backend, SessionStatus
 
     /// <summary>The egress policy the session was created with.</summary>
     public EgressPolicy? Egress { get; init; }
+
+    /// <summary>
+    /// The limits, requests and GPUs in force for the agent, read from the live backend (each backend says where from);
+    /// <c>null</c> when the backend cannot tell (it has no limits, or what it holds is unreadable). A request the session
+    /// did not set itself reads as <c>null</c> even where the backend applies a default of its own. A value record of
+    /// scalars, so <see cref="SessionInfo"/> equality compares it by value.
+    /// </summary>
+    public SessionLimits? Limits { get; init; }
 }

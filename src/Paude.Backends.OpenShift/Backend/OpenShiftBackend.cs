@@ -51,7 +51,7 @@ internal sealed class OpenShiftBackend : ISessionBackend, IDisposable
         var pipeline = KubeResilience.Build(options, timeProvider);
         _api = new KubeApi(client, ns, pipeline);
         _waiter = new PodWaiter(_api, options, timeProvider, logger);
-        _reader = new OpenShiftSessionReader(_api, name);
+        _reader = new OpenShiftSessionReader(_api, name, options.AgentResources);
         var exec = new PodExec(client, ns, pipeline);
         var objects = new SessionObjectStore(_api, options.DeleteTimeout, timeProvider);
         var delivery = new CredentialDelivery(_api, credentials, options, timeProvider, logger);

@@ -11,7 +11,7 @@ namespace Paude.Backends.OpenShift.Backend;
 /// Listing and state: reads sessions from the live objects (the StatefulSet is the record) and derives their status
 /// with the same meaning as on Podman (<see cref="SessionStatusRules"/>).
 /// </summary>
-internal sealed class OpenShiftSessionReader(KubeApi api, string backendName)
+internal sealed class OpenShiftSessionReader(KubeApi api, string backendName, ContainerResources agentDefaults)
 {
     /// <summary>The session's StatefulSet; one of that name without the session's labels is not the session's (null).</summary>
     public async Task<V1StatefulSet?> ReadStatefulSetAsync(SessionName name, CancellationToken cancellationToken)
@@ -70,6 +70,7 @@ internal sealed class OpenShiftSessionReader(KubeApi api, string backendName)
             CreatedAt = SessionConfig.CreatedAt(statefulSet),
             AgentImage = SessionConfig.Annotation(statefulSet, SessionLabelKeys.AgentImage),
             Egress = SessionConfig.Egress(statefulSet),
+            Limits = AgentLimitsReader.Read(statefulSet, agentDefaults),
         };
     }
 

@@ -117,6 +117,7 @@ internal sealed class PodmanProvisioner(
             CreatedAt = config.CreatedAt,
             AgentImage = config.AgentImage,
             Egress = config.Egress,
+            Limits = config.Limits,
         };
     }
 

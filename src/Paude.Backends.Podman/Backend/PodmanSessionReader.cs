@@ -122,6 +122,15 @@ internal sealed class PodmanSessionReader(PodmanEngine engine, string backendNam
             CreatedAt = config?.CreatedAt,
             AgentImage = config?.AgentImage,
             Egress = config?.Egress,
+
+            // The record, not `podman inspect`: the limits label and the agent's --memory/--cpus/--pids-limit/
+            // --cpu-shares/--memory-reservation/--device flags are written from the same SessionLimits by the one
+            // `podman run` that makes the container (an upgrade re-creates it), so the label is what is in force; it also
+            // keeps what the cgroup rounds (a CPU request as shares) and the GPU count (CDI names are resolved into device
+            // nodes). Inspecting would cost a podman process on every status (PodmanCallCountTests). Only a
+            // `podman update` behind Paude's back makes them differ. Without an agent container it is the workspace
+            // volume's record: what a start re-creates the agent with. The agent cannot reach either label.
+            Limits = labels is null ? null : SessionLabels.TryReadLimits(labels),
         };
     }
 }

@@ -103,7 +103,14 @@ internal static class SessionLabels
     /// Reads the limits label; a missing or unreadable one (a session from before limits, or an edited label) gets
     /// the defaults.
     /// </summary>
-    internal static SessionLimits ReadLimits(string? value)
+    internal static SessionLimits ReadLimits(string? value) => TryReadLimits(value) ?? SessionLimits.Default;
+
+    /// <summary>The limits label of <paramref name="labels"/>; <c>null</c> when it is missing or unreadable (never an exception).</summary>
+    public static SessionLimits? TryReadLimits(IReadOnlyDictionary<string, string> labels) =>
+        TryReadLimits(labels.TryGetValue(Limits, out var value) ? value : null);
+
+    /// <summary>Reads the limits label; <c>null</c> when it is missing, malformed or out of the spec's bounds.</summary>
+    internal static SessionLimits? TryReadLimits(string? value)
     {
         var parts = value?.Split('_') ?? [];
         if (parts.Length is 3 or 6 &&
@@ -119,7 +126,7 @@ internal static class SessionLabels
             }
         }
 
-        return SessionLimits.Default;
+        return null;
     }
 
     private static bool TryOptional(string[] parts, int index, out double? value)

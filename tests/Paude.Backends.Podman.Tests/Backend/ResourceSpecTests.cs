@@ -101,6 +101,15 @@ public sealed class ResourceSpecTests(BackendFixture fixture) : IClassFixture<Ba
         Assert.Equal(new SessionLimits { MemoryBytes = 1L << 30, Cpus = 1.5, Pids = 300 }, SessionLabels.ReadLimits($"{1L << 30}_1.5_300"));
         Assert.Equal(SessionLimits.Default, SessionLabels.ReadLimits($"{1L << 30}_1.5_300_9_{64L << 20}_0")); // request above the limit: edited
         Assert.Equal(SessionLimits.Default, SessionLabels.ReadLimits($"{1L << 30}_1.5_300__x_0"));
+
+        // What SessionInfo.Limits reports: the label as written, and null (never an exception, never a made-up
+        // default) for a label that is missing, malformed or out of the spec's bounds.
+        Assert.Equal(limits, SessionLabels.TryReadLimits(labels));
+        Assert.Null(SessionLabels.TryReadLimits(new Dictionary<string, string>()));
+        foreach (var bad in new[] { "", "_", "x_1_2", $"{1L << 30}_NaN_300", $"{1L << 30}_Infinity_300", $"{1L << 30}_1.5_99999999999", $"{1L << 30}_1.5_300_0.5_{64L << 20}_1_9", $"{1L << 30}_1.5_300_9_{64L << 20}_0", $"{1L << 30}_1.5_300__x_0", $"{1L << 30}_1.5_300___-7" })
+        {
+            Assert.Null(SessionLabels.TryReadLimits(new Dictionary<string, string> { [SessionLabels.Limits] = bad }));
+        }
     }
 
     /// <summary>The real client, with every argument vector it ran kept.</summary>

@@ -78,6 +78,31 @@ public sealed class ClusterSpecCliTests(KubeServerFixture cluster) : IAsyncLifet
         Assert.Equal(3, (await PaudeCli.RunAsync("status", _name)).ExitCode); // nothing was created
     }
 
+    [Fact]
+    public async Task Upgrade_with_one_limit_option_keeps_the_others_in_the_statefulset_and_status_reports_them()
+    {
+        var created = await cluster.PaudeAsync("create", _name, "--workspace", _workspace, "--agent-command", SharedSessionFixture.StandInAgent,
+            "--cpus", "1", "--memory", "512Mi", "--cpu-request", "250m", "--gpus", "1");
+        Assert.True(created.ExitCode == 0, created.ToString());
+
+        var upgraded = await cluster.PaudeAsync("upgrade", _name, "--memory", "768Mi");
+        Assert.True(upgraded.ExitCode == 0, upgraded.ToString());
+
+        // kubectl reads the agent's template back: the old CPUs, CPU request and GPU, the new memory (its request is
+        // the backend's default, capped at the new limit).
+        var resources = await JsonPathAsync("statefulset", $"paude-{_name}",
+            "{.spec.template.spec.containers[0].resources.limits.cpu}|{.spec.template.spec.containers[0].resources.limits.memory}|" +
+            "{.spec.template.spec.containers[0].resources.limits['nvidia\\.com/gpu']}|{.spec.template.spec.containers[0].resources.requests.cpu}|" +
+            "{.spec.template.spec.containers[0].resources.requests.memory}");
+        Assert.Equal("1|805306368|1|250m|805306368", resources);
+        var status = await cluster.PaudeAsync("status", _name, "--output", "json");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        var limits = status.Json().GetProperty("limits");
+        Assert.Equal((1.0, 768L * 1024 * 1024, 0.25, 1), (limits.GetProperty("cpus").GetDouble(), limits.GetProperty("memoryBytes").GetInt64(),
+            limits.GetProperty("cpuRequest").GetDouble(), limits.GetProperty("gpus").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, limits.GetProperty("memoryRequestBytes").ValueKind);
+    }
+
     private async Task<string> JsonPathAsync(string kind, string name, string path) =>
         (await cluster.KubectlAsync("get", kind, name, "-o", $"jsonpath={path}")).Trim();
 }

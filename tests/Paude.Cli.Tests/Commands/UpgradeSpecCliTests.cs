@@ -54,6 +54,33 @@ public sealed class UpgradeSpecCliTests : IAsyncLifetime
         Assert.Equal(UpgradeImage.ExpectedWork, work.Stdout);
     }
 
+    [Fact]
+    public async Task Upgrade_with_one_limit_option_keeps_the_others_and_status_reports_them()
+    {
+        var created = await PaudeCli.RunAsync("create", _name, "--workspace", _workspace, "--agent-command", SharedSessionFixture.StandInAgent,
+            "--cpus", "1", "--memory", "512Mi", "--cpu-request", "250m");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.Equal("1000000000|536870912|256", await HostConfigAsync());
+
+        var upgraded = await PaudeCli.RunAsync("upgrade", _name, "--memory", "768Mi");
+        Assert.True(upgraded.ExitCode == 0, upgraded.ToString());
+
+        // The container really runs with the old CPUs and CPU request (shares = 0.25 × 1024) and the new memory.
+        Assert.Equal("1000000000|805306368|256", await HostConfigAsync());
+        var status = await PaudeCli.RunAsync("status", _name, "--output", "json");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        var limits = status.Json().GetProperty("limits");
+        Assert.Equal((1.0, 768L * 1024 * 1024, 2048, 0.25, 0), (limits.GetProperty("cpus").GetDouble(), limits.GetProperty("memoryBytes").GetInt64(),
+            limits.GetProperty("pids").GetInt32(), limits.GetProperty("cpuRequest").GetDouble(), limits.GetProperty("gpus").GetInt32()));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, limits.GetProperty("memoryRequestBytes").ValueKind);
+        var text = await PaudeCli.RunAsync("status", _name);
+        Assert.Contains("Limits:          1 CPUs, 768Mi memory, 2048 processes; requests: 0.25 CPUs\n", text.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>CPUs (NanoCpus), memory and CPU shares of the agent container as podman reports them.</summary>
+    private async Task<string> HostConfigAsync() =>
+        (await Podman.RunAsync(["container", "inspect", "--format", "{{.HostConfig.NanoCpus}}|{{.HostConfig.Memory}}|{{.HostConfig.CpuShares}}", $"paude-{_name}"])).StandardOutput.Trim();
+
     private async Task<string> ContainerIdAsync() =>
         (await Podman.RunAsync(["container", "inspect", "--format", "{{.Id}}", $"paude-{_name}"])).StandardOutput.Trim();
 }

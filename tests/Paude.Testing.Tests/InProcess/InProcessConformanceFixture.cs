@@ -9,7 +9,7 @@ namespace Paude.Tests.InProcess;
 /// <summary>
 /// The in-process backend under the shipped conformance suite: what it really does (lifecycle, exec, file channel,
 /// port forwarding through local relays) runs; what it deliberately lacks (session user, egress proxy, network
-/// isolation, sandbox, limits) is declared missing and reported skipped. Container paths map into the session folder.
+/// isolation, sandbox, limits and reporting them: <c>SessionInfo.Limits</c> is null) is declared missing and reported skipped. Container paths map into the session folder.
 /// </summary>
 public sealed class InProcessConformanceFixture : ConformanceFixture
 {
