@@ -1,8 +1,13 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Paude.Backends.OpenShift.Backend;
 using Paude.Backends.OpenShift.Tests.Infrastructure;
+using Paude.DependencyInjection;
+using Paude.Errors;
 using Paude.Execution;
 using Paude.Sessions;
+using Paude.Testing.Kubernetes;
 
 namespace Paude.Backends.OpenShift.Tests.Backend;
 
@@ -75,6 +80,93 @@ public sealed class UpgradePlacementTests(KubeServerFixture fixture)
         {
             await fixture.Backend.DeleteAsync(name);
         }
+    }
+
+    [Fact]
+    public async Task An_upgrade_to_a_placement_no_node_fits_fails_clearly_within_its_limit_and_a_rerun_with_a_fitting_one_finishes()
+    {
+        // A server whose one node has a label and a taint: a pod that does not fit stays Pending (Unschedulable).
+        await using var server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions
+        {
+            Namespaces = ["default", KubeServerFixture.Namespace],
+            OpenShiftRestricted = true,
+            ResourceLabels = new Dictionary<string, string> { ["paude.test"] = fixture.RunId },
+            NodeLabels = new Dictionary<string, string> { ["paude.test/pool"] = "agents" },
+            NodeTaints = [new KubernetesNodeTaint("paude.test/dedicated", "agents", "NoSchedule")],
+        });
+
+        // A short ReadyTimeout for the upgrades that cannot finish (a rollout without progress for that long fails), the
+        // usual one for create and the rerun (a loaded machine needs it to start pods).
+        var stuckAfter = TimeSpan.FromSeconds(20);
+        await using var patient = Services(server, TimeSpan.FromMinutes(3));
+        await using var impatient = Services(server, stuckAfter);
+        var backend = patient.GetRequiredService<ISessionBackendProvider>().GetBackend("openshift");
+        var quick = impatient.GetRequiredService<ISessionBackendProvider>().GetBackend("openshift");
+        var name = fixture.NewName("upgu");
+        var pool = new Dictionary<string, string> { ["paude.test/pool"] = "agents" };
+        SessionToleration[] dedicated = [new("paude.test/dedicated", "Equal", "agents", "NoSchedule")];
+        try
+        {
+            await backend.CreateAsync(fixture.Spec(name) with { NodeSelector = pool, Tolerations = dedicated });
+            var seeded = await backend.ExecAsync(name, ["bash", "-c", "echo work > /pvc/workspace/placement.txt"]);
+            Assert.True(seeded.Succeeded, seeded.StandardError);
+
+            // No node has the label: the rollout makes no progress, the upgrade ends with where each pod stands.
+            var clock = Stopwatch.StartNew();
+            var unmatched = await Assert.ThrowsAsync<BackendOperationException>(() => quick.UpgradeAsync(name, new SessionUpgrade { NodeSelector = new Dictionary<string, string> { ["paude.test/pool"] = "gpu" } }));
+            Assert.InRange(clock.Elapsed, stuckAfter, 5 * stuckAfter + TimeSpan.FromMinutes(1));
+            Assert.Contains($"paude-{name}-0 generation 1 Pending not scheduled (Unschedulable: 0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.", unmatched.Message, StringComparison.Ordinal);
+            Assert.Contains("run the upgrade again", unmatched.Message, StringComparison.Ordinal);
+            Assert.Equal("Pending|Unschedulable", await KubectlAsync(server, "get", "pod", $"paude-{name}-0", "-o", "jsonpath={.status.phase}|{.status.conditions[?(@.type==\"PodScheduled\")].reason}"));
+            Assert.Contains("FailedScheduling", await KubectlAsync(server, "get", "events", "--field-selector", $"involvedObject.name=paude-{name}-0", "-o", "jsonpath={.items[*].reason}"), StringComparison.Ordinal);
+            Assert.Contains(name, await backend.ListAsync().Select(s => s.Name).ToListAsync());
+
+            // The label fits again but the taint is no longer tolerated: refused the same way, naming the taint.
+            var untolerated = await Assert.ThrowsAsync<BackendOperationException>(() => quick.UpgradeAsync(name, new SessionUpgrade { NodeSelector = pool, Tolerations = [] }));
+            Assert.Contains("1 node(s) had untolerated taint {paude.test/dedicated: agents}", untolerated.Message, StringComparison.Ordinal);
+
+            // A rerun with a placement that fits finishes: both pods run there, the work is still in the workspace.
+            var fixedUp = await backend.UpgradeAsync(name, new SessionUpgrade { NodeSelector = pool, Tolerations = dedicated });
+            Assert.Equal(SessionStatus.Running, fixedUp.Status);
+            var pods = await KubectlAsync(server, "get", "pods", "-l", $"paude.io/session-name={name}", "-o", "jsonpath={range .items[*]}{.metadata.annotations.paude\\.io/generation}|{.status.phase}|{.spec.nodeSelector}|{.spec.nodeName};{end}");
+            Assert.Equal(2, pods.Split(';', StringSplitOptions.RemoveEmptyEntries).Count(p => p == """3|Running|{"paude.test/pool":"agents"}|paude-test-node"""));
+            Assert.Equal("work\n", (await backend.ExecAsync(name, ["cat", "/pvc/workspace/placement.txt"])).StandardOutput);
+        }
+        finally
+        {
+            await backend.DeleteAsync(name);
+        }
+    }
+
+    private static ServiceProvider Services(KubernetesTestServer server, TimeSpan readyTimeout)
+    {
+        var services = new ServiceCollection();
+        services.AddPaude().AddOpenShiftBackend(configure: o =>
+        {
+            o.KubeconfigPath = server.KubeconfigPath;
+            o.Namespace = KubeServerFixture.Namespace;
+            o.ReadyTimeout = readyTimeout;
+            o.RetryBaseDelay = TimeSpan.FromMilliseconds(50);
+            o.MaxRetries = 10;
+            o.AgentImage = KubeServerFixture.AgentImage;
+        });
+        return services.BuildServiceProvider();
+    }
+
+    private static async Task<string> KubectlAsync(KubernetesTestServer server, params string[] args)
+    {
+        var psi = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (string[])["--kubeconfig", server.KubeconfigPath, "-n", KubeServerFixture.Namespace, .. args])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(process.ExitCode == 0, $"kubectl {string.Join(' ', args)} failed: {await stderr}");
+        return await stdout;
     }
 
     /// <summary>The record, both templates and both live pods (of the expected generation) carry exactly this placement.</summary>
