@@ -13,8 +13,8 @@ namespace Paude.Backends.OpenShift.Backend;
 /// <summary>
 /// <see cref="ISessionBackend.UpgradeAsync"/> on Kubernetes: new images, limits, environment, agent command and placement
 /// (node selector, tolerations) for the agent StatefulSet's pod template, new image, allow-list (ConfigMap, rolled by its
-/// hash) and the same placement for the proxy Deployment's; their controllers replace the pods, the workspace PVC (the StatefulSet's claim) stays and only ever
-/// grows (<see cref="WorkspaceGrowth"/>). Crash-safe: one merge patch of the StatefulSet writes the target record (its
+/// hash) and the same placement for the proxy Deployment's; their controllers replace the pods, the workspace PVC (the
+/// StatefulSet's claim) stays and only ever grows (<see cref="WorkspaceGrowth"/>). Crash-safe: one merge patch of the StatefulSet writes the target record (its
 /// annotations, the session's record) together with the agent's template and a new generation
 /// (<see cref="GenerationKey"/>, also on the pod template) — the intent and the agent's change are one atomic write.
 /// Everything after it is idempotent and decided from the record and the cluster: the claim, the proxy ConfigMap and
