@@ -6,7 +6,8 @@ using Paude.Sessions;
 namespace Paude.Cli.Commands;
 
 /// <summary>
-/// <c>paude upgrade NAME [--image I] [--proxy-image I] [--env K=V…] [--allowed-domains …] [--agent …] [--memory …]</c>:
+/// <c>paude upgrade NAME [--image I] [--proxy-image I] [--env K=V…] [--allowed-domains …] [--agent …] [--memory …]
+/// [--node-selector K=V… | --clear-node-selector] [--toleration T… | --clear-tolerations]</c>:
 /// re-creates the session's containers/pods on the given images and spec (what is left out stays) keeping the
 /// workspace, agent state and sync records; rerun after an interruption to finish it
 /// (<see cref="ISessionBackend.UpgradeAsync"/>). The options are <c>create</c>'s, parsed the same way; the values are
@@ -35,14 +36,15 @@ internal static class UpgradeCommand
         var command = new Command(
             "upgrade",
             "Re-create a session's containers on new images or spec (environment, allow-list, agent, limits, a bigger workspace where the " +
-            "storage can grow), keeping its workspace, agent state and sync records. Each resource option changes only its own part of the agent's " +
-            "limits; the others keep their current values. Crash-safe: an interrupted upgrade is finished by running it again. Refuses while a " +
+            "storage can grow, node placement on Kubernetes), keeping its workspace, agent state and sync records. Each resource option changes " +
+            "only its own part of the agent's limits; the others keep their current values. Crash-safe: an interrupted upgrade is finished by " +
+            "running it again. Refuses while a " +
             "sync of the session runs (exit 11).")
         {
             name, image, proxyImage, env, clearEnv, domains, agent, agentName, agentArgs,
         };
         var resources = new ResourceOptions();
-        foreach (var option in resources.LimitsAndSize)
+        foreach (var option in resources.ForUpgrade)
         {
             command.Options.Add(option);
         }
@@ -61,8 +63,7 @@ internal static class UpgradeCommand
             // limits are a whole; another upgrade of the same session in between would be overwritten, as with
             // any other option.)
             var current = resources.AnyLimitGiven(parse) ? (await ctx.Backend.GetAsync(session, token).ConfigureAwait(false))?.Limits : null;
-            var (limits, size) = resources.ForUpgrade(parse, current);
-            var upgrade = new SessionUpgrade
+            var upgrade = resources.Apply(parse, new SessionUpgrade
             {
                 AgentImage = parse.GetValue(image),
                 ProxyImage = parse.GetValue(proxyImage),
@@ -70,9 +71,7 @@ internal static class UpgradeCommand
                 Egress = parse.GetValue(domains) is { Length: > 0 } d ? EgressPolicy.Parse(d) : null,
                 AgentCommand = parse.GetValue(agent) is { } a ? ArgvSplitter.Split(a) : null,
                 Agent = AgentOption.Parse(parse.GetValue(agentName), parse.GetValue(agentArgs), parse.GetValue(agent) is not null),
-                Limits = limits,
-                WorkspaceSizeBytes = size,
-            };
+            }, current);
             // The backend checks it before it touches anything, with what it cannot do, all problems together.
             var info = await ctx.Progress.RunAsync($"Upgrading session '{session}'", c => ctx.Backend.UpgradeAsync(session, upgrade, c), token).ConfigureAwait(false);
             SessionCommands.WriteSession(ctx, info);

@@ -24,42 +24,26 @@ internal sealed class ResourceOptions
     private readonly Option<string[]> _tolerations = new("--toleration") { Description = "A taint to tolerate: KEY[=VALUE][:EFFECT] (no value: any value; no effect: every effect). Repeatable. Kubernetes only." };
     private readonly Option<string[]> _pullSecrets = new("--pull-secret") { Description = "An existing image pull Secret for the session's pods. Repeatable. Kubernetes only." };
 
+    private readonly Option<bool> _clearNodeSelector = new("--clear-node-selector") { Description = "Remove the session's node selector. Kubernetes only." };
+    private readonly Option<bool> _clearTolerations = new("--clear-tolerations") { Description = "Remove the session's tolerations. Kubernetes only." };
+
     public IEnumerable<Option> All => [.. LimitsAndSize, _storageClass, _nodeSelector, _tolerations, _pullSecrets];
 
-    /// <summary>What <c>upgrade</c> takes of these: the agent's limits and the workspace size (placement stays as created).</summary>
-    public IEnumerable<Option> LimitsAndSize => [_memory, _cpus, _pids, _memoryRequest, _cpuRequest, _gpus, _workspaceSize];
+    /// <summary>
+    /// What <c>upgrade</c> takes of these: the agent's limits, the workspace size and the placement (a claim's storage
+    /// class cannot change; pull secrets stay as created), and the two flags that remove a placement.
+    /// </summary>
+    public IEnumerable<Option> ForUpgrade => [.. LimitsAndSize, _nodeSelector, _tolerations, _clearNodeSelector, _clearTolerations];
+
+    private IEnumerable<Option> LimitsAndSize => [_memory, _cpus, _pids, _memoryRequest, _cpuRequest, _gpus, _workspaceSize];
 
     /// <summary>The spec with the options given applied (the others keep the spec's defaults).</summary>
     public SessionSpec Apply(ParseResult parse, SessionSpec spec)
     {
         var errors = new List<string>();
         var limits = Limits(parse, spec.Limits, errors);
-        var nodeSelector = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var pair in parse.GetValue(_nodeSelector) ?? [])
-        {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                errors.Add($"--node-selector: '{pair}' is not KEY=VALUE");
-                continue;
-            }
-
-            nodeSelector[pair[..eq]] = pair[(eq + 1)..];
-        }
-
-        var tolerations = new List<SessionToleration>();
-        foreach (var text in parse.GetValue(_tolerations) ?? [])
-        {
-            if (Toleration(text) is { } toleration)
-            {
-                tolerations.Add(toleration);
-            }
-            else
-            {
-                errors.Add($"--toleration: '{text}' is not KEY[=VALUE][:EFFECT]");
-            }
-        }
-
+        var nodeSelector = NodeSelector(parse, errors);
+        var tolerations = Tolerations(parse, errors);
         var size = Quantity(parse, _workspaceSize, errors);
         if (errors.Count > 0)
         {
@@ -78,18 +62,81 @@ internal sealed class ResourceOptions
     }
 
     /// <summary>
-    /// The upgrade's part: the agent's limits when any limit option is given — the options given onto
-    /// <paramref name="current"/> (the limits in force, <see cref="SessionInfo.Limits"/>), so each option changes only
-    /// its own part; create's defaults stand in when the backend cannot tell — else <c>null</c> (kept); the workspace size.
+    /// The upgrade with the options given applied: the agent's limits when any limit option is given — the options
+    /// given onto <paramref name="current"/> (the limits in force, <see cref="SessionInfo.Limits"/>), so each option
+    /// changes only its own part; create's defaults stand in when the backend cannot tell — else kept; the workspace
+    /// size; the node selector and tolerations each as a whole when given (parsed as <c>create</c> parses them), empty
+    /// with its <c>--clear-…</c> flag, else kept.
     /// </summary>
-    public (SessionLimits? Limits, long? WorkspaceSize) ForUpgrade(ParseResult parse, SessionLimits? current)
+    public SessionUpgrade Apply(ParseResult parse, SessionUpgrade upgrade, SessionLimits? current)
     {
         var errors = new List<string>();
         var limits = Limits(parse, current ?? SessionLimits.Default, errors);
         var size = Quantity(parse, _workspaceSize, errors);
+        var nodeSelector = Placement(parse, _nodeSelector, _clearNodeSelector, errors, NodeSelector);
+        var tolerations = Placement(parse, _tolerations, _clearTolerations, errors, Tolerations);
         return errors.Count > 0
             ? throw new CliUsageException(string.Join(Environment.NewLine, errors))
-            : (AnyLimitGiven(parse) ? limits : null, size is { } s ? (long)s : null);
+            : upgrade with
+            {
+                Limits = AnyLimitGiven(parse) ? limits : null,
+                WorkspaceSizeBytes = size is { } s ? (long)s : null,
+                NodeSelector = nodeSelector,
+                Tolerations = tolerations,
+            };
+    }
+
+    /// <summary>An upgrade's placement value: parsed when its option is given, empty with its clear flag, else null (kept).</summary>
+    private static T? Placement<T>(ParseResult parse, Option<string[]> values, Option<bool> clear, List<string> errors, Func<ParseResult, List<string>, T> read)
+        where T : class
+    {
+        if (parse.GetValue(clear))
+        {
+            if (parse.GetResult(values) is not null)
+            {
+                errors.Add($"{values.Name} and {clear.Name} cannot be combined: use one of them.");
+            }
+
+            return read(parse, []);
+        }
+
+        return parse.GetResult(values) is null ? null : read(parse, errors);
+    }
+
+    private Dictionary<string, string> NodeSelector(ParseResult parse, List<string> errors)
+    {
+        var nodeSelector = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in parse.GetValue(_nodeSelector) ?? [])
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                errors.Add($"--node-selector: '{pair}' is not KEY=VALUE");
+                continue;
+            }
+
+            nodeSelector[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        return nodeSelector;
+    }
+
+    private List<SessionToleration> Tolerations(ParseResult parse, List<string> errors)
+    {
+        var tolerations = new List<SessionToleration>();
+        foreach (var text in parse.GetValue(_tolerations) ?? [])
+        {
+            if (Toleration(text) is { } toleration)
+            {
+                tolerations.Add(toleration);
+            }
+            else
+            {
+                errors.Add($"--toleration: '{text}' is not KEY[=VALUE][:EFFECT]");
+            }
+        }
+
+        return tolerations;
     }
 
     /// <summary>Whether the command line gives any of the agent's limit options (the workspace size is not one).</summary>

@@ -49,6 +49,21 @@ public sealed record SessionUpgrade
     /// </summary>
     public long? WorkspaceSizeBytes { get; init; }
 
+    /// <summary>
+    /// The node labels the session's pods (agent and proxy) must run on from now on, as a whole (a label left out is no
+    /// longer required; an empty map removes the selector); <c>null</c> keeps the current one. Kubernetes only: the
+    /// Podman backend refuses a non-empty one, as at create. There is no storage class here on purpose: a claim's class
+    /// cannot change (Kubernetes refuses it), and moving the workspace to another class would mean copying it into a new
+    /// claim, which an upgrade never does (it never touches the workspace).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? NodeSelector { get; init; }
+
+    /// <summary>
+    /// The taints the session's pods (agent and proxy) tolerate from now on, as a whole (an empty list removes them all);
+    /// <c>null</c> keeps the current ones. Kubernetes only: the Podman backend refuses a non-empty list, as at create.
+    /// </summary>
+    public IReadOnlyList<SessionToleration>? Tolerations { get; init; }
+
     /// <summary>The agent command this upgrade asks for: <see cref="Agent"/>'s launcher, else <see cref="AgentCommand"/>; <c>null</c> keeps the current one.</summary>
     public IReadOnlyList<string>? ResolveAgentCommand() => Agent?.ToCommand() ?? AgentCommand;
 
@@ -64,6 +79,8 @@ public sealed record SessionUpgrade
         Agent = Agent,
         AgentCommand = AgentCommand ?? ["paude-agent-claude"],
         WorkspaceSizeBytes = WorkspaceSizeBytes,
+        NodeSelector = NodeSelector ?? new Dictionary<string, string>(),
+        Tolerations = Tolerations ?? [],
     };
 
     /// <summary>Every problem with the upgrade, all at once (empty when it is valid).</summary>

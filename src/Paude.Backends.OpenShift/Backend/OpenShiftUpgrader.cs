@@ -11,10 +11,10 @@ using Paude.Sync;
 namespace Paude.Backends.OpenShift.Backend;
 
 /// <summary>
-/// <see cref="ISessionBackend.UpgradeAsync"/> on Kubernetes: new images, limits, environment and agent command for the
-/// agent StatefulSet's pod template, new image and allow-list (ConfigMap, rolled by its hash) for the proxy
-/// Deployment's; their controllers replace the pods, the workspace PVC (the StatefulSet's claim) stays and only ever
-/// grows (<see cref="WorkspaceGrowth"/>). Crash-safe: one merge patch of the StatefulSet writes the target record (its
+/// <see cref="ISessionBackend.UpgradeAsync"/> on Kubernetes: new images, limits, environment, agent command and placement
+/// (node selector, tolerations) for the agent StatefulSet's pod template, new image, allow-list (ConfigMap, rolled by its
+/// hash) and the same placement for the proxy Deployment's; their controllers replace the pods, the workspace PVC (the
+/// StatefulSet's claim) stays and only ever grows (<see cref="WorkspaceGrowth"/>). Crash-safe: one merge patch of the StatefulSet writes the target record (its
 /// annotations, the session's record) together with the agent's template and a new generation
 /// (<see cref="GenerationKey"/>, also on the pod template) — the intent and the agent's change are one atomic write.
 /// Everything after it is idempotent and decided from the record and the cluster: the claim, the proxy ConfigMap and
@@ -75,7 +75,7 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, W
         var step = time.GetTimestamp();
         await workspace.GrowAsync(name, target.Cluster.WorkspaceSizeBytes, cancellationToken).ConfigureAwait(false);
         var configHash = await WriteProxyConfigAsync(name, target.Egress, cancellationToken).ConfigureAwait(false);
-        await UpdateProxyAsync(name, target.ProxyImage, configHash, generation, cancellationToken).ConfigureAwait(false);
+        await UpdateProxyAsync(name, target, configHash, generation, cancellationToken).ConfigureAwait(false);
         step = Took(name, "proxy-updated", step);
 
         // A running session's controllers are replacing its pods now. Start's wait is for a session coming up, with a
@@ -168,17 +168,27 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, W
             container.Resources = newLimits ? built.Resources : container.Resources;
         }
 
+        var recordPatch = JsonNode.Parse(KubernetesJson.Serialize(annotations))!.AsObject();
+        if (target.Cluster.IsEmpty)
+        {
+            // An empty cluster part is not written (older sessions read as empty), so one a removed placement emptied must go.
+            recordPatch[SessionRecordCodec.ClusterKey] = null;
+        }
+
+        // The placement goes into the same write: the record and the agent's template never disagree about it.
+        var spec = TemplatePatch(generation, containers);
+        SessionPlacement.PatchPlacement(spec["template"]!["spec"]!.AsObject(), statefulSet.Spec.Template.Spec.NodeSelector, target.Cluster);
         var patch = new JsonObject
         {
-            ["metadata"] = new JsonObject { ["annotations"] = JsonNode.Parse(KubernetesJson.Serialize(annotations)) },
-            ["spec"] = TemplatePatch(generation, containers),
+            ["metadata"] = new JsonObject { ["annotations"] = recordPatch },
+            ["spec"] = spec,
         };
         var body = new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
         await api.CallAsync($"record the upgrade of {name}", (c, ct) => c.AppsV1.PatchNamespacedStatefulSetAsync(body, SessionLabels.Agent(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Brings the proxy Deployment's template to the record's image, allow-list and generation (a missing one start repairs).</summary>
-    private async Task UpdateProxyAsync(SessionName name, string proxyImage, string configHash, int generation, CancellationToken cancellationToken)
+    /// <summary>Brings the proxy Deployment's template to the record's image, allow-list, placement and generation (a missing one start repairs).</summary>
+    private async Task UpdateProxyAsync(SessionName name, SessionRecord target, string configHash, int generation, CancellationToken cancellationToken)
     {
         var deployment = await ReadDeploymentAsync(name, cancellationToken).ConfigureAwait(false);
         if (deployment is null)
@@ -189,11 +199,12 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, W
         var containers = deployment.Spec.Template.Spec.Containers;
         foreach (var container in containers.Where(c => c.Name == SessionLabels.ProxyContainer))
         {
-            container.Image = proxyImage;
+            container.Image = target.ProxyImage;
         }
 
         var spec = TemplatePatch(generation, containers);
         spec["template"]!["metadata"]!["annotations"]![SessionLabels.ConfigHash] = configHash;
+        SessionPlacement.PatchPlacement(spec["template"]!["spec"]!.AsObject(), deployment.Spec.Template.Spec.NodeSelector, target.Cluster);
         var body = new V1Patch(new JsonObject { ["spec"] = spec }.ToJsonString(), V1Patch.PatchType.MergePatch);
         await api.CallAsync($"upgrade proxy of {name}", (c, ct) => c.AppsV1.PatchNamespacedDeploymentAsync(body, SessionLabels.Proxy(name), api.Namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
     }
@@ -252,6 +263,7 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, W
     private static string Describe(IEnumerable<V1Pod> pods) => string.Join("; ", pods.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal).Select(p =>
         string.Create(CultureInfo.InvariantCulture, $"{p.Metadata.Name} generation {Generation(p.Metadata.Annotations)} {p.Status?.Phase ?? "?"}") +
         (p.Metadata.DeletionTimestamp is null ? string.Empty : " terminating") +
+        (p.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False") is { } unscheduled ? $" not scheduled ({unscheduled.Reason}: {unscheduled.Message})" : string.Empty) +
         string.Concat((p.Status?.ContainerStatuses ?? []).Select(c => $" {c.Name}:{(c.State?.Running is not null ? "running" : c.State?.Waiting?.Reason ?? c.State?.Terminated?.Reason ?? "?")}{(c.Ready ? "/ready" : string.Empty)}"))));
 
     private Task<V1StatefulSet?> ReadStatefulSetAsync(SessionName name, CancellationToken cancellationToken) =>

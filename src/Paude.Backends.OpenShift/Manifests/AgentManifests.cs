@@ -77,6 +77,10 @@ internal static class AgentManifests
                         ],
                     },
                 },
+                // Read by the StatefulSet controller only, never by this backend: the template is immutable, so after an
+                // upgrade grew the claim it still names the size the session was created with. The size in force is the
+                // claim's own (WorkspaceGrowth reads it) and the record's (paude.io/cluster); the StatefulSet is never
+                // re-created to align the template, as it holds the session's record and a kill in between would lose it.
                 VolumeClaimTemplates =
                 [
                     new V1PersistentVolumeClaim

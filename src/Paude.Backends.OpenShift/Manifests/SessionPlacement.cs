@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
+using k8s;
 using k8s.Models;
 using Paude.Sessions;
 
@@ -26,10 +28,43 @@ internal static class SessionPlacement
     public static Dictionary<string, string>? NodeSelector(SessionManifestInput input) =>
         input.Cluster.NodeSelector.Count == 0 ? null : new Dictionary<string, string>(input.Cluster.NodeSelector, StringComparer.Ordinal);
 
-    public static List<V1Toleration>? Tolerations(SessionManifestInput input) =>
-        input.Cluster.Tolerations.Count == 0
+    public static List<V1Toleration>? Tolerations(SessionManifestInput input) => Tolerations(input.Cluster);
+
+    /// <summary>
+    /// Sets the node selector and tolerations of a pod template's spec, in a merge patch, to <paramref name="cluster"/>'s
+    /// whatever the template holds now: a merge patch merges a map key by key, so each label of
+    /// <paramref name="current"/> the target drops is sent as <c>null</c>; the toleration list is replaced whole; an
+    /// empty selector or list is removed (<c>null</c>). Sent on every upgrade, so a template edited by hand is brought back.
+    /// </summary>
+    public static void PatchPlacement(JsonObject podSpec, IDictionary<string, string>? current, SessionClusterSpec cluster)
+    {
+        if (cluster.NodeSelector.Count == 0)
+        {
+            podSpec["nodeSelector"] = null;
+        }
+        else
+        {
+            var selector = new JsonObject();
+            foreach (var dropped in (current?.Keys ?? []).Where(k => !cluster.NodeSelector.ContainsKey(k)))
+            {
+                selector[dropped] = null;
+            }
+
+            foreach (var (key, value) in cluster.NodeSelector)
+            {
+                selector[key] = value;
+            }
+
+            podSpec["nodeSelector"] = selector;
+        }
+
+        podSpec["tolerations"] = Tolerations(cluster) is { } tolerations ? JsonNode.Parse(KubernetesJson.Serialize(tolerations)) : null;
+    }
+
+    private static List<V1Toleration>? Tolerations(SessionClusterSpec cluster) =>
+        cluster.Tolerations.Count == 0
             ? null
-            : [.. input.Cluster.Tolerations.Select(t => new V1Toleration { Key = t.Key, OperatorProperty = t.Operator, Value = t.Value, Effect = t.Effect, TolerationSeconds = t.TolerationSeconds })];
+            : [.. cluster.Tolerations.Select(t => new V1Toleration { Key = t.Key, OperatorProperty = t.Operator, Value = t.Value, Effect = t.Effect, TolerationSeconds = t.TolerationSeconds })];
 
     /// <summary>The workspace PVC's size: the spec's, else the backend's.</summary>
     public static string StorageSize(SessionManifestInput input, OpenShiftBackendOptions options) =>

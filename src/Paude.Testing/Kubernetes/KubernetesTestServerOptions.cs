@@ -40,6 +40,21 @@ public sealed record KubernetesTestServerOptions
     /// </summary>
     public TestRegistry? PrivateRegistry { get; init; }
 
+    /// <summary>
+    /// The labels of the server's one node (<c>paude-test-node</c>, which also has <c>kubernetes.io/hostname</c> and
+    /// <c>kubernetes.io/os=linux</c>). <see langword="null"/> (the default): the node matches every <c>nodeSelector</c>
+    /// (placement is stored, not enforced). Set: a pod whose selector it does not match stays Pending with
+    /// <c>PodScheduled=False</c>, reason <c>Unschedulable</c>, and a <c>FailedScheduling</c> event, as a cluster with
+    /// no fitting node leaves it; its containers are never created.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? NodeLabels { get; init; }
+
+    /// <summary>
+    /// Taints of the server's one node: a pod that does not tolerate each <c>NoSchedule</c>/<c>NoExecute</c> one stays
+    /// Pending (Unschedulable), as with <see cref="NodeLabels"/>. Default: none.
+    /// </summary>
+    public IReadOnlyList<KubernetesNodeTaint> NodeTaints { get; init; } = [];
+
     /// <summary>The <c>podman</c> executable.</summary>
     public string PodmanPath { get; init; } = "podman";
 
@@ -77,6 +92,22 @@ public sealed record KubernetesTestServerOptions
             if (string.IsNullOrWhiteSpace(k) || k.Contains('=', StringComparison.Ordinal) || v.Contains(',', StringComparison.Ordinal))
             {
                 errors.Add($"Resource label '{k}={v}' is not usable as a Podman label.");
+            }
+        }
+
+        foreach (var (k, v) in NodeLabels ?? new Dictionary<string, string>())
+        {
+            if (string.IsNullOrEmpty(k) || v is null)
+            {
+                errors.Add($"Node label '{k}={v}' needs a key and a value.");
+            }
+        }
+
+        foreach (var taint in NodeTaints)
+        {
+            if (taint is null || string.IsNullOrEmpty(taint.Key) || taint.Effect is not ("NoSchedule" or "PreferNoSchedule" or "NoExecute"))
+            {
+                errors.Add($"Node taint '{taint}' needs a key and the effect NoSchedule, PreferNoSchedule or NoExecute.");
             }
         }
 

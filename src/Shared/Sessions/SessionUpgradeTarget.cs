@@ -20,8 +20,30 @@ internal static class SessionUpgradeTarget
             Limits = upgrade.Limits ?? record.Limits,
             Egress = upgrade.Egress ?? record.Egress,
             AgentCommand = command is not null && !command.SequenceEqual(record.AgentCommand, StringComparer.Ordinal) ? [.. command] : record.AgentCommand,
-            Cluster = upgrade.WorkspaceSizeBytes is { } size && size != record.Cluster.WorkspaceSizeBytes ? record.Cluster with { WorkspaceSizeBytes = size } : record.Cluster,
+            Cluster = Cluster(record.Cluster, upgrade),
         };
+    }
+
+    /// <summary>The cluster part after the upgrade: workspace size and placement, each the current instance when unchanged.</summary>
+    private static SessionClusterSpec Cluster(SessionClusterSpec current, SessionUpgrade upgrade)
+    {
+        var cluster = current;
+        if (upgrade.WorkspaceSizeBytes is { } size && size != current.WorkspaceSizeBytes)
+        {
+            cluster = cluster with { WorkspaceSizeBytes = size };
+        }
+
+        if (upgrade.NodeSelector is { } selector && !Same(selector, current.NodeSelector))
+        {
+            cluster = cluster with { NodeSelector = new Dictionary<string, string>(selector, StringComparer.Ordinal) };
+        }
+
+        if (upgrade.Tolerations is { } tolerations && !tolerations.SequenceEqual(current.Tolerations))
+        {
+            cluster = cluster with { Tolerations = [.. tolerations] };
+        }
+
+        return cluster;
     }
 
     /// <summary>The extra environment after the upgrade: its own when it sets one, else the current.</summary>

@@ -17,6 +17,8 @@ internal static class SessionUpgradeValidation
             Name = SessionName.Parse("upgrade"),
             Limits = upgrade.Limits ?? SessionLimits.Default,
             WorkspaceSizeBytes = upgrade.WorkspaceSizeBytes,
+            NodeSelector = upgrade.NodeSelector ?? new Dictionary<string, string>(),
+            Tolerations = upgrade.Tolerations ?? [],
         };
         List<string> errors = [.. upgrade.GetErrors(), .. backendSpecErrors(probe)];
         if (errors.Count > 0)

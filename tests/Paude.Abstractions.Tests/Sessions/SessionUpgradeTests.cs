@@ -46,6 +46,41 @@ public sealed class SessionUpgradeTests
     }
 
     [Fact]
+    public void PlacementIsCheckedByTheSpecsRulesWithEveryOtherProblem()
+    {
+        var upgrade = new SessionUpgrade
+        {
+            NodeSelector = new Dictionary<string, string> { ["bad key!"] = "ok", ["pool"] = "-bad-", ["fine"] = null! },
+            Tolerations = [new SessionToleration("k", "Exists", "v"), null!],
+            AgentImage = "a b",
+        };
+
+        var invalid = Assert.Throws<InvalidOptionsException>(upgrade.Validate);
+
+        Assert.Equal(
+            [
+                "AgentImage: must not be blank or contain whitespace or control characters",
+                "NodeSelector: key 'bad key!' is not a Kubernetes label key",
+                "NodeSelector: value '-bad-' of 'pool' is not a Kubernetes label value",
+                "NodeSelector: value '' of 'fine' is not a Kubernetes label value",
+                "Tolerations[0]: a value is not allowed with the Exists operator",
+                "Tolerations[1]: must not be null",
+            ],
+            invalid.Errors);
+    }
+
+    [Fact]
+    public void AnEmptyPlacementIsValidItRemovesTheCurrentOne()
+    {
+        Assert.Empty(new SessionUpgrade { NodeSelector = new Dictionary<string, string>(), Tolerations = [] }.GetErrors());
+        Assert.Empty(new SessionUpgrade
+        {
+            NodeSelector = new Dictionary<string, string> { ["node.kubernetes.io/instance-type"] = "g5.xlarge" },
+            Tolerations = [new SessionToleration("nvidia.com/gpu", "Exists", null, "NoSchedule")],
+        }.GetErrors());
+    }
+
+    [Fact]
     public void ValuesSetToWhatASpecHoldsAreValid()
     {
         var upgrade = new SessionUpgrade

@@ -192,6 +192,15 @@ public sealed class UpgradeTests(KubeServerFixture fixture, ITestOutputHelper ou
 
             Assert.Equal("2Gi", await fixture.KubectlAsync("get", "pvc", $"workspace-paude-{name}-0", "-o", "jsonpath={.spec.resources.requests.storage}"));
             Assert.Equal(pvc, await fixture.KubectlAsync("get", "pvc", $"workspace-paude-{name}-0", "-o", "jsonpath={.metadata.uid}"));
+
+            // The StatefulSet's claim template is immutable and still says 1Gi; nothing reads it: the record and the claim
+            // say 2Gi, a later upgrade keeps that size, and a shrink is measured against the claim's 2Gi.
+            Assert.Equal("1Gi", await fixture.KubectlAsync("get", "statefulset", $"paude-{name}", "-o", "jsonpath={.spec.volumeClaimTemplates[0].spec.resources.requests.storage}"));
+            Assert.Contains("\"WorkspaceSizeBytes\":2147483648", await fixture.KubectlAsync("get", "statefulset", $"paude-{name}", "-o", "jsonpath={.metadata.annotations.paude\\.io/cluster}"), StringComparison.Ordinal);
+            Assert.Equal(SessionStatus.Running, (await fixture.Backend.UpgradeAsync(name, new SessionUpgrade { NodeSelector = new Dictionary<string, string> { ["paude.io/pool"] = "agents" } })).Status);
+            Assert.Equal("2Gi", await fixture.KubectlAsync("get", "pvc", $"workspace-paude-{name}-0", "-o", "jsonpath={.spec.resources.requests.storage}"));
+            var below = await Assert.ThrowsAsync<InvalidOptionsException>(() => fixture.Backend.UpgradeAsync(name, new SessionUpgrade { WorkspaceSizeBytes = 1536L << 20 }));
+            Assert.Contains("below the workspace's current size 2147483648", Assert.Single(below.Errors), StringComparison.Ordinal);
             await UpgradeWork.AssertKeptAsync(fixture.Backend, name);
         }
         finally

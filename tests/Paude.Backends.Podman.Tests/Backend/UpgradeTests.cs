@@ -189,9 +189,13 @@ public sealed class UpgradeTests(BackendFixture fixture, UpgradeImageFixture ima
                 Environment = new Dictionary<string, string> { [""] = "x" },
                 Agent = SessionAgent.Claude(),
                 AgentCommand = ["x"],
+                NodeSelector = new Dictionary<string, string> { ["pool"] = "gpu" },
+                Tolerations = [new SessionToleration("nvidia.com/gpu", "Exists", null, "NoSchedule")],
             }));
-            Assert.Equal(3, refused.Errors.Count);
+            Assert.Equal(5, refused.Errors.Count);
             Assert.Contains(refused.Errors, e => e.StartsWith("WorkspaceSizeBytes:", StringComparison.Ordinal));
+            Assert.Contains(refused.Errors, e => e.StartsWith("NodeSelector: node placement is Kubernetes only", StringComparison.Ordinal));
+            Assert.Contains(refused.Errors, e => e.StartsWith("Tolerations: taints and tolerations are Kubernetes only", StringComparison.Ordinal));
             Assert.Contains(refused.Errors, e => e.StartsWith("Environment:", StringComparison.Ordinal));
             Assert.Contains(refused.Errors, e => e.StartsWith("Agent:", StringComparison.Ordinal));
             Assert.Equal(before, await ContainerIdAsync($"paude-{name}"));

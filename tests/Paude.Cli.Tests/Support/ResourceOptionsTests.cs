@@ -59,11 +59,12 @@ public sealed class ResourceOptionsTests
     {
         var resources = new ResourceOptions();
         var command = new Command("upgrade");
-        foreach (var option in resources.LimitsAndSize)
+        foreach (var option in resources.ForUpgrade)
         {
             command.Options.Add(option);
         }
 
-        return resources.ForUpgrade(command.Parse(args), current);
+        var upgrade = resources.Apply(command.Parse(args), new SessionUpgrade(), current);
+        return (upgrade.Limits, upgrade.WorkspaceSizeBytes);
     }
 }

@@ -12,9 +12,16 @@ internal sealed partial class PodRuntime
         var ns = pod.Namespace()!;
         if (!_pods.TryGetValue(uid, out var state))
         {
-            state = new PodState(Meta.Timestamp(Time.GetUtcNow()));
+            state = new PodState(Meta.Timestamp(Time.GetUtcNow())) { Unschedulable = NodeScheduling.Refusal(pod, options) };
             _pods[uid] = state;
-            events.Record(pod, "Normal", "Scheduled", $"Successfully assigned {ns}/{pod.Name()} to paude-test-node", "default-scheduler");
+            if (state.Unschedulable is { } refusal)
+            {
+                events.Record(pod, "Warning", "FailedScheduling", refusal, "default-scheduler");
+            }
+            else
+            {
+                events.Record(pod, "Normal", "Scheduled", $"Successfully assigned {ns}/{pod.Name()} to {NodeScheduling.NodeName}", "default-scheduler");
+            }
         }
 
         var specContainers = (pod["spec"]?["containers"]).Objects().ToList();
@@ -36,6 +43,13 @@ internal sealed partial class PodRuntime
             resources.DeletePodDirectory(uid);
             _pods.Remove(uid);
             store.Remove(ResourceTypes.Pods, ns, pod.Name());
+            return;
+        }
+
+        if (state.Unschedulable is { } why)
+        {
+            // No node: no containers, no binding; deleting it (above) still works, as for a real pending pod.
+            WriteUnschedulable(pod, state, why);
             return;
         }
 

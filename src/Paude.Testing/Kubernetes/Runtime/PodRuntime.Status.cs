@@ -108,7 +108,7 @@ internal sealed partial class PodRuntime
                 // The scheduler's binding.
                 store.Update(ResourceTypes.Pods, pod.Namespace(), pod.Name(), current =>
                 {
-                    current.Obj("spec")["nodeName"] = "paude-test-node";
+                    current.Obj("spec")["nodeName"] = NodeScheduling.NodeName;
                     return current;
                 });
             }
@@ -125,9 +125,48 @@ internal sealed partial class PodRuntime
         }
     }
 
+    /// <summary>The status of a pod the scheduler could not place: Pending, PodScheduled False (Unschedulable), written once.</summary>
+    private void WriteUnschedulable(JsonObject pod, PodState state, string message)
+    {
+        var status = new JsonObject
+        {
+            ["phase"] = "Pending",
+            ["conditions"] = new JsonArray(new JsonObject
+            {
+                ["type"] = "PodScheduled",
+                ["status"] = "False",
+                ["lastProbeTime"] = null,
+                ["lastTransitionTime"] = state.ScheduledAt,
+                ["reason"] = "Unschedulable",
+                ["message"] = message,
+            }),
+            ["qosClass"] = "BestEffort",
+        };
+        if (JsonNode.DeepEquals(pod["status"], status))
+        {
+            return;
+        }
+
+        try
+        {
+            store.Update(ResourceTypes.Pods, pod.Namespace(), pod.Name(), current =>
+            {
+                current["status"] = status;
+                return current;
+            }, statusOnly: true);
+        }
+        catch (Api.KubeApiException)
+        {
+            // Deleted meanwhile.
+        }
+    }
+
     private sealed class PodState(string scheduledAt)
     {
         public string ScheduledAt { get; } = scheduledAt;
+
+        /// <summary>Why no node fits the pod (the scheduler's message); <c>null</c> when it was scheduled.</summary>
+        public string? Unschedulable { get; init; }
 
         public Dictionary<string, ContainerState> Containers { get; } = new(StringComparer.Ordinal);
 
