@@ -26,6 +26,12 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
     /// <summary>This holder: host name, process id and a random part (two instances in one process differ). No secret.</summary>
     public string Identity { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
 
+    /// <summary>
+    /// The holder an upgrade writes: <see cref="Identity"/> marked, so a refusal met by a sync or by the rerun of a killed
+    /// upgrade names what holds the Lease (an upgrade, not a sync).
+    /// </summary>
+    public string UpgradeIdentity => Identity + "/upgrade";
+
     /// <summary>Takes the session's Lease for a sync (see <see cref="ISessionSyncExclusion.HoldForSyncAsync"/>).</summary>
     public async Task<IAsyncDisposable> HoldForSyncAsync(SessionName session, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -51,11 +57,11 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
 
                 if (held is { ForSync: false })
                 {
-                    busy = (Identity, held.ExpiresAt);
+                    busy = (UpgradeIdentity, held.ExpiresAt);
                 }
                 else
                 {
-                    var (taken, other) = await TakeAsync(session, length, cancellationToken).ConfigureAwait(false);
+                    var (taken, other) = await TakeAsync(session, Identity, length, cancellationToken).ConfigureAwait(false);
                     if (taken is not null)
                     {
                         if (held is not null)
@@ -110,10 +116,10 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
         {
             if (_held.TryGetValue(session.Value, out var mine))
             {
-                throw new SessionSyncInProgressException(session.Value, api.Describe(session), Identity, mine.ExpiresAt);
+                throw new SessionSyncInProgressException(session.Value, api.Describe(session), mine.ForSync ? Identity : UpgradeIdentity, mine.ExpiresAt);
             }
 
-            var (taken, other) = await TakeAsync(session, length, cancellationToken).ConfigureAwait(false);
+            var (taken, other) = await TakeAsync(session, UpgradeIdentity, length, cancellationToken).ConfigureAwait(false);
             if (taken is null)
             {
                 throw new SessionSyncInProgressException(session.Value, api.Describe(session), other.Holder, other.ExpiresAt);
@@ -121,7 +127,7 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
 
             var held = new HeldSyncLease(session, forSync: false, taken, api, length, time, logger);
             _held[session.Value] = held;
-            LeaseLog.Taken(logger, api.Describe(session), Identity, "an upgrade");
+            LeaseLog.Taken(logger, api.Describe(session), UpgradeIdentity, "an upgrade");
             return new Hold(this, held);
         }
         finally
@@ -135,11 +141,11 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
     /// missing is created, one that is free, expired or already ours (a retried write whose answer was lost) is
     /// replaced at the version read; a lost race is read again, once.
     /// </summary>
-    private async Task<(V1Lease? Taken, (string Holder, DateTimeOffset ExpiresAt) Other)> TakeAsync(SessionName session, TimeSpan length, CancellationToken cancellationToken)
+    private async Task<(V1Lease? Taken, (string Holder, DateTimeOffset ExpiresAt) Other)> TakeAsync(SessionName session, string identity, TimeSpan length, CancellationToken cancellationToken)
     {
         // Released Leases are deleted, so usually there is none: creating it first takes it in one call (measured: a
         // read first cost a small incremental sync another round trip).
-        if (await api.CreateAsync(session, LeaseTimes.Taken(null, Identity, length, time.GetUtcNow()), cancellationToken).ConfigureAwait(false) is { } first)
+        if (await api.CreateAsync(session, LeaseTimes.Taken(null, identity, length, time.GetUtcNow()), cancellationToken).ConfigureAwait(false) is { } first)
         {
             return (first, default);
         }
@@ -151,7 +157,7 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
             var now = time.GetUtcNow();
             if (current is null)
             {
-                if (await api.CreateAsync(session, LeaseTimes.Taken(null, Identity, length, now), cancellationToken).ConfigureAwait(false) is { } created)
+                if (await api.CreateAsync(session, LeaseTimes.Taken(null, identity, length, now), cancellationToken).ConfigureAwait(false) is { } created)
                 {
                     return (created, default);
                 }
@@ -160,12 +166,12 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
             }
 
             var holder = current.Spec?.HolderIdentity;
-            if (holder != Identity && LeaseTimes.ExpiresAt(current) > now)
+            if (holder != identity && LeaseTimes.ExpiresAt(current) > now)
             {
                 return (null, (holder!, LeaseTimes.ExpiresAt(current)));
             }
 
-            var (replaced, _) = await api.ReplaceAsync(session, current, LeaseTimes.Taken(current, Identity, length, now), cancellationToken).ConfigureAwait(false);
+            var (replaced, _) = await api.ReplaceAsync(session, current, LeaseTimes.Taken(current, identity, length, now), cancellationToken).ConfigureAwait(false);
             if (replaced is not null)
             {
                 return (replaced, default);

@@ -75,7 +75,13 @@ public sealed class SyncLeaseTests(KubeServerFixture fixture, ITestOutputHelper 
             Assert.Contains("a.txt", (await sync).FilesChanged);
             Assert.Equal(string.Empty, await machines.LeaseAsync(name)); // released: deleted
 
-            var upgraded = await b.Backend.UpgradeAsync(name, new SessionUpgrade());
+            // While B upgrades, B holds the Lease as an upgrade: a sync on A waits and is told so.
+            var upgrading = b.Backend.UpgradeAsync(name, new SessionUpgrade());
+            await Eventually.UntilAsync(() => machines.LeaseAsync(name), l => l.StartsWith(b.Holder + "/upgrade|", StringComparison.Ordinal), "B's upgrade holds the Lease");
+            var duringUpgrade = await Assert.ThrowsAsync<SyncLockedException>(() => a.Exclusion.HoldForSyncAsync(name, TimeSpan.Zero));
+            Assert.Equal(b.Holder + "/upgrade", duringUpgrade.Holder);
+
+            var upgraded = await upgrading;
             Assert.Equal(SessionStatus.Running, upgraded.Status);
             Assert.NotEqual(pod, await PodUidAsync(name));
             Assert.Equal(string.Empty, await machines.LeaseAsync(name));
