@@ -56,6 +56,12 @@ internal sealed partial class SessionSync(ISessionBackendProvider backends, Time
         var sessionLock = SessionSyncLock.PathFor(backend.Name, session);
         using var sessionHeld = await SessionSyncLock.AcquireAsync(sessionLock, options.LockTimeout, time, cancellationToken).ConfigureAwait(false)
             ?? throw new SyncLockedException(sessionLock, options.LockTimeout);
+
+        // A backend reachable from several machines (a cluster) has a session-wide exclusion as well: the lock file
+        // above sees this machine only, and an upgrade run elsewhere must see this sync too.
+        await using var clusterHeld = backend is ISessionSyncExclusion exclusion
+            ? await exclusion.HoldForSyncAsync(session, options.LockTimeout, cancellationToken).ConfigureAwait(false)
+            : null;
         if (LocalApplier.Recover(store.Directory))
         {
             LogRecovered(logger, root);

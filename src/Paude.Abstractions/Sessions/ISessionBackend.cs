@@ -87,7 +87,7 @@ public interface ISessionBackend
     /// </summary>
     /// <exception cref="Errors.InvalidOptionsException">The upgrade is invalid or asks for what the backend cannot do (every problem listed); nothing changed.</exception>
     /// <exception cref="Errors.SessionNotFoundException">The session does not exist.</exception>
-    /// <exception cref="Sync.SessionSyncInProgressException">A sync of the session is running on this machine; nothing changed.</exception>
+    /// <exception cref="Sync.SessionSyncInProgressException">A sync of the session is running on this machine (or, for a backend that implements <see cref="ISessionSyncExclusion"/>, anywhere); nothing changed.</exception>
     /// <exception cref="NotSupportedException">The backend cannot upgrade sessions (the default).</exception>
     Task<SessionInfo> UpgradeAsync(SessionName name, SessionUpgrade upgrade, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException($"Backend '{Name}' cannot upgrade sessions in place; delete and create the session instead.");

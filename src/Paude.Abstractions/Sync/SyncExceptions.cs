@@ -65,12 +65,43 @@ public sealed class NotAGitRepositoryException(string location, string detail)
     public string Location { get; } = location;
 }
 
-/// <summary>Another sync of the same repository held its lock for longer than <see cref="SyncOptions.LockTimeout"/>.</summary>
-public sealed class SyncLockedException(string lockFile, TimeSpan waited)
-    : SyncException($"Another sync of this repository is running (lock '{lockFile}' held for more than {waited.TotalSeconds:0.#} s); try again when it has finished.")
+/// <summary>
+/// Another sync of the same repository or session held its lock for longer than <see cref="SyncOptions.LockTimeout"/>:
+/// a local lock file, or a backend's cluster-wide exclusion (<see cref="Sessions.ISessionSyncExclusion"/>) held by a
+/// sync or an upgrade elsewhere.
+/// </summary>
+public sealed class SyncLockedException : SyncException
 {
-    /// <summary>The lock file.</summary>
-    public string LockFile { get; } = lockFile;
+    /// <summary>A local lock file was held.</summary>
+    /// <param name="lockFile">The lock file.</param>
+    /// <param name="waited">How long the sync waited for it.</param>
+    public SyncLockedException(string lockFile, TimeSpan waited)
+        : base($"Another sync of this repository is running (lock '{lockFile}' held for more than {waited.TotalSeconds:0.#} s); try again when it has finished.")
+    {
+        LockFile = lockFile;
+    }
+
+    /// <summary>A cluster-wide exclusion was held by another holder.</summary>
+    /// <param name="lockName">What holds the exclusion (e.g. <c>Lease team-a/paude-sync-my-task</c>).</param>
+    /// <param name="waited">How long the sync waited for it.</param>
+    /// <param name="holder">Who holds it (a host/process identity; never a secret).</param>
+    /// <param name="expiresAt">When it expires unless its holder renews it.</param>
+    public SyncLockedException(string lockName, TimeSpan waited, string holder, DateTimeOffset expiresAt)
+        : base($"Another sync or an upgrade of this session is running ({lockName} held by '{holder}' for more than {waited.TotalSeconds:0.#} s; it expires at {expiresAt:u} unless renewed); try again when it has finished.")
+    {
+        LockFile = lockName;
+        Holder = holder;
+        ExpiresAt = expiresAt;
+    }
+
+    /// <summary>The lock file, or what holds a cluster-wide exclusion.</summary>
+    public string LockFile { get; }
+
+    /// <summary>The holder of a cluster-wide exclusion; <c>null</c> for a lock file.</summary>
+    public string? Holder { get; }
+
+    /// <summary>When a cluster-wide exclusion expires unless renewed; <c>null</c> for a lock file.</summary>
+    public DateTimeOffset? ExpiresAt { get; }
 }
 
 /// <summary>The session side failed in a way the sync cannot work around (the message carries the session's error).</summary>
@@ -121,14 +152,44 @@ public sealed class UnsyncedWorkException(string session, UnsyncedWork work)
 
 /// <summary>
 /// An operation that replaces the session's containers (an upgrade) was refused because a sync of that session is
-/// running on this machine (it holds the session's sync lock); nothing was changed. Run it again when the sync ended.
+/// running: on this machine (it holds the session's sync lock file) or, on a backend with a cluster-wide exclusion
+/// (<see cref="Sessions.ISessionSyncExclusion"/>), anywhere; nothing was changed. Run it again when the sync ended.
 /// </summary>
-public sealed class SessionSyncInProgressException(string session, string lockFile)
-    : SyncException($"A sync of session '{session}' is running (it holds '{lockFile}'); nothing was changed. Try again when it has finished.")
+public sealed class SessionSyncInProgressException : SyncException
 {
-    /// <summary>The session.</summary>
-    public string Session { get; } = session;
+    /// <summary>The session's local sync lock file is held.</summary>
+    /// <param name="session">The session.</param>
+    /// <param name="lockFile">The lock file.</param>
+    public SessionSyncInProgressException(string session, string lockFile)
+        : base($"A sync of session '{session}' is running (it holds '{lockFile}'); nothing was changed. Try again when it has finished.")
+    {
+        Session = session;
+        LockFile = lockFile;
+    }
 
-    /// <summary>The session's sync lock file.</summary>
-    public string LockFile { get; } = lockFile;
+    /// <summary>The session's cluster-wide exclusion is held by a sync (of any machine).</summary>
+    /// <param name="session">The session.</param>
+    /// <param name="lockName">What holds the exclusion (e.g. <c>Lease team-a/paude-sync-my-task</c>).</param>
+    /// <param name="holder">Who holds it (a host/process identity; never a secret).</param>
+    /// <param name="expiresAt">When it expires unless its holder renews it (a killed sync's never is).</param>
+    public SessionSyncInProgressException(string session, string lockName, string holder, DateTimeOffset expiresAt)
+        : base($"A sync of session '{session}' is running ({lockName} is held by '{holder}'); nothing was changed. Try again when it has finished; a sync that was killed leaves it until it expires at {expiresAt:u}.")
+    {
+        Session = session;
+        LockFile = lockName;
+        Holder = holder;
+        ExpiresAt = expiresAt;
+    }
+
+    /// <summary>The session.</summary>
+    public string Session { get; }
+
+    /// <summary>The session's sync lock file, or what holds its cluster-wide exclusion.</summary>
+    public string LockFile { get; }
+
+    /// <summary>The holder of the cluster-wide exclusion; <c>null</c> for the lock file.</summary>
+    public string? Holder { get; }
+
+    /// <summary>When the cluster-wide exclusion expires unless renewed; <c>null</c> for the lock file.</summary>
+    public DateTimeOffset? ExpiresAt { get; }
 }

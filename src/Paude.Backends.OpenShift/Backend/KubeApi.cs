@@ -37,6 +37,37 @@ internal sealed class KubeApi(IKubernetes client, string ns, ResiliencePipeline 
             return true;
         }, cancellationToken);
 
+    /// <summary>
+    /// Calls the API and returns the answer, or the status when the server answered with one of
+    /// <paramref name="expected"/> (a 409 Conflict of optimistic concurrency, a 404): the caller decides what they mean.
+    /// Transient failures are retried like every call; a retried write may therefore meet its own earlier success as
+    /// a conflict, which the caller resolves by reading the object.
+    /// </summary>
+    public async Task<(T? Value, HttpStatusCode? Status)> TryCallAsync<T>(string what, Func<IKubernetes, CancellationToken, Task<T>> call, IReadOnlyCollection<HttpStatusCode> expected, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return await pipeline.ExecuteAsync(
+                async ct =>
+                {
+                    try
+                    {
+                        return ((T?)await call(Client, ct).ConfigureAwait(false), (HttpStatusCode?)null);
+                    }
+                    catch (HttpOperationException e) when (e.Response is { } r && expected.Contains(r.StatusCode))
+                    {
+                        return (null, r.StatusCode);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Translate(what, e) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
     /// <summary>Reads an object, or <c>null</c> when it does not exist.</summary>
     public async Task<T?> GetOrNullAsync<T>(string what, Func<IKubernetes, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
         where T : class

@@ -6,6 +6,7 @@ using Paude.Backends.OpenShift.Credentials;
 using Paude.Backends.OpenShift.Egress;
 using Paude.Backends.OpenShift.Exec;
 using Paude.Backends.OpenShift.Forward;
+using Paude.Backends.OpenShift.Leases;
 using Paude.Backends.OpenShift.Objects;
 using Paude.Backends.OpenShift.Resilience;
 using Paude.Credentials;
@@ -23,9 +24,10 @@ namespace Paude.Backends.OpenShift;
 /// A facade: each call goes to the collaborator with that one job — create <see cref="OpenShiftProvisioner"/>,
 /// start/stop/delete <see cref="OpenShiftLifecycle"/>, listing and state <see cref="OpenShiftSessionReader"/>, exec and
 /// files <see cref="AgentChannel"/>, egress <see cref="OpenShiftEgress"/>, attach <see cref="OpenShiftAttach"/>, port
-/// forwarding <see cref="OpenShiftPortForwarder"/>, upgrade <see cref="OpenShiftUpgrader"/>.
+/// forwarding <see cref="OpenShiftPortForwarder"/>, upgrade <see cref="OpenShiftUpgrader"/>, the cluster-wide sync
+/// exclusion <see cref="SessionSyncLeases"/>.
 /// </summary>
-internal sealed class OpenShiftBackend : ISessionBackend, IDisposable
+internal sealed class OpenShiftBackend : ISessionBackend, ISessionSyncExclusion, IDisposable
 {
     private readonly KubeApi _api;
     private readonly OpenShiftBackendOptions _options;
@@ -39,6 +41,7 @@ internal sealed class OpenShiftBackend : ISessionBackend, IDisposable
     private readonly OpenShiftEgress _egress;
     private readonly OpenShiftAttach _attach;
     private readonly OpenShiftPortForwarder _forwarder;
+    private readonly SessionSyncLeases _leases;
     private readonly IDisposable? _ownedClient;
 
     internal OpenShiftBackend(string name, IKubernetes client, string ns, OpenShiftBackendOptions options, TimeProvider timeProvider, ILogger logger, ICredentialPackager? credentials, IDisposable? ownedClient = null)
@@ -61,6 +64,7 @@ internal sealed class OpenShiftBackend : ISessionBackend, IDisposable
         _egress = new OpenShiftEgress(_api, exec, _reader, objects, _waiter, new ProxyListening(_api, exec, options, timeProvider), options, logger);
         _attach = new OpenShiftAttach(exec, _channel);
         _forwarder = new OpenShiftPortForwarder(_api, _channel, logger);
+        _leases = new SessionSyncLeases(new SyncLeaseApi(_api), options.SyncLeaseDuration, timeProvider, logger);
     }
 
     /// <inheritdoc />
@@ -126,7 +130,14 @@ internal sealed class OpenShiftBackend : ISessionBackend, IDisposable
 
     /// <inheritdoc />
     public Task<SessionInfo> UpgradeAsync(SessionName name, SessionUpgrade upgrade, CancellationToken cancellationToken = default) =>
-        new OpenShiftUpgrader(this, _api, new WorkspaceGrowth(_api), _options, _timeProvider, _logger).UpgradeAsync(name, upgrade, cancellationToken);
+        new OpenShiftUpgrader(this, _api, new WorkspaceGrowth(_api), _leases, _options, _timeProvider, _logger).UpgradeAsync(name, upgrade, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IAsyncDisposable> HoldForSyncAsync(SessionName name, TimeSpan wait, CancellationToken cancellationToken = default) =>
+        _leases.HoldForSyncAsync(name, wait, cancellationToken);
+
+    /// <summary>The holder identity this instance writes into the session's sync Lease (tests compare it).</summary>
+    internal string SyncLeaseHolder => _leases.Identity;
 
     /// <inheritdoc />
     public void Dispose() => _ownedClient?.Dispose();

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Paude.Backends.OpenShift.Leases;
 using Paude.Backends.OpenShift.Manifests;
 using Paude.Errors;
 using Paude.Sessions;
@@ -22,9 +23,11 @@ namespace Paude.Backends.OpenShift.Backend;
 /// generation, then the backend's start repairs missing objects, re-writes the credential Secrets, scales up and
 /// waits until the session serves; then the generation is marked finished (<see cref="CompletedKey"/>).
 /// A rerun after a kill finds the generation unfinished (or the proxy or a pod behind it) and finishes it; with
-/// nothing pending and nothing new asked, it re-creates the pods again (the same images re-pulled). Holds the session's sync lock (<see cref="SessionSyncLock"/>) throughout.
+/// nothing pending and nothing new asked, it re-creates the pods again (the same images re-pulled). Holds the session's
+/// sync lock file (<see cref="SessionSyncLock"/>: syncs of this machine) and its sync Lease (<see cref="SessionSyncLeases"/>:
+/// syncs of any machine) throughout, both taken now or never before anything is read or written.
 /// </summary>
-internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, WorkspaceGrowth workspace, OpenShiftBackendOptions options, TimeProvider time, ILogger logger)
+internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, WorkspaceGrowth workspace, SessionSyncLeases leases, OpenShiftBackendOptions options, TimeProvider time, ILogger logger)
 {
     /// <summary>The generation of the record on the StatefulSet and of the pod templates made from it.</summary>
     public const string GenerationKey = "paude.io/generation";
@@ -45,6 +48,7 @@ internal sealed class OpenShiftUpgrader(OpenShiftBackend backend, KubeApi api, W
     {
         SessionUpgradeValidation.Validate(upgrade, SessionPlacement.SpecErrors);
         using var held = SessionSyncLock.HoldForUpgrade(backend.Name, name);
+        await using var leased = await leases.HoldForUpgradeAsync(name, cancellationToken).ConfigureAwait(false);
 
         var statefulSet = await ReadStatefulSetAsync(name, cancellationToken).ConfigureAwait(false)
             ?? throw new SessionNotFoundException(name.Value, backend.Name);

@@ -99,6 +99,15 @@ internal sealed record ObjectKind(
         (c, o, ns, ct) => c.CoreV1.CreateNamespacedPodAsync((V1Pod)o, ns, cancellationToken: ct),
         (c, n, ns, o, ct) => c.CoreV1.DeleteNamespacedPodAsync(n, ns, o, cancellationToken: ct));
 
+    /// <summary>The session's sync Lease (<c>paude-sync-&lt;session&gt;</c>): written by syncs and upgrades, removed with the session.</summary>
+    public static readonly ObjectKind Lease = new(
+        "Lease",
+        7,
+        async (c, ns, sel, ct) => (await c.CoordinationV1.ListNamespacedLeaseAsync(ns, labelSelector: sel, cancellationToken: ct).ConfigureAwait(false)).Items.Select(i => i.Metadata),
+        async (c, n, ns, ct) => await c.CoordinationV1.ReadNamespacedLeaseAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
+        (c, o, ns, ct) => c.CoordinationV1.CreateNamespacedLeaseAsync((V1Lease)o, ns, cancellationToken: ct),
+        (c, n, ns, o, ct) => c.CoordinationV1.DeleteNamespacedLeaseAsync(n, ns, o, cancellationToken: ct));
+
     /// <summary>Workloads go in the background: their pods follow by garbage collection, delete waits for them.</summary>
     private static V1DeleteOptions Background => new() { PropagationPolicy = "Background" };
 }

@@ -57,6 +57,10 @@ internal static class SessionObjects
         new(ObjectKind.PersistentVolumeClaim, SessionLabels.Pvc, null, Repaired: false),
         new(ObjectKind.StatefulSet, SessionLabels.Agent, AgentStatefulSet, Repaired: false),
         new(ObjectKind.Pod, null, null, Repaired: false),
+
+        // Written by syncs and upgrades while they run (Leases/SessionSyncLeases), never by create; a killed sync's
+        // stays until it expires, and goes with the session.
+        new(ObjectKind.Lease, null, null, Repaired: false),
     ];
 
     /// <summary>Every kind that occurs in <see cref="All"/>, once.</summary>

@@ -77,6 +77,14 @@ public sealed class OpenShiftBackendOptions
     /// <summary>The first retry delay; later ones back off exponentially with jitter.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// The duration of the session's sync Lease (<c>coordination.k8s.io/v1</c> <c>paude-sync-&lt;session&gt;</c>) that
+    /// every sync holds and an upgrade refuses on, whichever machine runs them; renewed every third of it while held,
+    /// so a killed sync blocks upgrades for at most this long. Whole seconds, 1 s to 1 h. <c>null</c> turns the Lease
+    /// off (for a namespace where you may not write Leases): syncs then hold only the lock file of their machine.
+    /// </summary>
+    public TimeSpan? SyncLeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Returns every problem with these options (empty when valid).</summary>
     public IReadOnlyList<string> GetErrors()
     {
@@ -136,6 +144,11 @@ public sealed class OpenShiftBackendOptions
         if (RetryBaseDelay < TimeSpan.Zero)
         {
             errors.Add("RetryBaseDelay: must not be negative");
+        }
+
+        if (SyncLeaseDuration is { } lease && (lease < TimeSpan.FromSeconds(1) || lease > TimeSpan.FromHours(1) || lease.Ticks % TimeSpan.TicksPerSecond != 0))
+        {
+            errors.Add($"SyncLeaseDuration: {lease} is not a whole number of seconds between 1 s and 1 h (null turns the Lease off)");
         }
 
         if (MaxRetries is < 0 or > 100)

@@ -77,6 +77,11 @@ internal sealed partial class ContinuousSync(ISessionSync sync, ISessionBackendP
             LogNoEvents(logger, root, watcher.Unavailable);
         }
 
+        // The session's cluster-wide sync exclusion (where the backend has one) is held for the whole run, not per
+        // round: between rounds an upgrade run on another machine would otherwise replace the session under the watch.
+        await using var clusterHeld = backends.GetBackend(options.Backend) is ISessionSyncExclusion exclusion
+            ? await exclusion.HoldForSyncAsync(session, options.LockTimeout, cancellationToken).ConfigureAwait(false)
+            : null;
         LogWatching(logger, session.Value, root, options.Strategy);
         var state = new LoopState(session, root, isGit, options, rules, watcher, time);
         var next = (Trigger: ContinuousSyncTrigger.Initial, Events: 0);

@@ -9,7 +9,8 @@ namespace Paude.Sessions;
 /// process dies, so a killed sync never leaves it held. Every sync holds it for its whole run (next to the workspace's
 /// own lock, which is per local folder, not per session); an upgrade takes it without waiting and refuses when it is
 /// held, then holds it itself so no sync starts while the containers are replaced. It sees syncs of this machine and
-/// user only: a sync run elsewhere against the same cluster session is not visible.
+/// user only: a sync run elsewhere against the same cluster session is not visible here — for that a backend
+/// implements <see cref="ISessionSyncExclusion"/> (the OpenShift backend's Lease), which syncs hold next to this lock.
 /// </summary>
 internal static class SessionSyncLock
 {

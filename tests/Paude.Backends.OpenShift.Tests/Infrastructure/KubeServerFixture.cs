@@ -113,7 +113,7 @@ public sealed class KubeServerFixture : IAsyncLifetime
     /// <summary>Kind/name of every object kubectl lists for the session.</summary>
     public async Task<List<string>> SessionObjectsAsync(SessionName name)
     {
-        var output = await KubectlAsync("get", "statefulset,pod,pvc,svc,networkpolicy,secret,deployment,configmap", "-l", $"paude.io/session-name={name.Value}", "-o", "name");
+        var output = await KubectlAsync("get", "statefulset,pod,pvc,svc,networkpolicy,secret,deployment,configmap,lease", "-l", $"paude.io/session-name={name.Value}", "-o", "name");
         return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal)];
     }
 

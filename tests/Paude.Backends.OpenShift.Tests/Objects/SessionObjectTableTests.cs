@@ -34,6 +34,9 @@ public sealed class SessionObjectTableTests(KubeServerFixture fixture) : IDispos
         {
             // With credentials, so the part Secrets exist too.
             await backend.CreateAsync(fixture.Spec(name) with { Credentials = ["claude"] });
+
+            // And a sync's Lease, as a sync that is running (or was killed) leaves it while the session is deleted.
+            var held = await ((ISessionSyncExclusion)backend).HoldForSyncAsync(name, TimeSpan.Zero);
             var objects = await EverySessionObjectAsync(name);
 
             var tableKinds = SessionObjects.Kinds.Select(k => k.Name.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
@@ -45,6 +48,8 @@ public sealed class SessionObjectTableTests(KubeServerFixture fixture) : IDispos
             }
 
             Assert.True(await backend.DeleteAsync(name));
+            Assert.Empty(await EverySessionObjectAsync(name));
+            await held.DisposeAsync(); // its release finds the Lease gone and re-creates nothing
             Assert.Empty(await EverySessionObjectAsync(name));
         }
         finally

@@ -60,13 +60,49 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
     /// <summary>Connects (the first connection's failure is the caller's error) and starts the loop.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The session's cluster-wide sync exclusion (where the backend has one) is held for the loop's whole run.
+        var clusterHeld = _backend is ISessionSyncExclusion exclusion
+            ? await exclusion.HoldForSyncAsync(_session, new SyncOptions().LockTimeout, cancellationToken).ConfigureAwait(false)
+            : null;
+        try
+        {
+            await StartHoldingAsync(clusterHeld, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (clusterHeld is not null)
+            {
+                await clusterHeld.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task StartHoldingAsync(IAsyncDisposable? clusterHeld, CancellationToken cancellationToken)
+    {
         var launcher = NewLauncher();
         // The creation time tells this session from an earlier one of the same name, whose stored base must not be used.
         var created = (await _backend.GetAsync(_session, cancellationToken).ConfigureAwait(false))?.CreatedAt;
         var store = TwoWayBaseStore.For(_root, _backend.Name, _session.Value, _options.SessionWorkspace, _options.StateDirectory);
         var client = await launcher.ConnectAsync(_session, _options.SessionWorkspace, cancellationToken).ConfigureAwait(false);
         var applier = new TwoWayApplier(client, _root, _rules, _options.ConflictPolicy, direction: _options.Direction, store: store, sessionCreatedAt: created);
-        _run = Task.Run(() => RunAsync(launcher, client, applier, _stop.Token), CancellationToken.None);
+        _run = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await RunAsync(launcher, client, applier, _stop.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (clusterHeld is not null)
+                    {
+                        await clusterHeld.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+            },
+            CancellationToken.None);
     }
 
     public async IAsyncEnumerable<TwoWaySyncRound> ReadRoundsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -155,7 +155,7 @@ internal sealed partial class ApiHandler(ObjectStore store, KubernetesFaults fau
                     long? grace = options?["gracePeriodSeconds"] is JsonValue g && g.TryGetValue<long>(out var body) ? body
                         : long.TryParse(http.Query["gracePeriodSeconds"], out var query) ? query : null;
                     var propagation = options?.Str("propagationPolicy") ?? (string?)http.Query["propagationPolicy"];
-                    var result = store.Delete(type, r.Namespace, r.Name!, uid, grace, propagation);
+                    var result = store.Delete(type, r.Namespace, r.Name!, uid, grace, propagation, options?["preconditions"]?.Str("resourceVersion"));
                     // Like the apiserver's registries (ReturnDeletedObject): these return the deleted object, the
                     // others a Success Status, unless the object is still there (graceful/finalizers/foreground).
                     var returnsObject = type == ResourceTypes.Pods || type == ResourceTypes.PersistentVolumeClaims

@@ -13,7 +13,7 @@ internal sealed partial class ObjectStore
     /// garbage collected in the background, orphaned (<c>Orphan</c>) or first (<c>Foreground</c>: the owner stays,
     /// with the <c>foregroundDeletion</c> finalizer, until they are gone). Returns the object as it now is.
     /// </summary>
-    public JsonObject Delete(ResourceType type, string? ns, string name, string? preconditionUid = null, long? gracePeriodSeconds = null, string? propagationPolicy = null)
+    public JsonObject Delete(ResourceType type, string? ns, string name, string? preconditionUid = null, long? gracePeriodSeconds = null, string? propagationPolicy = null, string? preconditionResourceVersion = null)
     {
         // Checked before the object is looked up, like the apiserver's handler validates DeleteOptions first.
         if (propagationPolicy is not (null or "Background" or "Foreground" or "Orphan"))
@@ -32,6 +32,11 @@ internal sealed partial class ObjectStore
             if (preconditionUid is not null && preconditionUid != current.Uid())
             {
                 throw new KubeApiException(409, "Conflict", $"Operation cannot be fulfilled on {type.Qualified} \"{name}\": Precondition failed: UID in precondition: {preconditionUid}, UID in object meta: {current.Uid()}");
+            }
+
+            if (preconditionResourceVersion is not null && preconditionResourceVersion != current.Metadata().Str("resourceVersion"))
+            {
+                throw new KubeApiException(409, "Conflict", $"Operation cannot be fulfilled on {type.Qualified} \"{name}\": Precondition failed: ResourceVersion in precondition: {preconditionResourceVersion}, ResourceVersion in object meta: {current.Metadata().Str("resourceVersion")}");
             }
 
             if (current.Metadata()["deletionTimestamp"] is not null)

@@ -45,10 +45,13 @@ internal static class ResourceTypes
     public static readonly ResourceType Builds = new("build.openshift.io", "v1", "builds", "Build", true, [], true, ["status", "log"]);
     public static readonly ResourceType ImageStreams = new("image.openshift.io", "v1", "imagestreams", "ImageStream", true, ["is"], true, ["status"]);
 
+    // Stored only, like the apiserver (no controller reads them): what clients hold as locks.
+    public static readonly ResourceType Leases = new("coordination.k8s.io", "v1", "leases", "Lease", true, [], false, []);
+
     public static readonly IReadOnlyList<ResourceType> All =
     [
         Namespaces, Pods, PersistentVolumeClaims, Secrets, ConfigMaps, Services, Events, ServiceAccounts,
-        StatefulSets, Deployments, ReplicaSets, NetworkPolicies, StorageClasses, BuildConfigs, Builds, ImageStreams,
+        StatefulSets, Deployments, ReplicaSets, NetworkPolicies, StorageClasses, BuildConfigs, Builds, ImageStreams, Leases,
     ];
 
     public static IEnumerable<string> Groups => All.Where(r => r.Group.Length > 0).Select(r => r.Group).Distinct();
