@@ -40,6 +40,13 @@ public sealed record KubernetesTestServerOptions
     /// </summary>
     public TestRegistry? PrivateRegistry { get; init; }
 
+    /// <summary>
+    /// The kubelet's <c>streamingConnectionIdleTimeout</c> (default 4 h) as this server applies it: a
+    /// <c>kubectl port-forward</c> (SPDY) session with no frame either way for this long is closed with GOAWAY.
+    /// kubectl pings every few seconds, so only a silent or vanished client meets it. <see cref="Timeout.InfiniteTimeSpan"/>: never.
+    /// </summary>
+    public TimeSpan PortForwardIdleTimeout { get; init; } = TimeSpan.FromHours(4);
+
     /// <summary>The <c>podman</c> executable.</summary>
     public string PodmanPath { get; init; } = "podman";
 
@@ -65,6 +72,11 @@ public sealed record KubernetesTestServerOptions
         if (InitialBackOff <= TimeSpan.Zero || MaxBackOff < InitialBackOff)
         {
             errors.Add("InitialBackOff must be positive and not above MaxBackOff.");
+        }
+
+        if (PortForwardIdleTimeout <= TimeSpan.Zero && PortForwardIdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            errors.Add("PortForwardIdleTimeout must be positive (or Timeout.InfiniteTimeSpan).");
         }
 
         if (PodPidsLimit < 0)
