@@ -18,9 +18,11 @@ namespace Paude.Testing.Kubernetes.Spdy;
 /// the server sends WINDOW_UPDATE (stream and stream 0) as readers consume, so a client that honours windows never
 /// has more than that outstanding per stream. spdystream, and so kubectl, honours no window and sends no
 /// WINDOW_UPDATE: for such a client <see cref="SpdyConnectionOptions.StreamBufferLimit"/> and
-/// <see cref="SpdyConnectionOptions.SessionBufferLimit"/> bound what the server holds, and the stream that passes them
-/// is reset (FLOW_CONTROL_ERROR) instead of the whole connection stalling. (The kubelet stalls: one blocked stream
-/// fills its spdystream frame queue, then the reader of the connection waits.)
+/// <see cref="SpdyConnectionOptions.SessionBufferLimit"/> bound what the server holds: past them the frame loop waits
+/// for the reader (a slow one: the connection slows to its pace and nothing is lost, as with the kubelet, whose
+/// blocked stream fills its spdystream frame queue and then stops the connection's reader), and a reader that takes
+/// nothing for <see cref="SpdyConnectionOptions.StallTimeout"/> gets its stream reset (FLOW_CONTROL_ERROR) so the
+/// other streams go on.
 /// </para>
 /// <para>
 /// Send side: the client's WINDOW_UPDATEs are checked and ignored; the server does not hold its DATA back for the
@@ -48,6 +50,7 @@ internal sealed class SpdyConnection(Stream transport, SpdyConnectionOptions? op
     private uint lastStreamId;
     private long buffered;
     private long sessionCredit;
+    private TaskCompletionSource consumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Serves the session until the client closes it, breaks it, leaves it idle, or <paramref name="ct"/> fires; then every stream is aborted.</summary>
     public async Task RunAsync(ISpdyStreamHandler handler, CancellationToken ct)
@@ -131,6 +134,7 @@ internal sealed class SpdyConnection(Stream transport, SpdyConnectionOptions? op
     internal void Consumed(SpdyStream stream, long bytes, long update)
     {
         Interlocked.Add(ref buffered, -bytes);
+        Progress();
         if (update > 0)
         {
             _ = TrySendAsync(WindowUpdate(stream.Id, update), CancellationToken.None);
@@ -166,6 +170,7 @@ internal sealed class SpdyConnection(Stream transport, SpdyConnectionOptions? op
                 var rest = stream.Release();
                 Interlocked.Add(ref buffered, -rest);
                 CreditSession(rest);
+                Progress();
             }
         }
     }
@@ -277,7 +282,7 @@ internal sealed class SpdyConnection(Stream transport, SpdyConnectionOptions? op
         Require(id != 0, "DATA frame on stream 0");
         var stream = Find(id);
         var open = stream is { RemoteClosed: false };
-        var overflow = open && length > 0 && !Buffer(stream!, length);
+        var overflow = open && length > 0 && !await BufferAsync(stream!, length, ct).ConfigureAwait(false);
         var take = open && !overflow;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(length, 1), 64 * 1024));
         try
@@ -335,8 +340,40 @@ internal sealed class SpdyConnection(Stream transport, SpdyConnectionOptions? op
         }
     }
 
-    /// <summary>Counts a DATA frame's bytes against the stream's and the session's limits; false: the client overran them.</summary>
-    private bool Buffer(SpdyStream stream, int length)
+    /// <summary>
+    /// Counts a DATA frame's bytes against the stream's and the session's limits. Past a limit the frame loop waits for
+    /// readers to take bytes (a slow reader: the whole connection slows down to it, as with the kubelet, and nothing is
+    /// lost); false when no reader took any for <see cref="SpdyConnectionOptions.StallTimeout"/> (a stalled reader).
+    /// </summary>
+    private async Task<bool> BufferAsync(SpdyStream stream, int length, CancellationToken ct)
+    {
+        var progress = Volatile.Read(ref consumed).Task;
+        while (!TryBuffer(stream, length))
+        {
+            if (stream.Aborted.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            try
+            {
+                await progress.WaitAsync(options.StallTimeout, options.TimeProvider, ct).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return false;
+            }
+
+            progress = Volatile.Read(ref consumed).Task;
+        }
+
+        return true;
+    }
+
+    /// <summary>Buffered bytes were read or released: a frame loop waiting in <see cref="BufferAsync"/> tries again.</summary>
+    private void Progress() => Interlocked.Exchange(ref consumed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private bool TryBuffer(SpdyStream stream, int length)
     {
         if (Interlocked.Add(ref buffered, length) > options.SessionBufferLimit || !stream.TryBuffer(length, options.StreamBufferLimit))
         {

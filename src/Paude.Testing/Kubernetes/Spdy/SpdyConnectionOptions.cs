@@ -13,14 +13,20 @@ internal sealed record SpdyConnectionOptions
     public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;
 
     /// <summary>
-    /// Unread bytes one stream may hold before the server resets it with FLOW_CONTROL_ERROR. A client that honours the
-    /// window never holds more than <see cref="SpdyConnection.InitialWindow"/>; kubectl ignores windows (spdystream does
-    /// no flow control), so this is the slack a reader slower than kubectl gets.
+    /// Unread bytes one stream may hold without slowing the connection. A client that honours the window never holds
+    /// more than <see cref="SpdyConnection.InitialWindow"/>; kubectl ignores windows (spdystream does no flow control), so
+    /// this is the slack a reader slower than kubectl gets before the frame loop waits for it.
     /// </summary>
     public long StreamBufferLimit { get; init; } = 16 * 1024 * 1024;
 
-    /// <summary>Unread bytes all streams of the connection may hold together; the stream whose DATA frame passes it is reset.</summary>
+    /// <summary>Unread bytes all streams of the connection may hold together, likewise.</summary>
     public long SessionBufferLimit { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// How long the frame loop waits, past a limit, for a reader to take any byte; then the stream of the DATA frame
+    /// is reset (FLOW_CONTROL_ERROR) and the other streams go on.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

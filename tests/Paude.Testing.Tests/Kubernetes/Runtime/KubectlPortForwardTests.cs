@@ -82,7 +82,7 @@ public sealed class KubectlPortForwardTests(ServerFixture fixture) : IClassFixtu
     public async Task A_connection_the_pod_does_not_read_leaves_the_others_of_the_same_kubectl_flowing()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        var name = await StartFileServerPodAsync(cts.Token, stalledListener: true);
+        var name = await StartFileServerPodAsync(cts.Token, listeners: true);
         await using var forward = await KubectlForward.StartAsync(fixture.Server.KubeconfigPath, name, ["8080", "9000"], websockets: true, cts.Token);
 
         // One kubectl session carries both ports. On 9000 socat hands the bytes to a sleep that never reads them:
@@ -98,6 +98,35 @@ public sealed class KubectlPortForwardTests(ServerFixture fixture) : IClassFixtu
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         Assert.Equal(Expected(5), await http.GetByteArrayAsync(new Uri($"http://127.0.0.1:{forward.LocalPort}/f5"), cts.Token));
         Assert.False(forward.HasExited, forward.Output);
+    }
+
+    [Fact]
+    public async Task A_large_upload_through_kubectl_arrives_whole_however_far_the_pod_side_lags()
+    {
+        // kubectl sends without regard for SPDY windows: the server buffers what the pod side has not taken yet, and past
+        // its limit slows kubectl down. (The pod counts 64 MiB and stops: the port relay passes on no half-close.)
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var name = await StartFileServerPodAsync(cts.Token, listeners: true);
+        await using var forward = await KubectlForward.StartAsync(fixture.Server.KubeconfigPath, name, ["8080", "9001"], websockets: true, cts.Token);
+        const int Mebibytes = 64;
+        using (var upload = new System.Net.Sockets.TcpClient())
+        {
+            await upload.ConnectAsync("127.0.0.1", forward.LocalPorts["9001"], cts.Token);
+            var stream = upload.GetStream();
+            var chunk = new byte[1024 * 1024];
+            for (var i = 0; i < Mebibytes; i++)
+            {
+                await stream.WriteAsync(chunk, cts.Token);
+            }
+
+        }
+
+        using var http = new HttpClient();
+        var size = await Eventually.UntilAsync(
+            async () => await http.GetAsync(new Uri($"http://127.0.0.1:{forward.LocalPort}/upload-size"), cts.Token),
+            r => r.IsSuccessStatusCode,
+            "the pod counted the upload");
+        Assert.Equal((Mebibytes * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), (await size.Content.ReadAsStringAsync(cts.Token)).Trim());
     }
 
     [Fact]
@@ -147,14 +176,15 @@ public sealed class KubectlPortForwardTests(ServerFixture fixture) : IClassFixtu
     /// A pod whose busybox httpd serves, on 127.0.0.1:8080 only, files f0..f99 (<c>seq 1 (37·i + 1)</c>) and
     /// <c>large</c> (<c>seq 1 700000</c>), so the expected bytes are known without reading them back.
     /// </summary>
-    private Task<string> StartFileServerPodAsync(CancellationToken ct, bool stalledListener = false) => StartFileServerPodAsync(fixture, ct, stalledListener);
+    private Task<string> StartFileServerPodAsync(CancellationToken ct, bool listeners = false) => StartFileServerPodAsync(fixture, ct, listeners);
 
-    internal static async Task<string> StartFileServerPodAsync(ServerFixture fixture, CancellationToken ct, bool stalledListener = false)
+    internal static async Task<string> StartFileServerPodAsync(ServerFixture fixture, CancellationToken ct, bool listeners = false)
     {
         var name = $"kpf-{Guid.NewGuid().ToString("N")[..6]}";
         var script = "mkdir -p /tmp/www && cd /tmp/www && i=0 && while [ $i -lt " + Files + " ]; do seq 1 $((37 * i + 1)) > f$i; i=$((i + 1)); done"
             + " && seq 1 700000 > large"
-            + (stalledListener ? " && { socat TCP-LISTEN:9000,bind=127.0.0.1,reuseaddr,fork EXEC:'sleep 100000' & }" : "")
+            + (listeners ? " && { socat TCP-LISTEN:9000,bind=127.0.0.1,reuseaddr,fork EXEC:'sleep 100000' & }" : "")
+            + (listeners ? " && { socat TCP-LISTEN:9001,bind=127.0.0.1,reuseaddr SYSTEM:'head -c 67108864 | wc -c > /tmp/up && mv /tmp/up /tmp/www/upload-size' & }" : "")
             + " && touch ready && exec busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www";
         var pod = Manifests.Pod(name, AgentImage, ["sh", "-c", script]);
         await fixture.Client.CoreV1.CreateNamespacedPodAsync(pod, "paude", cancellationToken: ct);

@@ -138,9 +138,9 @@ public sealed class SpdyConnectionTests
     }
 
     [Fact]
-    public async Task A_client_that_overruns_a_stream_far_past_its_window_gets_that_stream_reset()
+    public async Task A_client_that_overruns_a_stream_nobody_reads_gets_that_stream_reset()
     {
-        await using var session = await Session.StartAsync(new SpdyConnectionOptions { StreamBufferLimit = 256 * 1024 });
+        await using var session = await Session.StartAsync(new SpdyConnectionOptions { StreamBufferLimit = 256 * 1024, StallTimeout = TimeSpan.FromMilliseconds(300) });
         await session.Client.SynStreamAsync(1, [new("port", "80"), new("streamtype", "data"), new("hold", "1")]);
         Assert.Equal(2, (await session.Client.ReadFrameAsync()).Type);
         for (var i = 0; i < 5; i++)
@@ -161,9 +161,38 @@ public sealed class SpdyConnectionTests
     }
 
     [Fact]
+    public async Task A_slow_reader_past_the_limit_slows_the_client_down_and_loses_nothing()
+    {
+        await using var session = await Session.StartAsync(new SpdyConnectionOptions { StreamBufferLimit = 128 * 1024, StallTimeout = TimeSpan.FromSeconds(20) });
+        await session.Client.SynStreamAsync(1, [new("port", "80"), new("streamtype", "data"), new("slow", "1")]);
+        Assert.Equal(2, (await session.Client.ReadFrameAsync()).Type);
+        var echoed = Task.Run(async () =>
+        {
+            long total = 0;
+            while (true)
+            {
+                var frame = await session.Client.ReadFrameAsync();
+                Assert.False(frame.Control && frame.Type == 3, "the slow stream was reset");
+                total += frame.Control ? 0 : frame.Payload.Length;
+                if (!frame.Control && (frame.Flags & 1) != 0)
+                {
+                    return total;
+                }
+            }
+        });
+
+        for (var i = 0; i < 16; i++)
+        {
+            await session.Client.DataAsync(1, new byte[64 * 1024], fin: i == 15);
+        }
+
+        Assert.Equal(1024 * 1024, await echoed.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
     public async Task Streams_together_may_not_hold_more_than_the_session_limit()
     {
-        await using var session = await Session.StartAsync(new SpdyConnectionOptions { SessionBufferLimit = 256 * 1024 });
+        await using var session = await Session.StartAsync(new SpdyConnectionOptions { SessionBufferLimit = 256 * 1024, StallTimeout = TimeSpan.FromMilliseconds(300) });
         for (uint id = 1; id <= 5; id += 2)
         {
             await session.Client.SynStreamAsync(id, [new("port", "80"), new("streamtype", "data"), new("hold", "1")]);
@@ -295,6 +324,11 @@ public sealed class SpdyConnectionTests
         {
             while (true)
             {
+                if (stream.Header("slow").Length > 0)
+                {
+                    await Task.Delay(20);
+                }
+
                 var read = await stream.Input.ReadAsync(stream.Aborted);
                 foreach (var segment in read.Buffer)
                 {
