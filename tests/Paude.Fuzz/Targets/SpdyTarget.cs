@@ -16,6 +16,14 @@ namespace Paude.Fuzz.Targets;
 /// </summary>
 public sealed class SpdyTarget : IFuzzTarget
 {
+    /// <summary>Small limits, so inputs afl can write reach the paths past them (wait for a reader, reset a stalled one).</summary>
+    private static readonly SpdyConnectionOptions Limits = new()
+    {
+        StreamBufferLimit = 64 * 1024,
+        SessionBufferLimit = 160 * 1024,
+        StallTimeout = TimeSpan.FromMilliseconds(50),
+    };
+
     public string Name => "spdy";
 
     public void Run(byte[] input) => RunAsync(input).GetAwaiter().GetResult();
@@ -24,7 +32,7 @@ public sealed class SpdyTarget : IFuzzTarget
     {
         var transport = new ClientBytes(input);
         using var stop = new CancellationTokenSource();
-        using var connection = new SpdyConnection(transport);
+        using var connection = new SpdyConnection(transport, Limits);
         var streams = new PortForwardStreams(connection, ForwardAsync, TimeSpan.FromMilliseconds(200), stop.Token);
         try
         {

@@ -281,9 +281,8 @@ internal sealed class SpdyConnection(Stream transport, SpdyConnectionOptions? op
     {
         Require(id != 0, "DATA frame on stream 0");
         var stream = Find(id);
-        var open = stream is { RemoteClosed: false };
-        var overflow = open && length > 0 && !await BufferAsync(stream!, length, ct).ConfigureAwait(false);
-        var take = open && !overflow;
+        var take = stream is { RemoteClosed: false };
+        var overflow = false;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(length, 1), 64 * 1024));
         try
         {
@@ -292,21 +291,28 @@ internal sealed class SpdyConnection(Stream transport, SpdyConnectionOptions? op
                 var chunk = buffer.AsMemory(0, Math.Min(left, buffer.Length));
                 await reader.ReadExactlyAsync(chunk, ct).ConfigureAwait(false);
                 left -= chunk.Length;
+
+                // Counted as it arrives, not by the length the header claims: a claim alone holds nothing up.
+                if (take && !await BufferAsync(stream!, chunk.Length, ct).ConfigureAwait(false))
+                {
+                    overflow = true;
+                    take = false;
+                }
+
                 if (take)
                 {
                     await stream!.ReceiveAsync(chunk, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Dropped bytes used the client's session window all the same.
+                    CreditSession(chunk.Length);
                 }
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        if (!take)
-        {
-            // Dropped bytes used the client's session window all the same.
-            CreditSession(length);
         }
 
         if (overflow)
