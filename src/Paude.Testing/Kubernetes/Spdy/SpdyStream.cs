@@ -11,7 +11,8 @@ namespace Paude.Testing.Kubernetes.Spdy;
 /// <remarks>
 /// The client's bytes wait in an unbounded pipe: the frame loop must never wait for one stream's reader, or every
 /// other stream of the connection waits with it. What bounds the pipe is the connection's flow control: it counts
-/// what each stream holds unread (<see cref="TryBuffer"/>) and resets a stream whose client sends far past its window.
+/// what each stream holds unread (<see cref="TryBuffer"/>) and, past its limits, waits for the reader or resets a
+/// stream whose reader takes nothing (see <see cref="SpdyConnection"/>).
 /// </remarks>
 [SuppressMessage("Design", "CA1001", Justification = "A CancellationTokenSource without a timer holds nothing to release, and forwards may still read Aborted after the connection ends.")]
 internal sealed class SpdyStream
