@@ -38,7 +38,7 @@ out="tests/Paude.Fuzz/bin/Release/net10.0"
 stamp="$(cd "$out" && sha256sum Paude.*.dll | sha256sum | cut -c1-16)"
 if [ "$(cat "$bin/.stamp" 2>/dev/null)" != "$stamp" ]; then
   rm -rf "$bin"; cp -r "$out" "$bin"
-  for dll in Paude.Abstractions Paude.Sync Paude.Credentials Paude.Backends.OpenShift; do
+  for dll in Paude.Abstractions Paude.Sync Paude.Credentials Paude.Backends.OpenShift Paude.Testing; do
     dotnet tool run sharpfuzz "$bin/$dll.dll" >>"$work/instrument.log" 2>&1 || { tail -20 "$work/instrument.log" >&2; exit 2; }
   done
   echo "$stamp" >"$bin/.stamp"

@@ -20,6 +20,7 @@ public static class FuzzTargets
         new ExecStatusTarget(),
         new ExecFramesTarget(),
         new HelperFramesTarget(),
+        new SpdyTarget(),
     ];
 
     public static IEnumerable<string> Names => All.Select(t => t.Name);

@@ -89,3 +89,34 @@ status = b'\x03{"status":"Success"}'
 put("execframes", "v4", frames(2, [b"\x01hello", b"\x02oops", status]))
 put("execframes", "v5-close", frames(3, [b"\x01out", b"\xff\x01", b"\x01late", status]))
 put("execframes", "broken", frames(1, [b"\x01partial"]))
+
+# spdy: what a client sends on a SPDY/3.1 port-forward session. Header blocks: the first is zlib's header with the SPDY
+# dictionary id; compressed ones are what Python's zlib (zdict = the SPDY dictionary, sync flush) wrote for kubectl's
+# {port 8080, requestid 0, streamtype error|data}; stored ones carry any headers without needing the dictionary.
+def spdy_ctrl(kind, payload, flags=0):
+    return struct.pack(">HHI", 0x8003, kind, (flags << 24) | len(payload)) + payload
+def spdy_data(sid, data, fin=False):
+    return struct.pack(">II", sid, ((1 if fin else 0) << 24) | len(data)) + data
+def spdy_block(headers, first):
+    plain = struct.pack(">I", len(headers)) + b"".join(struct.pack(">I", len(x)) + x for h in headers for x in (h[0].encode(), h[1].encode()))
+    stored = b"\x00" + struct.pack("<HH", len(plain), len(plain) ^ 0xFFFF) + plain + b"\x00\x00\x00\xff\xff"
+    return (b"\x78\xf9\xe3\xc6\xa7\xc2" if first else b"") + stored
+def spdy_syn(sid, block, flags=0):
+    return spdy_ctrl(1, struct.pack(">IIH", sid, 0, 0) + block, flags)
+zlib_error = bytes.fromhex("78f9e3c6a7c202253a48f95b044eea16061606409ab308125f99a074cc68004e892545a989b9d0c2863515141500000000ffff")
+zlib_data = bytes.fromhex("225333a8a44a04000000ffff")
+put("spdy", "kubectl-pair", spdy_syn(1, zlib_error) + spdy_data(1, b"", True) + spdy_syn(3, zlib_data)
+    + spdy_data(3, b"GET / HTTP/1.0\r\n\r\n") + spdy_ctrl(6, struct.pack(">I", 1)) + spdy_ctrl(9, struct.pack(">II", 3, 4096))
+    + spdy_data(3, b"", True) + spdy_ctrl(7, struct.pack(">II", 3, 0)))
+def pf(kind, port, rid):
+    return [("port", port), ("requestid", rid), ("streamtype", kind)]
+put("spdy", "stalled-and-flowing", spdy_syn(1, spdy_block(pf("error", "1", "0"), True)) + spdy_syn(3, spdy_block(pf("data", "1", "0"), False))
+    + spdy_syn(5, spdy_block(pf("error", "80", "1"), False)) + spdy_syn(7, spdy_block(pf("data", "80", "1"), False))
+    + spdy_data(3, b"s" * 3000) + spdy_data(7, b"echo me", True) + spdy_ctrl(3, struct.pack(">II", 3, 5)) + spdy_ctrl(4, struct.pack(">III", 1, 7, 65536)))
+put("spdy", "refused-and-duplicate", spdy_syn(1, spdy_block([("streamtype", "data")], True)) + spdy_syn(3, spdy_block(pf("error", "80", "9"), False))
+    + spdy_syn(5, spdy_block(pf("error", "80", "9"), False)) + spdy_data(41, b"xyz") + spdy_syn(7, spdy_block([("port", "80"), ("streamtype", "data")], False), flags=1)
+    + spdy_data(7, b"after fin"))
+put("spdy", "not-zlib", spdy_syn(1, b"garbage!"))
+put("spdy", "huge-header-count", spdy_syn(1, b"\x78\xf9\xe3\xc6\xa7\xc2\x00\x04\x00\xfb\xff\xff\xff\xff\xff\x00\x00\x00\xff\xff"))
+put("spdy", "version-2", struct.pack(">HHI", 0x8002, 6, 4) + struct.pack(">I", 1))
+put("spdy", "cut-frame", spdy_syn(1, spdy_block(pf("data", "80", "0"), True)) + spdy_data(1, b"abc")[:9])

@@ -13,6 +13,7 @@ using Paude.Testing.Kubernetes.Builds;
 using Paude.Testing.Kubernetes.Controllers;
 using Paude.Testing.Kubernetes.Registry;
 using Paude.Testing.Kubernetes.Runtime;
+using Paude.Testing.Kubernetes.Spdy;
 using Paude.Testing.Kubernetes.Store;
 
 namespace Paude.Testing.Kubernetes;
@@ -95,7 +96,10 @@ public sealed class KubernetesTestServer : IAsyncDisposable
 
         store.DeferDeletion = (type, _) => type == ResourceTypes.Pods;
         var events = new EventRecorder(store, options.TimeProvider);
-        var podIo = new PodIo(resources, podman);
+        var podIo = new PodIo(resources, podman)
+        {
+            SpdyOptions = new SpdyConnectionOptions { IdleTimeout = options.PortForwardIdleTimeout, TimeProvider = options.TimeProvider },
+        };
         var builds = new BinaryBuilds(store, new BuildRunner(store, resources, podman, options.TimeProvider, stopping.Token), resources.Root);
         var handler = new ApiHandler(store, faults, podIo, builds);
 

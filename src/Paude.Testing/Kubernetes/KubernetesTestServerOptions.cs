@@ -55,6 +55,14 @@ public sealed record KubernetesTestServerOptions
     /// </summary>
     public IReadOnlyList<KubernetesNodeTaint> NodeTaints { get; init; } = [];
 
+    /// <summary>
+    /// The kubelet's <c>streamingConnectionIdleTimeout</c> (default 4 h) as this server applies it: a
+    /// <c>kubectl port-forward</c> (SPDY) session with no frame either way for this long is closed with GOAWAY.
+    /// kubectl pings every few seconds on its SPDY upgrade path (not through its WebSocket tunnel, whose quiet
+    /// forwards therefore end), so there only a silent or vanished client meets it. <see cref="Timeout.InfiniteTimeSpan"/>: never.
+    /// </summary>
+    public TimeSpan PortForwardIdleTimeout { get; init; } = TimeSpan.FromHours(4);
+
     /// <summary>The <c>podman</c> executable.</summary>
     public string PodmanPath { get; init; } = "podman";
 
@@ -80,6 +88,11 @@ public sealed record KubernetesTestServerOptions
         if (InitialBackOff <= TimeSpan.Zero || MaxBackOff < InitialBackOff)
         {
             errors.Add("InitialBackOff must be positive and not above MaxBackOff.");
+        }
+
+        if (PortForwardIdleTimeout <= TimeSpan.Zero && PortForwardIdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            errors.Add("PortForwardIdleTimeout must be positive (or Timeout.InfiniteTimeSpan).");
         }
 
         if (PodPidsLimit < 0)

@@ -20,6 +20,8 @@ public class ServerFixture : IAsyncLifetime
 
     protected virtual TestRegistry? PrivateRegistry => null;
 
+    protected virtual TimeSpan PortForwardIdleTimeout => new KubernetesTestServerOptions().PortForwardIdleTimeout;
+
     public async Task InitializeAsync()
     {
         Server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions
@@ -28,6 +30,7 @@ public class ServerFixture : IAsyncLifetime
             OpenShiftRestricted = Restricted,
             PodPidsLimit = PodPidsLimit,
             PrivateRegistry = PrivateRegistry,
+            PortForwardIdleTimeout = PortForwardIdleTimeout,
             ResourceLabels = new Dictionary<string, string> { ["paude.test"] = RunId },
         });
         Client = Server.CreateClient("paude");
@@ -63,4 +66,12 @@ public sealed class RegistryServerFixture : ServerFixture
     public static readonly TestRegistry Registry = new("registry.paude.test:5000", "puller", "s3cret-" + RunId);
 
     protected override TestRegistry? PrivateRegistry => Registry;
+}
+
+/// <summary>A server whose port-forward sessions end after <see cref="IdleTimeout"/> without a frame.</summary>
+public sealed class IdlePortForwardServerFixture : ServerFixture
+{
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(8);
+
+    protected override TimeSpan PortForwardIdleTimeout => IdleTimeout;
 }

@@ -24,6 +24,9 @@ internal sealed partial class PodIo
     /// <summary>How long half a stream pair waits for the other half (tests shorten it).</summary>
     internal TimeSpan SpdyPairTimeout { get; set; } = PortForwardStreams.DefaultPairTimeout;
 
+    /// <summary>Idle timeout and buffer limits of each SPDY session (the server's options set the idle timeout).</summary>
+    internal SpdyConnectionOptions SpdyOptions { get; init; } = new();
+
     private static bool WantsSpdy(HttpContext context) =>
         context.WebSockets.WebSocketRequestedProtocols.Contains(SpdyTunnelProtocol)
         || string.Equals(context.Request.Headers.Upgrade, "SPDY/3.1", StringComparison.OrdinalIgnoreCase);
@@ -61,7 +64,7 @@ internal sealed partial class PodIo
 
         var podmanName = resources.Container(pod.Namespace()!, pod.Name(), container);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        using var connection = new SpdyConnection(transport);
+        using var connection = new SpdyConnection(transport, SpdyOptions);
         var streams = new PortForwardStreams(connection, (port, data, ct) => RelayStreamAsync(podmanName, pod, port, data, ct), SpdyPairTimeout, abort.Token);
         try
         {

@@ -5,42 +5,72 @@ using System.Net.WebSockets;
 namespace Paude.Testing.Kubernetes.Spdy;
 
 /// <summary>
-/// The server end of a SPDY/3.1 session as the kubelet's spdystream serves it (client streams only, no flow control):
-/// reads frames until the client leaves, answers SYN_STREAM with SYN_REPLY (or RST_STREAM when
-/// <see cref="ISpdyStreamHandler.Check"/> refuses it), echoes the client's PINGs, and hands each stream's DATA to it.
-/// Every byte comes from a client the server does not trust: a malformed frame gets RST_STREAM when it concerns one
-/// stream and GOAWAY (PROTOCOL_ERROR) plus the end of the session when the framing or header state is broken; the
-/// server never throws for it.
+/// The server end of a SPDY/3.1 session as the kubelet's spdystream serves it (client streams only): reads frames until
+/// the client leaves, answers SYN_STREAM with SYN_REPLY (or RST_STREAM when <see cref="ISpdyStreamHandler.Check"/>
+/// refuses it), echoes the client's PINGs, and hands each stream's DATA to it. Every byte comes from a client the
+/// server does not trust: a malformed frame gets RST_STREAM when it concerns one stream and GOAWAY (PROTOCOL_ERROR)
+/// plus the end of the session when the framing or header state is broken; the server never throws for it.
 /// </summary>
-internal sealed class SpdyConnection(Stream transport) : IDisposable
+/// <remarks>
+/// <para>
+/// Flow control (SPDY/3.1 2.6.8), receive side: the frame loop never waits for a stream's reader, so one stream nobody
+/// reads cannot stop the others. Each stream and the session start with a window of <see cref="InitialWindow"/>;
+/// the server sends WINDOW_UPDATE (stream and stream 0) as readers consume, so a client that honours windows never
+/// has more than that outstanding per stream. spdystream, and so kubectl, honours no window and sends no
+/// WINDOW_UPDATE: for such a client <see cref="SpdyConnectionOptions.StreamBufferLimit"/> and
+/// <see cref="SpdyConnectionOptions.SessionBufferLimit"/> bound what the server holds: past them the frame loop waits
+/// for the reader (a slow one: the connection slows to its pace and nothing is lost, as with the kubelet, whose
+/// blocked stream fills its spdystream frame queue and then stops the connection's reader), and a reader that takes
+/// nothing for <see cref="SpdyConnectionOptions.StallTimeout"/> gets its stream reset (FLOW_CONTROL_ERROR) so the
+/// other streams go on.
+/// </para>
+/// <para>
+/// Send side: the client's WINDOW_UPDATEs are checked and ignored; the server does not hold its DATA back for the
+/// client's window, because kubectl never opens it (an honest SPDY/3.1 window would stop every download at 64 KiB).
+/// </para>
+/// </remarks>
+internal sealed class SpdyConnection(Stream transport, SpdyConnectionOptions? options = null) : IDisposable
 {
     /// <summary>Streams one client may hold open at once (kubectl opens two per forwarded connection).</summary>
     public const int MaxStreams = 1000;
 
+    /// <summary>SPDY/3.1's initial window of every stream and of the session (the server announces no other).</summary>
+    public const int InitialWindow = 64 * 1024;
+
     private const int ControlFlagFin = 0x01;
     private const int MaxControlPayload = SpdyHeaderDecoder.MaxBlockBytes + 10;
 
+    private static readonly SpdyConnectionOptions Defaults = new();
+    private readonly SpdyConnectionOptions options = options ?? Defaults;
     private readonly SemaphoreSlim sendLock = new(1, 1);
     private readonly SpdyHeaderDecoder decoder = new();
     private readonly SpdyHeaderEncoder encoder = new();
     private readonly Dictionary<uint, SpdyStream> streams = [];
+    private readonly CancellationTokenSource idle = new(Timeout.InfiniteTimeSpan, (options ?? Defaults).TimeProvider);
     private uint lastStreamId;
+    private long buffered;
+    private long sessionCredit;
+    private TaskCompletionSource consumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Serves the session until the client closes it, breaks it, or <paramref name="ct"/> fires; then every stream is aborted.</summary>
+    /// <summary>Serves the session until the client closes it, breaks it, leaves it idle, or <paramref name="ct"/> fires; then every stream is aborted.</summary>
     public async Task RunAsync(ISpdyStreamHandler handler, CancellationToken ct)
     {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var expiry = idle.Token.UnsafeRegister(_ => _ = ExpireAsync(stop), null);
+        Activity();
         var reader = new BufferedStream(transport, 64 * 1024);
         var header = new byte[8];
         try
         {
-            while (await ReadHeaderAsync(reader, header, ct).ConfigureAwait(false))
+            while (await ReadHeaderAsync(reader, header, stop.Token).ConfigureAwait(false))
             {
+                Activity();
                 var first = BinaryPrimitives.ReadUInt32BigEndian(header);
                 var flags = header[4];
                 var length = (int)(BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4)) & 0xFFFFFF);
                 if ((first & 0x8000_0000) == 0)
                 {
-                    await DataFrameAsync(reader, first, flags, length, ct).ConfigureAwait(false);
+                    await DataFrameAsync(reader, first, flags, length, stop.Token).ConfigureAwait(false);
                     continue;
                 }
 
@@ -55,17 +85,17 @@ internal sealed class SpdyConnection(Stream transport) : IDisposable
                 }
 
                 var payload = new byte[length];
-                await reader.ReadExactlyAsync(payload, ct).ConfigureAwait(false);
-                await ControlFrameAsync((int)(first & 0xFFFF), flags, payload, handler, ct).ConfigureAwait(false);
+                await reader.ReadExactlyAsync(payload, stop.Token).ConfigureAwait(false);
+                await ControlFrameAsync((int)(first & 0xFFFF), flags, payload, handler, stop.Token).ConfigureAwait(false);
             }
         }
         catch (SpdyProtocolException)
         {
-            await TrySendAsync(GoAway(lastStreamId, status: 1), ct).ConfigureAwait(false);
+            await TrySendAsync(GoAway(lastStreamId, status: 1), stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or WebSocketException or EndOfStreamException or OperationCanceledException or ObjectDisposedException)
         {
-            // The client went away (or the session was cancelled): what it opened ends with it.
+            // The client went away (or the session was cancelled or idle): what it opened ends with it.
         }
         finally
         {
@@ -80,6 +110,7 @@ internal sealed class SpdyConnection(Stream transport) : IDisposable
             {
                 stream.EndInput();
                 stream.Abort();
+                Interlocked.Add(ref buffered, -stream.Release());
             }
         }
     }
@@ -96,6 +127,20 @@ internal sealed class SpdyConnection(Stream transport) : IDisposable
     {
         sendLock.Dispose();
         decoder.Dispose();
+        idle.Dispose();
+    }
+
+    /// <summary>A reader consumed <paramref name="bytes"/> of <paramref name="stream"/>; <paramref name="update"/> &gt; 0: give the stream that much window back.</summary>
+    internal void Consumed(SpdyStream stream, long bytes, long update)
+    {
+        Interlocked.Add(ref buffered, -bytes);
+        Progress();
+        if (update > 0)
+        {
+            _ = TrySendAsync(WindowUpdate(stream.Id, update), CancellationToken.None);
+        }
+
+        CreditSession(bytes);
     }
 
     internal async Task SendDataAsync(uint id, ReadOnlyMemory<byte> data, bool fin, CancellationToken ct)
@@ -119,9 +164,13 @@ internal sealed class SpdyConnection(Stream transport) : IDisposable
     {
         lock (streams)
         {
-            if (force || (stream.LocalClosed && stream.RemoteClosed))
+            if ((force || (stream.LocalClosed && stream.RemoteClosed)) && streams.Remove(stream.Id))
             {
-                streams.Remove(stream.Id);
+                // Nobody will read what it still holds (or it is read after all, uncounted): the budget is free again.
+                var rest = stream.Release();
+                Interlocked.Add(ref buffered, -rest);
+                CreditSession(rest);
+                Progress();
             }
         }
     }
@@ -168,7 +217,7 @@ internal sealed class SpdyConnection(Stream transport) : IDisposable
             case 7: // GOAWAY: the client opens nothing more; what is open finishes, then it closes the connection
                 Require(payload.Length == 8, "GOAWAY not 8 bytes");
                 break;
-            case 9: // WINDOW_UPDATE: spdystream does no flow control
+            case 9: // WINDOW_UPDATE: checked, not obeyed (the class remarks say why)
                 Require(payload.Length == 8, "WINDOW_UPDATE not 8 bytes");
                 break;
             default: // SPDY/3 2.2.1: a control frame of an unknown type is ignored
@@ -232,6 +281,8 @@ internal sealed class SpdyConnection(Stream transport) : IDisposable
     {
         Require(id != 0, "DATA frame on stream 0");
         var stream = Find(id);
+        var take = stream is { RemoteClosed: false };
+        var overflow = false;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(length, 1), 64 * 1024));
         try
         {
@@ -240,15 +291,34 @@ internal sealed class SpdyConnection(Stream transport) : IDisposable
                 var chunk = buffer.AsMemory(0, Math.Min(left, buffer.Length));
                 await reader.ReadExactlyAsync(chunk, ct).ConfigureAwait(false);
                 left -= chunk.Length;
-                if (stream is { RemoteClosed: false })
+
+                // Counted as it arrives, not by the length the header claims: a claim alone holds nothing up.
+                if (take && !await BufferAsync(stream!, chunk.Length, ct).ConfigureAwait(false))
                 {
-                    await stream.ReceiveAsync(chunk, ct).ConfigureAwait(false);
+                    overflow = true;
+                    take = false;
+                }
+
+                if (take)
+                {
+                    await stream!.ReceiveAsync(chunk, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Dropped bytes used the client's session window all the same.
+                    CreditSession(chunk.Length);
                 }
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (overflow)
+        {
+            await ResetAsync(stream!, SpdyResetStatus.FlowControlError, ct).ConfigureAwait(false);
+            return;
         }
 
         if (stream is null || (stream.RemoteClosed && length > 0))
@@ -273,6 +343,96 @@ internal sealed class SpdyConnection(Stream transport) : IDisposable
         {
             stream.EndInput();
             Forget(stream);
+        }
+    }
+
+    /// <summary>
+    /// Counts a DATA frame's bytes against the stream's and the session's limits. Past a limit the frame loop waits for
+    /// readers to take bytes (a slow reader: the whole connection slows down to it, as with the kubelet, and nothing is
+    /// lost); false when no reader took any for <see cref="SpdyConnectionOptions.StallTimeout"/> (a stalled reader).
+    /// </summary>
+    private async Task<bool> BufferAsync(SpdyStream stream, int length, CancellationToken ct)
+    {
+        var progress = Volatile.Read(ref consumed).Task;
+        while (!TryBuffer(stream, length))
+        {
+            if (stream.Aborted.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            try
+            {
+                await progress.WaitAsync(options.StallTimeout, options.TimeProvider, ct).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return false;
+            }
+
+            progress = Volatile.Read(ref consumed).Task;
+        }
+
+        return true;
+    }
+
+    /// <summary>Buffered bytes were read or released: a frame loop waiting in <see cref="BufferAsync"/> tries again.</summary>
+    private void Progress() => Interlocked.Exchange(ref consumed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private bool TryBuffer(SpdyStream stream, int length)
+    {
+        if (Interlocked.Add(ref buffered, length) > options.SessionBufferLimit || !stream.TryBuffer(length, options.StreamBufferLimit))
+        {
+            Interlocked.Add(ref buffered, -length);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Bytes the server is done with (read, or dropped): the session window gets them back in half-window steps.</summary>
+    private void CreditSession(long bytes)
+    {
+        if (bytes <= 0)
+        {
+            return;
+        }
+
+        var total = Interlocked.Add(ref sessionCredit, bytes);
+        if (total >= InitialWindow / 2 && Interlocked.CompareExchange(ref sessionCredit, 0, total) == total)
+        {
+            _ = TrySendAsync(WindowUpdate(0, total), CancellationToken.None);
+        }
+    }
+
+    /// <summary>A frame went either way: the idle timer starts again.</summary>
+    private void Activity()
+    {
+        if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            try
+            {
+                idle.CancelAfter(options.IdleTimeout);
+            }
+            catch (ObjectDisposedException)
+            {
+                // A late send after the connection was disposed.
+            }
+        }
+    }
+
+    /// <summary>Idle for <see cref="SpdyConnectionOptions.IdleTimeout"/>: GOAWAY (OK), then the frame loop stops.</summary>
+    private async Task ExpireAsync(CancellationTokenSource stop)
+    {
+        try
+        {
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await TrySendAsync(GoAway(lastStreamId, status: 0), grace.Token).ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session ended meanwhile.
         }
     }
 
@@ -302,6 +462,7 @@ internal sealed class SpdyConnection(Stream transport) : IDisposable
     {
         await transport.WriteAsync(frame, ct).ConfigureAwait(false);
         await transport.FlushAsync(ct).ConfigureAwait(false);
+        Activity();
     }
 
     private async Task TrySendAsync(byte[] frame, CancellationToken ct)
@@ -343,6 +504,14 @@ internal sealed class SpdyConnection(Stream transport) : IDisposable
         return Control(3, 0, payload);
     }
 
+    private static byte[] WindowUpdate(uint id, long delta)
+    {
+        Span<byte> payload = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt32BigEndian(payload, id);
+        BinaryPrimitives.WriteUInt32BigEndian(payload[4..], (uint)delta);
+        return Control(9, 0, payload);
+    }
+
     private static byte[] GoAway(uint lastGood, uint status)
     {
         Span<byte> payload = stackalloc byte[8];
@@ -369,5 +538,6 @@ internal enum SpdyResetStatus : uint
     InvalidStream = 2,
     RefusedStream = 3,
     Cancel = 5,
+    FlowControlError = 7,
     StreamAlreadyClosed = 9,
 }

@@ -8,31 +8,40 @@ namespace Paude.Testing.Kubernetes.Spdy;
 /// ended by the client's FIN), and the server's half (<see cref="WriteAsync"/>, <see cref="CloseAsync"/>: FIN).
 /// <see cref="Aborted"/> fires when the client resets the stream or the connection ends.
 /// </summary>
+/// <remarks>
+/// The client's bytes wait in an unbounded pipe: the frame loop must never wait for one stream's reader, or every
+/// other stream of the connection waits with it. What bounds the pipe is the connection's flow control: it counts
+/// what each stream holds unread (<see cref="TryBuffer"/>) and, past its limits, waits for the reader or resets a
+/// stream whose reader takes nothing (see <see cref="SpdyConnection"/>).
+/// </remarks>
 [SuppressMessage("Design", "CA1001", Justification = "A CancellationTokenSource without a timer holds nothing to release, and forwards may still read Aborted after the connection ends.")]
 internal sealed class SpdyStream
 {
-    // Bounded like spdystream's blocking hand-off: a stream nobody reads holds the connection's frame loop, not memory.
-    private readonly Pipe inbound = new(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 256 * 1024, useSynchronizationContext: false));
+    private readonly Pipe inbound = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
     private readonly CancellationTokenSource aborted = new();
     private readonly SpdyConnection connection;
+    private readonly Lock gate = new();
+    private long buffered;
+    private long credit;
+    private bool released;
     private int localClosed;
+    private volatile bool remoteClosed;
 
     public SpdyStream(SpdyConnection connection, uint id, IReadOnlyDictionary<string, string[]> headers)
     {
         this.connection = connection;
         Id = id;
         Headers = headers;
+        Input = new SpdyStreamInput(inbound.Reader, Consumed);
     }
 
     public uint Id { get; }
 
     public IReadOnlyDictionary<string, string[]> Headers { get; }
 
-    public PipeReader Input => inbound.Reader;
+    public PipeReader Input { get; }
 
     public CancellationToken Aborted => aborted.Token;
-
-    private volatile bool remoteClosed;
 
     internal bool RemoteClosed => remoteClosed;
 
@@ -54,19 +63,23 @@ internal sealed class SpdyStream
         }
     }
 
-    /// <summary>Hands the client's bytes to <see cref="Input"/>; waits while the reader is behind (frame loop only).</summary>
-    internal async ValueTask ReceiveAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    /// <summary>Counts <paramref name="length"/> more unread bytes unless the stream would then hold more than <paramref name="limit"/> (frame loop only).</summary>
+    internal bool TryBuffer(int length, long limit)
     {
-        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, aborted.Token);
-        try
+        lock (gate)
         {
-            await inbound.Writer.WriteAsync(data, both.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested && !ct.IsCancellationRequested)
-        {
-            // Nobody reads a reset stream any more: its bytes are dropped.
+            if (released || buffered + length > limit)
+            {
+                return false;
+            }
+
+            buffered += length;
+            return true;
         }
     }
+
+    /// <summary>Hands the client's bytes to <see cref="Input"/>; never waits, <see cref="TryBuffer"/> counted them first (frame loop only).</summary>
+    internal ValueTask<FlushResult> ReceiveAsync(ReadOnlyMemory<byte> data, CancellationToken ct) => inbound.Writer.WriteAsync(data, ct);
 
     /// <summary>The client sends no more (FIN, reset, or the connection ended): <see cref="Input"/> ends (frame loop only).</summary>
     internal void EndInput()
@@ -83,5 +96,41 @@ internal sealed class SpdyStream
     {
         Interlocked.Exchange(ref localClosed, 1);
         aborted.Cancel();
+    }
+
+    /// <summary>The stream left the connection's table: what it still holds unread no longer counts; returns that many bytes.</summary>
+    internal long Release()
+    {
+        lock (gate)
+        {
+            var rest = released ? 0 : buffered;
+            released = true;
+            buffered = 0;
+            credit = 0;
+            return rest;
+        }
+    }
+
+    /// <summary>The reader consumed <paramref name="bytes"/>: they stop counting, and the client gets its window back in half-window steps.</summary>
+    private void Consumed(long bytes)
+    {
+        long update = 0;
+        lock (gate)
+        {
+            if (released)
+            {
+                return;
+            }
+
+            buffered -= bytes;
+            credit += bytes;
+            if (credit >= SpdyConnection.InitialWindow / 2 && !remoteClosed)
+            {
+                update = credit;
+                credit = 0;
+            }
+        }
+
+        connection.Consumed(this, bytes, update);
     }
 }

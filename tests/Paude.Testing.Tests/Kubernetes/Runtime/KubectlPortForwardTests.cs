@@ -79,6 +79,57 @@ public sealed class KubectlPortForwardTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_connection_the_pod_does_not_read_leaves_the_others_of_the_same_kubectl_flowing()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var name = await StartFileServerPodAsync(cts.Token, listeners: true);
+        await using var forward = await KubectlForward.StartAsync(fixture.Server.KubeconfigPath, name, ["8080", "9000"], websockets: true, cts.Token);
+
+        // One kubectl session carries both ports. On 9000 socat hands the bytes to a sleep that never reads them:
+        // 12 MiB is more than the pipes and sockets between can hold, so most of it waits at the server.
+        using var stalled = new System.Net.Sockets.TcpClient();
+        await stalled.ConnectAsync("127.0.0.1", forward.LocalPorts["9000"], cts.Token);
+        var chunk = new byte[64 * 1024];
+        for (var i = 0; i < 12 * 16; i++)
+        {
+            await stalled.GetStream().WriteAsync(chunk, cts.Token);
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        Assert.Equal(Expected(5), await http.GetByteArrayAsync(new Uri($"http://127.0.0.1:{forward.LocalPort}/f5"), cts.Token));
+        Assert.False(forward.HasExited, forward.Output);
+    }
+
+    [Fact]
+    public async Task A_large_upload_through_kubectl_arrives_whole_however_far_the_pod_side_lags()
+    {
+        // kubectl sends without regard for SPDY windows: the server buffers what the pod side has not taken yet, and past
+        // its limit slows kubectl down. (The pod counts 64 MiB and stops: the port relay passes on no half-close.)
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var name = await StartFileServerPodAsync(cts.Token, listeners: true);
+        await using var forward = await KubectlForward.StartAsync(fixture.Server.KubeconfigPath, name, ["8080", "9001"], websockets: true, cts.Token);
+        const int Mebibytes = 64;
+        using (var upload = new System.Net.Sockets.TcpClient())
+        {
+            await upload.ConnectAsync("127.0.0.1", forward.LocalPorts["9001"], cts.Token);
+            var stream = upload.GetStream();
+            var chunk = new byte[1024 * 1024];
+            for (var i = 0; i < Mebibytes; i++)
+            {
+                await stream.WriteAsync(chunk, cts.Token);
+            }
+
+        }
+
+        using var http = new HttpClient();
+        var size = await Eventually.UntilAsync(
+            async () => await http.GetAsync(new Uri($"http://127.0.0.1:{forward.LocalPort}/upload-size"), cts.Token),
+            r => r.IsSuccessStatusCode,
+            "the pod counted the upload");
+        Assert.Equal((Mebibytes * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), (await size.Content.ReadAsStringAsync(cts.Token)).Trim());
+    }
+
+    [Fact]
     public async Task A_hostile_spdy_client_gets_goaway_and_the_server_keeps_serving_kubectl()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
@@ -86,22 +137,7 @@ public sealed class KubectlPortForwardTests(ServerFixture fixture) : IClassFixtu
 
         // The HTTP upgrade kubectl falls back to, then a SYN_STREAM whose header block is no zlib stream.
         using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync(fixture.Server.BaseAddress.Host, fixture.Server.BaseAddress.Port, cts.Token);
-        var stream = tcp.GetStream();
-        var request = $"POST /api/v1/namespaces/paude/pods/{name}/portforward HTTP/1.1\r\nHost: {fixture.Server.BaseAddress.Authority}\r\n"
-            + "Authorization: Bearer paude-test-token\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
-            + "X-Stream-Protocol-Version: portforward.k8s.io\r\nContent-Length: 0\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request), cts.Token);
-        var head = new StringBuilder();
-        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-        {
-            var b = stream.ReadByte();
-            Assert.NotEqual(-1, b);
-            head.Append((char)b);
-        }
-
-        Assert.StartsWith("HTTP/1.1 101", head.ToString(), StringComparison.Ordinal);
-        Assert.Contains("X-Stream-Protocol-Version: portforward.k8s.io", head.ToString(), StringComparison.OrdinalIgnoreCase);
+        var stream = await UpgradeToSpdyAsync(fixture, tcp, name, cts.Token);
         byte[] synStream = [0x80, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x12, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, .. "garbage!"u8.ToArray()];
         await stream.WriteAsync(synStream, cts.Token);
         var goAway = new byte[16];
@@ -114,15 +150,42 @@ public sealed class KubectlPortForwardTests(ServerFixture fixture) : IClassFixtu
         Assert.Equal(Expected(3), await http.GetByteArrayAsync(new Uri($"http://127.0.0.1:{forward.LocalPort}/f3"), cts.Token));
     }
 
+    /// <summary>The HTTP upgrade to SPDY/3.1 that kubectl falls back to, by hand: the stream after the 101 answer.</summary>
+    internal static async Task<System.Net.Sockets.NetworkStream> UpgradeToSpdyAsync(ServerFixture fixture, System.Net.Sockets.TcpClient tcp, string pod, CancellationToken ct)
+    {
+        await tcp.ConnectAsync(fixture.Server.BaseAddress.Host, fixture.Server.BaseAddress.Port, ct);
+        var stream = tcp.GetStream();
+        var request = $"POST /api/v1/namespaces/paude/pods/{pod}/portforward HTTP/1.1\r\nHost: {fixture.Server.BaseAddress.Authority}\r\n"
+            + "Authorization: Bearer paude-test-token\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
+            + "X-Stream-Protocol-Version: portforward.k8s.io\r\nContent-Length: 0\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request), ct);
+        var head = new StringBuilder();
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var b = stream.ReadByte();
+            Assert.NotEqual(-1, b);
+            head.Append((char)b);
+        }
+
+        Assert.StartsWith("HTTP/1.1 101", head.ToString(), StringComparison.Ordinal);
+        Assert.Contains("X-Stream-Protocol-Version: portforward.k8s.io", head.ToString(), StringComparison.OrdinalIgnoreCase);
+        return stream;
+    }
+
     /// <summary>
     /// A pod whose busybox httpd serves, on 127.0.0.1:8080 only, files f0..f99 (<c>seq 1 (37·i + 1)</c>) and
     /// <c>large</c> (<c>seq 1 700000</c>), so the expected bytes are known without reading them back.
     /// </summary>
-    private async Task<string> StartFileServerPodAsync(CancellationToken ct)
+    private Task<string> StartFileServerPodAsync(CancellationToken ct, bool listeners = false) => StartFileServerPodAsync(fixture, ct, listeners);
+
+    internal static async Task<string> StartFileServerPodAsync(ServerFixture fixture, CancellationToken ct, bool listeners = false)
     {
         var name = $"kpf-{Guid.NewGuid().ToString("N")[..6]}";
         var script = "mkdir -p /tmp/www && cd /tmp/www && i=0 && while [ $i -lt " + Files + " ]; do seq 1 $((37 * i + 1)) > f$i; i=$((i + 1)); done"
-            + " && seq 1 700000 > large && touch ready && exec busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www";
+            + " && seq 1 700000 > large"
+            + (listeners ? " && { socat TCP-LISTEN:9000,bind=127.0.0.1,reuseaddr,fork EXEC:'sleep 100000' & }" : "")
+            + (listeners ? " && { socat TCP-LISTEN:9001,bind=127.0.0.1,reuseaddr SYSTEM:'head -c 67108864 | wc -c > /tmp/up && mv /tmp/up /tmp/www/upload-size' & }" : "")
+            + " && touch ready && exec busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www";
         var pod = Manifests.Pod(name, AgentImage, ["sh", "-c", script]);
         await fixture.Client.CoreV1.CreateNamespacedPodAsync(pod, "paude", cancellationToken: ct);
         await Wait.UntilAsync(
@@ -136,7 +199,7 @@ public sealed class KubectlPortForwardTests(ServerFixture fixture) : IClassFixtu
         return name;
     }
 
-    private static byte[] Expected(int i) => Sequence((37 * i) + 1);
+    internal static byte[] Expected(int i) => Sequence((37 * i) + 1);
 
     private static byte[] Sequence(int last)
     {
@@ -149,15 +212,18 @@ public sealed class KubectlPortForwardTests(ServerFixture fixture) : IClassFixtu
         return Encoding.ASCII.GetBytes(text.ToString());
     }
 
-    /// <summary>A running <c>kubectl port-forward pod/NAME :REMOTE</c> and the local port it picked.</summary>
-    private sealed class KubectlForward : IAsyncDisposable
+    /// <summary>A running <c>kubectl port-forward pod/NAME :REMOTE...</c> and the local ports it picked.</summary>
+    internal sealed class KubectlForward : IAsyncDisposable
     {
         private readonly Process process;
         private readonly StringBuilder output = new();
 
         private KubectlForward(Process process) => this.process = process;
 
+        /// <summary>The local port of the first remote port.</summary>
         public int LocalPort { get; private set; }
+
+        public IReadOnlyDictionary<string, int> LocalPorts { get; private set; } = new Dictionary<string, int>();
 
         public bool HasExited => process.HasExited;
 
@@ -172,17 +238,21 @@ public sealed class KubectlPortForwardTests(ServerFixture fixture) : IClassFixtu
             }
         }
 
-        public static async Task<KubectlForward> StartAsync(string kubeconfig, string pod, string remote, bool websockets, CancellationToken ct)
+        public static Task<KubectlForward> StartAsync(string kubeconfig, string pod, string remote, bool websockets, CancellationToken ct) =>
+            StartAsync(kubeconfig, pod, [remote], websockets, ct);
+
+        public static async Task<KubectlForward> StartAsync(string kubeconfig, string pod, string[] remotes, bool websockets, CancellationToken ct)
         {
             var info = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in (string[])["--kubeconfig", kubeconfig, "-n", "paude", "port-forward", $"pod/{pod}", $":{remote}", "-v=0"])
+            foreach (var arg in (string[])["--kubeconfig", kubeconfig, "-n", "paude", "port-forward", $"pod/{pod}", .. remotes.Select(r => $":{r}"), "-v=0"])
             {
                 info.ArgumentList.Add(arg);
             }
 
             info.Environment["KUBECTL_PORT_FORWARD_WEBSOCKETS"] = websockets ? "true" : "false";
             var forward = new KubectlForward(Process.Start(info)!);
-            var ready = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var ports = new Dictionary<string, int>();
             void Line(object sender, DataReceivedEventArgs e)
             {
                 if (e.Data is null)
@@ -199,7 +269,14 @@ public sealed class KubectlPortForwardTests(ServerFixture fixture) : IClassFixtu
                 const string Prefix = "Forwarding from 127.0.0.1:";
                 if (e.Data.StartsWith(Prefix, StringComparison.Ordinal))
                 {
-                    ready.TrySetResult(int.Parse(e.Data[Prefix.Length..e.Data.IndexOf(' ', Prefix.Length)], System.Globalization.CultureInfo.InvariantCulture));
+                    lock (ports)
+                    {
+                        ports[e.Data[(e.Data.LastIndexOf(' ') + 1)..]] = int.Parse(e.Data[Prefix.Length..e.Data.IndexOf(' ', Prefix.Length)], System.Globalization.CultureInfo.InvariantCulture);
+                        if (remotes.All(ports.ContainsKey))
+                        {
+                            ready.TrySetResult();
+                        }
+                    }
                 }
             }
 
@@ -209,7 +286,9 @@ public sealed class KubectlPortForwardTests(ServerFixture fixture) : IClassFixtu
             forward.process.BeginErrorReadLine();
             try
             {
-                forward.LocalPort = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+                await ready.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+                forward.LocalPorts = ports;
+                forward.LocalPort = ports[remotes[0]];
             }
             catch (TimeoutException)
             {

@@ -87,6 +87,152 @@ public sealed class SpdyConnectionTests
         Assert.Equal(6, (await session.Client.ReadFrameAsync()).Type);
     }
 
+    [Fact]
+    public async Task A_stream_nobody_reads_does_not_stop_the_other_streams()
+    {
+        await using var session = await Session.StartAsync();
+        await session.Client.SynStreamAsync(1, [new("port", "80"), new("streamtype", "data"), new("hold", "1")]);
+        Assert.Equal(2, (await session.Client.ReadFrameAsync()).Type);
+        await session.Client.SynStreamAsync(3, [new("port", "80"), new("streamtype", "data")]);
+        Assert.Equal(2, (await session.Client.ReadFrameAsync()).Type);
+
+        // 4 MiB for the stream nobody reads (as kubectl sends: no regard for windows), then a few bytes for the other.
+        var chunk = new byte[64 * 1024];
+        for (var i = 0; i < 64; i++)
+        {
+            await session.Client.DataAsync(1, chunk, fin: false).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await session.Client.DataAsync(3, "still flowing"u8.ToArray(), fin: true).WaitAsync(TimeSpan.FromSeconds(30));
+        var echo = await session.Client.ReadFrameAsync();
+        Assert.Equal((false, 3u), (echo.Control, echo.StreamId));
+        Assert.Equal("still flowing"u8.ToArray(), echo.Payload);
+    }
+
+    [Fact]
+    public async Task Consumed_bytes_come_back_to_the_client_as_window_updates()
+    {
+        await using var session = await Session.StartAsync();
+        await session.Client.SynStreamAsync(1, [new("port", "80"), new("streamtype", "data")]);
+        Assert.Equal(2, (await session.Client.ReadFrameAsync()).Type);
+
+        // A client that honours SPDY/3.1 windows: 64 KiB, then it waits for WINDOW_UPDATE before sending more.
+        await session.Client.DataAsync(1, new byte[SpdyConnection.InitialWindow], fin: false);
+        long echoed = 0, streamWindow = 0, sessionWindow = 0;
+        while (echoed < SpdyConnection.InitialWindow || streamWindow < SpdyConnection.InitialWindow / 2 || sessionWindow < SpdyConnection.InitialWindow / 2)
+        {
+            var frame = await session.Client.ReadFrameAsync();
+            if (!frame.Control)
+            {
+                echoed += frame.Payload.Length;
+                continue;
+            }
+
+            Assert.Equal(9, frame.Type);
+            var delta = BinaryPrimitives.ReadUInt32BigEndian(frame.Payload.AsSpan(4));
+            _ = frame.StreamId == 1 ? streamWindow += delta : frame.StreamId == 0 ? sessionWindow += delta : throw new Xunit.Sdk.XunitException($"window update for stream {frame.StreamId}");
+        }
+
+        Assert.Equal(SpdyConnection.InitialWindow, echoed);
+        Assert.True(streamWindow <= SpdyConnection.InitialWindow && sessionWindow <= SpdyConnection.InitialWindow, $"{streamWindow} / {sessionWindow}");
+    }
+
+    [Fact]
+    public async Task A_client_that_overruns_a_stream_nobody_reads_gets_that_stream_reset()
+    {
+        await using var session = await Session.StartAsync(new SpdyConnectionOptions { StreamBufferLimit = 256 * 1024, StallTimeout = TimeSpan.FromMilliseconds(300) });
+        await session.Client.SynStreamAsync(1, [new("port", "80"), new("streamtype", "data"), new("hold", "1")]);
+        Assert.Equal(2, (await session.Client.ReadFrameAsync()).Type);
+        for (var i = 0; i < 5; i++)
+        {
+            await session.Client.DataAsync(1, new byte[64 * 1024], fin: false);
+        }
+
+        Assert.Equal((3, 1u, 7u), Rst(await NextAsync(session.Client)));
+        Assert.True(session.Handler.Opened.Single().Aborted.IsCancellationRequested);
+
+        // The session goes on: a new stream echoes.
+        await session.Client.SynStreamAsync(3, [new("port", "80"), new("streamtype", "data")]);
+        Assert.Equal(2, (await session.Client.ReadFrameAsync()).Type);
+        await session.Client.DataAsync(3, [42], fin: true);
+        var echo = await NextAsync(session.Client);
+        Assert.Equal(3u, echo.StreamId);
+        Assert.Equal(new byte[] { 42 }, echo.Payload);
+    }
+
+    [Fact]
+    public async Task A_slow_reader_past_the_limit_slows_the_client_down_and_loses_nothing()
+    {
+        await using var session = await Session.StartAsync(new SpdyConnectionOptions { StreamBufferLimit = 128 * 1024, StallTimeout = TimeSpan.FromSeconds(20) });
+        await session.Client.SynStreamAsync(1, [new("port", "80"), new("streamtype", "data"), new("slow", "1")]);
+        Assert.Equal(2, (await session.Client.ReadFrameAsync()).Type);
+        var echoed = Task.Run(async () =>
+        {
+            long total = 0;
+            while (true)
+            {
+                var frame = await session.Client.ReadFrameAsync();
+                Assert.False(frame.Control && frame.Type == 3, "the slow stream was reset");
+                total += frame.Control ? 0 : frame.Payload.Length;
+                if (!frame.Control && (frame.Flags & 1) != 0)
+                {
+                    return total;
+                }
+            }
+        });
+
+        for (var i = 0; i < 16; i++)
+        {
+            await session.Client.DataAsync(1, new byte[64 * 1024], fin: i == 15);
+        }
+
+        Assert.Equal(1024 * 1024, await echoed.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task Streams_together_may_not_hold_more_than_the_session_limit()
+    {
+        await using var session = await Session.StartAsync(new SpdyConnectionOptions { SessionBufferLimit = 256 * 1024, StallTimeout = TimeSpan.FromMilliseconds(300) });
+        for (uint id = 1; id <= 5; id += 2)
+        {
+            await session.Client.SynStreamAsync(id, [new("port", "80"), new("streamtype", "data"), new("hold", "1")]);
+            Assert.Equal(2, (await session.Client.ReadFrameAsync()).Type);
+            await session.Client.DataAsync(id, new byte[100 * 1024], fin: false);
+        }
+
+        // 200 KiB held by streams 1 and 3; stream 5's 100 KiB would pass 256 KiB.
+        Assert.Equal((3, 5u, 7u), Rst(await NextAsync(session.Client)));
+        Assert.False(session.Handler.Opened[0].Aborted.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task An_idle_session_gets_goaway_and_ends_but_pings_keep_it_open()
+    {
+        await using var session = await Session.StartAsync(new SpdyConnectionOptions { IdleTimeout = TimeSpan.FromMilliseconds(700) });
+        for (var i = 0; i < 6; i++)
+        {
+            await Task.Delay(300);
+            await session.Client.ControlAsync(6, 0, [0, 0, 0, (byte)((2 * i) + 1)]);
+            Assert.Equal(6, (await session.Client.ReadFrameAsync()).Type);
+        }
+
+        Assert.False(session.Served.IsCompleted);
+        var goAway = await session.Client.ReadFrameAsync();
+        Assert.Equal((true, 7, 0u), (goAway.Control, goAway.Type, BinaryPrimitives.ReadUInt32BigEndian(goAway.Payload.AsSpan(4))));
+        await session.Served.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task An_idle_session_ends_with_its_open_streams_aborted()
+    {
+        await using var session = await Session.StartAsync(new SpdyConnectionOptions { IdleTimeout = TimeSpan.FromMilliseconds(500) });
+        await session.Client.SynStreamAsync(1, [new("port", "80"), new("streamtype", "data"), new("hold", "1")]);
+        Assert.Equal(2, (await session.Client.ReadFrameAsync()).Type);
+        Assert.Equal(7, (await session.Client.ReadFrameAsync()).Type);
+        await session.Served.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(session.Handler.Opened.Single().Aborted.IsCancellationRequested);
+    }
+
     public static TheoryData<string, byte[]> BrokenSessions => new()
     {
         { "SPDY version 2", Frame(0x8002_0006, 0, [0, 0, 0, 1]) },
@@ -129,6 +275,19 @@ public sealed class SpdyConnectionTests
         Assert.True(session.Handler.Opened.Single().Aborted.IsCancellationRequested);
     }
 
+    /// <summary>The next frame but WINDOW_UPDATE; the window updates the server sends meanwhile are skipped.</summary>
+    private static async Task<SpdyTestClient.Frame> NextAsync(SpdyTestClient client)
+    {
+        while (true)
+        {
+            var frame = await client.ReadFrameAsync();
+            if (!frame.Control || frame.Type != 9)
+            {
+                return frame;
+            }
+        }
+    }
+
     private static (int Type, uint Stream, uint Status) Rst(SpdyTestClient.Frame frame) =>
         (frame.Type, BinaryPrimitives.ReadUInt32BigEndian(frame.Payload), BinaryPrimitives.ReadUInt32BigEndian(frame.Payload.AsSpan(4)));
 
@@ -165,6 +324,11 @@ public sealed class SpdyConnectionTests
         {
             while (true)
             {
+                if (stream.Header("slow").Length > 0)
+                {
+                    await Task.Delay(20);
+                }
+
                 var read = await stream.Input.ReadAsync(stream.Aborted);
                 foreach (var segment in read.Buffer)
                 {
@@ -187,12 +351,12 @@ public sealed class SpdyConnectionTests
         private readonly Socket server;
         private readonly SpdyConnection connection;
 
-        private Session(TcpListener listener, Socket server, SpdyTestClient client)
+        private Session(TcpListener listener, Socket server, SpdyTestClient client, SpdyConnectionOptions? options)
         {
             this.listener = listener;
             this.server = server;
             Client = client;
-            connection = new SpdyConnection(new NetworkStream(server, ownsSocket: false));
+            connection = new SpdyConnection(new NetworkStream(server, ownsSocket: false), options);
             Served = ServeAsync();
         }
 
@@ -202,14 +366,14 @@ public sealed class SpdyConnectionTests
 
         public Task Served { get; }
 
-        public static async Task<Session> StartAsync()
+        public static async Task<Session> StartAsync(SpdyConnectionOptions? options = null)
         {
             var listener = new TcpListener(IPAddress.Loopback, 0);
             listener.Start();
             var client = new TcpClient();
             var accept = listener.AcceptSocketAsync();
             await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-            return new Session(listener, await accept, new SpdyTestClient(client));
+            return new Session(listener, await accept, new SpdyTestClient(client), options);
         }
 
         /// <summary>The session, then the server's end of the socket closed, as the port-forward endpoint does.</summary>
