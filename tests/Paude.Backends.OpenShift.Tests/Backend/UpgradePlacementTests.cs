@@ -117,8 +117,8 @@ public sealed class UpgradePlacementTests(KubeServerFixture fixture)
             Assert.InRange(clock.Elapsed, stuckAfter, 5 * stuckAfter + TimeSpan.FromMinutes(1));
             Assert.Contains($"paude-{name}-0 generation 1 Pending not scheduled (Unschedulable: 0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.", unmatched.Message, StringComparison.Ordinal);
             Assert.Contains("run the upgrade again", unmatched.Message, StringComparison.Ordinal);
-            Assert.Equal("Pending|Unschedulable", await KubectlAsync(server, "get", "pod", $"paude-{name}-0", "-o", "jsonpath={.status.phase}|{.status.conditions[?(@.type==\"PodScheduled\")].reason}"));
-            Assert.Contains("FailedScheduling", await KubectlAsync(server, "get", "events", "--field-selector", $"involvedObject.name=paude-{name}-0", "-o", "jsonpath={.items[*].reason}"), StringComparison.Ordinal);
+            Assert.Equal("Pending|Unschedulable", await KubeServerFixture.KubectlAsync(server, "get", "pod", $"paude-{name}-0", "-o", "jsonpath={.status.phase}|{.status.conditions[?(@.type==\"PodScheduled\")].reason}"));
+            Assert.Contains("FailedScheduling", await KubeServerFixture.KubectlAsync(server, "get", "events", "--field-selector", $"involvedObject.name=paude-{name}-0", "-o", "jsonpath={.items[*].reason}"), StringComparison.Ordinal);
             Assert.Contains(name, await backend.ListAsync().Select(s => s.Name).ToListAsync());
 
             // The label fits again but the taint is no longer tolerated: refused the same way, naming the taint.
@@ -128,7 +128,7 @@ public sealed class UpgradePlacementTests(KubeServerFixture fixture)
             // A rerun with a placement that fits finishes: both pods run there, the work is still in the workspace.
             var fixedUp = await backend.UpgradeAsync(name, new SessionUpgrade { NodeSelector = pool, Tolerations = dedicated });
             Assert.Equal(SessionStatus.Running, fixedUp.Status);
-            var pods = await KubectlAsync(server, "get", "pods", "-l", $"paude.io/session-name={name}", "-o", "jsonpath={range .items[*]}{.metadata.annotations.paude\\.io/generation}|{.status.phase}|{.spec.nodeSelector}|{.spec.nodeName};{end}");
+            var pods = await KubeServerFixture.KubectlAsync(server, "get", "pods", "-l", $"paude.io/session-name={name}", "-o", "jsonpath={range .items[*]}{.metadata.annotations.paude\\.io/generation}|{.status.phase}|{.spec.nodeSelector}|{.spec.nodeName};{end}");
             Assert.Equal(2, pods.Split(';', StringSplitOptions.RemoveEmptyEntries).Count(p => p == """3|Running|{"paude.test/pool":"agents"}|paude-test-node"""));
             Assert.Equal("work\n", (await backend.ExecAsync(name, ["cat", "/pvc/workspace/placement.txt"])).StandardOutput);
         }
@@ -151,22 +151,6 @@ public sealed class UpgradePlacementTests(KubeServerFixture fixture)
             o.AgentImage = KubeServerFixture.AgentImage;
         });
         return services.BuildServiceProvider();
-    }
-
-    private static async Task<string> KubectlAsync(KubernetesTestServer server, params string[] args)
-    {
-        var psi = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])["--kubeconfig", server.KubeconfigPath, "-n", KubeServerFixture.Namespace, .. args])
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        Assert.True(process.ExitCode == 0, $"kubectl {string.Join(' ', args)} failed: {await stderr}");
-        return await stdout;
     }
 
     /// <summary>The record, both templates and both live pods (of the expected generation) carry exactly this placement.</summary>

@@ -90,16 +90,15 @@ public sealed class KubeServerFixture : IAsyncLifetime
     }
 
     /// <summary>Runs the real kubectl against the server and returns its stdout.</summary>
-    public async Task<string> KubectlAsync(params string[] args)
+    public Task<string> KubectlAsync(params string[] args) => KubectlAsync(Server, args);
+
+    /// <summary>Runs the real kubectl against <paramref name="server"/> (a test's own server) in the session namespace; returns its stdout.</summary>
+    public static async Task<string> KubectlAsync(KubernetesTestServer server, params string[] args)
     {
         var psi = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("--kubeconfig");
-        psi.ArgumentList.Add(Server.KubeconfigPath);
-        psi.ArgumentList.Add("-n");
-        psi.ArgumentList.Add(Namespace);
-        foreach (var a in args)
+        foreach (var arg in (string[])["--kubeconfig", server.KubeconfigPath, "-n", Namespace, .. args])
         {
-            psi.ArgumentList.Add(a);
+            psi.ArgumentList.Add(arg);
         }
 
         using var process = Process.Start(psi)!;
