@@ -28,9 +28,9 @@ public static class PortForwarding
     }
 
     /// <summary>
-    /// The argument vector of the relay that runs inside a session (bash's <c>/dev/tcp</c>) for one forwarded
+    /// The argument vector of the relay that runs inside a session (bash's <c>/dev/tcp</c> and perl) for one forwarded
     /// connection: stdin's bytes go to <c>127.0.0.1:</c><paramref name="port"/>, the port's bytes come out on stdout,
-    /// and the relay exits when the port's server closes.
+    /// the end of stdin reaches the port's server as a half-close, and the relay exits when that server closes.
     /// </summary>
     /// <param name="port">The session's port.</param>
     /// <returns>The command to run in the session (for example through <c>podman exec -i</c>).</returns>

@@ -17,7 +17,7 @@ internal static class ExecRelayForward
         var probe = await backend.ExecAsync(name, ["bash", "-c", PortRelayScript.Probe], cancellationToken).ConfigureAwait(false);
         if (probe.ExitCode != 0)
         {
-            throw new BackendOperationException($"Session '{name}' cannot relay a port: bash or cat is missing from its image (exit code {probe.ExitCode}).");
+            throw new BackendOperationException($"Session '{name}' cannot relay a port: bash or perl is missing from its image (exit code {probe.ExitCode}).");
         }
 
         return PortForwardListener.Start(spec, ct => ExecRelayConnection.OpenAsync(backend, name, spec.SessionPort, ct), logger, cancellationToken);

@@ -1,12 +1,12 @@
 namespace Paude.Forwarding;
 
 /// <summary>
-/// The relay that runs inside a session (or a test-server pod) for one forwarded connection, with bash's
-/// <c>/dev/tcp</c>: <c>bash -c SCRIPT relay PORT</c>.
+/// The relay that runs inside a session (or a test-server pod) for one forwarded connection: bash's <c>/dev/tcp</c>
+/// connects, perl copies (<c>bash -c SCRIPT relay PORT</c>).
 /// Protocol: stdin's bytes go to <c>127.0.0.1:PORT</c>, the port's bytes come out on stdout. When the port's
 /// server closes, the relay exits at once (so the exec ends and the client sees the end); when stdin ends (the
-/// client stopped sending), the answer keeps flowing until the server closes. A refused connection exits 1 with
-/// bash's complaint on stderr. socat is not used: it waits for both directions to end, and <c>podman exec</c>
+/// client's half-close), the connection's sending side is shut (the server reads EOF) and the answer keeps flowing
+/// until the server closes. A refused connection exits 1 with bash's complaint on stderr. socat is not used: it waits for both directions to end, and <c>podman exec</c>
 /// passes a closed stdout on only when the process exits, so a client waiting for the server's close would hang.
 /// The script and its protocol: <c>src/Shared/Forwarding/Scripts/port-relay.sh</c>.
 /// </summary>

@@ -38,6 +38,65 @@ public sealed class ForwardingScriptTests
     }
 
     [Fact]
+    public async Task ClientsHalfCloseReachesTheServerWhichStillAnswers()
+    {
+        // A server that answers only after the request's end (EOF), as a shutdown(SHUT_WR) client expects: the relay
+        // must pass the end of stdin on as a FIN and still carry the answer back.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var server = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            using var request = new MemoryStream();
+            await stream.CopyToAsync(request); // until the client's FIN
+            var text = Encoding.ASCII.GetString(request.ToArray());
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"{text.Length} bytes: {text}"));
+            return text;
+        });
+
+        var outcome = await ProcessRunner.RunAsync(
+            "bash",
+            PortRelayScript.Command(port).Skip(1),
+            async stdin => await stdin.WriteAsync(Encoding.ASCII.GetBytes("hello, then EOF")), // stdin closes after this
+            timeout: Limit);
+
+        Assert.Equal("hello, then EOF", await server.WaitAsync(Limit));
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Equal("15 bytes: hello, then EOF", outcome.StandardOutput);
+    }
+
+    [Fact]
+    public async Task RelayCarriesThreeMebibytesOfBinaryUnchanged()
+    {
+        var payload = new byte[3 << 20];
+        new Random(7).NextBytes(payload);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var server = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            using var request = new MemoryStream();
+            await stream.CopyToAsync(request);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(request.ToArray()))));
+            return request.ToArray();
+        });
+
+        var outcome = await ProcessRunner.RunAsync(
+            "bash",
+            PortRelayScript.Command(port).Skip(1),
+            async stdin => await stdin.WriteAsync(payload),
+            timeout: Limit);
+
+        Assert.Equal(payload, await server.WaitAsync(Limit));
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(payload)), outcome.StandardOutput);
+    }
+
+    [Fact]
     public async Task RelayExits1OnARefusedPort()
     {
         // No stdin: the refused relay exits before reading it, so writing would race the broken pipe.
@@ -60,11 +119,11 @@ public sealed class ForwardingScriptTests
     }
 
     [Fact]
-    public async Task RelayProbeFindsCat()
+    public async Task RelayProbeFindsPerl()
     {
         var outcome = await ProcessRunner.RunAsync("bash", ["-c", PortRelayScript.Probe]);
         Assert.Equal(0, outcome.ExitCode);
-        Assert.EndsWith("/cat", outcome.StandardOutput.Trim(), StringComparison.Ordinal);
+        Assert.EndsWith("/perl", outcome.StandardOutput.Trim(), StringComparison.Ordinal);
     }
 
     [Fact]
