@@ -19,4 +19,7 @@ internal static partial class LeaseLog
 
     [LoggerMessage(6064, LogLevel.Warning, "Releasing {Lease} failed; it expires on its own")]
     public static partial void ReleaseFailed(ILogger logger, Exception exception, string lease);
+
+    [LoggerMessage(6065, LogLevel.Warning, "{Lease} may not be used (403: grant get/list/create/update/delete on leases.coordination.k8s.io); only this machine's lock guards, syncs and upgrades from other machines are not seen")]
+    public static partial void Forbidden(ILogger logger, string lease);
 }

@@ -61,7 +61,12 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
                 }
                 else
                 {
-                    var (taken, other) = await TakeAsync(session, Identity, length, cancellationToken).ConfigureAwait(false);
+                    var (taken, other, forbidden) = await TryTakeAsync(session, Identity, length, cancellationToken).ConfigureAwait(false);
+                    if (forbidden)
+                    {
+                        return NoHold.Instance;
+                    }
+
                     if (taken is not null)
                     {
                         if (held is not null)
@@ -119,7 +124,12 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
                 throw new SessionSyncInProgressException(session.Value, api.Describe(session), mine.ForSync ? Identity : UpgradeIdentity, mine.ExpiresAt);
             }
 
-            var (taken, other) = await TakeAsync(session, UpgradeIdentity, length, cancellationToken).ConfigureAwait(false);
+            var (taken, other, forbidden) = await TryTakeAsync(session, UpgradeIdentity, length, cancellationToken).ConfigureAwait(false);
+            if (forbidden)
+            {
+                return NoHold.Instance;
+            }
+
             if (taken is null)
             {
                 throw new SessionSyncInProgressException(session.Value, api.Describe(session), other.Holder, other.ExpiresAt);
@@ -133,6 +143,26 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TakeAsync"/>, or <c>forbidden</c> when the user may not use Leases (HTTP 403): Kubernetes' default
+    /// <c>edit</c>/<c>admin</c> roles do not grant them, and a project member who could sync before must still be able
+    /// to. Then only the local lock guards (as without the Lease, <see cref="OpenShiftBackendOptions.SyncLeaseDuration"/>
+    /// null), and a warning says that syncs from other machines are not seen.
+    /// </summary>
+    private async Task<(V1Lease? Taken, (string Holder, DateTimeOffset ExpiresAt) Other, bool Forbidden)> TryTakeAsync(SessionName session, string identity, TimeSpan length, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (taken, other) = await TakeAsync(session, identity, length, cancellationToken).ConfigureAwait(false);
+            return (taken, other, false);
+        }
+        catch (Paude.Errors.BackendOperationException e) when (e.InnerException is k8s.Autorest.HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.Forbidden })
+        {
+            LeaseLog.Forbidden(logger, api.Describe(session));
+            return (null, default, true);
         }
     }
 

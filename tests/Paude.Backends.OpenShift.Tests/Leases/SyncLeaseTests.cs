@@ -193,6 +193,36 @@ public sealed class SyncLeaseTests(KubeServerFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task Without_rights_on_leases_a_sync_and_an_upgrade_still_run_on_the_local_lock()
+    {
+        // Kubernetes' default edit/admin roles grant no Leases: a project member who could sync before must still be
+        // able to (the API answers 403, as RBAC would), guarded by this machine's lock only, with a warning.
+        await using var machines = new SyncLeaseMachines(fixture);
+        var a = machines.Start("lease-rbac", TimeSpan.FromSeconds(30));
+        var name = fixture.NewName("leaserbac");
+        var folder = NewFolder();
+        try
+        {
+            await a.Backend.CreateAsync(fixture.Spec(name));
+            var before = fixture.Server.Faults.Injected;
+            fixture.Server.Faults.Add(new Paude.Testing.Kubernetes.FaultRule { Resource = "leases", StatusCode = 403 });
+            var options = new SyncOptions { Backend = a.Name, Direction = SyncDirection.ToSession, Strategy = SyncStrategy.Exclude, SessionWorkspace = "/pvc/workspace/lease" };
+
+            Assert.Contains("a.txt", (await a.Sync.SyncAsync(name, folder, options)).FilesChanged);
+            Assert.Equal(SessionStatus.Running, (await a.Backend.UpgradeAsync(name, new SessionUpgrade())).Status);
+            Assert.Equal("1", await fixture.KubectlAsync("get", "statefulset", $"paude-{name}", "-o", "jsonpath={.metadata.annotations.paude\\.io/generation}"));
+            Assert.True(fixture.Server.Faults.Injected >= before + 2, "the Lease was asked for, and refused, by both");
+            Assert.Equal("one", (await a.Backend.ExecAsync(name, ["cat", "/pvc/workspace/lease/a.txt"])).StandardOutput);
+        }
+        finally
+        {
+            fixture.Server.Faults.Clear();
+            await a.Backend.DeleteAsync(name);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_lease_duration_is_whole_seconds_within_bounds_or_off()
     {
         var errors = new[] { TimeSpan.Zero, TimeSpan.FromMilliseconds(1500), TimeSpan.FromHours(2) }
