@@ -16,13 +16,8 @@ public sealed class ForwardingScriptTests
     [Fact]
     public async Task RelayCarriesBytesBothWaysAndExits0WhenTheServerCloses()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var server = Task.Run(async () =>
+        var (port, server) = ServeOne(async stream =>
         {
-            using var client = await listener.AcceptTcpClientAsync();
-            var stream = client.GetStream();
             var buffer = new byte[5];
             await stream.ReadExactlyAsync(buffer);
             await stream.WriteAsync(Encoding.ASCII.GetBytes("got " + Encoding.ASCII.GetString(buffer)));
@@ -42,25 +37,14 @@ public sealed class ForwardingScriptTests
     {
         // A server that answers only after the request's end (EOF), as a shutdown(SHUT_WR) client expects: the relay
         // must pass the end of stdin on as a FIN and still carry the answer back.
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var server = Task.Run(async () =>
+        var (port, server) = ServeOne(async stream =>
         {
-            using var client = await listener.AcceptTcpClientAsync();
-            var stream = client.GetStream();
-            using var request = new MemoryStream();
-            await stream.CopyToAsync(request); // until the client's FIN
-            var text = Encoding.ASCII.GetString(request.ToArray());
+            var text = Encoding.ASCII.GetString(await ReadToEndAsync(stream));
             await stream.WriteAsync(Encoding.ASCII.GetBytes($"{text.Length} bytes: {text}"));
             return text;
         });
 
-        var outcome = await ProcessRunner.RunAsync(
-            "bash",
-            PortRelayScript.Command(port).Skip(1),
-            async stdin => await stdin.WriteAsync(Encoding.ASCII.GetBytes("hello, then EOF")), // stdin closes after this
-            timeout: Limit);
+        var outcome = await RelayThenEndStdinAsync(port, Encoding.ASCII.GetBytes("hello, then EOF"));
 
         Assert.Equal("hello, then EOF", await server.WaitAsync(Limit));
         Assert.Equal(0, outcome.ExitCode);
@@ -72,28 +56,18 @@ public sealed class ForwardingScriptTests
     {
         var payload = new byte[3 << 20];
         new Random(7).NextBytes(payload);
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var server = Task.Run(async () =>
+        var (port, server) = ServeOne(async stream =>
         {
-            using var client = await listener.AcceptTcpClientAsync();
-            var stream = client.GetStream();
-            using var request = new MemoryStream();
-            await stream.CopyToAsync(request);
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(request.ToArray()))));
-            return request.ToArray();
+            var request = await ReadToEndAsync(stream);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(Sha256Hex(request)));
+            return request;
         });
 
-        var outcome = await ProcessRunner.RunAsync(
-            "bash",
-            PortRelayScript.Command(port).Skip(1),
-            async stdin => await stdin.WriteAsync(payload),
-            timeout: Limit);
+        var outcome = await RelayThenEndStdinAsync(port, payload);
 
         Assert.Equal(payload, await server.WaitAsync(Limit));
         Assert.Equal(0, outcome.ExitCode);
-        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(payload)), outcome.StandardOutput);
+        Assert.Equal(Sha256Hex(payload), outcome.StandardOutput);
     }
 
     [Fact]
@@ -145,6 +119,36 @@ public sealed class ForwardingScriptTests
                 await Task.Delay(TimeSpan.FromSeconds(1)); // stdin stays open a while: the server's close must end the relay
             },
             timeout: Limit);
+
+    /// <summary>A loopback server for one connection: its port, and what <paramref name="serve"/> returns (the connection then closes).</summary>
+    private static (int Port, Task<T> Served) ServeOne<T>(Func<NetworkStream, Task<T>> serve)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var served = Task.Run(async () =>
+        {
+            using (listener)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                return await serve(client.GetStream());
+            }
+        });
+        return (port, served);
+    }
+
+    private static async Task<byte[]> ReadToEndAsync(NetworkStream stream)
+    {
+        using var request = new MemoryStream();
+        await stream.CopyToAsync(request); // until the client's FIN
+        return request.ToArray();
+    }
+
+    /// <summary>The relay with <paramref name="input"/> on stdin, which then closes (the client's half-close).</summary>
+    private static Task<ProcessOutcome> RelayThenEndStdinAsync(int port, byte[] input) =>
+        ProcessRunner.RunAsync("bash", PortRelayScript.Command(port).Skip(1), async stdin => await stdin.WriteAsync(input), timeout: Limit);
+
+    private static string Sha256Hex(byte[] data) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(data));
 
     private static int ClosedPort()
     {
