@@ -55,7 +55,7 @@ internal sealed class PodmanLifecycle(
 
         try
         {
-            await Task.WhenAll(credentialDelivery.RedeliverAsync(names, config, ct), readiness.WaitProxyListeningAsync(names, ct), readiness.WaitBridgeListeningAsync(names, ct)).ConfigureAwait(false);
+            await CreateSteps.AllOrFirstFaultAsync(timeout, credentialDelivery.RedeliverAsync(names, config, ct), readiness.WaitProxyListeningAsync(names, ct), readiness.WaitBridgeListeningAsync(names, ct)).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -76,7 +76,11 @@ internal sealed class PodmanProvisioner(
             // Credentials go to the agent as soon as it runs (its agent waits for them), squid's readiness is awaited
             // as soon as the proxy runs; the session is returned only once all are done. The bridge needs both. Both
             // container tasks are awaited too, so a failure rolls back only after no create is still under way.
-            await Task.WhenAll(
+            // The first step to fault stops the others (they all run with the ready timeout's token) and is the error.
+            await CreateSteps.AllOrFirstFaultAsync(
+                timeout,
+                images,
+                configWritten,
                 Task.WhenAll(agent, proxy),
                 CreateSteps.WhenCreatedAsync([agent], () => credentialDelivery.DeliverAsync(names, config.Credentials, ct)),
                 CreateSteps.WhenCreatedAsync([proxy], () => readiness.WaitProxyListeningAsync(names, ct)),

@@ -15,13 +15,25 @@ public sealed class PodmanFaultFixture : IAsyncLifetime
 
     public ISessionBackend Backend { get; private set; } = null!;
 
+    /// <summary>The ready timeout of <see cref="BoundedBackend"/>: shorter than the bridge wait's own 120 s loop.</summary>
+    public static readonly TimeSpan BoundedReadyTimeout = TimeSpan.FromSeconds(100);
+
+    /// <summary>The same backend with <see cref="BoundedReadyTimeout"/>: a wait that is not stopped ends at it.</summary>
+    public ISessionBackend BoundedBackend { get; private set; } = null!;
+
     public Task InitializeAsync()
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddPaude().AddPodmanBackend("podman", o => o.ExtraLabels = new Dictionary<string, string> { ["paude.test"] = RunId });
+        services.AddPaude().AddPodmanBackend("podman-bounded", o =>
+        {
+            o.ExtraLabels = new Dictionary<string, string> { ["paude.test"] = RunId };
+            o.ReadyTimeout = BoundedReadyTimeout;
+        });
         _services = services.BuildServiceProvider();
         Backend = _services.GetRequiredService<ISessionBackendProvider>().GetBackend("podman");
+        BoundedBackend = _services.GetRequiredService<ISessionBackendProvider>().GetBackend("podman-bounded");
         return Task.CompletedTask;
     }
 

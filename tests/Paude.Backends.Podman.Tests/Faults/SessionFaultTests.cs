@@ -56,9 +56,14 @@ public sealed class SessionFaultTests(PodmanFaultFixture fx) : IClassFixture<Pod
     {
         // The base image's command is a bash without a terminal: it exits at once, as a crashing squid would.
         var name = fx.NewName("deadproxy");
-        var ex = await Assert.ThrowsAsync<BackendOperationException>(() => fx.Backend.CreateAsync(PodmanFaultFixture.Spec(name) with { ProxyImage = "localhost/paude-base:ci" }));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<BackendOperationException>(() => fx.BoundedBackend.CreateAsync(PodmanFaultFixture.Spec(name) with { ProxyImage = "localhost/paude-base:ci" }));
+        var took = watch.Elapsed;
 
         Assert.Contains($"the proxy of session '{name}' is not running", ex.Message, StringComparison.Ordinal);
+        // The dead proxy stops the sibling waits (the bridge's socket wait would poll for 120 s): the create ends long
+        // before its ready timeout would have ended it. Before, it took the whole timeout (2 min in CI).
+        Assert.True(took < PodmanFaultFixture.BoundedReadyTimeout / 2, $"create failed only after {took}, ready timeout {PodmanFaultFixture.BoundedReadyTimeout}");
         Assert.Empty(await PodmanFaultFixture.LeftoversAsync(name));
     }
 
