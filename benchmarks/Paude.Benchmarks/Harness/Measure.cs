@@ -32,6 +32,40 @@ public static class Measure
         return (a, b);
     }
 
+    /// <summary>
+    /// Runs every one of <paramref name="sides"/> once per iteration, the starting side rotating each iteration so that
+    /// none always runs first (or right after a particular other). Each side measures itself and returns ms, so it can
+    /// keep its set-up out of the timing; <paramref name="between"/> runs untimed after each side. Returns the samples
+    /// of each side, in the order of <paramref name="sides"/>.
+    /// </summary>
+    public static async Task<List<double>[]> RotateAsync(
+        int iterations, IReadOnlyList<Func<int, Task<double>>> sides, Func<int, Task>? between = null)
+    {
+        var samples = sides.Select(_ => new List<double>()).ToArray();
+        for (var i = 0; i < iterations; i++)
+        {
+            for (var k = 0; k < sides.Count; k++)
+            {
+                var side = (i + k) % sides.Count;
+                samples[side].Add(await sides[side](i));
+                if (between is not null)
+                {
+                    await between(i);
+                }
+            }
+        }
+
+        return samples;
+    }
+
+    /// <summary>Runs <paramref name="action"/> and returns its wall-clock time in ms.</summary>
+    public static async Task<double> TimeAsync(Func<Task> action)
+    {
+        var watch = Stopwatch.StartNew();
+        await action();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
     /// <summary>The median of <paramref name="samples"/>.</summary>
     public static double Median(IReadOnlyCollection<double> samples)
     {

@@ -35,7 +35,7 @@ internal sealed class PodmanEngine(string backendName, IPodmanClient podman, Tim
         var result = await RunAsync(["image", "exists", image], cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == 1)
         {
-            throw new ImageNotFoundException(image, "it is not in local Podman storage (Paude never pulls); build it first, e.g. with scripts/setup.sh");
+            throw ImageNotFound(image);
         }
 
         if (!result.Succeeded)
@@ -54,6 +54,15 @@ internal sealed class PodmanEngine(string backendName, IPodmanClient podman, Tim
         var error = PodmanCli.Trim(result.StandardError);
         return new BackendOperationException($"Backend '{backendName}': {what} failed (podman exit code {result.ExitCode}): {error}");
     }
+
+    /// <summary>The error for an image that is not in local storage (Paude never pulls).</summary>
+    public static ImageNotFoundException ImageNotFound(string image) =>
+        new(image, "it is not in local Podman storage (Paude never pulls); build it first, e.g. with scripts/setup.sh");
+
+    /// <summary>Whether a <c>run</c>/<c>create</c> with <c>--pull=never</c> failed because its image is not in local storage.</summary>
+    public static bool IsImageNotKnown(PodmanResult result) =>
+        result.StandardError.Contains("image not known", StringComparison.OrdinalIgnoreCase)
+        || result.StandardError.Contains("no such image", StringComparison.OrdinalIgnoreCase);
 
     public static bool IsConflict(PodmanResult result) =>
         result.StandardError.Contains("already exists", StringComparison.OrdinalIgnoreCase)

@@ -48,28 +48,28 @@ internal sealed class PodmanProvisioner(
         var ct = timeout.Token;
         try
         {
-            // Everything that does not depend on something else runs at once: the image checks and the three volumes
-            // (the config is written as soon as its volume exists); then each container once its own inputs exist. A
-            // name conflict on any of them means the session exists. A missing image still leaves nothing behind: no
-            // container runs without both images, and the volumes are rolled back.
-            var images = Task.WhenAll(engine.RequireImageAsync(config.AgentImage, ct), engine.RequireImageAsync(config.ProxyImage, ct));
+            // The three volumes are made at once (the config is written as soon as its volume exists); then each
+            // container once its own inputs exist. A name conflict on any of them means the session exists. There is
+            // no image check up front: two `image exists` processes on the critical path cost CPU the agent's start
+            // needs, and `run --pull=never` of a missing image fails by itself ("image not known", nothing created),
+            // which becomes the ImageNotFoundException, and the rollback removes whatever else this create made.
             var workspace = CreateResourceAsync(rollback, Rollback.Kind.Volume, names.Workspace, runArgs.WorkspaceVolumeArgs(names, config, spec.Environment), ct);
             var socket = CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxySocket, runArgs.SocketVolumeArgs(names), ct);
             var proxyConfig = CreateResourceAsync(rollback, Rollback.Kind.Volume, names.ProxyConfig, runArgs.ProxyConfigVolumeArgs(names), ct);
             var configWritten = WriteConfigWhenCreatedAsync(proxyConfig, names, config.Egress, ct);
-            var volumes = new[] { workspace, socket, proxyConfig };
-            // Both containers start as soon as their own inputs exist: the agent (on the critical path of create→the
-            // agent's first screen) needs neither the proxy's config nor its container; its bridge connects to the
-            // proxy's socket per connection, and the create still waits for that bridge below. Each waits for every
-            // volume (a conflict on any means the session exists) and both images (no container runs without both).
-            // The socket volume's owner does not depend on which container mounts it first (SocketVolumeOptions).
-            var created = Task.WhenAll(images, workspace, socket, proxyConfig);
+            // Each container starts as soon as the volumes it mounts were made by this create (a conflict on one
+            // means the session exists: nothing of it is mounted or started). The agent (on the critical path of
+            // create→the agent's first screen) needs neither the proxy's config nor its container; its bridge
+            // connects to the proxy's socket per connection, and the create still waits for that bridge below. The
+            // socket volume's owner does not depend on which container mounts it first (SocketVolumeOptions).
+            Task<CreateOutcome>[] agentVolumes = [workspace, socket];
+            Task<CreateOutcome>[] volumes = [workspace, socket, proxyConfig];
             var agent = RunWhenReadyAsync(
-                created,
-                volumes,
+                Task.WhenAll(agentVolumes),
+                agentVolumes,
                 () => CreateResourceAsync(rollback, Rollback.Kind.Container, names.Agent, runArgs.AgentRunArgs(names, config, spec.Environment), ct));
             var proxy = RunWhenReadyAsync(
-                Task.WhenAll(created, configWritten),
+                Task.WhenAll(workspace, socket, proxyConfig, configWritten),
                 volumes,
                 () => CreateResourceAsync(rollback, Rollback.Kind.Container, names.Proxy, runArgs.ProxyRunArgs(names, config.ProxyImage), ct));
 
@@ -79,7 +79,6 @@ internal sealed class PodmanProvisioner(
             // The first step to fault stops the others (they all run with the ready timeout's token) and is the error.
             await CreateSteps.AllOrFirstFaultAsync(
                 timeout,
-                images,
                 configWritten,
                 Task.WhenAll(agent, proxy),
                 CreateSteps.WhenCreatedAsync([agent], () => credentialDelivery.DeliverAsync(names, config.Credentials, ct)),
@@ -171,9 +170,10 @@ internal sealed class PodmanProvisioner(
             return CreateOutcome.Conflict;
         }
 
-        if (result.StandardError.Contains("image not known", StringComparison.OrdinalIgnoreCase) || result.StandardError.Contains("no such image", StringComparison.OrdinalIgnoreCase))
+        if (kind == Rollback.Kind.Container && PodmanEngine.IsImageNotKnown(result))
         {
-            throw new ImageNotFoundException(args[^1], PodmanCli.Trim(result.StandardError));
+            // A container's run arguments end with its image.
+            throw PodmanEngine.ImageNotFound(args[^1]);
         }
 
         throw engine.Failure($"creating {kind.ToString().ToLowerInvariant()} '{resource}'", result);

@@ -26,6 +26,29 @@ public sealed class SessionFaultTests(PodmanFaultFixture fx) : IClassFixture<Pod
         Assert.Empty(await PodmanFaultFixture.LeftoversAsync(name));
     }
 
+    [Theory]
+    [InlineData("workspace")]
+    [InlineData("sock")]
+    [InlineData("proxy-config")]
+    public async Task A_volume_of_the_session_name_that_exists_fails_Create_and_only_it_remains(string volume)
+    {
+        // The agent starts as soon as the two volumes it mounts are made, before the proxy config volume is: a name
+        // taken by any one volume (someone else's) must still fail the create, remove what the create made (the agent
+        // container included) and leave that volume as it was.
+        var name = fx.NewName($"taken-{volume}");
+        var taken = $"paude-{name}.{volume}";
+        await Podman.CheckAsync("volume", "create", "--label", "paude.test.owner=someone-else", taken);
+        var createdAt = (await Podman.CheckAsync("volume", "inspect", "--format", "{{.CreatedAt}}", taken)).Trim();
+
+        var ex = await Assert.ThrowsAsync<SessionAlreadyExistsException>(() => fx.Backend.CreateAsync(PodmanFaultFixture.Spec(name)));
+
+        Assert.Equal(name.Value, ex.Name);
+        Assert.Equal([$"volume {taken}"], await PodmanFaultFixture.LeftoversAsync(name.Value));
+        Assert.Equal("someone-else", (await Podman.CheckAsync("volume", "inspect", "--format", "{{index .Labels \"paude.test.owner\"}}", taken)).Trim());
+        Assert.Equal(createdAt, (await Podman.CheckAsync("volume", "inspect", "--format", "{{.CreatedAt}}", taken)).Trim());
+        await Podman.CheckAsync("volume", "rm", taken);
+    }
+
     [Fact]
     public async Task Proxy_removed_behind_our_back_reads_Degraded_and_Start_repairs_it()
     {
