@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Errors;
@@ -190,6 +191,37 @@ public sealed class SyncLeaseTests(KubeServerFixture fixture, ITestOutputHelper 
 
         Assert.Equal(string.Empty, await machines.LeaseAsync(name));
         await (await b.Exclusion.HoldForSyncAsync(name, TimeSpan.Zero)).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_two_way_sync_waits_for_a_held_lease_only_its_callers_lock_timeout()
+    {
+        // The two-way loop holds the Lease for its whole run; it took it with the default 30 s wait whatever the
+        // caller asked for, so a caller with a short LockTimeout hung for half a minute before its "locked" error.
+        await using var machines = new SyncLeaseMachines(fixture);
+        var a = machines.Start("lease-both-a", TimeSpan.FromSeconds(30));
+        var b = machines.Start("lease-both-b", TimeSpan.FromSeconds(30));
+        var name = await SharedSession.GetAsync(fixture);
+        var folder = NewFolder();
+        var held = await b.Exclusion.HoldForSyncAsync(name, TimeSpan.Zero);
+        try
+        {
+            var options = new TwoWaySyncOptions { Backend = a.Name, SessionWorkspace = "/pvc/workspace/lease-both", LockTimeout = TimeSpan.FromSeconds(1) };
+            var started = Stopwatch.StartNew();
+            var locked = await Assert.ThrowsAsync<SyncLockedException>(() => a.Continuous.StartTwoWayAsync(name, folder, options));
+            started.Stop();
+            Assert.Equal(b.Holder, locked.Holder);
+            Assert.Contains("for more than 1 s", locked.Message, StringComparison.Ordinal);
+            Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
+            Assert.Contains("LockTimeout: must not be negative", (options with { LockTimeout = TimeSpan.FromSeconds(-1) }).GetErrors());
+        }
+        finally
+        {
+            await held.DisposeAsync();
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Assert.Equal(string.Empty, await machines.LeaseAsync(name));
     }
 
     [Fact]
