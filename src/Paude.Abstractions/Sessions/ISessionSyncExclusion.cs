@@ -18,5 +18,6 @@ public interface ISessionSyncExclusion
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The hold; disposing it releases the exclusion.</returns>
     /// <exception cref="Sync.SyncLockedException">Another holder still had it after <paramref name="wait"/> (names the holder).</exception>
+    /// <exception cref="Errors.SessionNotFoundException">The session does not exist (deleted, perhaps while waiting): nothing is held.</exception>
     Task<IAsyncDisposable> HoldForSyncAsync(SessionName name, TimeSpan wait, CancellationToken cancellationToken = default);
 }

@@ -64,7 +64,7 @@ internal sealed class OpenShiftBackend : ISessionBackend, ISessionSyncExclusion,
         _egress = new OpenShiftEgress(_api, exec, _reader, objects, _waiter, new ProxyListening(_api, exec, options, timeProvider), options, logger);
         _attach = new OpenShiftAttach(exec, _channel);
         _forwarder = new OpenShiftPortForwarder(_api, _channel, logger);
-        _leases = new SessionSyncLeases(new SyncLeaseApi(_api), options.SyncLeaseDuration, timeProvider, logger);
+        _leases = new SessionSyncLeases(name, new SyncLeaseApi(_api), options.SyncLeaseDuration, timeProvider, logger);
     }
 
     /// <inheritdoc />

@@ -117,7 +117,7 @@ internal sealed class HeldSyncLease
     /// <summary>One renewal; the reason when the Lease is no longer ours, else <c>null</c>.</summary>
     private async Task<string?> RenewOnceAsync(CancellationToken stop)
     {
-        var (renewed, gone) = await _api.ReplaceAsync(Session, Lease, LeaseTimes.Renewed(Lease, _time.GetUtcNow()), stop).ConfigureAwait(false);
+        var (renewed, gone) = await _api.ReplaceAsync(Session, Lease, owner: null, LeaseTimes.Renewed(Lease, _time.GetUtcNow()), stop).ConfigureAwait(false);
         if (renewed is not null)
         {
             Lease = renewed;

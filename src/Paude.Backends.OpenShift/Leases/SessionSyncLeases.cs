@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Paude.Errors;
 using Paude.Sessions;
 using Paude.Sync;
 
@@ -14,9 +15,12 @@ namespace Paude.Backends.OpenShift.Leases;
 /// and each round takes it again without an API call); an upgrade takes it now or never and alone. A Lease whose holder
 /// stopped renewing (a killed sync) is free once its renewal time plus duration has passed. Taking it is optimistic
 /// concurrency (create by name, replace by <c>resourceVersion</c>): of two takers one wins, the other sees the winner.
+/// A Lease is only written for a session that exists and is owned by its StatefulSet: one of an earlier session of the
+/// same name (its holder synced a session that is gone) is free, and a hold of a deleted session that this instance
+/// still has (a sync never released) blocks no session created under that name later.
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification = "A SemaphoreSlim whose AvailableWaitHandle is never read holds nothing to release; holds may outlive the backend's disposal.")]
-internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, TimeProvider time, ILogger logger)
+internal sealed class SessionSyncLeases(string backend, SyncLeaseApi api, TimeSpan? duration, TimeProvider time, ILogger logger)
 {
     private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(1);
 
@@ -49,6 +53,12 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
             try
             {
                 _held.TryGetValue(session.Value, out var held);
+                if (held is { ForSync: false, Lost: true })
+                {
+                    // An upgrade's hold whose Lease is gone (its session was deleted) guards nothing: take a new one.
+                    held = null;
+                }
+
                 if (held is { ForSync: true, Lost: false })
                 {
                     held.Count++;
@@ -119,7 +129,7 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_held.TryGetValue(session.Value, out var mine))
+            if (_held.TryGetValue(session.Value, out var mine) && !mine.Lost)
             {
                 throw new SessionSyncInProgressException(session.Value, api.Describe(session), mine.ForSync ? Identity : UpgradeIdentity, mine.ExpiresAt);
             }
@@ -168,14 +178,19 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
 
     /// <summary>
     /// One attempt at taking the Lease: the taken Lease, or the holder that has it and when it expires. A Lease that is
-    /// missing is created, one that is free, expired or already ours (a retried write whose answer was lost) is
-    /// replaced at the version read; a lost race is read again, once.
+    /// missing is created, one that is free, expired, of an earlier session of the same name or already ours (a retried
+    /// write whose answer was lost) is replaced at the version read; a lost race is read again, once.
     /// </summary>
+    /// <exception cref="SessionNotFoundException">The session does not exist (was deleted while this sync waited).</exception>
     private async Task<(V1Lease? Taken, (string Holder, DateTimeOffset ExpiresAt) Other)> TakeAsync(SessionName session, string identity, TimeSpan length, CancellationToken cancellationToken)
     {
+        // The owner is read every time (one call): a Lease written for a session deleted meanwhile would outlive it.
+        var owner = await api.OwnerAsync(session, cancellationToken).ConfigureAwait(false)
+            ?? throw new SessionNotFoundException(session.Value, backend);
+
         // Released Leases are deleted, so usually there is none: creating it first takes it in one call (measured: a
         // read first cost a small incremental sync another round trip).
-        if (await api.CreateAsync(session, LeaseTimes.Taken(null, identity, length, time.GetUtcNow()), cancellationToken).ConfigureAwait(false) is { } first)
+        if (await api.CreateAsync(session, owner, LeaseTimes.Taken(null, identity, length, time.GetUtcNow()), cancellationToken).ConfigureAwait(false) is { } first)
         {
             return (first, default);
         }
@@ -187,7 +202,7 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
             var now = time.GetUtcNow();
             if (current is null)
             {
-                if (await api.CreateAsync(session, LeaseTimes.Taken(null, identity, length, now), cancellationToken).ConfigureAwait(false) is { } created)
+                if (await api.CreateAsync(session, owner, LeaseTimes.Taken(null, identity, length, now), cancellationToken).ConfigureAwait(false) is { } created)
                 {
                     return (created, default);
                 }
@@ -196,12 +211,12 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
             }
 
             var holder = current.Spec?.HolderIdentity;
-            if (holder != identity && LeaseTimes.ExpiresAt(current) > now)
+            if (holder != identity && LeaseTimes.ExpiresAt(current) > now && !SyncLeaseApi.OfEarlierSession(current, owner))
             {
                 return (null, (holder!, LeaseTimes.ExpiresAt(current)));
             }
 
-            var (replaced, _) = await api.ReplaceAsync(session, current, LeaseTimes.Taken(current, identity, length, now), cancellationToken).ConfigureAwait(false);
+            var (replaced, _) = await api.ReplaceAsync(session, current, owner, LeaseTimes.Taken(current, identity, length, now), cancellationToken).ConfigureAwait(false);
             if (replaced is not null)
             {
                 return (replaced, default);
@@ -221,7 +236,12 @@ internal sealed class SessionSyncLeases(SyncLeaseApi api, TimeSpan? duration, Ti
                 return;
             }
 
-            _held.Remove(held.Session.Value);
+            // A lost hold may have been replaced meanwhile (an upgrade of a new session of that name): leave that one.
+            if (_held.GetValueOrDefault(held.Session.Value) == held)
+            {
+                _held.Remove(held.Session.Value);
+            }
+
             await held.ReleaseAsync().ConfigureAwait(false);
         }
         finally

@@ -36,9 +36,6 @@ public sealed record ContinuousSyncOptions : WatchSyncOptions
     /// </summary>
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a round waits for another sync of the same workspace to finish (default 30 s).</summary>
-    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
     /// <summary>Whether file-system events are used (tests turn them off to exercise the rescan alone).</summary>
     internal bool FileSystemEvents { get; init; } = true;
 

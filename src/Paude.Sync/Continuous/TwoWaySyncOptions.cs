@@ -62,7 +62,7 @@ public sealed record TwoWaySyncOptions : WatchSyncOptions
             errors.Add($"Direction: '{direction}' is not a direction");
         }
 
-        errors.AddRange(new SyncOptions { Excludes = Excludes, SessionWorkspace = SessionWorkspace, Backend = Backend, BranchPrefix = BranchPrefix }.GetErrors());
+        errors.AddRange(new SyncOptions { Excludes = Excludes, SessionWorkspace = SessionWorkspace, Backend = Backend, BranchPrefix = BranchPrefix, LockTimeout = LockTimeout }.GetErrors());
         if (HelperBinary is not null && !File.Exists(HelperBinary))
         {
             errors.Add($"HelperBinary: the file '{HelperBinary}' does not exist");

@@ -39,6 +39,14 @@ public abstract record WatchSyncOptions
     /// </summary>
     public TimeSpan RetryDelay { get; init; }
 
+    /// <summary>
+    /// How long the sync waits for another sync of the same workspace or session to finish before it gives up with
+    /// <see cref="SyncLockedException"/> (default 30 s): each round of <see cref="ContinuousSyncOptions"/> and the start
+    /// of either watch mode, which takes the session's cluster-wide exclusion (the OpenShift backend's sync Lease) for
+    /// its whole run.
+    /// </summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The longest wait between retries (default 30 s).</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
 

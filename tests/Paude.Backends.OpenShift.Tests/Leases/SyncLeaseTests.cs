@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Paude.Backends.OpenShift.Tests.Infrastructure;
 using Paude.Errors;
@@ -118,42 +119,79 @@ public sealed class SyncLeaseTests(KubeServerFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
-    public async Task Of_racing_takers_exactly_one_wins_a_free_lease_and_exactly_one_an_expired_one()
+    public async Task A_killed_sync_of_a_deleted_session_leaves_no_lease_and_blocks_no_new_session_of_its_name()
     {
         await using var machines = new SyncLeaseMachines(fixture);
-        var name = fixture.NewName("lrace");
+        var a = machines.Start("lease-gone-a", TimeSpan.FromSeconds(3));
+        var w = machines.Start("lease-gone-w", TimeSpan.FromSeconds(30));
+        var name = fixture.NewName("leasegone");
         try
         {
-            // A free Lease: everyone creates at once; the others meet the 409 and name the winner.
-            var racers = Enumerable.Range(0, 6).Select(i => machines.Start($"lease-race{i}", TimeSpan.FromSeconds(1), new SyncLeaseMachines.NoTimers())).ToList();
-            var first = await Task.WhenAll(racers.Select(m => TryHoldAsync(m, name)));
-            var winner = Assert.Single(first, r => r.Held is not null);
-            Assert.All(first.Where(r => r.Held is null), r => Assert.Equal(winner.Machine.Holder, r.Refusal!.Holder));
-            Assert.StartsWith(winner.Machine.Holder + "|1|", await machines.LeaseAsync(name), StringComparison.Ordinal);
+            await a.Backend.CreateAsync(fixture.Spec(name));
 
-            // The winner never renews (NoTimers): after its second the Lease is expired, and a new race replaces it at
-            // the version read: one wins, the others' writes are 409s.
-            await Task.Delay(TimeSpan.FromSeconds(1.5));
-            var takers = Enumerable.Range(0, 6).Select(i => machines.Start($"lease-take{i}", TimeSpan.FromSeconds(30))).ToList();
-            var second = await Task.WhenAll(takers.Select(m => TryHoldAsync(m, name)));
-            var taker = Assert.Single(second, r => r.Held is not null);
-            Assert.All(second.Where(r => r.Held is null), r => Assert.Equal(taker.Machine.Holder, r.Refusal!.Holder));
-            var lease = (await machines.LeaseAsync(name)).Split('|');
-            Assert.Equal([taker.Machine.Holder, "30"], lease[..2]);
-            Assert.Equal("1", lease[3]); // one transition: the expired holder's Lease was taken over, not re-created
+            // A sync on A that is never released (dropped, its process lives on) and a sync on another machine waiting
+            // for it (whose hold, had it got one, would never be released either: a kill).
+            _ = await a.Exclusion.HoldForSyncAsync(name, TimeSpan.Zero);
+            var waiting = Task.Run(() => w.Exclusion.HoldForSyncAsync(name, TimeSpan.FromMinutes(2)));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.False(waiting.IsCompleted);
 
-            // Re-entrant on the same machine (a continuous sync's rounds): no wait, still held after the inner release.
-            var inner = await taker.Machine.Exclusion.HoldForSyncAsync(name, TimeSpan.Zero);
-            await inner.DisposeAsync();
-            Assert.StartsWith(taker.Machine.Holder + "|", await machines.LeaseAsync(name), StringComparison.Ordinal);
-            await taker.Held!.DisposeAsync();
+            // The session is deleted: its Lease goes with it, and the waiting sync must not take a Lease of a session
+            // that no longer exists (before: it created one nothing would ever remove).
+            await a.Backend.DeleteAsync(name);
+            var gone = await Assert.ThrowsAsync<SessionNotFoundException>(() => waiting.WaitAsync(TimeSpan.FromMinutes(1)));
+            Assert.Equal(name.Value, gone.Name);
+            await Task.Delay(TimeSpan.FromSeconds(2.5)); // A's renewals (every second) meet the deleted Lease
+            Assert.Equal(string.Empty, await machines.LeaseAsync(name));
+            Assert.Empty(await fixture.SessionObjectsAsync(name));
+
+            // A new session of the same name: A's dropped hold of the old one blocks neither its upgrade nor a sync.
+            await a.Backend.CreateAsync(fixture.Spec(name));
+            Assert.Equal(SessionStatus.Running, (await a.Backend.UpgradeAsync(name, new SessionUpgrade())).Status);
+            var held = await w.Exclusion.HoldForSyncAsync(name, TimeSpan.Zero);
+            var statefulSet = await fixture.KubectlAsync("get", "statefulset", $"paude-{name}", "-o", "jsonpath={.metadata.uid}");
+            Assert.Equal($"StatefulSet/paude-{name}/{statefulSet}", await fixture.KubectlAsync("get", "lease", $"paude-sync-{name}", "-o", "jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}/{.metadata.ownerReferences[0].uid}"));
+            await held.DisposeAsync();
             Assert.Equal(string.Empty, await machines.LeaseAsync(name));
         }
         finally
         {
-            await fixture.Backend.DeleteAsync(name);
+            await a.Backend.DeleteAsync(name);
         }
 
+        Assert.Equal(string.Empty, await machines.LeaseAsync(name));
+    }
+
+    [Fact]
+    public async Task Of_racing_takers_exactly_one_wins_a_free_lease_and_exactly_one_an_expired_one()
+    {
+        // A Lease is only taken for a session that exists (the shared one: its delete is not part of this test).
+        await using var machines = new SyncLeaseMachines(fixture);
+        var name = await SharedSession.GetAsync(fixture);
+
+        // A free Lease: everyone creates at once; the others meet the 409 and name the winner.
+        var racers = Enumerable.Range(0, 6).Select(i => machines.Start($"lease-race{i}", TimeSpan.FromSeconds(1), new SyncLeaseMachines.NoTimers())).ToList();
+        var first = await Task.WhenAll(racers.Select(m => TryHoldAsync(m, name)));
+        var winner = Assert.Single(first, r => r.Held is not null);
+        Assert.All(first.Where(r => r.Held is null), r => Assert.Equal(winner.Machine.Holder, r.Refusal!.Holder));
+        Assert.StartsWith(winner.Machine.Holder + "|1|", await machines.LeaseAsync(name), StringComparison.Ordinal);
+
+        // The winner never renews (NoTimers): after its second the Lease is expired, and a new race replaces it at
+        // the version read: one wins, the others' writes are 409s.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var takers = Enumerable.Range(0, 6).Select(i => machines.Start($"lease-take{i}", TimeSpan.FromSeconds(30))).ToList();
+        var second = await Task.WhenAll(takers.Select(m => TryHoldAsync(m, name)));
+        var taker = Assert.Single(second, r => r.Held is not null);
+        Assert.All(second.Where(r => r.Held is null), r => Assert.Equal(taker.Machine.Holder, r.Refusal!.Holder));
+        var lease = (await machines.LeaseAsync(name)).Split('|');
+        Assert.Equal([taker.Machine.Holder, "30"], lease[..2]);
+        Assert.Equal("1", lease[3]); // one transition: the expired holder's Lease was taken over, not re-created
+
+        // Re-entrant on the same machine (a continuous sync's rounds): no wait, still held after the inner release.
+        var inner = await taker.Machine.Exclusion.HoldForSyncAsync(name, TimeSpan.Zero);
+        await inner.DisposeAsync();
+        Assert.StartsWith(taker.Machine.Holder + "|", await machines.LeaseAsync(name), StringComparison.Ordinal);
+        await taker.Held!.DisposeAsync();
         Assert.Equal(string.Empty, await machines.LeaseAsync(name));
     }
 
@@ -190,6 +228,37 @@ public sealed class SyncLeaseTests(KubeServerFixture fixture, ITestOutputHelper 
 
         Assert.Equal(string.Empty, await machines.LeaseAsync(name));
         await (await b.Exclusion.HoldForSyncAsync(name, TimeSpan.Zero)).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_two_way_sync_waits_for_a_held_lease_only_its_callers_lock_timeout()
+    {
+        // The two-way loop holds the Lease for its whole run; it took it with the default 30 s wait whatever the
+        // caller asked for, so a caller with a short LockTimeout hung for half a minute before its "locked" error.
+        await using var machines = new SyncLeaseMachines(fixture);
+        var a = machines.Start("lease-both-a", TimeSpan.FromSeconds(30));
+        var b = machines.Start("lease-both-b", TimeSpan.FromSeconds(30));
+        var name = await SharedSession.GetAsync(fixture);
+        var folder = NewFolder();
+        var held = await b.Exclusion.HoldForSyncAsync(name, TimeSpan.Zero);
+        try
+        {
+            var options = new TwoWaySyncOptions { Backend = a.Name, SessionWorkspace = "/pvc/workspace/lease-both", LockTimeout = TimeSpan.FromSeconds(1) };
+            var started = Stopwatch.StartNew();
+            var locked = await Assert.ThrowsAsync<SyncLockedException>(() => a.Continuous.StartTwoWayAsync(name, folder, options));
+            started.Stop();
+            Assert.Equal(b.Holder, locked.Holder);
+            Assert.Contains("for more than 1 s", locked.Message, StringComparison.Ordinal);
+            Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
+            Assert.Contains("LockTimeout: must not be negative", (options with { LockTimeout = TimeSpan.FromSeconds(-1) }).GetErrors());
+        }
+        finally
+        {
+            await held.DisposeAsync();
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Assert.Equal(string.Empty, await machines.LeaseAsync(name));
     }
 
     [Fact]

@@ -60,9 +60,10 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
     /// <summary>Connects (the first connection's failure is the caller's error) and starts the loop.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // The session's cluster-wide sync exclusion (where the backend has one) is held for the loop's whole run.
+        // The session's cluster-wide sync exclusion (where the backend has one) is held for the loop's whole run,
+        // waited for as long as the caller allows.
         var clusterHeld = _backend is ISessionSyncExclusion exclusion
-            ? await exclusion.HoldForSyncAsync(_session, new SyncOptions().LockTimeout, cancellationToken).ConfigureAwait(false)
+            ? await exclusion.HoldForSyncAsync(_session, _options.LockTimeout, cancellationToken).ConfigureAwait(false)
             : null;
         try
         {
