@@ -16,7 +16,7 @@ namespace Paude.SessionHelper.Tests.Continuous.TwoWay;
 /// fixes what each writer does; how the operations interleave with the rounds depends on the machine's load, so the
 /// checks hold for any interleaving (an operation another one overlapped has no "last" write to check).
 /// </summary>
-[Collection(PodmanHelperGroup.Name)]
+[Collection(PodmanHelperSoakGroup.Name)]
 public sealed class TwoWaySoakTests(PodmanHelperFixture fixture, ITestOutputHelper output) : IDisposable
 {
     private static readonly string[] Names = ["n0", "n1", "n2", "n3", "d/n4", "d/n5", "d/e/n6"];
