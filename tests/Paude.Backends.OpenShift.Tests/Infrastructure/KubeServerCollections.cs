@@ -14,9 +14,9 @@ public sealed class KubeServerCollection : ICollectionFixture<KubeServerFixture>
 /// A second collection with a server of its own, run alongside <see cref="KubeServerCollection"/>: the tests here spend
 /// most of their time waiting (timeouts that are the point of the test, lease durations, pods recreated, injected
 /// faults), so one serial line of every test left the machine idle for minutes. Its tests still run one after another.
-/// xunit runs as many collections at once as the machine has cores (2 here): measured, this one and the conformance
-/// collection start first and <see cref="KubeServerCollection"/> once the conformance one is done (~2 min), so this
-/// one holds a little less than half of the waiting.
+/// xunit runs as many collections at once as the machine has cores (2 here): which two of the three server
+/// collections (this, <see cref="KubeServerCollection"/>, conformance) start first varied between runs (measured both
+/// ways); the third starts when one of them ends.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class KubeServerCollectionB : ICollectionFixture<KubeServerFixture>
