@@ -14,7 +14,7 @@ namespace Paude.Backends.OpenShift.Tests.Agent;
 /// PVC, so it survives the StatefulSet re-creating a deleted pod, while the delivered credentials come back into the
 /// memory-backed <c>/credentials</c> (restored by the new pod) and are only linked from the PVC.
 /// </summary>
-[Collection(KubeServerCollection.Name)]
+[Collection(KubeServerCollectionB.Name)]
 public sealed class ClaudeCodeStateTests(KubeServerFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _hostHome = Directory.CreateTempSubdirectory("paude-os-claude-").FullName;

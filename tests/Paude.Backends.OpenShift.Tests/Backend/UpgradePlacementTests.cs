@@ -17,7 +17,7 @@ namespace Paude.Backends.OpenShift.Tests.Backend;
 /// record, both pod templates and both running pods carry the new placement — also when the upgrade was stopped after
 /// any step and run again — and nothing else of the session (environment, limits, allow-list, workspace) changes.
 /// </summary>
-[Collection(KubeServerCollection.Name)]
+[Collection(KubeServerCollectionB.Name)]
 public sealed class UpgradePlacementTests(KubeServerFixture fixture)
 {
     private const string Pods = "{range .items[*]}{.metadata.name}|{.metadata.deletionTimestamp}|{.metadata.annotations.paude\\.io/generation}|{.spec.nodeSelector}|" +

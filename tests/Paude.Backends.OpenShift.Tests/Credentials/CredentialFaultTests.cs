@@ -10,7 +10,7 @@ using Paude.Testing.Kubernetes;
 namespace Paude.Backends.OpenShift.Tests.Credentials;
 
 /// <summary>Credential delivery under API faults, and a tampered part refused inside the pod.</summary>
-[Collection(KubeServerCollection.Name)]
+[Collection(KubeServerCollectionB.Name)]
 public sealed class CredentialFaultTests(KubeServerFixture fixture) : IDisposable
 {
     private readonly CapturingLoggerProvider _logs = new();

@@ -10,7 +10,7 @@ namespace Paude.Backends.OpenShift.Tests.Images;
 /// secret the session runs the registry's image (kubectl sees the pods' <c>imagePullSecrets</c> and the Secret's type);
 /// without it the pull is refused and creation fails typed.
 /// </summary>
-[Collection(KubeServerCollection.Name)]
+[Collection(KubeServerCollectionB.Name)]
 public sealed class PullSecretSessionTests(KubeServerFixture fixture)
 {
     [Fact]

@@ -1,19 +1,23 @@
+using System.Runtime.CompilerServices;
 using Paude.Sessions;
 
 namespace Paude.Backends.OpenShift.Tests.Infrastructure;
 
-/// <summary>One running session shared by the tests that only need "a running session" (creation is the slow part).</summary>
+/// <summary>
+/// One running session per server fixture, shared by the tests that only need "a running session" (creation is the
+/// slow part). Per fixture, not per process: each test collection has a server of its own, and a session lives on one.
+/// </summary>
 internal static class SharedSession
 {
-    private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static SessionName? _name;
+    private static readonly ConditionalWeakTable<KubeServerFixture, Holder> Holders = [];
 
     public static async Task<SessionName> GetAsync(KubeServerFixture fixture)
     {
-        await Gate.WaitAsync();
+        var holder = Holders.GetValue(fixture, _ => new Holder());
+        await holder.Gate.WaitAsync();
         try
         {
-            if (_name is { } existing && await fixture.Backend.GetAsync(existing) is { Status: SessionStatus.Running })
+            if (holder.Name is { } existing && await fixture.Backend.GetAsync(existing) is { Status: SessionStatus.Running })
             {
                 return existing;
             }
@@ -28,18 +32,19 @@ internal static class SharedSession
                 await fixture.Backend.StartAsync(name);
             }
 
-            _name = name;
+            holder.Name = name;
             return name;
         }
         finally
         {
-            Gate.Release();
+            holder.Gate.Release();
         }
     }
-}
 
-[CollectionDefinition(Name)]
-public sealed class KubeServerCollection : ICollectionFixture<KubeServerFixture>
-{
-    public const string Name = "kube-server";
+    private sealed class Holder
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public SessionName? Name { get; set; }
+    }
 }

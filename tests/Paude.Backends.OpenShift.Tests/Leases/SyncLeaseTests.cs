@@ -16,7 +16,7 @@ namespace Paude.Backends.OpenShift.Tests.Leases;
 /// renewing (killed) blocks until its Lease expires; racing takers get exactly one winner; a continuous sync holds it
 /// between rounds; the session's delete removes it. Cross-checked with the real kubectl.
 /// </summary>
-[Collection(KubeServerCollection.Name)]
+[Collection(KubeServerCollectionB.Name)]
 public sealed class SyncLeaseTests(KubeServerFixture fixture, ITestOutputHelper output)
 {
     private static string NewFolder()

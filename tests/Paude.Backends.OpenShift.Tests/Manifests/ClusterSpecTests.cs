@@ -9,7 +9,7 @@ namespace Paude.Backends.OpenShift.Tests.Manifests;
 /// each cross-checked with the real kubectl; kept by a restart (the pod is re-created from the StatefulSet) and by a
 /// repaired proxy (re-created from the stored record).
 /// </summary>
-[Collection(KubeServerCollection.Name)]
+[Collection(KubeServerCollectionB.Name)]
 public sealed class ClusterSpecTests(KubeServerFixture fixture)
 {
     [Fact]

@@ -4,7 +4,7 @@ using Paude.Testing.Kubernetes;
 
 namespace Paude.Backends.OpenShift.Tests.Resilience;
 
-[Collection(KubeServerCollection.Name)]
+[Collection(KubeServerCollectionB.Name)]
 public sealed class FaultInjectionTests(KubeServerFixture fixture)
 {
     [Fact]

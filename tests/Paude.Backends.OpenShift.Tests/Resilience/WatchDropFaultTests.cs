@@ -12,7 +12,7 @@ namespace Paude.Backends.OpenShift.Tests.Resilience;
 /// and a fifth of the remaining calls answer 429 or 500. The whole lifecycle and a sync round trip still succeed,
 /// and nothing of the session is left afterwards.
 /// </summary>
-[Collection(KubeServerCollection.Name)]
+[Collection(KubeServerCollectionB.Name)]
 public sealed class WatchDropFaultTests(KubeServerFixture fixture, ITestOutputHelper output)
 {
     [Fact]

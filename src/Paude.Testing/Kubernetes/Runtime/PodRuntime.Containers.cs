@@ -114,6 +114,10 @@ internal sealed partial class PodRuntime
         }
 
         events.Record(pod, "Normal", "Started", $"Started container {cname}");
+
+        // The start may have made the network's bridge (netavark does with its first container): fix its address
+        // before another pod joins, reconnects or leaves and moves it under the running pods' ARP caches.
+        await _bridge.PinAsync(ct).ConfigureAwait(false);
     }
 
     private async Task<Dictionary<string, PsEntry>> PsAsync(CancellationToken ct)

@@ -21,6 +21,7 @@ internal sealed partial class PodRuntime(
     private readonly Dictionary<string, PodState> _pods = new(StringComparer.Ordinal);
     private readonly HashSet<(string Ns, string Claim)> _releasedClaims = [];
     private readonly Signal _wake = new();
+    private readonly BridgeAddress _bridge = new(podman, resources.Network);
     private ReadinessProbes? _probes;
     private CancellationToken _stopping;
     private TimeProvider Time => options.TimeProvider;
