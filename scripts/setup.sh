@@ -10,7 +10,8 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. Packages. Without recommends, netavark/aardvark-dns/catatonit/iptables must be named, or podman
 #    falls back to CNI and --init has no catatonit. shellcheck: the test run lints every shell script (ShellcheckTests).
-pkgs=(podman runc conmon netavark aardvark-dns catatonit iptables debootstrap uidmap git tar rsync ca-certificates curl jq shellcheck)
+#    iproute2: the Kubernetes test server pins its pod bridge's MAC with `ip link` (Runtime/BridgeAddress.cs).
+pkgs=(podman runc conmon netavark aardvark-dns catatonit iptables iproute2 debootstrap uidmap git tar rsync ca-certificates curl jq shellcheck)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
