@@ -5,6 +5,8 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here" || exit 1
 bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+# Networks and netavark NAT rules earlier (killed) runs left behind would break this run's networks (see the script).
+bash scripts/clean-stale-networks.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 results="$here/.test-results"
 rm -rf "$results"; mkdir -p "$results"
