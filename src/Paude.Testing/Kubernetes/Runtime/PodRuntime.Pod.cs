@@ -36,8 +36,15 @@ internal sealed partial class PodRuntime
                 }
 
                 await LeaveServicesAsync(pod, state, names[0], containers[names[0]].Id, ct).ConfigureAwait(false);
-                names.Reverse();
-                await podman.RunAsync(["rm", "--force", "--time", "1", .. names], ct).ConfigureAwait(false);
+            }
+
+            // Every container of the spec, not only those of this pass's snapshot (one may have been made since), and
+            // the pod object only once they are gone: a failed rm left a container of a deleted pod behind (a
+            // conformance run saw the session's proxy container after delete returned). A failure retries next pass.
+            var all = specContainers.Select(c => resources.Container(ns, pod.Name(), c.Str("name") ?? "")).Reverse().ToList();
+            if (all.Count > 0 && (await podman.RunAsync(["rm", "--force", "--ignore", "--time", "1", .. all], ct).ConfigureAwait(false)).ExitCode != 0)
+            {
+                return;
             }
 
             resources.DeletePodDirectory(uid);
