@@ -82,26 +82,12 @@ public sealed class PublicApiScriptTests
 
         foreach (var folder in (string[])["src/Shared", Package])
         {
-            CopyFolder(Path.Combine(RepositoryRoot.Path, folder), Path.Combine(root, folder));
+            SourceTree.CopyWithoutBuildOutput(Path.Combine(RepositoryRoot.Path, folder), Path.Combine(root, folder));
         }
 
         foreach (var git in (string[][])[["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "copy"]])
         {
             (await RunAsync(root, "git", git)).EnsureSuccess("git " + git[0]);
-        }
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from))
-        {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        }
-
-        foreach (var folder in Directory.EnumerateDirectories(from).Where(d => Path.GetFileName(d) is not ("bin" or "obj")))
-        {
-            CopyFolder(folder, Path.Combine(to, Path.GetFileName(folder)));
         }
     }
 

@@ -17,7 +17,7 @@ public sealed partial class ThirdPartyBackendExampleTests(PackedPackages packed,
     public async Task The_example_backend_restores_the_packed_suite_and_passes_what_it_declares()
     {
         var example = Path.Combine(packed.Root, "third-party");
-        CopyTree(Path.Combine(RepositoryRoot.Path, "examples", "ThirdPartyBackend"), example);
+        SourceTree.CopyWithoutBuildOutput(Path.Combine(RepositoryRoot.Path, "examples", "ThirdPartyBackend"), example);
         ConsumerFeed.Write(example, packed.Folder, packed.GlobalPackages); // replaces the example's in-repo feed
         var backend = Path.Combine(example, "src", "Example.Backend");
         var tests = Path.Combine(example, "tests", "Example.Backend.Tests");
@@ -50,21 +50,6 @@ public sealed partial class ThirdPartyBackendExampleTests(PackedPackages packed,
     private static partial Regex Summary();
 
     private static int Count(Match summary, string group) => int.Parse(summary.Groups[group].Value, CultureInfo.InvariantCulture);
-
-    /// <summary>The example's sources only: no bin/obj of an in-place build, no nuget.config of the repository.</summary>
-    private static void CopyTree(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from))
-        {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        }
-
-        foreach (var dir in Directory.EnumerateDirectories(from).Where(d => Path.GetFileName(d) is not ("bin" or "obj")))
-        {
-            CopyTree(dir, Path.Combine(to, Path.GetFileName(dir)));
-        }
-    }
 
     private async Task<string> Step(string what, string[] args, string directory)
     {
