@@ -184,10 +184,16 @@ internal sealed class PushPathTwins
         await _fixture.ExecAsync(B, "bash", "-c", "cd \"$2\" && " + script, "bash", Outside, WorkspaceB);
     }
 
-    /// <summary>The outside folder of both sessions: names, bytes and modification times.</summary>
-    public async Task<string> OutsideAsync() =>
-        await _fixture.ExecAsync(A, "bash", "-c", "cd \"$1\" && find . -printf '%y %p %T@ %s\\n' | sort && cat target", "bash", Outside)
-        + await _fixture.ExecAsync(B, "bash", "-c", "cd \"$1\" && find . -printf '%y %p %T@ %s\\n' | sort && cat target", "bash", Outside);
+    /// <summary>
+    /// The outside folder of both sessions (names, sizes, modification times, content hashes), and whether the
+    /// workspaces' parent holds anything a relative link (<c>..</c>) could have been written through to.
+    /// </summary>
+    public async Task<string> OutsideAsync()
+    {
+        const string script = "cd \"$1\" && find . -printf '%y %p %T@ %s\\n' | sort && find . -type f -print0 | sort -z | xargs -0 -r sha256sum && ls -A \"$2/..\" | grep -vx 't-.*' || true";
+        return await _fixture.ExecAsync(A, "bash", "-c", script, "bash", Outside, WorkspaceA)
+            + await _fixture.ExecAsync(B, "bash", "-c", script, "bash", Outside, WorkspaceB);
+    }
 
     /// <summary>The session's working tree (no .git, no backup folders): kind, mode, path, link target, content hash.</summary>
     public async Task<string> TreeAsync(SessionName session, string ws) =>
