@@ -46,6 +46,42 @@ public sealed class PushPathsAgreeTests(SyncFixture fixture) : SyncTestBase(fixt
         Assert.Equal(outsideBefore, await twins.OutsideAsync());
     }
 
+    public static TheoryData<string, string> DeletionObstacles => new()
+    {
+        // kind, what the agent did to d/x.txt (a committed file the host deletes); $1 = an outside folder
+        { "an empty folder in its place", "rm d/x.txt && mkdir d/x.txt" },
+        { "its folder a link to outside, where a file of the same content waits", "rm -r d && ln -s \"$1\" d && printf 'x\\n' > \"$1/x.txt\" && touch -d 2001-01-01 \"$1/x.txt\"" },
+        { "its folder a file", "rm -r d && printf own > d" },
+    };
+
+    /// <summary>
+    /// Model seed 1901 (PushPathsModelTests): the full push deleted with <c>rm -f</c>, which failed on a folder in the
+    /// file's place (an untyped transport error after the probe) and, behind a link on the way, deleted through it
+    /// (<c>git ls-files -d</c> follows the link, so the file counted as present). No file of the workspace is there:
+    /// nothing is deleted, nothing reported, on every path.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DeletionObstacles))]
+    public async Task A_deletion_where_the_session_holds_no_file_deletes_nothing_on_every_path(string kind, string obstacle)
+    {
+        using var local = await LocalRepo.CreateAsync();
+        var twins = await PushPathTwins.CreateAsync(Fixture, local, ("d/x.txt", "x\n"), ("ok.txt", "ok\n"));
+        File.Delete(Path.Combine(local.Path, "d/x.txt"));
+        local.Write("ok.txt", $"ok, {kind}\n");
+        await twins.InBothAsync(obstacle);
+        var outsideBefore = await twins.OutsideAsync();
+
+        var (dry, incremental, full) = await twins.PushAllAsync(local);
+
+        Assert.Empty(dry.FilesDeleted);
+        Assert.Empty(dry.Conflicts);
+        Assert.Equal(["ok.txt"], dry.FilesChanged);
+        PushPathTwins.AssertSameReport(dry, incremental, "dry run", "incremental push");
+        PushPathTwins.AssertSameReport(dry, full, "dry run", "full push");
+        Assert.Equal(await twins.TreeAsync(twins.A, twins.WorkspaceA), await twins.TreeAsync(twins.B, twins.WorkspaceB));
+        Assert.Equal(outsideBefore, await twins.OutsideAsync());
+    }
+
     [Fact]
     public async Task A_session_edit_of_a_file_the_push_writes_refuses_both_pushes_by_name_even_beside_an_obstacle()
     {
@@ -131,10 +167,8 @@ internal sealed class PushPathTwins
         await twins.PushAsync(twins.A, twins.WorkspaceA, local);
         await twins.PushAsync(twins.B, twins.WorkspaceB, local);
         await fixture.Sync.SyncAsync(twins.B, local.Path, new SyncOptions { Direction = SyncDirection.FromSession, Strategy = SyncStrategy.Branch, SessionWorkspace = twins.WorkspaceB }, null, default);
-        foreach (var session in new[] { twins.A, twins.B })
-        {
-            await fixture.ExecAsync(session, "bash", "-c", "mkdir -p \"$1\" && printf 'outside\\n' > \"$1/target\" && touch -d '2001-01-01' \"$1/target\"", "bash", twins.Outside);
-        }
+        await Task.WhenAll(new[] { twins.A, twins.B }.Select(session =>
+            fixture.ExecAsync(session, "bash", "-c", "mkdir -p \"$1\" && printf 'outside\\n' > \"$1/target\" && touch -d '2001-01-01' \"$1/target\"", "bash", twins.Outside)));
 
         twins._ready = true;
         return twins;
@@ -180,8 +214,9 @@ internal sealed class PushPathTwins
     /// <summary>Runs <paramref name="script"/> (bash, $1 = the outside folder) in both workspaces.</summary>
     public async Task InBothAsync(string script)
     {
-        await _fixture.ExecAsync(A, "bash", "-c", "cd \"$2\" && " + script, "bash", Outside, WorkspaceA);
-        await _fixture.ExecAsync(B, "bash", "-c", "cd \"$2\" && " + script, "bash", Outside, WorkspaceB);
+        await Task.WhenAll(
+            _fixture.ExecAsync(A, "bash", "-c", "cd \"$2\" && " + script, "bash", Outside, WorkspaceA),
+            _fixture.ExecAsync(B, "bash", "-c", "cd \"$2\" && " + script, "bash", Outside, WorkspaceB));
     }
 
     /// <summary>
@@ -191,8 +226,10 @@ internal sealed class PushPathTwins
     public async Task<string> OutsideAsync()
     {
         const string script = "cd \"$1\" && find . -printf '%y %p %T@ %s\\n' | sort && find . -type f -print0 | sort -z | xargs -0 -r sha256sum && ls -A \"$2/..\" | grep -vx 't-.*' || true";
-        return await _fixture.ExecAsync(A, "bash", "-c", script, "bash", Outside, WorkspaceA)
-            + await _fixture.ExecAsync(B, "bash", "-c", script, "bash", Outside, WorkspaceB);
+        var both = await Task.WhenAll(
+            _fixture.ExecAsync(A, "bash", "-c", script, "bash", Outside, WorkspaceA),
+            _fixture.ExecAsync(B, "bash", "-c", script, "bash", Outside, WorkspaceB));
+        return string.Concat(both);
     }
 
     /// <summary>The session's working tree (no .git, no backup folders): kind, mode, path, link target, content hash.</summary>
