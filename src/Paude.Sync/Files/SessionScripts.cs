@@ -36,8 +36,10 @@ internal static class SessionScripts
     /// $4 = force (1 stashes the session's uncommitted work first), $5 = n, then n paths we uploaded earlier that
     /// go back to their committed state, then paths to delete. <c>git checkout</c> refuses (and changes nothing)
     /// when it would overwrite the session's own uncommitted work. Prints <c>S&lt;stash commit&gt;</c> when force stashed.
+    /// Deletions never go through a link: one behind a link or a file, or of a folder, is skipped, and the rest are
+    /// made by <see cref="SafePlaceScript"/> (a link swapped in meanwhile is refused, exit 8).
     /// </summary>
-    public static readonly string Follow = SessionScript.Load("follow.sh");
+    public static readonly string Follow = SafePlaceScript.Assignment + SessionScript.Load("follow.sh");
 
     /// <summary>
     /// $1 = workspace, $2 = backup folder (workspace-relative, must not exist); stdin = NUL-terminated paths a forced

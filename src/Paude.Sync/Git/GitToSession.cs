@@ -126,6 +126,14 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
             }
         }
 
+        if (atRisk.Count > 0)
+        {
+            // A session link or folder in the way of a write is a type obstacle, reported as a conflict below (the
+            // incremental push's rule too), not session work at risk: the probe hashed what the link points at.
+            var obstacles = await StagedUpload.FindObstaclesAsync(context, writes, deletes, cancellationToken).ConfigureAwait(false);
+            atRisk.RemoveAll(obstacles.Contains);
+        }
+
         if (atRisk.Count > 0 && !options.Force)
         {
             throw new UnsafeSyncException(
@@ -210,6 +218,17 @@ internal sealed class GitToSession(SyncContext context, Repository repo)
             var upload = await StagedUpload.RunAsync(context, writes, [], cancellationToken).ConfigureAwait(false);
             bytes += upload.Bytes;
             conflicts = upload.Conflicts;
+            if (conflicts.Count > 0 && writes.Count > conflicts.Count)
+            {
+                // The upload changed nothing: the rest is sent again without the conflicts (as the file-level push does).
+                var again = await StagedUpload.RunAsync(context, [.. writes.Except(conflicts, StringComparer.Ordinal)], [], cancellationToken).ConfigureAwait(false);
+                bytes += again.Bytes;
+                if (again.Conflicts.Count > 0)
+                {
+                    throw new SyncTransportException($"The session's workspace kept changing type under the sync ({string.Join(", ", again.Conflicts.Take(20))}); nothing more was written. Sync again.");
+                }
+            }
+
             if (conflicts.Count > 0)
             {
                 // The session keeps its folder/link; these files stay uploaded-as-before (the next push retries).

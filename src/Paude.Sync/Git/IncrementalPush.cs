@@ -136,6 +136,21 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
         }
 
         var warnings = new List<string>();
+        var conflicts = SentPaths(records, 'C', writes);
+        if (conflicts.Count > 0)
+        {
+            // The session keeps its folder/link (the full push's rule); these files stay as uploaded before (the next push retries).
+            warnings.Add($"{conflicts.Count} uncommitted file(s) were not written: the session has a folder, link or file of another type in their way that the last sync did not write (sync with force to move it to a backup folder in the session): {string.Join(", ", conflicts.Take(20))}");
+            writes.RemoveAll(conflicts.Contains);
+            foreach (var path in conflicts)
+            {
+                plan.Uploaded.Remove(path);
+            }
+        }
+
+        // Deletions where the session held nothing (or a folder) deleted nothing: not reported, as on the full path.
+        var untouched = SentPaths(records, 'A', deletes);
+        deletes.RemoveAll(untouched.Contains);
         var forced = records.Where(r => r.Length > 1 && r[0] == 'F').Select(r => AtRiskPath("R" + r[1..])).ToList();
         if (forced.Count > 0)
         {
@@ -151,6 +166,18 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
             warnings.Add($"Forced: the session files the push replaced were copied to {folder} in the session.");
         }
 
+        // Session output: the moved paths only reach the message, made printable.
+        var movedAside = records.Where(r => r.Length > 1 && r[0] == 'B').Select(r => Transport.PktLine.Printable(Encoding.UTF8.GetBytes(r[1..]))).ToList();
+        if (options.Force && movedAside.Count > 0)
+        {
+            var folder = $"{options.SessionWorkspace.TrimEnd('/')}/{BackupFolder}";
+            warnings.Add($"Forced: {movedAside.Count} session path(s) of another type in the way of a write were moved to {folder} in the session: {string.Join(", ", movedAside.Take(20))}");
+            if (!backups.Contains($"{context.Session.Value}:{folder}"))
+            {
+                backups.Add($"{context.Session.Value}:{folder}");
+            }
+        }
+
         context.Report(SyncStage.Done, $"{writes.Count} file(s) pushed, {deletes.Count} deleted");
         var result = new SyncResult
         {
@@ -160,6 +187,7 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
             RefsWritten = since is null ? [] : [$"{context.Session.Value}:refs/heads/{repo.Head.FriendlyName}"],
             FilesChanged = writes,
             FilesDeleted = deletes,
+            Conflicts = conflicts,
             Commit = head.Sha,
             BytesMoved = sent,
             BackupRefs = backups,
@@ -277,6 +305,18 @@ internal sealed partial class IncrementalPush(SyncContext context, Repository re
         {
             throw PushProcess.LocalReadFailed(context.Session.Value, e);
         }
+    }
+
+    /// <summary>
+    /// The <paramref name="kind"/> records' paths, sorted; session output, so each must name a path this push sent
+    /// in <paramref name="sent"/>.
+    /// </summary>
+    private static List<string> SentPaths(List<string> records, char kind, List<string> sent)
+    {
+        var paths = records.Where(r => r.Length > 1 && r[0] == kind).Select(r => r[1..]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var known = sent.ToHashSet(StringComparer.Ordinal);
+        var bad = paths.FirstOrDefault(p => !known.Contains(p));
+        return bad is null ? paths : throw new Errors.UnsafeContentException(bad.Length > 80 ? bad[..80] : bad, "is not a path this push sent");
     }
 
     private static string AtRiskPath(string record) =>

@@ -38,7 +38,12 @@ internal static class PushScripts
     /// Checks before changing anything: HEAD is the branch at the commit (and, when the branch moves, nothing is
     /// staged in the index: the full path handles that), and every path to write or delete holds what the last push
     /// left there (expected) or already what this push brings (new) — so an agent's edit is never overwritten
-    /// silently. Only those paths are hashed: a push of one file costs one file's hash, not a listing.
+    /// silently. Only those paths are hashed: a push of one file costs one file's hash, not a listing. Before the
+    /// hashes, the full push's type check (<see cref="Files.SafePlaceScript"/> <c>check</c>): a write behind a session
+    /// folder, link, or a link or file among its leading folders is a conflict (<c>C&lt;path&gt;</c>, never hashed,
+    /// never placed; the rest goes on) or, forced, moved into the backup folder (<c>B&lt;path&gt;</c>); a deletion
+    /// where the session holds nothing or a folder deletes nothing (<c>A&lt;path&gt;</c>); a write where it holds
+    /// nothing is not at risk (no content is lost). A dry run therefore promises what this push does.
     /// </para>
     /// <para>
     /// Then, in order: the pack is indexed (<c>git index-pack</c> verifies every object; only adds objects) and the

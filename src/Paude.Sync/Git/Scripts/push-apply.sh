@@ -9,7 +9,10 @@
 #            entries (`update-index -z --index-info`), the pack of the new objects, then the tar of the written files.
 #            The state checks run before stdin is read.
 # stdout:    `R<path>` records (at risk, not forced, exit 4), or `F<path>` records (forced), `B` when the backup
-#            folder was made, then `K`; NUL-terminated.
+#            folder was made for them; then `C<path>` per write refused for a type obstacle (the full push's rule:
+#            safe-place.pl check; the rest is placed) or, forced, `B<path>` per obstacle moved into the backup folder;
+#            `A<path>` per deletion that deleted nothing (the session held nothing there, or a folder); then `K`.
+#            All NUL-terminated.
 # stderr:    the reason on failure.
 # Exit:      0 done; 3 the session is not where the last push left it; 4 session work at risk; 5 nothing sent;
 #            6 the pack, commit or files did not arrive intact (nothing placed); 7 the branch moved meanwhile;
@@ -34,10 +37,22 @@ if [ "$n" -gt 0 ]; then
     ops+=("${r:0:1}"); exp+=("${r:1:64}"); new+=("${r:65:64}"); paths+=("${r:129}")
   done < <(head -c "$n")
 fi
+# Type obstacles first, by the full push's own rule (safe-place.pl check): a write behind a session folder, link, or
+# a link or file among its leading folders is a conflict (C record), not hashed (never read through a link) and not
+# placed; the rest goes on. Forced, the obstacles are moved into the backup folder below instead, and written over.
+declare -A conf=()
+if [ "${#paths[@]}" -gt 0 ] && command -v perl >/dev/null 2>&1; then
+  while IFS= read -r -d '' r; do conf["${r:1}"]=1; done < <(for i in "${!paths[@]}"; do printf '%s%s\0' "${ops[$i]}" "${paths[$i]}"; done | perl -e "$paude_pl" check "" 0 "" "" || true)
+fi
+# A path whose leading folders are not all folders (a link, a file, missing) holds nothing of the workspace there.
+lead_ok() { local d=$1; while [ "$d" != "${d%/*}" ]; do d=${d%/*}; if [ -L "$d" ] || [ ! -d "$d" ]; then return 1; fi; done; }
 declare -A have=()
 reg=()
 for p in "${paths[@]}"; do
-  if [ -L "$p" ]; then have["$p"]=other
+  if [ -n "${conf["$p"]:-}" ]; then continue
+  elif ! lead_ok "$p"; then have["$p"]=gone
+  elif [ -L "$p" ]; then have["$p"]=other
+  elif [ -d "$p" ]; then have["$p"]=gone
   elif [ -f "$p" ]; then reg+=("$p")
   elif [ -e "$p" ]; then have["$p"]=other
   fi
@@ -45,9 +60,15 @@ done
 if [ "${#reg[@]}" -gt 0 ]; then
   while IFS= read -r -d '' r; do have["${r:66}"]=${r:0:64}; done < <(printf '%s\0' "${reg[@]}" | xargs -0 sha256sum -z --)
 fi
-risk=()
+# A deletion where the session holds a folder, or nothing, deletes nothing (A record: not reported as deleted). A
+# write where the session holds nothing (or a folder the check let through: empty, or emptied by this push) is never
+# at risk: it loses no content, and the full push writes it too.
+risk=(); declare -A gone=()
 for i in "${!paths[@]}"; do
   p=${paths[$i]}; a=${have["$p"]:-$dash}
+  if [ -n "${conf["$p"]:-}" ]; then continue; fi
+  if [ "${ops[$i]}" = D ] && { [ "$a" = gone ] || [ "$a" = "$dash" ]; }; then gone["$p"]=1; continue; fi
+  if [ "${ops[$i]}" = W ] && { [ "$a" = gone ] || [ "$a" = "$dash" ]; }; then continue; fi
   if [ "$a" != "${exp[$i]}" ] && [ "$a" != "${new[$i]}" ]; then risk+=("$p"); fi
 done
 if [ "${#risk[@]}" -gt 0 ] && [ "$force" != 1 ]; then printf 'R%s\0' "${risk[@]}"; exit 4; fi
@@ -62,14 +83,14 @@ if [ "$target" != "$commit" ]; then
 fi
 sp=(); sh=()
 for i in "${!paths[@]}"; do
-  if [ "${ops[$i]}" = W ]; then sp+=("${paths[$i]}"); sh+=("${new[$i]}"); fi
+  if [ "${ops[$i]}" = W ] && { [ "$force" = 1 ] || [ -z "${conf["${paths[$i]}"]:-}" ]; }; then sp+=("${paths[$i]}"); sh+=("${new[$i]}"); fi
 done
 if [ "$tar" = 1 ]; then paude_receive; fi
+made=0
 if [ "${#risk[@]}" -gt 0 ]; then
   printf 'F%s\0' "${risk[@]}"
   # A copy of each replaced file first: the stash below keeps tracked edits only, and may fail (no identity, a
   # conflict); the copy keeps untracked ones too. mkdir fails on an existing folder: nothing planted is reused.
-  made=0
   for p in "${risk[@]}"; do
     if [ -f "$p" ] || [ -L "$p" ]; then
       if [ "$made" = 0 ]; then mkdir -- "$bak"; made=1; fi
@@ -87,9 +108,17 @@ if [ "${#risk[@]}" -gt 0 ]; then
     git "${ident[@]}" --literal-pathspecs stash push -q -m "paude sync: session work before a forced push" -- "${tracked[@]}" </dev/null >&2 || true
   fi
 fi
+if [ "${#conf[@]}" -gt 0 ] && [ "$force" = 1 ]; then
+  # The obstacles go into the backup folder (B<path> records), as the full push's forced upload does.
+  if [ "$made" = 0 ]; then mkdir -- "$bak"; fi
+  for i in "${!paths[@]}"; do printf '%s%s\0' "${ops[$i]}" "${paths[$i]}"; done | perl -e "$paude_pl" check "" 1 "$bak" ""
+elif [ "${#conf[@]}" -gt 0 ]; then
+  printf 'C%s\0' "${!conf[@]}"
+fi
+if [ "${#gone[@]}" -gt 0 ]; then printf 'A%s\0' "${!gone[@]}"; fi
 dp=()
 for i in "${!paths[@]}"; do
-  if [ "${ops[$i]}" = D ]; then dp+=("${paths[$i]}"); fi
+  if [ "${ops[$i]}" = D ] && [ -z "${gone["${paths[$i]}"]:-}" ]; then dp+=("${paths[$i]}"); fi
 done
 paude_place
 if [ "$target" != "$commit" ]; then
