@@ -16,6 +16,8 @@ internal sealed partial class PodIo(ServerResources resources, PodmanCli podman)
 {
     private static readonly string[] Protocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
 
+    private readonly PodNetworkNamespace _network = new(podman);
+
     public async Task ExecAsync(HttpContext context, JsonObject pod, bool attach)
     {
         if (attach)
@@ -227,6 +229,12 @@ internal sealed partial class PodIo(ServerResources resources, PodmanCli podman)
             ? requested
             : throw KubeApiException.BadRequest($"container {requested} is not valid for pod {pod.Name()}");
     }
+
+    /// <summary>The running container's id and start time (a restart gives it a new network namespace).</summary>
+    private static string ContainerStart(JsonObject pod, string container) =>
+        pod["status"]?["containerStatuses"].Objects().FirstOrDefault(s => s.Str("name") == container) is { } status
+            ? $"{status.Str("containerID")}@{status["state"]?["running"]?.Str("startedAt")}"
+            : "";
 
     private static bool IsRunning(JsonObject pod, string container) =>
         pod["status"]?["containerStatuses"].Objects().Any(s => s.Str("name") == container && s["state"]?["running"] is not null) == true;
