@@ -64,7 +64,7 @@ internal sealed partial class PodIo
             throw KubeApiException.BadRequest($"the server supports only the {PortForwardProtocol} WebSocket subprotocol for port forwarding, not {string.Join(", ", requested)}");
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(requested.Count > 0 ? PortForwardProtocol : null).ConfigureAwait(false);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(KeepAlive(requested.Count > 0 ? PortForwardProtocol : null)).ConfigureAwait(false);
         using var sendLock = new SemaphoreSlim(1);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var ct = abort.Token;
@@ -118,6 +118,7 @@ internal sealed partial class PodIo
     {
         var ct = abort.Token;
         var buffer = new byte[1024 * 1024];
+        var gone = new bool[relays.Count];
         try
         {
             while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
@@ -139,31 +140,59 @@ internal sealed partial class PodIo
                 }
 
                 var channel = buffer[0];
-                var target = channel % 2 == 0 && channel / 2 < relays.Count ? relays[channel / 2].ToPod : null;
-                await WriteIfAsync(target, buffer.AsMemory(1, result.Count - 1), ct).ConfigureAwait(false);
+                var index = channel % 2 == 0 && channel / 2 < relays.Count && !gone[channel / 2] ? channel / 2 : -1;
+                var ok = await WriteIfAsync(index < 0 ? null : relays[index].ToPod, buffer.AsMemory(1, result.Count - 1), ct).ConfigureAwait(false);
                 while (!result.EndOfMessage)
                 {
                     result = await socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
-                    await WriteIfAsync(target, buffer.AsMemory(0, result.Count), ct).ConfigureAwait(false);
+                    ok = ok && await WriteIfAsync(index < 0 ? null : relays[index].ToPod, buffer.AsMemory(0, result.Count), ct).ConfigureAwait(false);
                 }
 
-                if (target is not null)
+                if (index >= 0 && !(ok && await WriteIfAsync(relays[index].ToPod, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false)))
                 {
-                    await target.FlushAsync(ct).ConfigureAwait(false);
+                    // The pod's side no longer takes bytes; what it still sends keeps flowing.
+                    gone[index] = true;
                 }
             }
+
+            // Left only by an aborted socket (a close from the client returns above).
+            throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely);
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
-            // Socket or relay gone.
+            // The client went away without a close: a dropped connection, or no answer to the keep-alive pings.
+            // Nobody is left to read what the pod sends, so the relays end now rather than when the pod's side does.
+            if (!ct.IsCancellationRequested)
+            {
+                await abort.CancelAsync().ConfigureAwait(false);
+            }
         }
     }
 
-    private static async Task WriteIfAsync(Stream? target, ReadOnlyMemory<byte> data, CancellationToken ct)
+    /// <summary>Writes (and with nothing to write, flushes) to a relay; false once the relay is gone.</summary>
+    private static async Task<bool> WriteIfAsync(Stream? target, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        if (target is not null && !data.IsEmpty)
+        if (target is null)
         {
-            await target.WriteAsync(data, ct).ConfigureAwait(false);
+            return true;
+        }
+
+        try
+        {
+            if (data.IsEmpty)
+            {
+                await target.FlushAsync(ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await target.WriteAsync(data, ct).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 }

@@ -44,7 +44,7 @@ internal sealed partial class PodIo
         {
             // Set by hand: .NET refuses a subprotocol with '/' (not an RFC 2616 token), which is what kubectl asks for.
             context.Response.Headers.SecWebSocketProtocol = SpdyTunnelProtocol;
-            socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            socket = await context.WebSockets.AcceptWebSocketAsync(KeepAlive(null)).ConfigureAwait(false);
             transport = WebSocketStream.Create(socket, WebSocketMessageType.Binary, ownsWebSocket: false);
         }
         else
