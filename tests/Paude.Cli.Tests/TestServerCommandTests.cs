@@ -47,6 +47,27 @@ public sealed class TestServerCommandTests
         Assert.False(Directory.Exists(Path.GetDirectoryName(server.KubeconfigPath)), "the server's temporary folder is left");
     }
 
+    // A test that ends (or fails) without interrupting the server used to SIGKILL it, so its network (and whatever
+    // else it had made) stayed behind: the one kt-* network a full test run leaked (ClusterSmokeScriptTests' failure
+    // case). Disposal must let the server clean up.
+    [Fact]
+    public async Task Disposing_a_test_server_that_was_not_interrupted_still_removes_everything_it_started()
+    {
+        var server = await TestServerProcess.StartAsync("--namespace", "leak");
+        var root = Path.GetDirectoryName(server.KubeconfigPath);
+        try
+        {
+            Assert.NotEmpty(await server.LeftoversAsync()); // its network, at least
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        Assert.Empty(await server.LeftoversAsync());
+        Assert.False(Directory.Exists(root), "the server's temporary folder is left");
+    }
+
     [Fact]
     public async Task Test_server_with_registry_serves_it_with_the_printed_login_and_removes_it()
     {

@@ -99,6 +99,7 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         var podIo = new PodIo(resources, podman)
         {
             SpdyOptions = new SpdyConnectionOptions { IdleTimeout = options.PortForwardIdleTimeout, TimeProvider = options.TimeProvider },
+            StreamIdleTimeout = options.StreamIdleTimeout,
         };
         var builds = new BinaryBuilds(store, new BuildRunner(store, resources, podman, options.TimeProvider, stopping.Token), resources.Root);
         var handler = new ApiHandler(store, faults, podIo, builds);

@@ -63,6 +63,16 @@ public sealed record KubernetesTestServerOptions
     /// </summary>
     public TimeSpan PortForwardIdleTimeout { get; init; } = TimeSpan.FromHours(4);
 
+    /// <summary>
+    /// How long an exec or port-forward WebSocket may go without a sign of life from its client before the server
+    /// ends it together with the command or relay behind it: the server pings every half of this and gives up when a
+    /// ping goes unanswered for the other half. Live clients answer pings by themselves (KubernetesClient, kubectl),
+    /// however quiet the stream; one that vanished without closing (killed, network gone) no longer holds a
+    /// <c>podman exec</c> or a pod connection. A client that drops its connection without a close frame ends them at
+    /// once. <see cref="Timeout.InfiniteTimeSpan"/>: pings without a deadline.
+    /// </summary>
+    public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The <c>podman</c> executable.</summary>
     public string PodmanPath { get; init; } = "podman";
 
@@ -93,6 +103,11 @@ public sealed record KubernetesTestServerOptions
         if (PortForwardIdleTimeout <= TimeSpan.Zero && PortForwardIdleTimeout != Timeout.InfiniteTimeSpan)
         {
             errors.Add("PortForwardIdleTimeout must be positive (or Timeout.InfiniteTimeSpan).");
+        }
+
+        if (StreamIdleTimeout <= TimeSpan.Zero && StreamIdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            errors.Add("StreamIdleTimeout must be positive (or Timeout.InfiniteTimeSpan).");
         }
 
         if (PodPidsLimit < 0)

@@ -96,15 +96,49 @@ internal sealed class TestServerProcess : IAsyncDisposable
         return PaudeCli.RunAsync(start, stdin, TimeSpan.FromMinutes(1));
     }
 
+    /// <summary>
+    /// Stops a server still running the way a person's Ctrl+C or a service manager would (SIGTERM), so it removes
+    /// what it made; a kill skips that (every test that ended without <see cref="InterruptAsync"/> leaked the server's
+    /// network). Only a server that does not end within a minute is killed, and what it left is removed by its label.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            // Its exit code is not checked: the server may have ended by itself meanwhile.
+            await ProcessRunner.RunAsync("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+                await RemoveLeftoversAsync();
+            }
         }
 
         _process.Dispose();
+    }
+
+    private async Task RemoveLeftoversAsync()
+    {
+        var filter = $"label=paude.kubetest={ServerId}";
+        var containers = await Podman.LinesAsync("ps", "-a", "-q", "--filter", filter);
+        if (containers.Length > 0)
+        {
+            await Podman.RunAsync(["rm", "--force", "--time", "0", .. containers]);
+        }
+
+        var volumes = await Podman.LinesAsync("volume", "ls", "-q", "--filter", filter);
+        if (volumes.Length > 0)
+        {
+            await Podman.RunAsync(["volume", "rm", "--force", .. volumes]);
+        }
+
+        await Podman.RunAsync("network", "rm", "--force", $"kt-{ServerId}");
     }
 
     private static string? Value(string line, string prefix) =>

@@ -22,6 +22,8 @@ public class ServerFixture : IAsyncLifetime
 
     protected virtual TimeSpan PortForwardIdleTimeout => new KubernetesTestServerOptions().PortForwardIdleTimeout;
 
+    protected virtual TimeSpan StreamIdleTimeout => new KubernetesTestServerOptions().StreamIdleTimeout;
+
     public async Task InitializeAsync()
     {
         Server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions
@@ -31,6 +33,7 @@ public class ServerFixture : IAsyncLifetime
             PodPidsLimit = PodPidsLimit,
             PrivateRegistry = PrivateRegistry,
             PortForwardIdleTimeout = PortForwardIdleTimeout,
+            StreamIdleTimeout = StreamIdleTimeout,
             ResourceLabels = new Dictionary<string, string> { ["paude.test"] = RunId },
         });
         Client = Server.CreateClient("paude");
@@ -74,4 +77,12 @@ public sealed class IdlePortForwardServerFixture : ServerFixture
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(8);
 
     protected override TimeSpan PortForwardIdleTimeout => IdleTimeout;
+}
+
+/// <summary>A server whose exec and port-forward WebSockets end <see cref="IdleTimeout"/> after their client stops answering.</summary>
+public sealed class IdleStreamServerFixture : ServerFixture
+{
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(4);
+
+    protected override TimeSpan StreamIdleTimeout => IdleTimeout;
 }

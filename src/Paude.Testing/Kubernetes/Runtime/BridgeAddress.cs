@@ -14,21 +14,24 @@ namespace Paude.Testing.Kubernetes.Runtime;
 /// (measured: name lookups from one pod failing for 40 s after another pod's reconnect; none once pinned).
 /// Setting the address once (<c>ip link set</c>, the bridge's current one) stops the kernel from changing it for the
 /// bridge's lifetime. Netavark deletes the bridge with its last container and makes a new one later, so this is checked
-/// after every container start (a sysfs read) and set again when needed. Without the rights to set it (rootless Podman,
-/// no <c>ip</c>) nothing is done: lookups are only slower.
+/// after every container start (a sysfs read) and set again when needed. Without <c>ip</c> nothing is done: lookups are
+/// only slower. An <c>ip</c> that fails (no rights: rootless Podman) is reported once per bridge with its own words
+/// (<see cref="InvalidOperationException"/>), not retried after every start, and no longer passes for success.
 /// </remarks>
-internal sealed class BridgeAddress(PodmanCli podman, string network)
+internal sealed class BridgeAddress(PodmanCli podman, string network, string ip = "ip")
 {
     /// <summary><c>addr_assign_type</c> of an address set by user space (<c>NET_ADDR_SET</c>).</summary>
     private const string AddressSet = "3";
 
     private string? _bridge;
+    private string? _failed;
 
-    /// <summary>Sets the bridge's address to its current one unless that was done for this bridge already.</summary>
+    /// <summary>Sets the bridge's address to its current one unless that was done (or failed) for this bridge already.</summary>
+    /// <exception cref="InvalidOperationException"><c>ip</c> failed: its exit code and error (once per bridge).</exception>
     public async Task PinAsync(CancellationToken ct)
     {
         _bridge ??= await BridgeNameAsync(ct).ConfigureAwait(false);
-        if (_bridge is not { Length: > 0 } bridge || bridge.Contains('/', StringComparison.Ordinal) || bridge.StartsWith('.'))
+        if (_bridge is not { Length: > 0 } bridge || bridge.Contains('/', StringComparison.Ordinal) || bridge.StartsWith('.') || _failed == bridge)
         {
             return;
         }
@@ -42,11 +45,16 @@ internal sealed class BridgeAddress(PodmanCli podman, string network)
             }
 
             var address = (await File.ReadAllTextAsync(Path.Combine(sys, "address"), ct).ConfigureAwait(false)).Trim();
-            await RunIpAsync(["link", "set", "dev", bridge, "address", address], ct).ConfigureAwait(false);
+            var (code, stderr) = await RunIpAsync(["link", "set", "dev", bridge, "address", address], ct).ConfigureAwait(false);
+            if (code != 0 && Directory.Exists(sys))
+            {
+                _failed = bridge;
+                throw new InvalidOperationException($"Could not pin the address of bridge {bridge} (network {network}): ip link set exited with {code}: {stderr.Trim()}");
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
-            // The bridge went meanwhile, or no rights: the next start checks again.
+            // The bridge went meanwhile (the next start checks again), or there is no ip to run.
         }
     }
 
@@ -56,9 +64,9 @@ internal sealed class BridgeAddress(PodmanCli podman, string network)
         return code == 0 ? stdout.Trim() : null;
     }
 
-    private static async Task RunIpAsync(IEnumerable<string> args, CancellationToken ct)
+    private async Task<(int ExitCode, string StdErr)> RunIpAsync(IEnumerable<string> args, CancellationToken ct)
     {
-        var info = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(ip) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
@@ -69,5 +77,6 @@ internal sealed class BridgeAddress(PodmanCli podman, string network)
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct).ConfigureAwait(false);
         await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+        return (process.ExitCode, await stderr.ConfigureAwait(false));
     }
 }

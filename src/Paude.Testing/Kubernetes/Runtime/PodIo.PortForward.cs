@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
@@ -12,10 +11,10 @@ namespace Paude.Testing.Kubernetes.Runtime;
 /// <summary>
 /// <c>pods/{name}/portforward</c> over WebSocket, as the kubelet serves it (<c>v4.channel.k8s.io</c> or no
 /// subprotocol): the query's <c>ports</c> each get a data channel (2·i) and an error channel (2·i+1); the server's
-/// first message on each is the port, 2 bytes little-endian. The pod's end is the SDK's port relay (bash
-/// <c>/dev/tcp</c>, <see cref="Paude.Forwarding.PortForwarding.RelayCommand"/>) run by <c>podman exec -i</c> in the pod's first container (every container of a pod shares its network
-/// namespace), so the pod gains no listener. A client Close ends what it sends (the relay's stdin) while the
-/// answer still flows; when the pod's side ends, a failure goes to the error channel and the server closes.
+/// first message on each is the port, 2 bytes little-endian. The pod's end is a <see cref="PortRelay"/> to the
+/// port on the pod's loopback (a socket in its network namespace), so the pod gains no listener. A client Close ends
+/// what it sends (a half-close) while the answer still flows; when the pod's side ends, a failure goes to the error
+/// channel and the server closes.
 /// </summary>
 internal sealed partial class PodIo
 {
@@ -65,12 +64,13 @@ internal sealed partial class PodIo
             throw KubeApiException.BadRequest($"the server supports only the {PortForwardProtocol} WebSocket subprotocol for port forwarding, not {string.Join(", ", requested)}");
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(requested.Count > 0 ? PortForwardProtocol : null).ConfigureAwait(false);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(KeepAlive(requested.Count > 0 ? PortForwardProtocol : null)).ConfigureAwait(false);
         using var sendLock = new SemaphoreSlim(1);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var ct = abort.Token;
         var podmanName = resources.Container(pod.Namespace()!, pod.Name(), container);
-        var relays = new List<Process>();
+        var start = ContainerStart(pod, container);
+        var relays = new List<PortRelay>();
         try
         {
             for (var i = 0; i < ports.Count; i++)
@@ -78,7 +78,7 @@ internal sealed partial class PodIo
                 var portBytes = new[] { (byte)(ports[i] & 0xFF), (byte)(ports[i] >> 8) };
                 await SendAsync(socket, sendLock, (byte)(2 * i), portBytes, ct).ConfigureAwait(false);
                 await SendAsync(socket, sendLock, (byte)((2 * i) + 1), portBytes, ct).ConfigureAwait(false);
-                relays.Add(podman.Start(["exec", "-i", podmanName, .. Paude.Forwarding.PortForwarding.RelayCommand(ports[i])], redirectStdin: true));
+                relays.Add(await PortRelay.OpenAsync(_network, podman, podmanName, start, ports[i], ct).ConfigureAwait(false));
             }
 
             var receive = ReceivePortForwardAsync(socket, relays, abort);
@@ -96,36 +96,16 @@ internal sealed partial class PodIo
             await abort.CancelAsync().ConfigureAwait(false);
             foreach (var relay in relays)
             {
-                PodmanCli.TryKill(relay);
                 relay.Dispose();
             }
         }
     }
 
     /// <summary>The pod's bytes of one port out on its data channel; a failed relay's complaint on its error channel.</summary>
-    private static async Task ForwardOnePortAsync(Process relay, int port, byte channel, JsonObject pod, WebSocket socket, SemaphoreSlim sendLock, CancellationToken ct)
+    private static async Task ForwardOnePortAsync(PortRelay relay, int port, byte channel, JsonObject pod, WebSocket socket, SemaphoreSlim sendLock, CancellationToken ct)
     {
-        var stderr = relay.StandardError.ReadToEndAsync(ct);
-        await PumpAsync(relay.StandardOutput.BaseStream, channel, socket, sendLock, ct).ConfigureAwait(false);
-
-        // The pod's side closed and the relay exits by itself; one that does not within a second is done all the
-        // same (a failed connect exits at once, with its complaint).
-        using (var grace = CancellationTokenSource.CreateLinkedTokenSource(ct))
-        {
-            grace.CancelAfter(TimeSpan.FromSeconds(1));
-            try
-            {
-                await relay.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                PodmanCli.TryKill(relay);
-                return;
-            }
-        }
-
-        var complaint = (await stderr.ConfigureAwait(false)).Trim();
-        if (relay.ExitCode != 0)
+        await PumpAsync(relay.FromPod, channel, socket, sendLock, ct).ConfigureAwait(false);
+        if (await relay.EndedAsync(ct).ConfigureAwait(false) is { } complaint)
         {
             // The kubelet's wording, so clients that match on it behave as they do against a cluster.
             var message = $"error forwarding port {port} to pod {pod.Uid()}, uid : failed to connect to 127.0.0.1:{port} inside the pod: {complaint}";
@@ -133,11 +113,12 @@ internal sealed partial class PodIo
         }
     }
 
-    /// <summary>Data channel 2·i → relay i's stdin (streamed, also when fragmented); a client Close ends every stdin.</summary>
-    private static async Task ReceivePortForwardAsync(WebSocket socket, List<Process> relays, CancellationTokenSource abort)
+    /// <summary>Data channel 2·i → relay i (streamed, also when fragmented); a client Close ends what every relay sends.</summary>
+    private static async Task ReceivePortForwardAsync(WebSocket socket, List<PortRelay> relays, CancellationTokenSource abort)
     {
         var ct = abort.Token;
         var buffer = new byte[1024 * 1024];
+        var gone = new bool[relays.Count];
         try
         {
             while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
@@ -147,7 +128,7 @@ internal sealed partial class PodIo
                 {
                     foreach (var relay in relays)
                     {
-                        TryCloseStdin(relay);
+                        relay.EndInput();
                     }
 
                     return;
@@ -159,43 +140,59 @@ internal sealed partial class PodIo
                 }
 
                 var channel = buffer[0];
-                var target = channel % 2 == 0 && channel / 2 < relays.Count ? relays[channel / 2].StandardInput.BaseStream : null;
-                await WriteIfAsync(target, buffer.AsMemory(1, result.Count - 1), ct).ConfigureAwait(false);
+                var index = channel % 2 == 0 && channel / 2 < relays.Count && !gone[channel / 2] ? channel / 2 : -1;
+                var ok = await WriteIfAsync(index < 0 ? null : relays[index].ToPod, buffer.AsMemory(1, result.Count - 1), ct).ConfigureAwait(false);
                 while (!result.EndOfMessage)
                 {
                     result = await socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
-                    await WriteIfAsync(target, buffer.AsMemory(0, result.Count), ct).ConfigureAwait(false);
+                    ok = ok && await WriteIfAsync(index < 0 ? null : relays[index].ToPod, buffer.AsMemory(0, result.Count), ct).ConfigureAwait(false);
                 }
 
-                if (target is not null)
+                if (index >= 0 && !(ok && await WriteIfAsync(relays[index].ToPod, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false)))
                 {
-                    await target.FlushAsync(ct).ConfigureAwait(false);
+                    // The pod's side no longer takes bytes; what it still sends keeps flowing.
+                    gone[index] = true;
                 }
             }
+
+            // Left only by an aborted socket (a close from the client returns above).
+            throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely);
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
-            // Socket or relay gone.
+            // The client went away without a close: a dropped connection, or no answer to the keep-alive pings.
+            // Nobody is left to read what the pod sends, so the relays end now rather than when the pod's side does.
+            if (!ct.IsCancellationRequested)
+            {
+                await abort.CancelAsync().ConfigureAwait(false);
+            }
         }
     }
 
-    private static async Task WriteIfAsync(Stream? target, ReadOnlyMemory<byte> data, CancellationToken ct)
+    /// <summary>Writes (and with nothing to write, flushes) to a relay; false once the relay is gone.</summary>
+    private static async Task<bool> WriteIfAsync(Stream? target, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        if (target is not null && !data.IsEmpty)
+        if (target is null)
         {
-            await target.WriteAsync(data, ct).ConfigureAwait(false);
+            return true;
         }
-    }
 
-    private static void TryCloseStdin(Process relay)
-    {
         try
         {
-            relay.StandardInput.Close();
+            if (data.IsEmpty)
+            {
+                await target.FlushAsync(ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await target.WriteAsync(data, ct).ConfigureAwait(false);
+            }
+
+            return true;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            // Already gone.
+            return false;
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -13,8 +12,8 @@ namespace Paude.Testing.Kubernetes.Runtime;
 /// <c>pods/{name}/portforward</c> over SPDY/3.1 (<c>portforward.k8s.io</c>), what <c>kubectl port-forward</c> speaks:
 /// tunnelled in WebSocket binary messages (subprotocol <c>SPDY/3.1+portforward.k8s.io</c>, kubectl's default since
 /// 1.31) or after an HTTP <c>Upgrade: SPDY/3.1</c> (its fallback). Every forwarded connection is a pair of streams
-/// (<see cref="PortForwardStreams"/>); its data stream is relayed, like the WebSocket protocol's channels, by
-/// <c>podman exec -i</c> of the port relay in the pod's first container, so the pod gains no listener.
+/// (<see cref="PortForwardStreams"/>); its data stream is relayed, like the WebSocket protocol's channels, by a
+/// <see cref="PortRelay"/> to the port on the pod's loopback, so the pod gains no listener.
 /// </summary>
 internal sealed partial class PodIo
 {
@@ -45,7 +44,7 @@ internal sealed partial class PodIo
         {
             // Set by hand: .NET refuses a subprotocol with '/' (not an RFC 2616 token), which is what kubectl asks for.
             context.Response.Headers.SecWebSocketProtocol = SpdyTunnelProtocol;
-            socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            socket = await context.WebSockets.AcceptWebSocketAsync(KeepAlive(null)).ConfigureAwait(false);
             transport = WebSocketStream.Create(socket, WebSocketMessageType.Binary, ownsWebSocket: false);
         }
         else
@@ -63,9 +62,10 @@ internal sealed partial class PodIo
         }
 
         var podmanName = resources.Container(pod.Namespace()!, pod.Name(), container);
+        var start = ContainerStart(pod, container);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         using var connection = new SpdyConnection(transport, SpdyOptions);
-        var streams = new PortForwardStreams(connection, (port, data, ct) => RelayStreamAsync(podmanName, pod, port, data, ct), SpdyPairTimeout, abort.Token);
+        var streams = new PortForwardStreams(connection, (port, data, ct) => RelayStreamAsync(podmanName, start, pod, port, data, ct), SpdyPairTimeout, abort.Token);
         try
         {
             await connection.RunAsync(streams, abort.Token).ConfigureAwait(false);
@@ -86,49 +86,34 @@ internal sealed partial class PodIo
     }
 
     /// <summary>One forwarded connection: the data stream to the pod's port and back; the kubelet's complaint if it fails.</summary>
-    private async Task<string?> RelayStreamAsync(string podmanName, JsonObject pod, int port, SpdyStream data, CancellationToken ct)
+    private async Task<string?> RelayStreamAsync(string podmanName, string start, JsonObject pod, int port, SpdyStream data, CancellationToken ct)
     {
         using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, data.Aborted);
-        using var relay = podman.Start(["exec", "-i", podmanName, .. Paude.Forwarding.PortForwarding.RelayCommand(port)], redirectStdin: true);
+        using var relay = await PortRelay.OpenAsync(_network, podman, podmanName, start, port, both.Token).ConfigureAwait(false);
         try
         {
-            var stderr = relay.StandardError.ReadToEndAsync(both.Token);
-            _ = CopyToStdinAsync(data, relay, both.Token);
+            _ = CopyToPodAsync(data, relay, both.Token);
             var buffer = new byte[64 * 1024];
             int n;
-            while ((n = await relay.StandardOutput.BaseStream.ReadAsync(buffer, both.Token).ConfigureAwait(false)) > 0)
+            while ((n = await relay.FromPod.ReadAsync(buffer, both.Token).ConfigureAwait(false)) > 0)
             {
                 await data.WriteAsync(buffer.AsMemory(0, n), both.Token).ConfigureAwait(false);
             }
 
-            // The pod's side closed; a relay that does not exit within a second is done all the same.
-            using (var grace = CancellationTokenSource.CreateLinkedTokenSource(both.Token))
-            {
-                grace.CancelAfter(TimeSpan.FromSeconds(1));
-                try
-                {
-                    await relay.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!both.IsCancellationRequested)
-                {
-                    return null;
-                }
-            }
-
-            var complaint = (await stderr.ConfigureAwait(false)).Trim();
-            return relay.ExitCode == 0 ? null : $"error forwarding port {port} to pod {pod.Uid()}, uid : failed to connect to 127.0.0.1:{port} inside the pod: {complaint}";
+            return await relay.EndedAsync(both.Token).ConfigureAwait(false) is { } complaint
+                ? $"error forwarding port {port} to pod {pod.Uid()}, uid : failed to connect to 127.0.0.1:{port} inside the pod: {complaint}"
+                : null;
         }
         finally
         {
             await both.CancelAsync().ConfigureAwait(false);
-            PodmanCli.TryKill(relay);
         }
     }
 
-    /// <summary>The client's bytes of one stream into the relay's stdin; the client's FIN closes stdin.</summary>
-    private static async Task CopyToStdinAsync(SpdyStream data, Process relay, CancellationToken ct)
+    /// <summary>The client's bytes of one stream to the pod's port; the client's FIN ends what the relay sends.</summary>
+    private static async Task CopyToPodAsync(SpdyStream data, PortRelay relay, CancellationToken ct)
     {
-        var stdin = relay.StandardInput.BaseStream;
+        var target = relay.ToPod;
         try
         {
             while (true)
@@ -136,10 +121,10 @@ internal sealed partial class PodIo
                 var read = await data.Input.ReadAsync(ct).ConfigureAwait(false);
                 foreach (var segment in read.Buffer)
                 {
-                    await stdin.WriteAsync(segment, ct).ConfigureAwait(false);
+                    await target.WriteAsync(segment, ct).ConfigureAwait(false);
                 }
 
-                await stdin.FlushAsync(ct).ConfigureAwait(false);
+                await target.FlushAsync(ct).ConfigureAwait(false);
                 data.Input.AdvanceTo(read.Buffer.End);
                 if (read.IsCompleted || read.IsCanceled)
                 {
@@ -147,7 +132,7 @@ internal sealed partial class PodIo
                 }
             }
 
-            TryCloseStdin(relay);
+            relay.EndInput();
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
         {

@@ -80,17 +80,18 @@ internal sealed partial class PodIo
                     return;
                 }
 
-                // Stdin frames are streamed straight through, even when the client fragments them.
+                // Stdin frames are streamed straight through, even when the client fragments them. A command that
+                // closed its stdin (or ended) takes no more; it keeps running and its output keeps flowing.
                 if (message.Length == 0 && result.Count > 0 && buffer[0] == 0 && stdinStream is not null)
                 {
-                    await stdinStream.WriteAsync(buffer.AsMemory(1, result.Count - 1), ct).ConfigureAwait(false);
+                    stdinStream = await WriteStdinAsync(stdinStream, buffer.AsMemory(1, result.Count - 1), ct).ConfigureAwait(false);
                     while (!result.EndOfMessage)
                     {
                         result = await socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
-                        await stdinStream.WriteAsync(buffer.AsMemory(0, result.Count), ct).ConfigureAwait(false);
+                        stdinStream = await WriteStdinAsync(stdinStream, buffer.AsMemory(0, result.Count), ct).ConfigureAwait(false);
                     }
 
-                    await stdinStream.FlushAsync(ct).ConfigureAwait(false);
+                    stdinStream = await WriteStdinAsync(stdinStream, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
                     continue;
                 }
 
@@ -112,10 +113,48 @@ internal sealed partial class PodIo
                     await terminal.ResizeAsync(size.Width, size.Height, ct).ConfigureAwait(false);
                 }
             }
+
+            // Left when the server closed after the command's end, or by an aborted socket (no answer to the pings).
+            if (socket.State == WebSocketState.Aborted && !process.HasExited)
+            {
+                await abort.CancelAsync().ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
-            // Socket or process gone.
+            // The client went away without a close: a dropped connection, or no answer to the keep-alive pings. The
+            // command must not outlive it (it used to run on until it ended by itself, a `sleep 600` for 10 minutes).
+            if (!ct.IsCancellationRequested)
+            {
+                await abort.CancelAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Writes (with nothing to write: flushes) to the command's stdin; <see langword="null"/> once it takes no more.</summary>
+    private static async Task<Stream?> WriteStdinAsync(Stream? stdin, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        if (stdin is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (data.IsEmpty)
+            {
+                await stdin.FlushAsync(ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await stdin.WriteAsync(data, ct).ConfigureAwait(false);
+            }
+
+            return stdin;
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            return null;
         }
     }
 }

@@ -16,6 +16,11 @@ internal sealed partial class PodIo(ServerResources resources, PodmanCli podman)
 {
     private static readonly string[] Protocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
 
+    private readonly PodNetworkNamespace _network = new(podman);
+
+    /// <summary>See <see cref="KubernetesTestServerOptions.StreamIdleTimeout"/>.</summary>
+    internal TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
     public async Task ExecAsync(HttpContext context, JsonObject pod, bool attach)
     {
         if (attach)
@@ -52,8 +57,9 @@ internal sealed partial class PodIo(ServerResources resources, PodmanCli podman)
 
         var stdin = ApiHandler.IsTrue(query["stdin"]);
         var tty = ApiHandler.IsTrue(query["tty"]);
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol).ConfigureAwait(false);
-        var args = new List<string> { "exec", "-i" };
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(KeepAlive(protocol)).ConfigureAwait(false);
+        var marker = ExecMarker.New();
+        var args = new List<string> { "exec", "-i", "--env", $"{ExecMarker.Variable}={marker}" };
         if (tty)
         {
             args.AddRange(["-t", "--env", "TERM=xterm"]);
@@ -92,11 +98,17 @@ internal sealed partial class PodIo(ServerResources resources, PodmanCli podman)
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
         {
-            // The client went away: the command must not outlive it.
+            // The client went away: the command must not outlive it (below).
         }
         finally
         {
-            PodmanCli.TryKill(process);
+            // Killing podman exec leaves the command running in the container (conmon holds the session): a command
+            // still running when its client has gone is ended by its marker.
+            if (!process.HasExited)
+            {
+                PodmanCli.TryKill(process);
+                ExecMarker.KillAll(marker);
+            }
 
             // Give the client time to read the status and answer the close: ending the connection at once resets
             // it, and a reset makes the client's kernel drop the status it has not read yet. A busy client (one
@@ -227,6 +239,20 @@ internal sealed partial class PodIo(ServerResources resources, PodmanCli podman)
             ? requested
             : throw KubeApiException.BadRequest($"container {requested} is not valid for pod {pod.Name()}");
     }
+
+    /// <summary>
+    /// A WebSocket that pings its client every half of <see cref="StreamIdleTimeout"/> and is aborted (its pending
+    /// receive fails, which ends the stream's command or relay) when a ping goes unanswered for the other half.
+    /// </summary>
+    private WebSocketAcceptContext KeepAlive(string? protocol) => StreamIdleTimeout == Timeout.InfiniteTimeSpan
+        ? new WebSocketAcceptContext { SubProtocol = protocol, KeepAliveTimeout = Timeout.InfiniteTimeSpan }
+        : new WebSocketAcceptContext { SubProtocol = protocol, KeepAliveInterval = StreamIdleTimeout / 2, KeepAliveTimeout = StreamIdleTimeout / 2 };
+
+    /// <summary>The running container's id and start time (a restart gives it a new network namespace).</summary>
+    private static string ContainerStart(JsonObject pod, string container) =>
+        pod["status"]?["containerStatuses"].Objects().FirstOrDefault(s => s.Str("name") == container) is { } status
+            ? $"{status.Str("containerID")}@{status["state"]?["running"]?.Str("startedAt")}"
+            : "";
 
     private static bool IsRunning(JsonObject pod, string container) =>
         pod["status"]?["containerStatuses"].Objects().Any(s => s.Str("name") == container && s["state"]?["running"] is not null) == true;

@@ -117,7 +117,15 @@ internal sealed partial class PodRuntime
 
         // The start may have made the network's bridge (netavark does with its first container): fix its address
         // before another pod joins, reconnects or leaves and moves it under the running pods' ARP caches.
-        await _bridge.PinAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await _bridge.PinAsync(ct).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The container runs; only name lookups may be slower. Said once, where a kubelet says node trouble.
+            events.Record(pod, "Warning", "GatewayAddressNotPinned", e.Message);
+        }
     }
 
     private async Task<Dictionary<string, PsEntry>> PsAsync(CancellationToken ct)

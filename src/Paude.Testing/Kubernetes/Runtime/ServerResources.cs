@@ -110,7 +110,7 @@ internal sealed class ServerResources(string serverId, PodmanCli podman, IReadOn
         return code == 0;
     }
 
-    /// <summary>Removes every container, volume and network labelled with this server, then its directory.</summary>
+    /// <summary>Removes every container, volume, network and image labelled with this server, then its directory.</summary>
     public async Task RemoveAllAsync(CancellationToken ct)
     {
         // Repeated until a listing comes back empty: a `podman create` killed by the shutdown can still finish
@@ -138,8 +138,10 @@ internal sealed class ServerResources(string serverId, PodmanCli podman, IReadOn
                 await podman.RunAsync(["rmi", "--force", .. images.Distinct()], ct).ConfigureAwait(false);
             }
 
+            // The network too: its removal fails while a container that outlived the first listing is attached.
             var left = (await ListAsync(["ps", "-a", "-q"], ct).ConfigureAwait(false)).Length
-                + (await ListAsync(["volume", "ls", "-q"], ct).ConfigureAwait(false)).Length;
+                + (await ListAsync(["volume", "ls", "-q"], ct).ConfigureAwait(false)).Length
+                + (await ListAsync(["network", "ls", "-q"], ct).ConfigureAwait(false)).Length;
             if (left == 0 || attempt == 5)
             {
                 break;

@@ -75,6 +75,46 @@ public sealed class FaultAndDisposalTests
         Assert.Empty(await Podman.LinesAsync("network", "ls", "-q", "--filter", $"name=kt-{id}"));
     }
 
+    // Dispose at the worst moments: while pods' containers are being created and started (the loop's `podman create`
+    // or `start` killed or still finishing), and right after the first one runs (netavark has set up the network's NAT).
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Dispose_while_pods_are_being_created_leaves_nothing_labelled_with_its_id(int moment)
+    {
+        var server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions { ResourceLabels = new Dictionary<string, string> { ["paude.test"] = ServerFixture.RunId } });
+        var id = server.ServerId;
+        string? nat = null;
+        try
+        {
+            using var client = server.CreateClient();
+            for (var i = 0; i < 4; i++)
+            {
+                await client.CoreV1.CreateNamespacedPodAsync(Manifests.Pod($"p{i}"), "default");
+            }
+
+            await client.AppsV1.CreateNamespacedStatefulSetAsync(Manifests.StatefulSet("claims"), "default");
+            if (moment >= 1)
+            {
+                string[] filter = moment == 1 ? [] : ["--filter", "status=running"];
+                await Wait.UntilAsync(async () => await Podman.LinesAsync(["ps", "-a", "--filter", $"label=paude.kubetest={id}", .. filter, "--format", "{{.Names}}"]), l => l.Length >= 1, "a pod container");
+            }
+
+            if (moment == 2)
+            {
+                nat = await ServerLeftovers.NatChainAsync(server.PodNetwork);
+                Assert.NotNull(nat);
+            }
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        Assert.Empty(await ServerLeftovers.ListAsync(id, nat));
+    }
+
     [Fact]
     public async Task A_test_that_fails_mid_way_still_leaves_no_container_volume_network_or_host_directory()
     {

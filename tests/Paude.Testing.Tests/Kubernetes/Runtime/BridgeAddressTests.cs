@@ -38,6 +38,40 @@ public sealed class BridgeAddressTests(ServerFixture fx) : IClassFixture<ServerF
         await fx.Client.CoreV1.DeleteNamespacedPodAsync(third, "paude");
     }
 
+    // `ip link set` failing (no rights: rootless Podman) used to pass for success, silently, and was run again after
+    // every container start. Now it is an error with ip's own words, once per bridge; nothing is pinned.
+    [Fact]
+    public async Task A_failing_ip_is_a_clear_error_once_per_bridge_and_pins_nothing()
+    {
+        var id = Guid.NewGuid().ToString("N")[..6];
+        var network = $"kt-s19bridge-{id}";
+        var container = $"{network}-c";
+        var dir = Directory.CreateTempSubdirectory("paude-bridgeip-").FullName;
+        try
+        {
+            await Podman.CheckAsync("network", "create", "--label", $"paude.test={ServerFixture.RunId}", network);
+            await Podman.CheckAsync("run", "-d", "--name", container, "--label", $"paude.test={ServerFixture.RunId}", "--network", network, Manifests.Image, "sleep", "infinity");
+            var bridge = Assert.Single(await Podman.LinesAsync("network", "inspect", "--format", "{{.NetworkInterface}}", network));
+            var ip = Path.Combine(dir, "ip");
+            await File.WriteAllTextAsync(ip, "#!/bin/sh\necho 'RTNETLINK answers: Operation not permitted' >&2\nexit 2\n");
+            File.SetUnixFileMode(ip, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var pin = new Paude.Testing.Kubernetes.Runtime.BridgeAddress(new Paude.Testing.Kubernetes.Runtime.PodmanCli("podman"), network, ip);
+
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => pin.PinAsync(CancellationToken.None));
+
+            Assert.Contains($"bridge {bridge} (network {network})", e.Message, StringComparison.Ordinal);
+            Assert.Contains("exited with 2: RTNETLINK answers: Operation not permitted", e.Message, StringComparison.Ordinal);
+            await pin.PinAsync(CancellationToken.None); // said once, not after every start
+            Assert.NotEqual("3", (await File.ReadAllTextAsync($"/sys/class/net/{bridge}/addr_assign_type")).Trim());
+        }
+        finally
+        {
+            await Podman.RunAsync("rm", "--force", "--time", "0", container);
+            await Podman.RunAsync("network", "rm", "--force", network);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private Task<k8s.Models.V1Pod> RunningAsync(string pod) =>
         Wait.UntilAsync(async () => await fx.Client.CoreV1.ReadNamespacedPodAsync(pod, "paude"), p => p.Status?.Phase == "Running", $"{pod} running");
 
