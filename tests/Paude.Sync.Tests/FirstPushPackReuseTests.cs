@@ -7,7 +7,7 @@ namespace Paude.Tests;
 /// The first push of a packed repository copies stored pack entries (whole objects and deltas) instead of inflating
 /// and deflating every object — but never a delta whose base the session must not get.
 /// </summary>
-[Collection(SyncGroup.Name)]
+[Collection(SyncGroupB.Name)]
 public sealed class FirstPushPackReuseTests(SyncFixture fixture) : SyncTestBase(fixture)
 {
     [Fact]

@@ -9,7 +9,7 @@ namespace Paude.Tests;
 /// with <see cref="SessionSyncInProgressException"/> and changes nothing; once the sync ended the upgrade goes through,
 /// and the sync record and the session's repository are still what the sync left (the next pull has nothing to do).
 /// </summary>
-[Collection(SyncGroup.Name)]
+[Collection(SyncGroupB.Name)]
 public sealed class UpgradeDuringSyncTests(SyncFixture fixture) : SyncTestBase(fixture)
 {
     [Fact]

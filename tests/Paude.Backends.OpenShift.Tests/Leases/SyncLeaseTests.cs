@@ -196,6 +196,59 @@ public sealed class SyncLeaseTests(KubeServerFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task A_lease_without_a_holder_is_free_however_fresh_its_renewal()
+    {
+        // Older versions could leave a Lease with no holderIdentity; nobody can release such a Lease (a release checks
+        // the holder is its own), so waiting for it would only wait out its duration, an hour here.
+        await using var machines = new SyncLeaseMachines(fixture);
+        var a = machines.Start("lease-noholder", TimeSpan.FromSeconds(30));
+        var name = await SharedSession.GetAsync(fixture);
+        foreach (var holder in new[] { null, string.Empty })
+        {
+            await WriteLeaseAsync(name, holder, TimeSpan.FromHours(1));
+            Assert.Equal("|3600|", (await machines.LeaseAsync(name))[..6]);
+
+            var held = await a.Exclusion.HoldForSyncAsync(name, TimeSpan.Zero);
+            var lease = (await machines.LeaseAsync(name)).Split('|');
+            Assert.Equal([a.Holder, "30"], lease[..2]);
+            await held.DisposeAsync();
+            Assert.Equal(string.Empty, await machines.LeaseAsync(name));
+        }
+    }
+
+    /// <summary>Writes the session's Lease as another (older) client would, with kubectl: <paramref name="holder"/> <c>null</c> leaves the field out.</summary>
+    private async Task WriteLeaseAsync(SessionName name, string? holder, TimeSpan duration)
+    {
+        var spec = new Dictionary<string, object>
+        {
+            ["leaseDurationSeconds"] = (int)duration.TotalSeconds,
+            ["renewTime"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+        };
+        if (holder is not null)
+        {
+            spec["holderIdentity"] = holder;
+        }
+
+        var lease = new
+        {
+            apiVersion = "coordination.k8s.io/v1",
+            kind = "Lease",
+            metadata = new { name = $"paude-sync-{name}", labels = new Dictionary<string, string> { ["paude.io/session-name"] = name.Value } },
+            spec,
+        };
+        var file = Path.Combine(Path.GetTempPath(), $"paude-s19-lease-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(lease));
+        try
+        {
+            await fixture.KubectlAsync("create", "--validate=false", "-f", file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task A_continuous_sync_holds_the_lease_between_rounds_and_releases_it_when_stopped()
     {
         await using var machines = new SyncLeaseMachines(fixture);

@@ -8,7 +8,7 @@ namespace Paude.Tests.Continuous;
 /// Continuous sync beyond the default: the rescan alone (file-system events off), the branch strategy (local commits
 /// follow), and pulling the session's file changes back on an interval — each against a real Podman session.
 /// </summary>
-[Collection(SyncGroup.Name)]
+[Collection(SyncGroupB.Name)]
 public sealed class ContinuousModesTests(SyncFixture fixture) : SyncTestBase(fixture)
 {
     private IContinuousSync Continuous => Fixture.Services.GetRequiredService<IContinuousSync>();

@@ -12,7 +12,7 @@ namespace Paude.Tests.Continuous;
 /// are debounced; conflicts are reported and the session's copy kept; a stopped session is retried; cancellation is
 /// prompt and leaves no lock.
 /// </summary>
-[Collection(SyncGroup.Name)]
+[Collection(SyncGroupB.Name)]
 public sealed class ContinuousSyncTests(SyncFixture fixture, ITestOutputHelper output) : SyncTestBase(fixture)
 {
     private IContinuousSync Continuous => Fixture.Services.GetRequiredService<IContinuousSync>();

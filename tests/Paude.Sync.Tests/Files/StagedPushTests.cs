@@ -8,7 +8,7 @@ namespace Paude.Tests;
 /// Every push stages first: an interrupted push leaves each session file with its old or its new content, never a
 /// truncated one, and the next push removes what the interruption left in the staging folder.
 /// </summary>
-[Collection(SyncGroup.Name)]
+[Collection(SyncGroupB.Name)]
 public sealed class StagedPushTests(SyncFixture fixture) : SyncTestBase(fixture)
 {
     private const int LargeSize = 96 * 1024 * 1024;

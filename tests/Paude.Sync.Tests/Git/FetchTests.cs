@@ -12,7 +12,7 @@ namespace Paude.Tests;
 /// libgit2's indexer, a connectivity check. Hostile sessions get a planted <c>git-upload-pack</c> that answers with
 /// crafted bytes: every refusal is a typed error and leaves the local repository exactly as it was.
 /// </summary>
-[Collection(SyncGroup.Name)]
+[Collection(SyncGroupB.Name)]
 public sealed class FetchTests(SyncFixture fixture) : SyncTestBase(fixture)
 {
     public static TheoryData<string> HostileAnswers => ["garbage-pack", "incomplete-pack", "bad-ref-listing", "error-band", "err-line", "truncated"];

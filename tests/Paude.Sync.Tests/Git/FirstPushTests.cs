@@ -4,7 +4,7 @@ using Paude.Tests.Infrastructure;
 namespace Paude.Tests;
 
 /// <summary>The first push into an empty session workspace: one tar stream of the working files and the branch's objects.</summary>
-[Collection(SyncGroup.Name)]
+[Collection(SyncGroupB.Name)]
 public sealed class FirstPushTests(SyncFixture fixture) : SyncTestBase(fixture)
 {
     [Fact]

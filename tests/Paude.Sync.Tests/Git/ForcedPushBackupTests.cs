@@ -8,7 +8,7 @@ namespace Paude.Tests;
 /// session is not where the last push left it) and the file strategy, as the incremental push does
 /// (<see cref="IncrementalPushTests"/>): a copy in a backup folder in the session, named in the result.
 /// </summary>
-[Collection(SyncGroup.Name)]
+[Collection(SyncGroupB.Name)]
 public sealed class ForcedPushBackupTests(SyncFixture fixture) : SyncTestBase(fixture)
 {
     [Fact]

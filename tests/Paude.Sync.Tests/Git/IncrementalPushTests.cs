@@ -7,7 +7,7 @@ namespace Paude.Tests;
 /// The incremental push (the branch is where the last push left it): only changed files cross the wire, and the
 /// session's own edits to those files are never overwritten unless forced.
 /// </summary>
-[Collection(SyncGroup.Name)]
+[Collection(SyncGroupB.Name)]
 public sealed class IncrementalPushTests(SyncFixture fixture) : SyncTestBase(fixture)
 {
     private const int ChangedSize = 20 * 1024;

@@ -10,7 +10,7 @@ namespace Paude.Tests;
 /// last sync did not write, is a conflict left alone (with force it is moved into a backup folder in the session),
 /// never replaced or deleted; and a link the agent swaps in between the plan and the write is refused, not followed.
 /// </summary>
-[Collection(SyncGroup.Name)]
+[Collection(SyncGroupB.Name)]
 public sealed class PushTypeChangeTests(SyncFixture fixture) : SyncTestBase(fixture)
 {
     [Fact]

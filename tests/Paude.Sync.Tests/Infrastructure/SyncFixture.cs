@@ -105,8 +105,34 @@ public sealed class SyncFixture : SyncSessions, IAsyncLifetime
     }
 }
 
+/// <summary>
+/// The sync tests run in three collections side by side (<see cref="SyncCollectionsFirst"/>). Each collection has a
+/// <see cref="SyncFixture"/> of its own, so its own containers: tests that share a container (the logical sessions s1,
+/// s2, s3 …) run one after another, as they must (pausers find the receiver by name with <c>pgrep</c>, planted programs
+/// replace the session's <c>tar</c>, <c>git-upload-pack</c> or helper, a session is stopped and upgraded), and no test
+/// touches a container of another collection. Host state is per test (its own repository folders). The split is by
+/// measured time (one collection took ~8 min under CI load); a name may be used in two collections and is then two
+/// containers.
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class SyncGroup : ICollectionFixture<SyncFixture>
 {
     public const string Name = "sync";
+}
+
+/// <summary>The second busy collection (see <see cref="SyncGroup"/>): pushes, fetches, continuous sync.</summary>
+[CollectionDefinition(Name)]
+public sealed class SyncGroupB : ICollectionFixture<SyncFixture>
+{
+    public const string Name = "sync-b";
+}
+
+/// <summary>
+/// The stalled-session tests (see <see cref="SyncGroup"/>): they mostly wait for an idle timeout, so they run beside
+/// the two busy collections instead of after one of them.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class SyncStallGroup : ICollectionFixture<SyncFixture>
+{
+    public const string Name = "sync-stall";
 }
