@@ -36,6 +36,13 @@ internal static class ErrorText
         return shown.ToString();
     }
 
+    /// <summary>
+    /// At most <paramref name="length"/> characters of <paramref name="text"/>, saying how long it was: a name a session
+    /// sent can be megabytes long, and a message is read by a person (the whole value stays in the exception's property).
+    /// </summary>
+    public static string Shorten(string text, int length = 200) =>
+        text.Length <= length ? text : string.Concat(text.AsSpan(0, length), $"... ({text.Length} characters)");
+
     private static bool HasUnsafe(string text)
     {
         for (var i = 0; i < text.Length; i++)

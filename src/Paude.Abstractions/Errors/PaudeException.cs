@@ -100,7 +100,7 @@ public sealed class BackendOperationException(string message, Exception? inner =
 
 /// <summary>Content that came back from a session was refused as unsafe (path escape, device file, absurd size...).</summary>
 public sealed class UnsafeContentException(string entry, string reason)
-    : PaudeException($"Refused unsafe content from the session: '{entry}' {reason}.")
+    : PaudeException($"Refused unsafe content from the session: '{ErrorText.Shorten(entry)}' {ErrorText.Shorten(reason, 500)}.")
 {
     /// <summary>The offending entry name.</summary>
     public string Entry { get; } = entry;
