@@ -86,4 +86,32 @@ public sealed class HostileGitTests(SyncFixture fixture) : SyncTestBase(fixture)
         Assert.DoesNotContain(refused.Message, c => char.IsControl(c) && c is not '\n' and not '\t');
         Assert.True(refused.Message.Length < 2_000, $"{refused.Message.Length} characters");
     }
+
+    /// <summary>
+    /// A session commit adding 1.1 GB of zeros (about a megabyte on the wire): a merge or overwrite would hold it whole
+    /// in memory to check it out, so both refuse it typed, naming the file, before changing anything; the branch
+    /// strategy still brings the commit back.
+    /// </summary>
+    [Fact]
+    public async Task A_compressed_huge_session_file_is_refused_by_merge_and_overwrite_and_kept_by_branch()
+    {
+        using var local = await LocalRepo.CreateAsync();
+        var (session, ws) = await PushedAsync(local, ("a.txt", "a\n"));
+        await Fixture.ExecAsync(session, "bash", "-c",
+            "cd \"$1\" && head -c 1100000000 /dev/zero > big.bin && git add big.bin && git -c user.name=A -c user.email=a@b commit -qm big && rm big.bin",
+            "bash", ws);
+        var before = await local.StateAsync();
+
+        foreach (var strategy in new[] { SyncStrategy.Merge, SyncStrategy.Overwrite })
+        {
+            var refused = await Assert.ThrowsAsync<Paude.Errors.UnsafeContentException>(() => PullAsync(session, local, ws, strategy));
+            Assert.Equal("big.bin", refused.Entry);
+            Assert.Equal(before, await local.StateAsync());
+            Assert.False(local.Exists("big.bin"));
+        }
+
+        var branch = await PullAsync(session, local, ws, SyncStrategy.Branch);
+        Assert.Equal("1100000000", await local.GitAsync("cat-file", "-s", $"paude/{session.Value}:big.bin"));
+        Assert.True(branch.BytesMoved < 20_000_000, $"{branch.BytesMoved} bytes moved");
+    }
 }
