@@ -13,7 +13,6 @@ namespace Paude.Sync;
 /// </summary>
 internal static class UnsyncedWorkCheck
 {
-    private const int SubjectLength = 72;
 
     public static async Task<UnsyncedWork> RunAsync(ISessionBackend backend, SessionName session, string root, string? gitDirectory, SyncOptions options, CancellationToken cancellationToken)
     {
@@ -73,7 +72,6 @@ internal static class UnsyncedWorkCheck
             throw new UnsafeContentException(record.Length > 80 ? record[..80] : record, "is not a commit record");
         }
 
-        var subject = new string([.. record[41..].Take(SubjectLength).Select(c => char.IsControl(c) ? ' ' : c)]);
-        return (record[..40], subject);
+        return (record[..40], GitHistory.DisplaySubject(record[41..]));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Paude.Cli.Output;
 
 namespace Paude.Cli.Hosting;
 
@@ -18,8 +19,9 @@ internal sealed class CliConsole
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 
         // Auto-flush: exec writes raw bytes to the same streams, so text must never sit in a buffer behind them.
-        Out = new StreamWriter(standardOutput, utf8, bufferSize: 1024, leaveOpen: true) { AutoFlush = true };
-        Error = new StreamWriter(standardError, utf8, bufferSize: 1024, leaveOpen: true) { AutoFlush = true };
+        // Escaping: much of what paude prints comes from a hostile session (see TerminalSafeWriter).
+        Out = new TerminalSafeWriter(new StreamWriter(standardOutput, utf8, bufferSize: 1024, leaveOpen: true) { AutoFlush = true });
+        Error = new TerminalSafeWriter(new StreamWriter(standardError, utf8, bufferSize: 1024, leaveOpen: true) { AutoFlush = true });
     }
 
     /// <summary>Raw stdout (exec output goes here byte for byte).</summary>
@@ -37,9 +39,11 @@ internal sealed class CliConsole
     /// <summary>Whether stderr is a terminal: then progress is drawn as a live spinner instead of plain lines.</summary>
     public bool IsErrorTerminal { get; }
 
-    public TextWriter Out { get; }
+    /// <summary>Text on stdout, terminal control characters escaped.</summary>
+    public TerminalSafeWriter Out { get; }
 
-    public TextWriter Error { get; }
+    /// <summary>Text on stderr, terminal control characters escaped.</summary>
+    public TerminalSafeWriter Error { get; }
 
     /// <summary>The console of the running process.</summary>
     public static CliConsole FromProcess() => new(

@@ -17,7 +17,7 @@ internal static class CliServices
             .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning)
 
             // Every log line goes to stderr: stdout carries only results (and exec output), so it can be piped.
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            .AddProvider(new CliLoggerProvider(Console.Error)));
         var paude = services.AddPaude();
         AddBackends(paude, selection);
         paude.AddPaudeSync();

@@ -11,6 +11,9 @@ internal sealed class ProgressReporter(CliConsole console, TimeProvider time, bo
 {
     private static readonly char[] Frames = ['|', '/', '-', '\\'];
 
+    // Carriage return and erase the line: the spinner's own control sequence, the one paude writes unescaped.
+    private const string ClearLine = "\r\x1b[K";
+
     public async Task<T> RunAsync<T>(string activity, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         if (!enabled)
@@ -42,15 +45,15 @@ internal sealed class ProgressReporter(CliConsole console, TimeProvider time, bo
             await stopSpinner.CancelAsync().ConfigureAwait(false);
             await spinner.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             var elapsed = time.GetElapsedTime(started).TotalSeconds;
-            var prefix = console.IsErrorTerminal ? "\r\x1b[K" : string.Empty;
+            if (console.IsErrorTerminal)
+            {
+                // The spinner goes; a failure is reported by the error line that follows (one clear line).
+                console.Error.WriteControl(ClearLine);
+            }
+
             if (done)
             {
-                await console.Error.WriteLineAsync($"{prefix}{activity}: done ({elapsed:0.0} s)").ConfigureAwait(false);
-            }
-            else if (console.IsErrorTerminal)
-            {
-                // A failure is reported by the error line that follows (one clear line): only the spinner goes.
-                await console.Error.WriteAsync(prefix).ConfigureAwait(false);
+                await console.Error.WriteLineAsync($"{activity}: done ({elapsed:0.0} s)").ConfigureAwait(false);
             }
         }
     }
@@ -62,7 +65,8 @@ internal sealed class ProgressReporter(CliConsole console, TimeProvider time, bo
         do
         {
             var elapsed = time.GetElapsedTime(started).TotalSeconds;
-            await console.Error.WriteAsync($"\r\x1b[K{Frames[frame++ % Frames.Length]} {activity} ({elapsed:0} s)").ConfigureAwait(false);
+            console.Error.WriteControl(ClearLine);
+            await console.Error.WriteAsync($"{Frames[frame++ % Frames.Length]} {activity} ({elapsed:0} s)").ConfigureAwait(false);
         }
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }

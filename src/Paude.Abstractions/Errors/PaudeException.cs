@@ -1,11 +1,15 @@
 namespace Paude.Errors;
 
-/// <summary>The base of every error the Paude SDK throws on purpose. Messages never contain secret values.</summary>
+/// <summary>
+/// The base of every error the Paude SDK throws on purpose. Messages never contain secret values, nor terminal control
+/// characters: those (in a name a session sent, say) are shown as <c>\uXXXX</c>, so a message is safe to print or
+/// log; properties such as <see cref="UnsafeContentException.Entry"/> keep the true value.
+/// </summary>
 public abstract class PaudeException : Exception
 {
     /// <summary>Creates the exception.</summary>
     protected PaudeException(string message, Exception? innerException = null)
-        : base(message, innerException)
+        : base(ErrorText.Escape(message), innerException)
     {
     }
 }
@@ -96,7 +100,7 @@ public sealed class BackendOperationException(string message, Exception? inner =
 
 /// <summary>Content that came back from a session was refused as unsafe (path escape, device file, absurd size...).</summary>
 public sealed class UnsafeContentException(string entry, string reason)
-    : PaudeException($"Refused unsafe content from the session: '{entry}' {reason}.")
+    : PaudeException($"Refused unsafe content from the session: '{ErrorText.Shorten(entry)}' {ErrorText.Shorten(reason, 500)}.")
 {
     /// <summary>The offending entry name.</summary>
     public string Entry { get; } = entry;

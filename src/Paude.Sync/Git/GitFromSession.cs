@@ -137,6 +137,7 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
             return Result(arrived, bytes, head.Sha, [], []);
         }
 
+        CheckoutBlobLimit.Ensure(repo, head.Tree, incoming.Tree);
         var fastForward = GitHistory.IsAncestor(repo, head, incoming);
         Tree resultTree;
         if (fastForward)
@@ -217,6 +218,7 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
                 dirty);
         }
 
+        CheckoutBlobLimit.Ensure(repo, head?.Tree, incoming.Tree);
         var treeChanges = head is null ? null : repo.Diff.Compare<TreeChanges>(head.Tree, incoming.Tree);
         var files = treeChanges is null ? TreePaths(incoming.Tree) : treeChanges.Where(c => c.Status != ChangeKind.Deleted).Select(c => c.Path).ToList();
         var touched = treeChanges is null ? [.. files] : treeChanges.SelectMany(c => new[] { c.Path, c.OldPath }).ToHashSet(StringComparer.Ordinal);
@@ -270,6 +272,7 @@ internal sealed class GitFromSession(SyncContext context, Repository repo)
             throw new UnsafeSyncException("Merge refused: untracked local files would be overwritten by the session's files.", [], clash);
         }
 
+        CheckoutBlobLimit.Ensure(repo, null, incoming.Tree);
         EnsureCheckoutStaysInside(TreePaths(incoming.Tree), new HashSet<string>(StringComparer.Ordinal));
         if (!context.Options.DryRun)
         {

@@ -5,6 +5,9 @@ namespace Paude.Sync.Git;
 /// <summary>Small history questions answered with LibGit2Sharp.</summary>
 internal static class GitHistory
 {
+    /// <summary>How much of a subject <see cref="DisplaySubject"/> keeps.</summary>
+    public const int SubjectLength = 72;
+
     /// <summary>Whether <paramref name="ancestor"/> is reachable from <paramref name="descendant"/> (or equal).</summary>
     public static bool IsAncestor(Repository repo, Commit ancestor, Commit descendant) =>
         ancestor.Id == descendant.Id || repo.ObjectDatabase.FindMergeBase(ancestor, descendant)?.Id == ancestor.Id;
@@ -38,7 +41,15 @@ internal static class GitHistory
         _ => null,
     };
 
-    public static string Describe(Commit commit) => $"{commit.Sha[..10]} {commit.MessageShort}";
+    /// <summary><c>&lt;short sha&gt; &lt;subject&gt;</c>, for a person to read; the commit may be a hostile session's.</summary>
+    public static string Describe(Commit commit) => $"{commit.Sha[..10]} {DisplaySubject(commit.MessageShort)}";
+
+    /// <summary>
+    /// A commit subject to show: its first <see cref="SubjectLength"/> characters, control characters as spaces. A
+    /// session's subject can hold ESC sequences (a terminal would run them) and be megabytes long.
+    /// </summary>
+    public static string DisplaySubject(string subject) =>
+        new([.. subject.Take(SubjectLength).Select(c => char.IsControl(c) ? ' ' : c)]);
 
     /// <summary>
     /// Uncommitted changes (staged, modified, deleted, untracked; not ignored, not excluded). No rename detection:

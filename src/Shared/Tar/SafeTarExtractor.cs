@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
+using System.Text;
 using Paude.Errors;
 
 namespace Paude.Execution;
@@ -21,6 +22,9 @@ internal static class SafeTarExtractor
     private const UnixFileMode PermissionBits = (UnixFileMode)0x1FF; // 0777
     private const UnixFileMode OwnerAll = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const int MaxLinkHops = 40;
+
+    // NAME_MAX of Linux and macOS: a longer name would fail as an untyped IOException.
+    private const int MaxNameBytes = 255;
 
     /// <summary>Extracts <paramref name="archive"/> into <paramref name="targetDirectory"/>, replacing its content.</summary>
     public static async Task ExtractAsync(Stream archive, string targetDirectory, SafeTarOptions? options = null, CancellationToken cancellationToken = default)
@@ -140,7 +144,15 @@ internal static class SafeTarExtractor
                         throw new UnsafeContentException(entry.Name, $"exceeds the limit of {options.MaxEntries} entries");
                     }
 
-                    await ExtractEntryAsync(entry, ct).ConfigureAwait(false);
+                    try
+                    {
+                        await ExtractEntryAsync(entry, ct).ConfigureAwait(false);
+                    }
+                    catch (PathTooLongException)
+                    {
+                        // Short segments, but together longer than the file system takes under the target folder.
+                        throw new UnsafeContentException(entry.Name, "is a path longer than the file system allows");
+                    }
                 }
             }
         }
@@ -474,6 +486,11 @@ internal static class SafeTarExtractor
             if (segments.Contains(".."))
             {
                 throw new UnsafeContentException(name, "has a '..' segment");
+            }
+
+            if (segments.Any(s => Encoding.UTF8.GetByteCount(s) > MaxNameBytes))
+            {
+                throw new UnsafeContentException(name, $"has a name longer than {MaxNameBytes} bytes");
             }
 
             return string.Join('/', segments);

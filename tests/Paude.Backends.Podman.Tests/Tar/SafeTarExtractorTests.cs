@@ -204,6 +204,29 @@ public sealed class SafeTarExtractorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_name_longer_than_the_file_system_allows_is_refused_typed()
+    {
+        // 256 bytes in one segment (NAME_MAX is 255): the file system would answer with an untyped IOException.
+        var name = "dir/" + new string('\u00e9', 128) + ".txt";
+        using var archive = Build(w => w.WriteEntry(File(name, "x")));
+        await AssertRefusedAsync(archive, name, "longer than 255 bytes");
+    }
+
+    [Fact]
+    public async Task A_huge_hostile_name_keeps_the_error_message_short()
+    {
+        var name = string.Concat(Enumerable.Repeat("\u001b[2J/", 20_000)) + "x";
+        using var archive = Build(w => w.WriteEntry(File(name, "x")));
+        archive.Position = 0;
+
+        var error = await Assert.ThrowsAsync<UnsafeContentException>(() => SafeTarExtractor.ExtractAsync(archive, Target));
+
+        Assert.Equal(name, error.Entry);
+        Assert.True(error.Message.Length < 1_000, $"{error.Message.Length} characters");
+        Assert.DoesNotContain('\u001b', error.Message);
+    }
+
+    [Fact]
     public async Task Garbage_is_refused_as_an_invalid_archive()
     {
         using var archive = new MemoryStream(Encoding.ASCII.GetBytes(new string('x', 2048)));

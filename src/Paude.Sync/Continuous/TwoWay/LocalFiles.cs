@@ -30,7 +30,7 @@ internal static class LocalFiles
         foreach (var path in scope)
         {
             var segments = path.Split('/');
-            if (!PathRules.IsSafeRelative(path) || rules.IsExcluded(path) || IsGitIgnored(repo, path)
+            if (!PathRules.IsSafeRelative(path, rules.IgnoresCase) || rules.IsExcluded(path) || IsGitIgnored(repo, path)
                 || segments.Any(n => n == ".git" || n.StartsWith(PathRules.StagingPrefix, StringComparison.Ordinal) || n.StartsWith(TwoWayApplier.TempPrefix, StringComparison.Ordinal)))
             {
                 continue;
@@ -103,7 +103,7 @@ internal static class LocalFiles
             {
                 if (repo is null || !repo.Ignore.IsPathIgnored(path + "/")) Walk(sub, path + "/", rules, repo, files, cancellationToken);
             }
-            else if (PathRules.IsSafeRelative(path) && (repo is null || !repo.Ignore.IsPathIgnored(path)))
+            else if (PathRules.IsSafeRelative(path, rules.IgnoresCase) && (repo is null || !repo.Ignore.IsPathIgnored(path)))
             {
                 try { files[path] = Hash(info.FullName); }
                 catch (IOException) { /* removed or replaced while listed: the next round sees it */ }

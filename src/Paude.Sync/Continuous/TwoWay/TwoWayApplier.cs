@@ -78,7 +78,7 @@ internal sealed class TwoWayApplier
     /// </summary>
     public async Task<TwoWayRoundResult> RunAsync(IReadOnlyCollection<string>? scope, CancellationToken cancellationToken)
     {
-        if (scope is not null && (scope.Count > MaxScope || scope.Any(p => !PathRules.IsSafeRelative(p) || p.Split('/')[^1] == ".gitignore")))
+        if (scope is not null && (scope.Count > MaxScope || scope.Any(p => !PathRules.IsSafeRelative(p, rules.IgnoresCase) || p.Split('/')[^1] == ".gitignore")))
         {
             scope = null;
         }
@@ -287,7 +287,7 @@ internal sealed class TwoWayApplier
     }
 
     private string LocalPath(string relative) =>
-        PathRules.IsSafeRelative(relative) ? Path.Combine(root, relative) : throw new UnsafeContentException(relative, "is not a plain relative path inside the workspace");
+        PathRules.IsSafeRelative(relative, rules.IgnoresCase) ? Path.Combine(root, relative) : throw new UnsafeContentException(relative, "is not a plain relative path inside the workspace");
 
     private static ContentId? Get(Dictionary<string, ContentId> map, string path) => map.TryGetValue(path, out var v) ? v : null;
 

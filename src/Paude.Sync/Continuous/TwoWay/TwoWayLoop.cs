@@ -48,7 +48,8 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
         _session = session;
         _root = root;
         _options = options;
-        _rules = new PathRules(options.Excludes);
+        // As the one-way sync: where the local file system ignores case, a session's .GIT/hooks is .git/hooks here.
+        _rules = new PathRules(options.Excludes, FileSystemCase.IgnoresCase(root));
         _time = time;
         _logger = logger;
     }
@@ -396,7 +397,7 @@ internal sealed partial class TwoWayLoop : ITwoWaySync
                     lock (_gate)
                     {
                         // Untrusted: a path that is no plain relative path (or too many of them) only means "list everything".
-                        if (change.Kind == HelperChangeKind.Overflow || !PathRules.IsSafeRelative(change.Path) || _sessionPaths.Count >= TwoWayApplier.MaxScope) _sessionOverflow = true;
+                        if (change.Kind == HelperChangeKind.Overflow || !PathRules.IsSafeRelative(change.Path, _rules.IgnoresCase) || _sessionPaths.Count >= TwoWayApplier.MaxScope) _sessionOverflow = true;
                         else _sessionPaths.Add(change.Path);
                     }
 
