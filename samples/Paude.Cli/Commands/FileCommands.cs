@@ -66,7 +66,7 @@ internal static class FileCommands
                 ctx.Output.Console.Error.WriteLine(LeftOutLine(leftOut));
             }
 
-            var view = new TransferView(session, ctx.Backend.Name, upload ? "upload" : "download", localPath, containerPath);
+            var view = new TransferView(session, ctx.Backend.Name, upload ? "upload" : "download", localPath, containerPath, leftOut);
             ctx.Output.Write(view, CliJsonContext.Output.TransferView, w =>
                 w.WriteLine(upload ? $"Uploaded {localPath} to {session}:{containerPath}." : $"Downloaded {session}:{containerPath} to {localPath}."));
             return ExitCodes.Ok;

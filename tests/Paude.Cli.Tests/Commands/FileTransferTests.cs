@@ -37,8 +37,9 @@ public sealed class FileTransferTests(SharedSessionFixture shared) : IDisposable
 
             // By default the session's .git stays behind (its config could run code on the host), and stderr says so.
             var plain = Path.Combine(_scratch, "plain");
-            var safe = await PaudeCli.RunAsync("download", shared.Name, plain, "--from", Target);
+            var safe = await PaudeCli.RunAsync("download", shared.Name, plain, "--from", Target, "-o", "json");
             Assert.True(safe.ExitCode == 0, safe.ToString());
+            Assert.Equal([".git"], safe.Json().GetProperty("leftOut").EnumerateArray().Select(e => e.GetString()));
             Assert.Contains("left out 1 git metadata path(s) (.git); bring commits back with `paude sync`", safe.Stderr, StringComparison.Ordinal);
             Assert.False(Path.Exists(Path.Combine(plain, ".git")));
             Assert.Equal("ü", await File.ReadAllTextAsync(Path.Combine(plain, "ünïcödé.txt")));
