@@ -218,7 +218,7 @@ public abstract partial class BackendConformanceTests<TFixture>(TFixture fixture
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(blob)) + "\n", await Backend.CheckAsync(name, "bash", "-c", "sha256sum < \"$1\" | cut -d' ' -f1", "_", container + "/blob.bin"));
             Assert.Equal("run.sh\n", await Backend.CheckAsync(name, "readlink", container + "/link"));
 
-            await DirectoryChannel.DownloadAsync(Backend, name, container, back, CancellationToken.None);
+            await DirectoryChannel.DownloadAsync(Backend, name, container, back, includeGitMetadata: false, CancellationToken.None);
 
             Assert.Equal(TreeSnapshot.Describe(local), TreeSnapshot.Describe(back));
         }
@@ -253,7 +253,7 @@ public abstract partial class BackendConformanceTests<TFixture>(TFixture fixture
             await DirectoryChannel.UploadAsync(Backend, name, local, container, exclude: null, CancellationToken.None);
             Assert.Equal("10000\n", await Backend.CheckAsync(name, "bash", "-c", "find \"$1\" -type f | wc -l", "_", container));
 
-            await DirectoryChannel.DownloadAsync(Backend, name, container, back, CancellationToken.None);
+            await DirectoryChannel.DownloadAsync(Backend, name, container, back, includeGitMetadata: false, CancellationToken.None);
             Assert.Equal(TreeSnapshot.Describe(local), TreeSnapshot.Describe(back));
             await Backend.CheckAsync(name, "rm", "-rf", container);
         }

@@ -27,9 +27,13 @@ internal static class FileCommands
             Description = $"The folder in the session (default {DefaultContainerDirectory}).",
             DefaultValueFactory = _ => DefaultContainerDirectory,
         };
+        var includeGit = new Option<bool>("--include-git-metadata")
+        {
+            Description = "Copy git metadata too (.git in any spelling, repository folders): the raw copy is untrusted, never run git in it. Default: left out; bring commits back with `paude sync`.",
+        };
         var command = upload
             ? new Command("upload", "Copy the contents of a local folder into a folder of the session (existing files are overwritten).") { name, local, remote }
-            : new Command("download", "Copy a folder of the session into a new local folder; unsafe entries (path escapes, device files, links out) are refused.") { name, local, remote };
+            : new Command("download", "Copy a folder of the session into a new local folder; unsafe entries (path escapes, device files, links out) are refused and git metadata is left out.") { name, local, remote, includeGit };
         command.Aliases.Add(upload ? "cp-to" : "cp-from");
         command.SetAction((parse, ct) => app.RunAsync(parse, async (ctx, token) =>
         {
@@ -41,6 +45,7 @@ internal static class FileCommands
                 throw new CliUsageException($"The session folder '{containerPath}' must be an absolute path.");
             }
 
+            IReadOnlyList<string> leftOut = [];
             var activity = upload ? $"Uploading {localPath} to {session}:{containerPath}" : $"Downloading {session}:{containerPath} to {localPath}";
             await ctx.Progress.RunAsync(activity, async c =>
             {
@@ -50,16 +55,30 @@ internal static class FileCommands
                 }
                 else
                 {
-                    await DirectoryArchive.DownloadAsync(ctx.Backend, session, containerPath, localPath, c).ConfigureAwait(false);
+                    var result = await DirectoryArchive.DownloadAsync(ctx.Backend, session, containerPath, localPath, parse.GetValue(includeGit), c).ConfigureAwait(false);
+                    leftOut = result.LeftOut;
                 }
 
                 return true;
             }, token).ConfigureAwait(false);
-            var view = new TransferView(session, ctx.Backend.Name, upload ? "upload" : "download", localPath, containerPath);
+            if (leftOut.Count > 0)
+            {
+                ctx.Output.Console.Error.WriteLine(LeftOutLine(leftOut));
+            }
+
+            var view = new TransferView(session, ctx.Backend.Name, upload ? "upload" : "download", localPath, containerPath, leftOut);
             ctx.Output.Write(view, CliJsonContext.Output.TransferView, w =>
                 w.WriteLine(upload ? $"Uploaded {localPath} to {session}:{containerPath}." : $"Downloaded {session}:{containerPath} to {localPath}."));
             return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    // One line, however much was left out: the count, the first few paths, and where commits come back instead.
+    private static string LeftOutLine(IReadOnlyList<string> leftOut)
+    {
+        const int Shown = 3;
+        var paths = string.Join(", ", leftOut.Take(Shown)) + (leftOut.Count > Shown ? ", ..." : string.Empty);
+        return $"paude: left out {leftOut.Count} git metadata path(s) ({paths}); bring commits back with `paude sync` (or --include-git-metadata for the raw, untrusted copy).";
     }
 }

@@ -65,7 +65,7 @@ internal sealed record PullSecretView(string Backend, string Namespace, string S
 
 internal sealed record ExecView(string Name, string Backend, int ExitCode, string Stdout, string Stderr);
 
-internal sealed record TransferView(string Name, string Backend, string Direction, string LocalPath, string ContainerPath);
+internal sealed record TransferView(string Name, string Backend, string Direction, string LocalPath, string ContainerPath, IReadOnlyList<string> LeftOut);
 
 internal sealed record SyncView(
     string Name,

@@ -20,7 +20,7 @@ internal static class DirectoryArchive
         return backend.UploadDirectoryAsync(session, localDirectory, containerDirectory, cancellationToken);
     }
 
-    public static Task DownloadAsync(ISessionBackend backend, SessionName session, string containerDirectory, string localDirectory, CancellationToken cancellationToken)
+    public static Task<DirectoryDownloadResult> DownloadAsync(ISessionBackend backend, SessionName session, string containerDirectory, string localDirectory, bool includeGitMetadata, CancellationToken cancellationToken)
     {
         var destination = Path.GetFullPath(localDirectory);
         if (Directory.Exists(destination) || File.Exists(destination))
@@ -35,7 +35,9 @@ internal static class DirectoryArchive
             throw new Output.CliUsageException($"The folder '{parent}' does not exist.");
         }
 
-        // The SDK extracts beside the destination and moves it into place only when every entry was safe.
-        return backend.DownloadDirectoryAsync(session, containerDirectory, destination, cancellationToken);
+        // The SDK extracts beside the destination and moves it into place only when every entry was safe, leaving
+        // out git metadata unless asked for the raw copy.
+        var options = new DirectoryDownloadOptions { IncludeGitMetadata = includeGitMetadata };
+        return backend.DownloadDirectoryAsync(session, containerDirectory, destination, options, cancellationToken);
     }
 }

@@ -26,10 +26,24 @@ public static class SessionFileChannelExtensions
     /// <summary>
     /// Downloads <paramref name="containerDirectory"/> of the session into <paramref name="localDirectory"/>.
     /// The content is untrusted: path escapes, links out of the folder, devices and absurd sizes are refused
-    /// with <see cref="Errors.UnsafeContentException"/>. The archive is extracted beside the target and moved
-    /// into place only when it was entirely valid; on success <paramref name="localDirectory"/> holds exactly
+    /// with <see cref="Errors.UnsafeContentException"/>, and git metadata is left out (see
+    /// <see cref="DirectoryDownloadOptions.IncludeGitMetadata"/>). The archive is extracted beside the target and
+    /// moved into place only when it was entirely valid; on success <paramref name="localDirectory"/> holds exactly
     /// the downloaded content (an existing folder is replaced).
     /// </summary>
     public static Task DownloadDirectoryAsync(this ISessionBackend backend, SessionName name, string containerDirectory, string localDirectory, CancellationToken cancellationToken = default)
-        => DirectoryChannel.DownloadAsync(backend, name, containerDirectory, localDirectory, cancellationToken);
+        => DownloadDirectoryAsync(backend, name, containerDirectory, localDirectory, DirectoryDownloadOptions.Default, cancellationToken);
+
+    /// <summary>
+    /// Downloads <paramref name="containerDirectory"/> of the session into <paramref name="localDirectory"/> as
+    /// <see cref="DownloadDirectoryAsync(ISessionBackend, SessionName, string, string, CancellationToken)"/> does,
+    /// with <paramref name="options"/>, and says what was left out. Git metadata is removed beside the target,
+    /// before the move, so <paramref name="localDirectory"/> never holds it even for a moment.
+    /// </summary>
+    public static async Task<DirectoryDownloadResult> DownloadDirectoryAsync(this ISessionBackend backend, SessionName name, string containerDirectory, string localDirectory, DirectoryDownloadOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var leftOut = await DirectoryChannel.DownloadAsync(backend, name, containerDirectory, localDirectory, options.IncludeGitMetadata, cancellationToken).ConfigureAwait(false);
+        return new DirectoryDownloadResult { LeftOut = leftOut };
+    }
 }

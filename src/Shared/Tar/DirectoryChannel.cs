@@ -34,17 +34,23 @@ internal static class DirectoryChannel
 
     /// <summary>
     /// Downloads <paramref name="containerDirectory"/> into <paramref name="localDirectory"/> through the safe
-    /// extractor: the content is untrusted and lands only when the whole archive was valid.
+    /// extractor: the content is untrusted and lands only when the whole archive was valid. Unless
+    /// <paramref name="includeGitMetadata"/> is set, git metadata (<see cref="GitMetadata"/>) is removed from the
+    /// staging folder before the move, so the target never holds it.
     /// </summary>
-    public static Task DownloadAsync(ISessionBackend backend, SessionName name, string containerDirectory, string localDirectory, CancellationToken cancellationToken)
+    /// <returns>The top-most relative paths left out as git metadata.</returns>
+    public static async Task<IReadOnlyList<string>> DownloadAsync(ISessionBackend backend, SessionName name, string containerDirectory, string localDirectory, bool includeGitMetadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentException.ThrowIfNullOrEmpty(containerDirectory);
         ArgumentException.ThrowIfNullOrEmpty(localDirectory);
-        return backend.DownloadAsync(
+        var options = SafeTarOptions.Default with { LeaveOutGitMetadata = !includeGitMetadata };
+        IReadOnlyList<string> leftOut = [];
+        await backend.DownloadAsync(
             name,
             containerDirectory,
-            (stream, ct) => SafeTarExtractor.ExtractAsync(stream, localDirectory, SafeTarOptions.Default, ct),
-            cancellationToken);
+            async (stream, ct) => leftOut = await SafeTarExtractor.ExtractAsync(stream, localDirectory, options, ct).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+        return leftOut;
     }
 }

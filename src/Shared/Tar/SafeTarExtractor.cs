@@ -27,7 +27,9 @@ internal static class SafeTarExtractor
     private const int MaxNameBytes = 255;
 
     /// <summary>Extracts <paramref name="archive"/> into <paramref name="targetDirectory"/>, replacing its content.</summary>
-    public static async Task ExtractAsync(Stream archive, string targetDirectory, SafeTarOptions? options = null, CancellationToken cancellationToken = default)
+    /// <returns>The top-most relative paths left out as git metadata (empty unless
+    /// <see cref="SafeTarOptions.LeaveOutGitMetadata"/> is set).</returns>
+    public static async Task<IReadOnlyList<string>> ExtractAsync(Stream archive, string targetDirectory, SafeTarOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(archive);
         ArgumentException.ThrowIfNullOrEmpty(targetDirectory);
@@ -43,7 +45,9 @@ internal static class SafeTarExtractor
             await state.ReadAllAsync(archive, cancellationToken).ConfigureAwait(false);
             state.VerifyLinks();
             state.ApplyDirectoryModes();
+            var leftOut = options.LeaveOutGitMetadata ? GitMetadata.Remove(staging) : [];
             MoveIntoPlace(staging, target);
+            return leftOut;
         }
         catch
         {

@@ -14,4 +14,10 @@ internal sealed record SafeTarOptions
 
     /// <summary>The most entries accepted.</summary>
     public int MaxEntries { get; init; } = 1_000_000;
+
+    /// <summary>
+    /// Whether git metadata (<see cref="GitMetadata"/>) is removed from the staging folder before it is moved into
+    /// place, so the target never holds it even for a moment.
+    /// </summary>
+    public bool LeaveOutGitMetadata { get; init; }
 }

@@ -13,7 +13,7 @@ public sealed class FileTransferTests(SharedSessionFixture shared) : IDisposable
     public void Dispose() => Directory.Delete(_scratch, recursive: true);
 
     [Fact]
-    public async Task Upload_then_download_round_trips_a_git_workspace_with_modes_and_unicode()
+    public async Task Upload_then_download_leaves_out_git_metadata_unless_asked_and_round_trips_modes_and_unicode()
     {
         var source = TestRun.NewGitWorkspace("upload");
         try
@@ -35,9 +35,19 @@ public sealed class FileTransferTests(SharedSessionFixture shared) : IDisposable
             Assert.True(inside.ExitCode == 0, inside.ToString());
             Assert.Equal("tool\nü\nInitial commit\nempty-ok\n", inside.Stdout);
 
+            // By default the session's .git stays behind (its config could run code on the host), and stderr says so.
+            var plain = Path.Combine(_scratch, "plain");
+            var safe = await PaudeCli.RunAsync("download", shared.Name, plain, "--from", Target, "-o", "json");
+            Assert.True(safe.ExitCode == 0, safe.ToString());
+            Assert.Equal([".git"], safe.Json().GetProperty("leftOut").EnumerateArray().Select(e => e.GetString()));
+            Assert.Contains("left out 1 git metadata path(s) (.git); bring commits back with `paude sync`", safe.Stderr, StringComparison.Ordinal);
+            Assert.False(Path.Exists(Path.Combine(plain, ".git")));
+            Assert.Equal("ü", await File.ReadAllTextAsync(Path.Combine(plain, "ünïcödé.txt")));
+
             var destination = Path.Combine(_scratch, "back");
-            var down = await PaudeCli.RunAsync("download", shared.Name, destination, "--from", Target);
+            var down = await PaudeCli.RunAsync("download", shared.Name, destination, "--from", Target, "--include-git-metadata");
             Assert.True(down.ExitCode == 0, down.ToString());
+            Assert.DoesNotContain("left out", down.Stderr, StringComparison.Ordinal);
             Assert.Equal(new byte[] { 0, 159, 146, 150, 255 }, await File.ReadAllBytesAsync(Path.Combine(destination, "data.bin")));
             Assert.Equal("ü", await File.ReadAllTextAsync(Path.Combine(destination, "ünïcödé.txt")));
             Assert.True(File.GetUnixFileMode(Path.Combine(destination, "tool.sh")).HasFlag(UnixFileMode.UserExecute));

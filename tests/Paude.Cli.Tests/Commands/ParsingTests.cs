@@ -21,6 +21,16 @@ public sealed class ParsingTests
     }
 
     [Fact]
+    public async Task Help_of_download_offers_the_raw_copy_and_says_git_metadata_is_left_out()
+    {
+        var run = await PaudeCli.RunAsync("download", "--help");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("--include-git-metadata", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("git metadata is left out", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Help_of_a_command_shows_its_options()
     {
         var run = await PaudeCli.RunAsync("create", "--help");
