@@ -165,11 +165,12 @@ paude sync "$name" --workspace "$ws" --direction from --strategy branch
 git -C "$ws" fsck --no-progress >/dev/null || fail "the local repository is damaged"
 git -C "$ws" log --oneline main..."paude/$name"
 
-say "Or copy the session's workspace out: download it into a new folder (untrusted content is checked)"
+say "Or copy the session's files out: download them into a new folder (untrusted content is checked; the session's git metadata is left out)"
 back="$work/back"
 paude download "$name" "$back"
-{ [ -f "$back/hello.txt" ] && [ "$(git -C "$back" rev-parse HEAD)" = "$(git -C "$ws" rev-parse "paude/$name")" ]; } \
+{ [ -f "$back/hello.txt" ] && [ "$(cat "$back/hello.txt")" = "$(git -C "$ws" show "paude/$name:hello.txt")" ]; } \
   || fail "the downloaded copy differs from the synced branch"
+[ ! -e "$back/.git" ] || fail "the download brought the session's .git onto the host"
 ls -la "$back"
 
 say "Look at the session"
