@@ -229,6 +229,41 @@ public sealed class HelperOperationTests : IDisposable
         Assert.Contains("no-such-command", Encoding.UTF8.GetString(bad.StandardError), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_write_whose_local_content_ends_early_leaves_the_helper_ready_for_the_next_write()
+    {
+        // The two-way loop streams a local file the user may be truncating: the content ends before its announced
+        // length and the host gives the write up. The helper must not keep that write open, or every later write on
+        // the connection is refused ("a write is already open") and the loop never settles (seen in the soak).
+        await using var helper = await LocalHelper.ConnectAsync(_tree.Workspace);
+        var shrunk = new MemoryStream(Encoding.UTF8.GetBytes("half"));
+
+        var ended = await Assert.ThrowsAsync<IOException>(() => helper.WriteAsync("a.txt", shrunk, 1_000, new HelperWriteOptions(), None));
+        var next = await WriteAsync(helper, "b.txt", "beta");
+
+        Assert.Contains("ended after 4 of 1000 bytes", ended.Message, StringComparison.Ordinal);
+        Assert.Equal(XxHash128.Hash("beta"u8), next);
+        Assert.Equal("beta", File.ReadAllText(Path.Combine(_tree.Workspace, "b.txt")));
+        Assert.False(File.Exists(Path.Combine(_tree.Workspace, "a.txt")));
+        Assert.Empty(Directory.GetFiles(_tree.Workspace, ".paude-helper-*"));
+    }
+
+    [Fact]
+    public async Task A_large_write_given_up_midway_ends_the_connection_instead_of_leaving_the_write_open()
+    {
+        // More left than one chunk: the write can only be ended by a short WriteEnd, which ends the helper. The host
+        // then sees a closed connection (and reconnects), never a helper that refuses every write.
+        await using var helper = await LocalHelper.ConnectAsync(_tree.Workspace);
+        var shrunk = new MemoryStream(Encoding.UTF8.GetBytes("half"));
+
+        await Assert.ThrowsAsync<IOException>(() => helper.WriteAsync("a.txt", shrunk, 10_000_000, new HelperWriteOptions(), None));
+        var next = await Assert.ThrowsAnyAsync<Exception>(() => WriteAsync(helper, "b.txt", "beta"));
+
+        Assert.IsType<HelperChannelException>(next);
+        Assert.False(helper.Connection.IsOpen);
+        Assert.False(File.Exists(Path.Combine(_tree.Workspace, "a.txt")));
+    }
+
     private static Task<byte[]> WriteAsync(HelperClient helper, string path, string content, HelperWriteOptions? options = null)
     {
         var bytes = Encoding.UTF8.GetBytes(content);

@@ -78,11 +78,12 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
         if (write.IfMatch is not null) payload.Raw(write.IfMatch);
         payload.U64((ulong)length);
         var (id, replies) = await connection.SendAsync(HelperWire.WriteBegin, payload, cancellationToken).ConfigureAwait(false);
+        bool ended = false;
+        long sent = 0;
         try
         {
             var buffer = new byte[HelperWire.ChunkSize];
             var hasher = new XxHash128();
-            long sent = 0;
             while (sent < length)
             {
                 int n = await content.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - sent)), cancellationToken).ConfigureAwait(false);
@@ -93,7 +94,11 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
                 // An early error (bad path, link on the way) arrives while chunks are sent: stop sending then.
                 if (replies.TryPeek(out _)) break;
             }
-            if (sent == length) await connection.ContinueAsync(HelperWire.WriteEnd, id, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            if (sent == length)
+            {
+                await connection.ContinueAsync(HelperWire.WriteEnd, id, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+                ended = true;
+            }
             var frame = await connection.NextAsync(replies, cancellationToken).ConfigureAwait(false);
             if (frame.Type != HelperWire.Ok) throw connection.Fail(HelperConnection.Unexpected(frame.Type, "write"));
             var r = new HelperPayloadReader(frame.Payload);
@@ -106,7 +111,32 @@ internal sealed class HelperClient(HelperConnection connection, HelperConnection
             return hash;
         }
         catch (UnsafeContentException e) { throw connection.Fail(e); }
+        catch (Exception) when (!ended && connection.IsOpen)
+        {
+            // The host gave the write up before its end (the local file shrank while it was read, or the caller
+            // cancelled): end it in the helper too, or the helper keeps it open and refuses every later write on this
+            // connection ("a write is already open") — a two-way loop then never settled again.
+            await GiveUpWriteAsync(id, length - sent).ConfigureAwait(false);
+            throw;
+        }
         finally { connection.Finish(id); }
+    }
+
+    /// <summary>
+    /// Ends an open write without committing it (PROTOCOL.md has no abort message). When what is left fits in one chunk,
+    /// one byte more than announced: the helper refuses it (TooLarge) before writing, removes the temporary file and
+    /// stays usable. Otherwise a WriteEnd short of the announced size, which the helper takes as a broken stream and
+    /// ends on: the connection is lost and its user reconnects (the two-way loop does, in its next round). Best effort:
+    /// a connection that fails meanwhile ends the helper, and its open write with it.
+    /// </summary>
+    private async Task GiveUpWriteAsync(uint id, long left)
+    {
+        try
+        {
+            if (left < HelperWire.ChunkSize) await connection.ContinueAsync(HelperWire.WriteChunk, id, new byte[left + 1], CancellationToken.None).ConfigureAwait(false);
+            else await connection.ContinueAsync(HelperWire.WriteEnd, id, ReadOnlyMemory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (HelperChannelException) { }
     }
 
     /// <summary>Deletes a file, link or (empty, or with <paramref name="recursive"/>) folder; with <paramref name="ifMatch"/> only that exact file content.</summary>
