@@ -222,7 +222,7 @@ public sealed class SyncLeaseTests(KubeServerFixture fixture, ITestOutputHelper 
         var spec = new Dictionary<string, object>
         {
             ["leaseDurationSeconds"] = (int)duration.TotalSeconds,
-            ["renewTime"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+            ["renewTime"] = TimeProvider.System.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
         };
         if (holder is not null)
         {

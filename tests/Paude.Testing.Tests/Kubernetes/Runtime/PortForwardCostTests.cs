@@ -78,11 +78,11 @@ public sealed class PortForwardCostTests(ITestOutputHelper output) : IAsyncLifet
     private async Task<string> RequestAsync(string pod, CancellationToken ct)
     {
         using var socket = await _client.WebSocketNamespacedPodPortForwardAsync(pod, "default", [8080], WebSocketProtocol.V4BinaryWebsocketProtocol, cancellationToken: ct);
-        await ReceiveAsync(socket, ct);
-        await ReceiveAsync(socket, ct);
+        await PortForwardTests.ReceiveAsync(socket, ct);
+        await PortForwardTests.ReceiveAsync(socket, ct);
         await socket.SendAsync(Encoding.ASCII.GetBytes("\0GET /hostname HTTP/1.0\r\n\r\n"), WebSocketMessageType.Binary, true, ct);
         var answer = new StringBuilder();
-        while (await ReceiveAsync(socket, ct) is { } message)
+        while (await PortForwardTests.ReceiveAsync(socket, ct) is { } message)
         {
             if (message[0] == 0)
             {
@@ -91,25 +91,5 @@ public sealed class PortForwardCostTests(ITestOutputHelper output) : IAsyncLifet
         }
 
         return answer.ToString();
-    }
-
-    private static async Task<byte[]?> ReceiveAsync(WebSocket socket, CancellationToken ct)
-    {
-        var buffer = new byte[64 * 1024];
-        using var message = new MemoryStream();
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer, ct);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return null;
-            }
-
-            message.Write(buffer, 0, result.Count);
-            if (result.EndOfMessage)
-            {
-                return message.ToArray();
-            }
-        }
     }
 }

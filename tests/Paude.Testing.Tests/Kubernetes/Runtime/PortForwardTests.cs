@@ -80,7 +80,7 @@ public sealed class PortForwardTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     /// <summary>One whole message, or <c>null</c> once the server closed.</summary>
-    private static async Task<byte[]?> ReceiveAsync(WebSocket socket, CancellationToken ct)
+    internal static async Task<byte[]?> ReceiveAsync(WebSocket socket, CancellationToken ct)
     {
         var buffer = new byte[64 * 1024];
         var message = new MemoryStream();
